@@ -1,0 +1,27 @@
+package dev.zerospark.config;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** Text generation ({@code complete}, batch riddles). Greedy when temperature is 0. */
+public record GenerateConfig(
+        @JsonPropertyDescription("HF model directory or URI") String model,
+        @JsonPropertyDescription("tokens to generate at most (default 64)") Integer maxNewTokens,
+        @JsonPropertyDescription("sampling temperature; 0 means greedy (default 0)") Double temperature,
+        @JsonPropertyDescription("keep only the k most likely tokens; 0 disables (default 0)") Integer topK,
+        @JsonPropertyDescription("nucleus sampling mass in (0, 1]; 1 disables (default 1)") Double topP,
+        @JsonPropertyDescription("random seed for sampling (default 0)") Long seed) {
+
+    public GenerateConfig {
+        maxNewTokens = Check.positive("max_new_tokens", Check.or(maxNewTokens, 64));
+        temperature = Check.or(temperature, 0.0);
+        if (temperature < 0) throw Check.invalid("temperature", "must be >= 0, got " + temperature);
+        topK = Check.nonNegative("top_k", Check.or(topK, 0));
+        topP = Check.or(topP, 1.0);
+        if (!(topP > 0 && topP <= 1)) throw Check.invalid("top_p", "must be in (0, 1], got " + topP);
+        seed = Check.or(seed, 0L);
+    }
+
+    public static GenerateConfig defaults() {
+        return new GenerateConfig(null, null, null, null, null, null);
+    }
+}

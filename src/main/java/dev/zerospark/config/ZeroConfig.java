@@ -1,0 +1,19 @@
+package dev.zerospark.config;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** ZeRO sharding, as DeepSpeed's {@code zero_optimization} section. */
+public record ZeroConfig(
+        @JsonPropertyDescription("0 = replicate, 1 = shard optimizer state, 2 = also shard gradients (default 2)") Integer stage,
+        @JsonPropertyDescription("gradient bucket size in elements (DeepSpeed reduce_bucket_size, default 5e8)") Long reduceBucketSize) {
+
+    public ZeroConfig {
+        stage = Check.oneOf("stage", Check.or(stage, 2), 0, 1, 2);
+        reduceBucketSize = Check.or(reduceBucketSize, 500_000_000L);
+        if (reduceBucketSize <= 0) throw Check.invalid("reduce_bucket_size", "must be > 0, got " + reduceBucketSize);
+    }
+
+    public static ZeroConfig defaults() {
+        return new ZeroConfig(null, null);
+    }
+}
