@@ -111,7 +111,26 @@ public final class ConfigLoader {
                 throw ConfigException.unreadable(location, e);
             }
         }
-        return bind(override(tree, overrides), ZeroSparkConfig.class, source);
+        override(tree, overrides);
+        applyDeepSpeed(tree, location);
+        return bind(tree, ZeroSparkConfig.class, source);
+    }
+
+    /**
+     * If {@code train.deepspeed_config} names a ds_config.json, fills the {@code train} keys it maps to, except
+     * those already set by the config file or flags.
+     */
+    private static void applyDeepSpeed(ObjectNode tree, String configFile) {
+        JsonNode train = tree.get("train");
+        if (train == null || !train.hasNonNull("deepspeed_config")) return;
+        String location = ConfigSources.resolveAgainst(configFile, train.get("deepspeed_config").asText());
+        int worldSize = train.hasNonNull("world_size") ? train.get("world_size").asInt() : 1;
+        Map<String, Object> ds = DeepSpeedConfig.read(location).toTrainOverrides(worldSize, location);
+        java.util.Map<String, Object> missing = new java.util.LinkedHashMap<>();
+        ds.forEach((key, value) -> {
+            if (value != null && tree.at("/" + key.replace('.', '/')).isMissingNode()) missing.put(key, value);
+        });
+        override(tree, missing);
     }
 
     private static String path(JsonMappingException e) {

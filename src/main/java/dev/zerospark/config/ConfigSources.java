@@ -19,4 +19,14 @@ final class ConfigSources {
         }
         return Files.newInputStream(Paths.get(location));
     }
+
+    /** A relative local path named inside a config file is relative to that file's folder. */
+    static String resolveAgainst(String configFile, String location) {
+        boolean hasScheme = location.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*");
+        if (configFile == null || hasScheme || Paths.get(location).isAbsolute() || configFile.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*")) {
+            return location;
+        }
+        java.nio.file.Path parent = Paths.get(configFile).toAbsolutePath().getParent();
+        return parent.resolve(location).normalize().toString();
+    }
 }

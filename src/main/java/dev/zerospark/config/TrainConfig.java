@@ -6,34 +6,57 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 public record TrainConfig(
         @JsonPropertyDescription("HF model directory or URI to fine-tune") String model,
         @JsonPropertyDescription("gpt2 | llama, to train from scratch with a preset") String arch,
-        @JsonPropertyDescription("size preset for --arch: tiny | small") String preset,
+        @JsonPropertyDescription("size preset for arch: tiny | small") String preset,
         @JsonPropertyDescription("Delta table URI of lm_blocks or sft_pairs") String data,
         @JsonPropertyDescription("number of ranks, one Spark barrier task each (default 1)") Integer worldSize,
         @JsonPropertyDescription("ZeRO settings") ZeroConfig zero,
+        @JsonPropertyDescription("AdamW, schedule and clipping") OptimizerConfig optimizer,
         @JsonPropertyDescription("optimizer steps (default 100)") Integer steps,
         @JsonPropertyDescription("sequences per rank per micro-batch (default 4)") Integer microBatchSize,
         @JsonPropertyDescription("micro-batches accumulated per step (default 1)") Integer gradAccum,
         @JsonPropertyDescription("tokens per sequence (default 256)") Integer seqLen,
-        @JsonPropertyDescription("peak learning rate (default 3e-4)") Double lr,
+        @JsonPropertyDescription("fp32 | bf16 | fp16 (default fp32; bf16/fp16 need a GPU)") String precision,
+        @JsonPropertyDescription("seed for init, shuffling and sampling (default 42)") Long seed,
+        @JsonPropertyDescription("CPU threads per rank when no GPU is assigned (default 1)") Integer threads,
         @JsonPropertyDescription("checkpoint root URI") String checkpointDir,
         @JsonPropertyDescription("steps between checkpoints (default 50)") Integer checkpointInterval,
+        @JsonPropertyDescription("checkpoints to keep; 0 keeps all (default 3)") Integer keepLast,
+        @JsonPropertyDescription("steps between validation passes; 0 disables (default 50)") Integer evalInterval,
+        @JsonPropertyDescription("restarts from the latest checkpoint after a failed stage (default 3)") Integer maxRestarts,
         @JsonPropertyDescription("run directory URI for metrics and plots") String runDir,
-        @JsonPropertyDescription("resume from <checkpoint_dir>/latest (default false)") Boolean resume) {
+        @JsonPropertyDescription("resume from the latest complete checkpoint (default false)") Boolean resume,
+        @JsonPropertyDescription("a DeepSpeed ds_config.json whose mapped keys are applied under these") String deepspeedConfig) {
 
     public TrainConfig {
         worldSize = Check.positive("world_size", Check.or(worldSize, 1));
         zero = Check.or(zero, ZeroConfig.defaults());
+        optimizer = Check.or(optimizer, OptimizerConfig.defaults());
         steps = Check.positive("steps", Check.or(steps, 100));
         microBatchSize = Check.positive("micro_batch_size", Check.or(microBatchSize, 4));
         gradAccum = Check.positive("grad_accum", Check.or(gradAccum, 1));
         seqLen = Check.positive("seq_len", Check.or(seqLen, 256));
-        lr = Check.positive("lr", Check.or(lr, 3e-4));
+        precision = Check.oneOf("precision", Check.or(precision, "fp32"), "fp32", "bf16", "fp16");
+        seed = Check.or(seed, 42L);
+        threads = Check.positive("threads", Check.or(threads, 1));
         checkpointInterval = Check.positive("checkpoint_interval", Check.or(checkpointInterval, 50));
+        keepLast = Check.nonNegative("keep_last", Check.or(keepLast, 3));
+        evalInterval = Check.nonNegative("eval_interval", Check.or(evalInterval, 50));
+        maxRestarts = Check.nonNegative("max_restarts", Check.or(maxRestarts, 3));
         resume = Check.or(resume, false);
         if (arch != null) Check.oneOf("arch", arch, "gpt2", "llama");
+        if (preset != null) Check.oneOf("preset", preset, "tiny", "small");
+        if (optimizer.warmupSteps() > steps) {
+            throw Check.invalid("optimizer.warmup_steps", "(" + optimizer.warmupSteps() + ") must not exceed steps (" + steps + ")");
+        }
+    }
+
+    /** Sequences per optimizer step across all ranks: micro × accumulation × world size (DeepSpeed's train_batch_size). */
+    public int globalBatchSize() {
+        return microBatchSize * gradAccum * worldSize;
     }
 
     public static TrainConfig defaults() {
-        return new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null);
     }
 }

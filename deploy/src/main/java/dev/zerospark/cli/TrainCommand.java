@@ -27,7 +27,8 @@ public final class TrainCommand implements Runnable {
     @Option(names = "--checkpoint-dir", paramLabel = "URI", description = "Checkpoint root (file://, s3a://, hdfs://, dbfs:/).") String checkpointDir;
     @Option(names = "--checkpoint-interval", paramLabel = "K", description = "Steps between checkpoints.") Integer checkpointInterval;
     @Option(names = "--run-dir", paramLabel = "DIR|URI", description = "Where metrics.jsonl and the loss plot go.") String runDir;
-    @Option(names = "--resume", description = "Resume from <checkpoint-dir>/latest.") Boolean resume;
+    @Option(names = "--resume", description = "Resume from the latest complete checkpoint.") Boolean resume;
+    @Option(names = "--deepspeed-config", paramLabel = "FILE", description = "DeepSpeed ds_config.json; mapped keys apply.") String deepspeedConfig;
 
     /** The resolved training config: file values with these flags laid over them. */
     TrainConfig resolve() {
@@ -42,11 +43,12 @@ public final class TrainCommand implements Runnable {
         o.put("train.micro_batch_size", microBatchSize);
         o.put("train.grad_accum", gradAccum);
         o.put("train.seq_len", seqLen);
-        o.put("train.lr", lr);
+        o.put("train.optimizer.lr", lr);
         o.put("train.checkpoint_dir", checkpointDir);
         o.put("train.checkpoint_interval", checkpointInterval);
         o.put("train.run_dir", runDir);
         o.put("train.resume", resume);
+        o.put("train.deepspeed_config", deepspeedConfig);
         ZeroSparkConfig c = config.load(o);
         return c.train();
     }

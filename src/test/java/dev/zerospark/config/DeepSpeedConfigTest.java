@@ -1,0 +1,92 @@
+package dev.zerospark.config;
+
+import dev.zerospark.testing.TestPaths;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DeepSpeedConfigTest {
+
+    private static Path dir() throws IOException {
+        return Files.createTempDirectory("zs-ds");
+    }
+
+    @Test
+    void exampleMapsOntoTrainConfig() {
+        TrainConfig t = ConfigLoader.load(TestPaths.repoRoot().resolve("conf/train-deepspeed.yaml").toString(), Map.of()).train();
+        assertEquals(4, t.microBatchSize());
+        assertEquals(2, t.gradAccum());
+        assertEquals(16, t.globalBatchSize());
+        assertEquals(2, t.zero().stage());
+        assertEquals(50_000_000L, t.zero().reduceBucketSize());
+        assertEquals(3e-4, t.optimizer().lr());
+        assertEquals(3e-5, t.optimizer().minLr(), 1e-12);
+        assertEquals(10, t.optimizer().warmupSteps());
+        assertEquals("cosine", t.optimizer().schedule());
+        assertEquals(200, t.steps());
+        assertEquals(1.0, t.optimizer().gradientClipping());
+    }
+
+    @Test
+    void flagsWinOverTheDeepSpeedFile() {
+        TrainConfig t = ConfigLoader.load(TestPaths.repoRoot().resolve("conf/train-deepspeed.yaml").toString(),
+                Map.of("train.zero.stage", 1, "train.steps", 300)).train();
+        assertEquals(1, t.zero().stage());
+        assertEquals(300, t.steps());
+    }
+
+    @Test
+    void batchArithmeticErrorExplainsTheRule() throws IOException {
+        Path d = dir();
+        Files.writeString(d.resolve("ds.json"), "{\"train_batch_size\": 10, \"train_micro_batch_size_per_gpu\": 4, \"gradient_accumulation_steps\": 1}");
+        Files.writeString(d.resolve("t.yaml"), "train:\n  world_size: 2\n  deepspeed_config: ds.json\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()));
+        assertTrue(e.getMessage().contains("train_batch_size = micro × accumulation × world size"), e.getMessage());
+        assertTrue(e.getMessage().contains("10 != 4 × 1 × 2"), e.getMessage());
+    }
+
+    @Test
+    void missingAccumulationIsDerived() throws IOException {
+        Path d = dir();
+        Files.writeString(d.resolve("ds.json"), "{\"train_batch_size\": 24, \"train_micro_batch_size_per_gpu\": 3}");
+        Files.writeString(d.resolve("t.yaml"), "train:\n  world_size: 4\n  deepspeed_config: ds.json\n");
+        assertEquals(2, ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()).train().gradAccum());
+    }
+
+    @Test
+    void unknownDeepSpeedKeyIsNamed() throws IOException {
+        Path d = dir();
+        Files.writeString(d.resolve("ds.json"), "{\"zero_optimization\": {\"stage\": 2, \"offload_optimizer\": {\"device\": \"cpu\"}}}");
+        Files.writeString(d.resolve("t.yaml"), "train:\n  deepspeed_config: ds.json\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()));
+        assertEquals("zero_optimization.offload_optimizer", e.keyPath());
+    }
+
+    @Test
+    void unsupportedOptimizerAndSchedulerAreRefused() throws IOException {
+        Path d = dir();
+        Files.writeString(d.resolve("ds.json"), "{\"optimizer\": {\"type\": \"Lamb\", \"params\": {\"lr\": 0.001}}}");
+        Files.writeString(d.resolve("t.yaml"), "train:\n  deepspeed_config: ds.json\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()));
+        assertTrue(e.getMessage().contains("Lamb"), e.getMessage());
+
+        Files.writeString(d.resolve("ds.json"), "{\"scheduler\": {\"type\": \"OneCycle\", \"params\": {}}}");
+        ConfigException e2 = assertThrows(ConfigException.class, () -> ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()));
+        assertTrue(e2.getMessage().contains("OneCycle"), e2.getMessage());
+    }
+
+    @Test
+    void precisionMaps() throws IOException {
+        Path d = dir();
+        Files.writeString(d.resolve("ds.json"), "{\"fp16\": {\"enabled\": true, \"initial_scale_power\": 16, \"loss_scale_window\": 1000}}");
+        Files.writeString(d.resolve("t.yaml"), "train:\n  deepspeed_config: ds.json\n");
+        assertEquals("fp16", ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()).train().precision());
+    }
+}
