@@ -1,0 +1,68 @@
+package dev.zerospark.training.data;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.Serializable;
+import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * The token blocks of one training run, read on the driver from a Delta table pinned to one version (which every
+ * checkpoint records, so a resume reads exactly the same rows) and shipped to the ranks.
+ *
+ * <p>Reads {@code lm_blocks} (input_ids of seq_len + 1, loss on every next token) or {@code sft_pairs}
+ * (input_ids + loss_mask). Rows are ordered by their stable id so row i means the same block on every run.
+ * The whole table travels to every rank in a broadcast: right for fine-tuning sets up to a few GB of tokens.
+ */
+public record TrainingTable(String uri, long version, int[][] train, float[][] trainMask,
+                            int[][] validation, float[][] validationMask) implements Serializable {
+
+    /** Reads {@code uri} at {@code version}, or at its latest version when {@code version} is null. */
+    public static TrainingTable read(SparkSession spark, String uri, Long version) {
+        long v = version != null ? version : latestVersion(spark, uri);
+        Dataset<Row> df = spark.read().format("delta").option("versionAsOf", v).load(uri);
+        List<String> cols = List.of(df.columns());
+        if (!cols.contains("input_ids") || !cols.contains("split")) {
+            throw new IllegalArgumentException("table " + uri + " (version " + v + ") is not an lm_blocks or sft_pairs "
+                    + "table: it lacks input_ids or split (columns: " + cols + ")");
+        }
+        boolean masked = cols.contains("loss_mask");
+        String order = cols.contains("block_id") ? "block_id" : cols.contains("content_hash") ? "content_hash" : "input_ids";
+        Part train = collect(df.filter(col("split").equalTo("train")).orderBy(order), masked);
+        Part validation = collect(df.filter(col("split").equalTo("validation")).orderBy(order), masked);
+        if (train.ids.length == 0) {
+            throw new IllegalArgumentException("table " + uri + " (version " + v + ") has no rows with split = 'train'");
+        }
+        return new TrainingTable(uri, v, train.ids, train.mask, validation.ids, validation.mask);
+    }
+
+    public static long latestVersion(SparkSession spark, String uri) {
+        Row last = spark.sql("DESCRIBE HISTORY delta.`" + uri.replace("`", "``") + "` LIMIT 1").first();
+        return last.getLong(last.fieldIndex("version"));
+    }
+
+    public int sequenceLength() {
+        return train[0].length;
+    }
+
+    private record Part(int[][] ids, float[][] mask) {}
+
+    private static Part collect(Dataset<Row> df, boolean masked) {
+        List<Row> rows = (masked ? df.select("input_ids", "loss_mask") : df.select("input_ids")).collectAsList();
+        int[][] ids = new int[rows.size()][];
+        float[][] mask = masked ? new float[rows.size()][] : null;
+        for (int i = 0; i < rows.size(); i++) {
+            List<Integer> list = rows.get(i).getList(0);
+            ids[i] = list.stream().mapToInt(Integer::intValue).toArray();
+            if (masked) {
+                List<Number> m = rows.get(i).getList(1);
+                mask[i] = new float[m.size()];
+                for (int j = 0; j < m.size(); j++) mask[i][j] = m.get(j).floatValue();
+            }
+        }
+        return new Part(ids, mask);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.zerospark.training.metrics;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MetricsLogTest {
+    private static StepMetrics step(long s, double loss, double val) {
+        return new StepMetrics(s, loss, 1e-3, 0.5, 1000, 0.01, val, Math.exp(val), 0.1, 0.05, 0.02, 0.02, 0.01);
+    }
+
+    @Test
+    void writesOneJsonObjectPerStepAndResumeReplacesRedoneSteps(@TempDir Path dir) throws Exception {
+        MetricsLog log = new MetricsLog(dir.toUri().toString(), new Configuration(), List.of());
+        for (int s = 0; s < 5; s++) log.add(step(s, 5 - s * 0.1, s == 4 ? 4.5 : Double.NaN));
+        log.add(step(3, 9.0, Double.NaN)); // resumed after step 2: steps 3.. are redone
+        log.flush();
+        List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
+        assertEquals(4, lines.size());
+        ObjectMapper json = new ObjectMapper();
+        List<Long> steps = new ArrayList<>();
+        for (String line : lines) {
+            JsonNode n = json.readTree(line);
+            for (String k : new String[] {"step", "loss", "lr", "grad_norm", "tokens_per_s"}) assertTrue(n.has(k), k + " in " + line);
+            steps.add(n.get("step").asLong());
+        }
+        assertEquals(List.of(0L, 1L, 2L, 3L), steps);
+        assertEquals(9.0, json.readTree(lines.get(3)).get("loss").asDouble());
+    }
+
+    @Test
+    void plotHasBothCurves() {
+        List<StepMetrics> steps = List.of(step(0, 3, Double.NaN), step(1, 2.5, 2.7), step(2, 2.0, Double.NaN));
+        String html = LossPlot.html("run", steps);
+        assertTrue(html.contains("<svg") && html.contains("train loss") && html.contains("validation loss"), html);
+        assertEquals(2, html.split("<polyline").length - 1);
+    }
+
+    @Test
+    void progressLineShowsTheEssentials() {
+        String line = MetricsLog.progressLine(step(9, 2.3456, Double.NaN), 100, 125);
+        assertEquals("step 10/100  loss 2.3456  lr 1.00e-03  grad_norm 0.500  tok/s 1000  mfu 1.00%  eta 2m05s", line);
+    }
+}
