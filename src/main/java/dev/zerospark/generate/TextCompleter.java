@@ -1,0 +1,141 @@
+package dev.zerospark.generate;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.zerospark.model.CausalLm;
+import dev.zerospark.model.ModelLoader;
+import dev.zerospark.tokenizer.HfTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Text in, text out: tokenizes prompts, left-pads them, generates with {@link Generator} and decodes the new
+ * tokens. EOS and pad ids come from generation_config.json, then config.json, then the tokenizer (HF's order).
+ */
+public final class TextCompleter implements AutoCloseable {
+    private final NDManager root;
+    private final CausalLm model;
+    private final HfTokenizer tokenizer;
+    private final List<Integer> eosIds;
+    private final int padId;
+
+    private TextCompleter(NDManager root, CausalLm model, HfTokenizer tokenizer, List<Integer> eosIds, int padId) {
+        this.root = root;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.eosIds = eosIds;
+        this.padId = padId;
+    }
+
+    /** One completion: decoded new text (cut before a stop string), the new tokens and why generation ended. */
+    public record Completion(String text, int[] tokens, FinishReason finishReason) {}
+
+    /** Loads model and tokenizer from an HF directory. */
+    public static TextCompleter open(Path modelDir) throws IOException {
+        NDManager root = NDManager.newBaseManager("PyTorch");
+        try {
+            CausalLm model = ModelLoader.load(modelDir, root);
+            HfTokenizer tok = HfTokenizer.load(modelDir);
+            JsonNode gen = readOptional(modelDir.resolve("generation_config.json"));
+            List<Integer> eos = ids(gen.get("eos_token_id"));
+            if (eos.isEmpty()) {
+                eos = model.config().eosTokenIds();
+            }
+            if (eos.isEmpty()) {
+                eos = List.of(tok.eosId());
+            }
+            int pad = gen.hasNonNull("pad_token_id") ? gen.get("pad_token_id").asInt()
+                    : model.config().padTokenId() >= 0 ? model.config().padTokenId() : eos.get(0);
+            return new TextCompleter(root, model, tok, List.copyOf(eos), pad);
+        } catch (IOException | RuntimeException e) {
+            root.close();
+            throw e;
+        }
+    }
+
+    public CausalLm model() {
+        return model;
+    }
+
+    public List<Integer> eosTokenIds() {
+        return eosIds;
+    }
+
+    public int padTokenId() {
+        return padId;
+    }
+
+    /** Options with this model's EOS and pad ids filled in. */
+    public GenerationOptions options(int maxNewTokens, double temperature, int topK, double topP, long seed,
+                                     List<String> stopStrings) {
+        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, eosIds, padId, stopStrings);
+    }
+
+    public List<Completion> complete(List<String> prompts, GenerationOptions options) {
+        int[][] encoded = tokenizer.encodeBatch(prompts);
+        int width = 1;
+        for (int[] row : encoded) {
+            width = Math.max(width, row.length);
+        }
+        int[][] ids = new int[encoded.length][width];
+        int[][] mask = new int[encoded.length][width];
+        for (int r = 0; r < encoded.length; r++) {
+            int off = width - encoded[r].length;
+            Arrays.fill(ids[r], 0, off, padId);
+            System.arraycopy(encoded[r], 0, ids[r], off, encoded[r].length);
+            Arrays.fill(mask[r], off, width, 1);
+        }
+        GenerationResult r = new Generator(model).generate(ids, mask, options, t -> tokenizer.decode(t, true));
+        List<Completion> out = new ArrayList<>();
+        for (int i = 0; i < encoded.length; i++) {
+            String text = tokenizer.decode(r.newTokens()[i], true);
+            if (r.finishReasons()[i] == FinishReason.STOP_STRING) {
+                text = cutAtStop(text, options.stopStrings());
+            }
+            out.add(new Completion(text, r.newTokens()[i], r.finishReasons()[i]));
+        }
+        return out;
+    }
+
+    static String cutAtStop(String text, List<String> stops) {
+        int cut = text.length();
+        for (String s : stops) {
+            int i = text.indexOf(s);
+            if (i >= 0) {
+                cut = Math.min(cut, i);
+            }
+        }
+        return text.substring(0, cut);
+    }
+
+    private static List<Integer> ids(JsonNode n) {
+        List<Integer> out = new ArrayList<>();
+        if (n == null || n.isNull()) {
+            return out;
+        }
+        if (n.isArray()) {
+            n.forEach(x -> out.add(x.asInt()));
+        } else {
+            out.add(n.asInt());
+        }
+        return out;
+    }
+
+    /** Reads an optional JSON file; absent means an empty object. */
+    private static JsonNode readOptional(Path p) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        return Files.exists(p) ? json.readTree(p.toFile()) : json.createObjectNode();
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+        model.close();
+        root.close();
+    }
+}

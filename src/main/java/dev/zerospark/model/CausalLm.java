@@ -1,0 +1,51 @@
+package dev.zerospark.model;
+
+import ai.djl.ndarray.NDArray;
+
+/** A decoder-only causal language model computing fp32 logits with DJL's PyTorch engine. */
+public interface CausalLm extends AutoCloseable {
+    ModelConfig config();
+
+    /** The weights, in canonical HF state-dict order. */
+    Parameters parameters();
+
+    /**
+     * Logits for every input position.
+     *
+     * @param inputIds (B, T) int64 token ids
+     * @param positionIds (B, T) int64 absolute positions (see {@link AttentionMasks#positionIds})
+     * @param allowed (B, 1, T, S) boolean where S = cached + T; true where query t may attend key s
+     * @param cache past keys/values, appended to in place; null for a plain full-sequence forward
+     * @return (B, T, V) fp32 logits attached to {@code inputIds}' manager
+     */
+    NDArray forward(NDArray inputIds, NDArray positionIds, NDArray allowed, KvCache cache);
+
+    /**
+     * Convenience full-sequence forward without autograd: {@code ids} (B, T), optional padding {@code mask}
+     * (B, T) with HF position ids. Returns row-major (B, T, V) logits. Intermediate arrays are freed.
+     */
+    default float[] logits(long[][] ids, long[][] mask) {
+        int b = ids.length;
+        int t = ids[0].length;
+        boolean grad = ai.djl.pytorch.jni.JniUtils.isGradMode();
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        try (ai.djl.ndarray.NDManager m = parameters().manager().newSubManager()) {
+            NDArray in = m.create(ids);
+            NDArray pos = m.create(AttentionMasks.positionIds(mask, b, t, 0));
+            NDArray allowed = AttentionMasks.allowed(m, mask, b, t, 0);
+            return forward(in, pos, allowed, null).toFloatArray();
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(grad);
+        }
+    }
+
+    /** An empty cache sized for this model; it owns a sub-manager of the model's manager. */
+    default KvCache newCache() {
+        return new KvCache(parameters().manager().newSubManager(), config().numLayers());
+    }
+
+    @Override
+    default void close() {
+        parameters().close();
+    }
+}

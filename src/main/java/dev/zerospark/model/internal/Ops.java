@@ -1,0 +1,114 @@
+package dev.zerospark.model.internal;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+
+/**
+ * Tensor building blocks shared by the architectures. DJL attaches an op's result to the manager of its
+ * <em>first</em> operand, so every helper keeps an activation (never a long-lived weight) first: the results
+ * then die with the caller's per-step sub-manager instead of piling up in the model's manager.
+ */
+public final class Ops {
+    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
+
+    private Ops() {}
+
+    /** torch.nn.functional.linear: x @ W^T + b with W (out, in); b may be null. */
+    public static NDArray linear(NDArray x, NDArray w, NDArray b) {
+        return JniUtils.linear((PtNDArray) x, (PtNDArray) w, (PtNDArray) b);
+    }
+
+    /** HF Conv1D (GPT-2): x @ W + b with W stored (in, out). */
+    public static NDArray conv1d(NDArray x, NDArray w, NDArray b) {
+        return x.matMul(w).add(b);
+    }
+
+    /** Row lookup table[ids]: ids (B, T) int64, table (V, C) -> (B, T, C). */
+    public static NDArray embedding(NDArray ids, NDArray table) {
+        return JniUtils.embedding((PtNDArray) ids, (PtNDArray) table, false);
+    }
+
+    public static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta, double eps) {
+        return JniUtils.layerNorm((PtNDArray) x, new Shape(gamma.getShape().get(0)), (PtNDArray) gamma,
+                (PtNDArray) beta, eps);
+    }
+
+    /** Llama RMSNorm: x / sqrt(mean(x^2) + eps) * weight, computed in fp32 like HF. */
+    public static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
+        NDArray variance = x.square().mean(new int[] {x.getShape().dimension() - 1}, true);
+        return x.div(variance.add((float) eps).sqrt()).mul(weight);
+    }
+
+    /** GELU, tanh approximation (HF "gelu_new"): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+    public static NDArray geluTanh(NDArray x) {
+        NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul(SQRT_2_OVER_PI);
+        return x.mul(0.5f).mul(inner.tanh().add(1f));
+    }
+
+    /** Exact GELU with erf (HF "gelu"). */
+    public static NDArray geluErf(NDArray x) {
+        return JniUtils.gelu((PtNDArray) x);
+    }
+
+    /** SiLU: x * sigmoid(x). */
+    public static NDArray silu(NDArray x) {
+        return x.mul(JniUtils.sigmoid((PtNDArray) x));
+    }
+
+    /**
+     * Scaled dot-product attention. q (B, H, T, D); k, v (B, H, S, D); allowed (B, 1, T, S) boolean, true where
+     * query t may attend key s. Disallowed scores get the most negative finite float (like HF's eager path), so a
+     * fully masked row (a left-pad query) softmaxes to a uniform row instead of NaN and gradients stay finite.
+     */
+    public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray allowed, float scale) {
+        NDManager m = q.getManager();
+        NDArray kT = k.transpose(0, 1, 3, 2); // (B, H, D, S)
+        kT.attach(m);
+        NDArray scores = q.matMul(kT).mul(scale); // (B, H, T, S)
+        NDArray lowest = m.create(-Float.MAX_VALUE);
+        NDArray masked = JniUtils.where((PtNDArray) allowed, (PtNDArray) scores, (PtNDArray) lowest);
+        masked.attach(m);
+        NDArray probs = masked.softmax(-1); // (B, H, T, S)
+        return probs.matMul(v); // (B, H, T, D)
+    }
+
+    /** (B, T, H*D) -> (B, H, T, D) */
+    public static NDArray splitHeads(NDArray x, int heads, int headDim) {
+        Shape s = x.getShape();
+        return x.reshape(s.get(0), s.get(1), heads, headDim).transpose(0, 2, 1, 3);
+    }
+
+    /** (B, H, T, D) -> (B, T, H*D) */
+    public static NDArray mergeHeads(NDArray x) {
+        Shape s = x.getShape();
+        return x.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), s.get(1) * s.get(3));
+    }
+
+    /**
+     * Grouped-query attention: (B, H_kv, S, D) -> (B, H_kv * nRep, S, D), head h reading kv head h / nRep (HF
+     * {@code repeat_kv}). The result is attached to {@code into}, since the input may belong to a long-lived cache.
+     */
+    public static NDArray repeatKv(NDArray kv, int nRep, NDManager into) {
+        if (nRep == 1) {
+            return kv;
+        }
+        NDArray r = kv.repeat(1, nRep);
+        r.attach(into);
+        return r;
+    }
+
+    /** Splits the last axis into {@code parts} equal pieces (torch.chunk). */
+    public static NDList chunk(NDArray x, int parts) {
+        long size = x.getShape().get(x.getShape().dimension() - 1) / parts;
+        NDList out = new NDList(parts);
+        for (int i = 0; i < parts; i++) {
+            out.add(x.get(new NDIndex("..., {}:{}", i * size, (i + 1) * size)));
+        }
+        return out;
+    }
+}

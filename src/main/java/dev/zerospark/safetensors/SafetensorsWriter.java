@@ -1,0 +1,83 @@
+package dev.zerospark.safetensors;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes one safetensors file. Tensors are laid out in the given order; the header is padded with spaces to a
+ * multiple of 8 bytes as the reference implementation does. The file is written to a temporary sibling and moved
+ * into place, so a crash never leaves a truncated file under the final name.
+ */
+public final class SafetensorsWriter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int CHUNK_ELEMS = 1 << 20;
+
+    private SafetensorsWriter() {}
+
+    public static void write(Path file, List<WritableTensor> tensors, Map<String, String> metadata) throws IOException {
+        ObjectNode header = JSON.createObjectNode();
+        if (metadata != null && !metadata.isEmpty()) {
+            ObjectNode meta = header.putObject("__metadata__");
+            metadata.forEach(meta::put);
+        }
+        Set<String> seen = new HashSet<>();
+        long offset = 0;
+        for (WritableTensor t : tensors) {
+            if (!seen.add(t.name())) {
+                throw new IllegalArgumentException("duplicate tensor name " + t.name() + " for " + file);
+            }
+            ObjectNode e = header.putObject(t.name());
+            e.put("dtype", t.dtype().name());
+            ArrayNode shape = e.putArray("shape");
+            for (long d : t.shape()) {
+                shape.add(d);
+            }
+            ArrayNode off = e.putArray("data_offsets");
+            off.add(offset);
+            offset += t.byteSize();
+            off.add(offset);
+        }
+        byte[] json = JSON.writeValueAsBytes(header);
+        int padded = (json.length + 7) / 8 * 8;
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(json);
+        while (head.hasRemaining()) {
+            head.put((byte) ' ');
+        }
+        head.flip();
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            writeFully(ch, head);
+            ByteBuffer buf = ByteBuffer.allocate(CHUNK_ELEMS * 8);
+            for (WritableTensor t : tensors) {
+                for (int from = 0; from < t.length(); from += CHUNK_ELEMS) {
+                    buf.clear();
+                    t.encode(from, Math.min(t.length(), from + CHUNK_ELEMS), buf);
+                    buf.flip();
+                    writeFully(ch, buf);
+                }
+            }
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+        while (buf.hasRemaining()) {
+            ch.write(buf);
+        }
+    }
+}

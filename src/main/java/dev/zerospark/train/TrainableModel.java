@@ -1,0 +1,46 @@
+package dev.zerospark.train;
+
+import java.util.List;
+
+/**
+ * A model whose parameters are viewed as one flat fp32 vector in a fixed canonical order (HF state-dict names,
+ * model definition order; tied weights appear once). One instance per thread: each call runs autograd with the
+ * calling thread's own PyTorch grad mode.
+ */
+public interface TrainableModel extends AutoCloseable {
+    List<ParamSpec> params();
+
+    /** Total number of elements. */
+    long numel();
+
+    /**
+     * Forward + backward on one micro-batch. {@code inputIds} is (B, T); {@code lossMask} may be null (all ones),
+     * otherwise (B, T) and applies to the <em>label</em> positions like HF's labels: {@code lossMask[b][t]} weights
+     * the loss of predicting token t from tokens &lt; t, so column 0 is never used.
+     * ADDS d(gradScale * sum of token losses)/d(param) into {@code gradOut} (flat, length numel()).
+     * Returns the un-scaled sum of token losses and the number of predicted tokens.
+     */
+    LossSum forwardBackward(int[][] inputIds, float[][] lossMask, float gradScale, float[] gradOut);
+
+    /** Flat copy of the current weights into {@code out} (length numel()). */
+    void readParams(float[] out);
+
+    /** Loads flat weights (length numel()) into the model. */
+    void writeParams(float[] flat);
+
+    @Override
+    void close();
+
+    /** Number of predicted tokens in a batch: (T - 1) per row, or the non-zero label positions of the mask. */
+    static long countTargets(int[][] inputIds, float[][] lossMask) {
+        long n = 0;
+        for (int b = 0; b < inputIds.length; b++) {
+            for (int t = 1; t < inputIds[b].length; t++) {
+                if (lossMask == null || lossMask[b][t] != 0f) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+}

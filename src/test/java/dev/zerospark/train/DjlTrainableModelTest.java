@@ -1,0 +1,177 @@
+package dev.zerospark.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zerospark.model.TestFixtures;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+class DjlTrainableModelTest {
+    private static final Path GPT2 = TestFixtures.hf("tiny-gpt2");
+
+    private static int[][] batch() throws Exception {
+        return TrainingReference.readBatches(GPT2)[0];
+    }
+
+    private static double maxDiff(float[] a, float[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+
+    @Test
+    void layoutIsCanonicalAndContiguous() throws Exception {
+        try (TrainableModel m = TrainableModels.load(GPT2)) {
+            List<ParamSpec> ps = m.params();
+            assertEquals("transformer.wte.weight", ps.get(0).name());
+            assertEquals("transformer.ln_f.bias", ps.get(ps.size() - 1).name());
+            assertEquals(28, ps.size(), "tied LM head must not appear twice");
+            long off = 0;
+            for (ParamSpec p : ps) {
+                assertEquals(off, p.offset());
+                assertEquals(p.shape().length >= 2, p.decay(), p.name());
+                off += p.numel();
+            }
+            assertEquals(off, m.numel());
+        }
+    }
+
+    @Test
+    void microBatchesAccumulateToTheFullBatchGradient() throws Exception {
+        int[][] full = batch();
+        int[][] a = {full[0], full[1]};
+        int[][] b = {full[2], full[3]};
+        try (TrainableModel m = TrainableModels.load(GPT2)) {
+            int n = (int) m.numel();
+            long tokens = TrainableModel.countTargets(full, null);
+            float[] gFull = new float[n];
+            LossSum lf = m.forwardBackward(full, null, 1f / tokens, gFull);
+            float[] gParts = new float[n];
+            LossSum la = m.forwardBackward(a, null, 1f / tokens, gParts);
+            LossSum lb = m.forwardBackward(b, null, 1f / tokens, gParts);
+            assertEquals(tokens, lf.tokens());
+            assertEquals(lf.tokens(), la.tokens() + lb.tokens());
+            assertEquals(lf.sum(), la.sum() + lb.sum(), 1e-3);
+            assertTrue(maxDiff(gFull, gParts) < 1e-6, "accumulated grads differ by " + maxDiff(gFull, gParts));
+
+            // gradOut is added to, not overwritten, and gradScale scales linearly
+            float[] twice = gFull.clone();
+            m.forwardBackward(full, null, 1f / tokens, twice);
+            float[] doubled = new float[n];
+            m.forwardBackward(full, null, 2f / tokens, doubled);
+            assertTrue(maxDiff(twice, doubled) < 1e-6);
+            assertTrue(Math.abs(twice[0] - 2 * gFull[0]) <= 1e-6 + 1e-5 * Math.abs(gFull[0]));
+        }
+    }
+
+    @Test
+    void lossMaskSelectsLabelPositions() throws Exception {
+        int[][] full = batch();
+        int t = full[0].length;
+        float[][] ones = new float[full.length][t];
+        float[][] half = new float[full.length][t];
+        for (int r = 0; r < full.length; r++) {
+            java.util.Arrays.fill(ones[r], 1f);
+            for (int c = t / 2; c < t; c++) {
+                half[r][c] = 1f;
+            }
+        }
+        try (TrainableModel m = TrainableModels.load(GPT2)) {
+            int n = (int) m.numel();
+            LossSum none = m.forwardBackward(full, null, 1f, new float[n]);
+            LossSum all = m.forwardBackward(full, ones, 1f, new float[n]);
+            assertEquals(none.sum(), all.sum(), 1e-4);
+            assertEquals(none.tokens(), all.tokens());
+            float[] g = new float[n];
+            LossSum masked = m.forwardBackward(full, half, 1f, g);
+            assertEquals((long) full.length * (t - t / 2), masked.tokens());
+            assertTrue(masked.sum() < none.sum() && masked.sum() > 0);
+            // the second half of the sequence alone: its loss equals the masked loss for the same positions
+            assertFalse(java.util.Arrays.equals(g, new float[n]));
+        }
+    }
+
+    @Test
+    void concurrentModelsOnDifferentThreadsComputeIndependentGradients() throws Exception {
+        int[][] full = batch();
+        float[] expected;
+        try (TrainableModel m = TrainableModels.load(GPT2)) {
+            expected = new float[(int) m.numel()];
+            m.forwardBackward(full, null, 1f, expected);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<float[]>> futures = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                futures.add(pool.submit(() -> {
+                    try (TrainableModel m = TrainableModels.load(GPT2)) {
+                        float[] g = new float[(int) m.numel()];
+                        for (int rep = 0; rep < 3; rep++) {
+                            java.util.Arrays.fill(g, 0f);
+                            m.forwardBackward(full, null, 1f, g);
+                        }
+                        return g;
+                    }
+                }));
+            }
+            for (Future<float[]> f : futures) {
+                assertTrue(maxDiff(expected, f.get()) < 1e-5, "thread grads differ by " + maxDiff(expected, f.get()));
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void stepsDoNotLeakNativeArrays() throws Exception {
+        int[][] full = batch();
+        try (DjlTrainableModel m = (DjlTrainableModel) TrainableModels.load(GPT2)) {
+            ai.djl.ndarray.NDManager owner = m.model().parameters().manager();
+            float[] w = new float[(int) m.numel()];
+            float[] g = new float[w.length];
+            m.forwardBackward(full, null, 1f, g);
+            m.readParams(w);
+            m.writeParams(w);
+            int live = owner.getManagedArrays().size();
+            for (int i = 0; i < 3; i++) {
+                m.forwardBackward(full, null, 1f, g);
+                m.writeParams(w);
+            }
+            assertEquals(live, owner.getManagedArrays().size(), "arrays alive in the model's manager");
+            new dev.zerospark.generate.Generator(m.model()).generate(new int[][] {{1, 2, 3}}, null,
+                    dev.zerospark.generate.GenerationOptions.greedy(4, List.of(), 0), null);
+            assertEquals(live, owner.getManagedArrays().size(), "arrays alive after generation");
+        }
+    }
+
+    @Test
+    void writeThenReadParamsRoundTrips() throws Exception {
+        try (TrainableModel m = TrainableModels.load(GPT2)) {
+            float[] w = new float[(int) m.numel()];
+            m.readParams(w);
+            for (int i = 0; i < w.length; i++) {
+                w[i] += 0.001f * (i % 7);
+            }
+            m.writeParams(w);
+            float[] back = new float[w.length];
+            m.readParams(back);
+            assertArrayEquals(w, back);
+            // gradients still flow after the swap
+            float[] g = new float[w.length];
+            m.forwardBackward(batch(), null, 1f, g);
+            assertFalse(java.util.Arrays.equals(g, new float[w.length]));
+            assertThrows(IllegalArgumentException.class, () -> m.writeParams(new float[3]));
+        }
+    }
+}
