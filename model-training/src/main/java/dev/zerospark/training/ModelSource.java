@@ -1,0 +1,94 @@
+package dev.zerospark.training;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zerospark.model.HfConfigs;
+import dev.zerospark.model.ModelConfig;
+import dev.zerospark.model.RandomInit;
+import dev.zerospark.train.TrainableModel;
+import dev.zerospark.train.TrainableModels;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.util.Map;
+
+/**
+ * Where a run's model comes from: an HF directory (fine-tuning; any Hadoop URI, copied to local disk first) or an
+ * architecture plus a size preset (from scratch, seeded). The config JSON travels with every checkpoint.
+ */
+public record ModelSource(String hfDir, String arch, String preset, int vocabSize, long seed) implements Serializable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public ModelSource {
+        if (hfDir == null && (arch == null || preset == null)) {
+            throw new IllegalArgumentException("set either --model (an HF directory) or --arch with --preset");
+        }
+    }
+
+    /** HF config.json of the model, as JSON text. */
+    public String configJson(Configuration conf) throws IOException {
+        if (hfDir != null) {
+            Path p = new Path(hfDir, "config.json");
+            try (var in = p.getFileSystem(conf).open(p)) {
+                return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+        }
+        return JSON.writeValueAsString(preset(arch, preset, vocabSize));
+    }
+
+    /** Builds the trainable model on this JVM. */
+    public TrainableModel open(Configuration conf) throws IOException {
+        if (hfDir != null) {
+            return TrainableModels.load(localCopy(hfDir, conf));
+        }
+        ModelConfig config = HfConfigs.parse(preset(arch, preset, vocabSize));
+        NDManager manager = NDManager.newBaseManager("PyTorch");
+        return TrainableModels.wrap(RandomInit.create(config, manager, seed), manager);
+    }
+
+    /** A local folder holding the HF directory: the path itself for local URIs, else a copy under /tmp. */
+    static java.nio.file.Path localCopy(String uri, Configuration conf) throws IOException {
+        Path src = new Path(uri);
+        FileSystem fs = src.getFileSystem(conf);
+        if ("file".equals(fs.getScheme())) {
+            return java.nio.file.Paths.get(fs.makeQualified(src).toUri());
+        }
+        java.nio.file.Path dir = Files.createTempDirectory("zerospark-model");
+        for (FileStatus st : fs.listStatus(src)) {
+            if (st.isFile()) fs.copyToLocalFile(st.getPath(), new Path(dir.resolve(st.getPath().getName()).toUri()));
+        }
+        return dir;
+    }
+
+    /** Size presets for training from scratch; the vocabulary comes from the data's tokenizer. */
+    static ObjectNode preset(String arch, String preset, int vocab) {
+        Map<String, int[]> sizes = Map.of("tiny", new int[] {2, 64, 4, 256}, "small", new int[] {6, 384, 6, 1024});
+        int[] s = sizes.get(preset);
+        if (s == null) throw new IllegalArgumentException("unknown --preset '" + preset + "' (tiny | small)");
+        ObjectNode c = JSON.createObjectNode();
+        c.put("vocab_size", vocab);
+        c.put("bos_token_id", 0).put("eos_token_id", 0).put("tie_word_embeddings", true);
+        switch (arch) {
+            case "gpt2" -> {
+                c.put("model_type", "gpt2").put("n_layer", s[0]).put("n_embd", s[1]).put("n_head", s[2])
+                        .put("n_positions", s[3]).put("layer_norm_epsilon", 1e-5).put("activation_function", "gelu_new");
+                c.putArray("architectures").add("GPT2LMHeadModel");
+            }
+            case "llama" -> {
+                c.put("model_type", "llama").put("num_hidden_layers", s[0]).put("hidden_size", s[1])
+                        .put("num_attention_heads", s[2]).put("num_key_value_heads", Math.max(1, s[2] / 2))
+                        .put("intermediate_size", s[1] * 8 / 3 / 32 * 32 + 32).put("max_position_embeddings", s[3])
+                        .put("rms_norm_eps", 1e-5).put("rope_theta", 10000.0).put("hidden_act", "silu");
+                c.putArray("architectures").add("LlamaForCausalLM");
+            }
+            default -> throw new IllegalArgumentException("unknown --arch '" + arch + "' (gpt2 | llama)");
+        }
+        return c;
+    }
+}

@@ -1,0 +1,237 @@
+package dev.zerospark.training;
+
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zerospark.checkpoint.CheckpointStore;
+import dev.zerospark.checkpoint.Manifest;
+import dev.zerospark.collective.Collective;
+import dev.zerospark.collective.CollectiveConfig;
+import dev.zerospark.collective.JobSecret;
+import dev.zerospark.collective.Rendezvous;
+import dev.zerospark.optim.LrSchedule;
+import dev.zerospark.train.LossSum;
+import dev.zerospark.train.ParamSpec;
+import dev.zerospark.train.TrainableModel;
+import dev.zerospark.training.data.BatchSchedule;
+import dev.zerospark.training.data.TrainingTable;
+import dev.zerospark.training.metrics.MetricsLog;
+import dev.zerospark.training.metrics.StepMetrics;
+import dev.zerospark.zero.PartitionLayout;
+import dev.zerospark.zero.TrainingVerifier;
+import dev.zerospark.zero.ZeroOptimizer;
+import dev.zerospark.zero.ZeroStage;
+import org.apache.hadoop.conf.Configuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One rank of a data-parallel run: builds the model, joins the TCP ring, restores the checkpoint (resharding
+ * the optimizer if the world size changed), and trains step by step with ZeRO, checkpointing and evaluating
+ * on the way. Used inside a Spark barrier task; the rendezvous is pluggable so tests can run ranks as threads.
+ */
+public final class RankTrainer {
+    private static final Logger LOG = LoggerFactory.getLogger(RankTrainer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The few things a rank asks of its host (Spark's BarrierTaskContext in production). */
+    public interface Host {
+        int rank();
+
+        Rendezvous rendezvous();
+
+        /** Blocks until every rank arrives; used after a checkpoint commit. */
+        void barrier();
+
+        String bindAddress();
+    }
+
+    private final RunSpec spec;
+    private final TrainingTable table;
+    private final ModelSource source;
+    private final Configuration conf;
+
+    public RankTrainer(RunSpec spec, TrainingTable table, ModelSource source, Configuration conf) {
+        this.spec = spec;
+        this.table = table;
+        this.source = source;
+        this.conf = conf;
+    }
+
+    public RankResult run(Host host) throws Exception {
+        int rank = host.rank();
+        int world = spec.worldSize();
+        // Loads libtorch before its thread pool is sized; the pool is per process, so local-mode ranks share it.
+        ai.djl.engine.Engine.getEngine("PyTorch");
+        JniUtils.setNumThreads(spec.threads());
+        // Rank 0 makes the job secret and hands it to the others through the rendezvous (Spark's allGather).
+        String secretText = host.rendezvous().allGather(rank == 0 ? JobSecret.random().toBase64() : "").get(0);
+        CollectiveConfig cc = new CollectiveConfig(spec.collectiveTimeout(), host.bindAddress(), CollectiveConfig.DEFAULT_CHUNK_BYTES);
+        CheckpointStore store = new CheckpointStore(spec.checkpointRoot(), conf);
+        try (TimedCollective c = new TimedCollective(Collective.connect(rank, world, host.rendezvous(),
+                JobSecret.fromBase64(secretText), cc));
+             TrainableModel model = source.open(conf)) {
+            List<ParamSpec> specs = model.params();
+            int numel = Math.toIntExact(model.numel());
+            PartitionLayout layout = PartitionLayout.of(TrainingVerifier.flatParams(specs), world, 2 * world);
+            float[] initial = new float[numel];
+            RankCheckpoint.FullState restored = null;
+            if (spec.resumeStep() >= 0) {
+                restored = RankCheckpoint.loadFull(store, store.manifest(spec.resumeStep()), numel);
+                System.arraycopy(restored.master(), 0, initial, 0, numel);
+                model.writeParams(initial);
+            } else {
+                model.readParams(initial);
+            }
+            ZeroOptimizer zero = ZeroOptimizer.create(c, layout, ZeroStage.of(spec.zeroStage()), spec.adamW(),
+                    spec.gradClip(), spec.bucketElements(), null, initial);
+            long start = 0;
+            if (restored != null) {
+                RankCheckpoint.restore(zero, restored);
+                start = restored.step();
+                if (rank == 0) LOG.info("resumed from {} at step {} (saved by {} ranks)", store.stepUri(start), start, store.manifest(start).worldSize());
+            }
+            String modelConfig = source.configJson(conf);
+            return loop(host, c, model, zero, store, specs, numel, start, modelConfig);
+        }
+    }
+
+    private RankResult loop(Host host, TimedCollective c, TrainableModel model, ZeroOptimizer zero,
+                            CheckpointStore store, List<ParamSpec> specs, int numel, long start, String modelConfig)
+            throws Exception {
+        int rank = host.rank();
+        BatchSchedule schedule = new BatchSchedule(table.train().length, spec.microBatch(), spec.gradAccum(),
+                spec.worldSize(), spec.seed(), true);
+        LrSchedule lrs = spec.schedule();
+        double flopsPerToken = 6.0 * numel;
+        double peakFlops = rank == 0 ? MatmulRate.measureFlops() * spec.worldSize() : 1;
+        MetricsLog metrics = rank == 0 ? new MetricsLog(spec.runDir(), conf, List.of()) : null;
+        float[] microGrad = new float[numel];
+        long lastCheckpoint = start;
+        long runStart = System.nanoTime();
+        for (long step = start; step < spec.steps(); step++) {
+            if (spec.attempt() == 0 && step == spec.failAtStep() && rank == spec.failRank()) {
+                throw new IllegalStateException("fault injection: rank " + rank + " dies before step " + step);
+            }
+            long t0 = System.nanoTime();
+            int[][][] ids = new int[spec.gradAccum()][][];
+            float[][][] masks = new float[spec.gradAccum()][][];
+            long localTokens = 0;
+            for (int m = 0; m < spec.gradAccum(); m++) {
+                int[] rows = schedule.rows(step, rank, m);
+                ids[m] = new int[rows.length][];
+                masks[m] = table.trainMask() == null ? null : new float[rows.length][];
+                for (int i = 0; i < rows.length; i++) {
+                    ids[m][i] = table.train()[rows[i]];
+                    if (masks[m] != null) masks[m][i] = table.trainMask()[rows[i]];
+                }
+                localTokens += TrainableModel.countTargets(ids[m], masks[m]);
+            }
+            double globalTokens = c.sumAcrossRanks(localTokens);
+            double dataS = (System.nanoTime() - t0) / 1e9;
+            c.takeSeconds();
+
+            double lossSum = 0;
+            long computeNanos = 0;
+            for (int m = 0; m < spec.gradAccum(); m++) {
+                long f0 = System.nanoTime();
+                Arrays.fill(microGrad, 0f);
+                LossSum loss = model.forwardBackward(ids[m], masks[m], (float) (1.0 / globalTokens), microGrad);
+                lossSum += loss.sum();
+                float[] grads = zero.gradients();
+                for (int i = 0; i < numel; i++) grads[i] += microGrad[i];
+                computeNanos += System.nanoTime() - f0;
+                zero.accumulate();
+            }
+            double lr = lrs.lr((int) step);
+            long o0 = System.nanoTime();
+            ZeroOptimizer.StepResult result = zero.step(lr);
+            model.writeParams(Arrays.copyOf(zero.params(), numel));
+            double optimizerAndComm = (System.nanoTime() - o0) / 1e9;
+            double loss = c.sumAcrossRanks(lossSum) / globalTokens;
+            double commS = c.takeSeconds();
+            double valLoss = Double.NaN;
+            if (spec.evalInterval() > 0 && (step + 1) % spec.evalInterval() == 0 && table.validation().length > 0) {
+                valLoss = evaluate(c, model, numel, rank);
+            }
+            double stepS = (System.nanoTime() - t0) / 1e9;
+            if ((step + 1) % spec.checkpointInterval() == 0 || step + 1 == spec.steps()) {
+                checkpoint(host, store, step + 1, zero, specs, schedule, modelConfig);
+                lastCheckpoint = step + 1;
+            }
+            if (rank == 0) {
+                double tps = globalTokens / stepS;
+                StepMetrics sm = new StepMetrics(step, loss, lr, result.gradNorm(), tps, tps * flopsPerToken / peakFlops,
+                        valLoss, Math.exp(valLoss), stepS, computeNanos / 1e9, commS,
+                        Math.max(0, optimizerAndComm - commS), dataS);
+                metrics.add(sm);
+                boolean last = step + 1 == spec.steps();
+                if ((step + 1) % spec.logEvery() == 0 || last || !Double.isNaN(valLoss)) {
+                    double elapsed = (System.nanoTime() - runStart) / 1e9;
+                    double eta = elapsed / (step + 1 - start) * (spec.steps() - step - 1);
+                    LOG.info("{}", MetricsLog.progressLine(sm, spec.steps(), eta));
+                    metrics.flush();
+                }
+            }
+        }
+        return new RankResult(rank, rank == 0 ? metrics.steps() : List.of(), lastCheckpoint);
+    }
+
+    /** Mean loss over (up to) evalBatches micro-batches of validation rows, striped across ranks. */
+    private double evaluate(Collective c, TrainableModel model, int numel, int rank) {
+        float[] scratch = new float[numel];
+        int[][] val = table.validation();
+        double sum = 0;
+        long tokens = 0;
+        int limit = Math.min(val.length, spec.evalBatches() * spec.microBatch() * spec.worldSize());
+        List<Integer> mine = new ArrayList<>();
+        for (int i = rank; i < limit; i += spec.worldSize()) mine.add(i);
+        for (int from = 0; from < mine.size(); from += spec.microBatch()) {
+            List<Integer> chunk = mine.subList(from, Math.min(mine.size(), from + spec.microBatch()));
+            int[][] ids = chunk.stream().map(i -> val[i]).toArray(int[][]::new);
+            float[][] mask = table.validationMask() == null ? null
+                    : chunk.stream().map(i -> table.validationMask()[i]).toArray(float[][]::new);
+            LossSum l = model.forwardBackward(ids, mask, 0f, scratch); // gradient scale 0: a forward pass for the loss
+            sum += l.sum();
+            tokens += l.tokens();
+        }
+        double globalTokens = c.sumAcrossRanks(tokens);
+        return c.sumAcrossRanks(sum) / Math.max(1, globalTokens);
+    }
+
+    /** Every rank writes its files; rank 0 gathers their checksums, writes the manifest, then all continue. */
+    private void checkpoint(Host host, CheckpointStore store, long step, ZeroOptimizer zero, List<ParamSpec> specs,
+                            BatchSchedule schedule, String modelConfig) throws Exception {
+        int rank = host.rank();
+        Map<String, Manifest.FileEntry> mine = RankCheckpoint.save(store, step, rank, spec.worldSize(), zero.adam(),
+                specs, zero.params(), modelConfig);
+        List<String> all = host.rendezvous().allGather(JSON.writeValueAsString(mine));
+        if (rank == 0) {
+            Map<String, Manifest.FileEntry> files = new LinkedHashMap<>();
+            for (String json : all) files.putAll(JSON.readValue(json, new TypeReference<Map<String, Manifest.FileEntry>>() {}));
+            PartitionLayout layout = zero.layout();
+            ObjectNode layoutJson = JSON.createObjectNode().put("world_size", layout.worldSize())
+                    .put("numel", layout.numel()).put("padded_numel", layout.paddedNumel())
+                    .put("shard_size", layout.shardSize()).put("alignment", layout.alignment());
+            var params = layoutJson.putArray("params");
+            for (ParamSpec s : specs) {
+                params.addObject().put("name", s.name()).put("offset", s.offset()).put("numel", s.numel())
+                        .put("decay", s.decay()).putPOJO("shape", s.shape());
+            }
+            BatchSchedule.Cursor cursor = schedule.cursorAfter(step);
+            ObjectNode data = JSON.createObjectNode().put("table", table.uri()).put("version", table.version())
+                    .put("epoch", cursor.epoch()).put("position", cursor.position()).put("rows", table.train().length);
+            ObjectNode rng = JSON.createObjectNode().put("seed", spec.seed()).put("shuffle", "SplittableRandom(seed * 1000003 + epoch)");
+            store.commit(new Manifest(step, spec.worldSize(), spec.zeroStage(), files, layoutJson,
+                    JSON.readTree(spec.configJson()), data, rng), spec.keepLast());
+        }
+        host.barrier();
+    }
+}

@@ -1,0 +1,54 @@
+package dev.zerospark.training;
+
+import dev.zerospark.config.TrainConfig;
+import dev.zerospark.optim.AdamWConfig;
+import dev.zerospark.optim.LrSchedule;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Everything a rank needs to know about the run, resolved on the driver and shipped with the barrier tasks
+ * (config records stay on the driver; this is the serializable subset).
+ *
+ * @param resumeStep the checkpoint step to start from, or -1 for a fresh start
+ * @param failAtStep fault injection for tests: rank {@code failRank} dies before this step on attempt 0; -1 never
+ */
+public record RunSpec(int worldSize, int zeroStage, int steps, int microBatch, int gradAccum, long seed, int threads,
+                      double lr, double minLr, int warmup, String decay, double beta1, double beta2, double eps,
+                      double weightDecay, double gradClip, int bucketElements, String checkpointRoot,
+                      int checkpointInterval, int keepLast, int evalInterval, int evalBatches, String runDir,
+                      long resumeStep, Duration collectiveTimeout, int logEvery, String configJson,
+                      int attempt, long failAtStep, int failRank) implements Serializable {
+
+    static RunSpec from(TrainConfig t, String configJson, long resumeStep, int attempt, Duration timeout) {
+        var o = t.optimizer();
+        return new RunSpec(t.worldSize(), t.zero().stage(), t.steps(), t.microBatchSize(), t.gradAccum(), t.seed(),
+                t.threads(), o.lr(), o.minLr(), o.warmupSteps(), o.schedule(), o.betas().get(0), o.betas().get(1),
+                o.eps(), o.weightDecay(), o.gradientClipping(),
+                (int) Math.min(Integer.MAX_VALUE, t.zero().reduceBucketSize()), t.checkpointDir(),
+                t.checkpointInterval(), t.keepLast(), t.evalInterval(), 4, t.runDir(), resumeStep, timeout,
+                Math.max(1, Math.min(10, t.steps() / 20)), configJson, attempt, -1, 0);
+    }
+
+    RunSpec withFault(long step, int rank) {
+        return new RunSpec(worldSize, zeroStage, steps, microBatch, gradAccum, seed, threads, lr, minLr, warmup, decay,
+                beta1, beta2, eps, weightDecay, gradClip, bucketElements, checkpointRoot, checkpointInterval, keepLast,
+                evalInterval, evalBatches, runDir, resumeStep, collectiveTimeout, logEvery, configJson, attempt, step, rank);
+    }
+
+    RunSpec resumingAt(long step, int nextAttempt) {
+        return new RunSpec(worldSize, zeroStage, steps, microBatch, gradAccum, seed, threads, lr, minLr, warmup, decay,
+                beta1, beta2, eps, weightDecay, gradClip, bucketElements, checkpointRoot, checkpointInterval, keepLast,
+                evalInterval, evalBatches, runDir, step, collectiveTimeout, logEvery, configJson, nextAttempt, failAtStep, failRank);
+    }
+
+    AdamWConfig adamW() {
+        return new AdamWConfig(beta1, beta2, eps, weightDecay);
+    }
+
+    LrSchedule schedule() {
+        return new LrSchedule(lr, minLr, warmup, steps, LrSchedule.Decay.valueOf(decay.toUpperCase(Locale.ROOT)));
+    }
+}
