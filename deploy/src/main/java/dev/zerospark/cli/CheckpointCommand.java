@@ -1,23 +1,60 @@
 package dev.zerospark.cli;
 
+import dev.zerospark.checkpoint.CheckpointStore;
+import dev.zerospark.checkpoint.Manifest;
+import dev.zerospark.config.ConfigLoader;
+import dev.zerospark.training.CheckpointExport;
+import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.util.Locale;
 
 @Command(name = "checkpoint", mixinStandardHelpOptions = true, description = "List and inspect sharded checkpoints.",
         subcommands = {CheckpointCommand.ListCmd.class, CheckpointCommand.Inspect.class})
 public final class CheckpointCommand {
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the steps stored under a checkpoint root URI.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the complete steps under a checkpoint root URI.")
     static final class ListCmd implements Runnable {
+        @Parameters(paramLabel = "URI", description = "Checkpoint root (file://, s3a://, hdfs://, dbfs:/).") String uri;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Override
         public void run() {
-            throw new NotYetAvailable("checkpoint list");
+            CheckpointStore store = new CheckpointStore(uri, new Configuration());
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf(Locale.ROOT, "%-10s %6s %5s %6s %12s  %s%n", "step", "ranks", "zero", "files", "bytes", "data");
+            for (long step : store.completeSteps()) {
+                Manifest m = store.manifest(step);
+                long bytes = m.files().values().stream().mapToLong(Manifest.FileEntry::bytes).sum();
+                out.printf(Locale.ROOT, "%-10s %6d %5d %6d %12d  %s@v%s%n", "step-" + step, m.worldSize(), m.zeroStage(),
+                        m.files().size(), bytes, m.data().path("table").asText(), m.data().path("version").asText());
+            }
+            out.flush();
         }
     }
 
-    @Command(name = "inspect", mixinStandardHelpOptions = true, description = "Show one checkpoint's manifest.")
+    @Command(name = "inspect", mixinStandardHelpOptions = true,
+            description = "Verify a checkpoint's checksums and print its manifest (root URI: newest intact step).")
     static final class Inspect implements Runnable {
+        @Parameters(paramLabel = "URI", description = "Checkpoint root or <root>/step-N.") String uri;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Override
         public void run() {
-            throw new NotYetAvailable("checkpoint inspect");
+            CheckpointExport.Target t = CheckpointExport.resolve(uri, new Configuration());
+            PrintWriter out = spec.commandLine().getOut();
+            try {
+                out.println(ConfigLoader.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsString(t.manifest()));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("cannot print manifest of " + uri, e);
+            }
+            out.println("checksums: ok (" + t.manifest().files().size() + " files)");
+            out.flush();
         }
     }
 }

@@ -6,6 +6,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import dev.zerospark.spark.SparkSessions;
+import dev.zerospark.training.TrainJob;
+import dev.zerospark.training.metrics.StepMetrics;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -53,9 +59,30 @@ public final class TrainCommand implements Runnable {
         return c.train();
     }
 
+    @Option(names = "--master", paramLabel = "URL", description = "Spark master when not under spark-submit (default local[world size]).") String master;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public void run() {
-        resolve();
-        throw new NotYetAvailable("train");
+        TrainConfig cfg = resolve();
+        String sparkMaster = master != null ? master
+                : System.getProperty("spark.master") != null ? null : "local[" + Math.max(2, cfg.worldSize()) + "]";
+        SparkSession spark = SparkSessions.getOrCreate("zerospark-train", sparkMaster, Map.of());
+        TrainJob.Result r;
+        try {
+            r = TrainJob.run(spark, cfg);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        StepMetrics last = r.metrics().get(r.metrics().size() - 1);
+        out.println("loss plot: " + r.reportUri());
+        out.println("metrics: " + cfg.runDir() + "/metrics.jsonl (Delta table " + r.metricsTable() + ")");
+        out.println("checkpoints: " + cfg.checkpointDir());
+        out.printf(java.util.Locale.ROOT, "{\"steps\":%d,\"final_loss\":%.6f,\"restarts\":%d,\"report\":\"%s\"}%n",
+                last.step() + 1, last.loss(), r.restarts(), r.reportUri());
+        out.flush();
     }
 }

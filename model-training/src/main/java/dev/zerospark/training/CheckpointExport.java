@@ -1,0 +1,53 @@
+package dev.zerospark.training;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zerospark.checkpoint.CheckpointException;
+import dev.zerospark.checkpoint.CheckpointStore;
+import dev.zerospark.checkpoint.Manifest;
+import dev.zerospark.model.HfCheckpointWriter;
+import dev.zerospark.model.HfConfigs;
+import dev.zerospark.model.ModelConfig;
+import org.apache.hadoop.conf.Configuration;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a sharded checkpoint into an HF model directory: the ranks' model shards are merged by tensor name and
+ * written with the model's config.json (and tokenizer files, if given) as {@code transformers} expects.
+ */
+public final class CheckpointExport {
+    private static final Pattern STEP_URI = Pattern.compile("^(.*)/step-(\\d+)/?$");
+
+    private CheckpointExport() {}
+
+    /** A checkpoint root (newest intact step) or one step directory ({@code <root>/step-N}). */
+    public record Target(CheckpointStore store, Manifest manifest) {}
+
+    public static Target resolve(String uri, Configuration conf) {
+        Matcher m = STEP_URI.matcher(uri);
+        if (m.matches()) {
+            CheckpointStore store = new CheckpointStore(m.group(1), conf);
+            Manifest manifest = store.manifest(Long.parseLong(m.group(2)));
+            store.verify(manifest);
+            return new Target(store, manifest);
+        }
+        CheckpointStore store = new CheckpointStore(uri, conf);
+        Manifest manifest = store.latestValid().orElseThrow(() -> new CheckpointException("no complete checkpoint under " + uri));
+        return new Target(store, manifest);
+    }
+
+    /** Writes the HF directory and returns the number of tensors written. */
+    public static int export(Target target, Path out, Path tokenizerFrom) throws IOException {
+        Manifest manifest = target.manifest();
+        String configJson = RankCheckpoint.modelConfig(target.store(), manifest.step());
+        ModelConfig config = HfConfigs.parse((ObjectNode) new ObjectMapper().readTree(configJson));
+        Map<String, float[]> weights = RankCheckpoint.loadWeights(target.store(), manifest);
+        HfCheckpointWriter.save(config, weights, out, HfCheckpointWriter.Options.defaults(tokenizerFrom));
+        return weights.size();
+    }
+}
