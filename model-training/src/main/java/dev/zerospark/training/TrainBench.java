@@ -1,0 +1,150 @@
+package dev.zerospark.training;
+
+import dev.zerospark.checkpoint.CheckpointStore;
+import dev.zerospark.checkpoint.Manifest;
+import dev.zerospark.collective.InProcessRendezvous;
+import dev.zerospark.config.ConfigLoader;
+import dev.zerospark.config.TrainConfig;
+import dev.zerospark.training.data.TrainingTable;
+import dev.zerospark.training.metrics.StepMetrics;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.Path;
+
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * {@code bench train}: the same model and global batch trained with 1 and with 2 ranks (threads of this JVM over
+ * real TCP, sharing one intra-op thread pool of the same size), with the per-step time split into compute,
+ * communication, optimizer and data; then checkpoint save and load throughput next to a raw write and read of the
+ * same bytes to the same store.
+ */
+public final class TrainBench {
+    public record Options(String arch, String preset, int seqLen, int globalBatch, int steps, int threads, String store) {}
+
+    /** One world size's averages over the measured steps (the first step, a warm-up, is left out). */
+    public record Row(int worldSize, double tokensPerS, double stepMs, double computeMs, double commMs,
+                      double optimizerMs, double dataMs) {}
+
+    public record Checkpoint(long bytes, double saveMBps, double rawWriteMBps, double loadMBps, double rawReadMBps) {}
+
+    public record Result(List<Row> rows, Checkpoint checkpoint, long parameters) {}
+
+    private TrainBench() {}
+
+    public static Result run(Options o) throws Exception {
+        int vocab = 1024;
+        Random rnd = new Random(1);
+        int[][] train = new int[o.globalBatch() * (o.steps() + 1)][o.seqLen() + 1];
+        for (int[] row : train) for (int i = 0; i < row.length; i++) row[i] = rnd.nextInt(vocab);
+        TrainingTable table = new TrainingTable("synthetic", 0, train, null, new int[0][], null);
+        ModelSource source = new ModelSource(null, o.arch(), o.preset(), vocab, 1);
+        Configuration conf = new Configuration();
+        List<Row> rows = new ArrayList<>();
+        for (int world : new int[] {1, 2}) {
+            String ckpt = o.store() + "/bench-w" + world;
+            List<StepMetrics> m = train(o, world, table, source, conf, ckpt, o.steps() + 1);
+            rows.add(average(world, m.subList(1, m.size())));
+        }
+        Checkpoint ck = checkpointIo(o.store() + "/bench-w2", conf);
+        long params;
+        try (var model = source.open(conf)) {
+            params = model.numel();
+        }
+        return new Result(rows, ck, params);
+    }
+
+    private static List<StepMetrics> train(Options o, int world, TrainingTable table, ModelSource source,
+                                           Configuration conf, String ckpt, int steps) throws Exception {
+        if (o.globalBatch() % world != 0) throw new IllegalArgumentException("global batch must divide by " + world);
+        Map<String, Object> keys = new java.util.HashMap<>();
+        keys.put("train.world_size", world);
+        keys.put("train.steps", steps);
+        keys.put("train.micro_batch_size", o.globalBatch() / world);
+        keys.put("train.seq_len", o.seqLen());
+        keys.put("train.threads", o.threads());
+        keys.put("train.checkpoint_dir", ckpt);
+        keys.put("train.checkpoint_interval", steps);
+        keys.put("train.eval_interval", 0);
+        keys.put("train.run_dir", ckpt + "-run");
+        TrainConfig cfg = ConfigLoader.load(null, keys).train();
+        RunSpec spec = RunSpec.from(cfg, "{}", -1, 0, Duration.ofMinutes(5));
+        InProcessRendezvous rendezvous = new InProcessRendezvous(world, Duration.ofMinutes(5));
+        ExecutorService pool = Executors.newFixedThreadPool(world);
+        try {
+            List<Future<RankResult>> futures = new ArrayList<>();
+            for (int r = 0; r < world; r++) {
+                int rank = r;
+                futures.add(pool.submit(() -> new RankTrainer(spec, table, source, conf).run(new ThreadHost(rank, rendezvous))));
+            }
+            List<StepMetrics> rank0 = null;
+            for (Future<RankResult> f : futures) {
+                RankResult res = f.get();
+                if (res.rank() == 0) rank0 = res.metrics();
+            }
+            return rank0;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static Row average(int world, List<StepMetrics> m) {
+        double n = m.size();
+        return new Row(world, m.stream().mapToDouble(StepMetrics::tokensPerS).sum() / n,
+                1000 * m.stream().mapToDouble(StepMetrics::stepSeconds).sum() / n,
+                1000 * m.stream().mapToDouble(StepMetrics::computeSeconds).sum() / n,
+                1000 * m.stream().mapToDouble(StepMetrics::commSeconds).sum() / n,
+                1000 * m.stream().mapToDouble(StepMetrics::optimizerSeconds).sum() / n,
+                1000 * m.stream().mapToDouble(StepMetrics::dataSeconds).sum() / n);
+    }
+
+    /**
+     * Checkpoint I/O on the store the 2-rank run used: save = writing that checkpoint's files through the
+     * checkpoint writer (sha256 on the fly) from memory, load = reassembling optimizer state and weights from them;
+     * each next to a raw write/read of the same bytes to the same store.
+     */
+    private static Checkpoint checkpointIo(String root, Configuration conf) throws Exception {
+        CheckpointStore store = new CheckpointStore(root, conf);
+        Manifest m = store.latestValid().orElseThrow();
+        Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+        for (String name : m.files().keySet()) {
+            try (InputStream in = store.open(m.step(), name)) {
+                files.put(name, in.readAllBytes());
+            }
+        }
+        long bytes = files.values().stream().mapToLong(b -> b.length).sum();
+        long t0 = System.nanoTime();
+        for (var e : files.entrySet()) store.write(m.step() + 1_000_000, e.getKey(), out -> out.write(e.getValue()));
+        double save = (System.nanoTime() - t0) / 1e9;
+        long t1 = System.nanoTime();
+        for (var e : files.entrySet()) {
+            Path p = new Path(root + "/raw/" + e.getKey());
+            try (FSDataOutputStream out = p.getFileSystem(conf).create(p, true)) {
+                out.write(e.getValue());
+            }
+        }
+        double rawWrite = (System.nanoTime() - t1) / 1e9;
+        long t2 = System.nanoTime();
+        RankCheckpoint.loadFull(store, m, Math.toIntExact(m.layout().get("numel").asLong()));
+        RankCheckpoint.loadWeights(store, m);
+        double load = (System.nanoTime() - t2) / 1e9;
+        long t3 = System.nanoTime();
+        for (String name : files.keySet()) {
+            Path p = new Path(root + "/raw/" + name);
+            try (InputStream in = p.getFileSystem(conf).open(p)) {
+                in.readAllBytes();
+            }
+        }
+        double rawRead = (System.nanoTime() - t3) / 1e9;
+        double mb = bytes / 1e6;
+        return new Checkpoint(bytes, mb / save, mb / rawWrite, mb / load, mb / rawRead);
+    }
+}
