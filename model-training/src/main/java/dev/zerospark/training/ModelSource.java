@@ -1,10 +1,12 @@
 package dev.zerospark.training;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import dev.zerospark.model.CausalLm;
+import dev.zerospark.model.ModelLoader;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zerospark.model.HfConfigs;
-import dev.zerospark.model.ModelConfig;
 import dev.zerospark.model.RandomInit;
 import dev.zerospark.train.TrainableModel;
 import dev.zerospark.train.TrainableModels;
@@ -42,14 +44,23 @@ public record ModelSource(String hfDir, String arch, String preset, int vocabSiz
         return JSON.writeValueAsString(preset(arch, preset, vocabSize));
     }
 
-    /** Builds the trainable model on this JVM. */
+    /** Builds the trainable model on this JVM's CPU. */
     public TrainableModel open(Configuration conf) throws IOException {
-        if (hfDir != null) {
-            return TrainableModels.load(localCopy(hfDir, conf));
+        return open(conf, Device.cpu());
+    }
+
+    /** Builds the trainable model with its weights on {@code device} (a rank's GPU, when Spark assigned one). */
+    public TrainableModel open(Configuration conf, Device device) throws IOException {
+        NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+        try {
+            CausalLm model = hfDir != null
+                    ? ModelLoader.load(localCopy(hfDir, conf), manager)
+                    : RandomInit.create(HfConfigs.parse(preset(arch, preset, vocabSize)), manager, seed);
+            return TrainableModels.wrap(model, manager);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
         }
-        ModelConfig config = HfConfigs.parse(preset(arch, preset, vocabSize));
-        NDManager manager = NDManager.newBaseManager("PyTorch");
-        return TrainableModels.wrap(RandomInit.create(config, manager, seed), manager);
     }
 
     /** A local folder holding the HF directory: the path itself for local URIs, else a copy under /tmp. */

@@ -1,5 +1,6 @@
 package dev.zerospark.training;
 
+import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -51,6 +52,11 @@ public final class RankTrainer {
         void barrier();
 
         String bindAddress();
+
+        /** The GPU index Spark assigned to this rank ({@code spark.task.resource.gpu.amount}), or -1 for CPU. */
+        default int gpu() {
+            return -1;
+        }
     }
 
     private final RunSpec spec;
@@ -71,13 +77,14 @@ public final class RankTrainer {
         // Loads libtorch before its thread pool is sized; the pool is per process, so local-mode ranks share it.
         ai.djl.engine.Engine.getEngine("PyTorch");
         JniUtils.setNumThreads(spec.threads());
+        if (host.gpu() >= 0) LOG.info("rank {} trains on GPU {}", rank, host.gpu());
         // Rank 0 makes the job secret and hands it to the others through the rendezvous (Spark's allGather).
         String secretText = host.rendezvous().allGather(rank == 0 ? JobSecret.random().toBase64() : "").get(0);
         CollectiveConfig cc = new CollectiveConfig(spec.collectiveTimeout(), host.bindAddress(), CollectiveConfig.DEFAULT_CHUNK_BYTES);
         CheckpointStore store = new CheckpointStore(spec.checkpointRoot(), conf);
         try (TimedCollective c = new TimedCollective(Collective.connect(rank, world, host.rendezvous(),
                 JobSecret.fromBase64(secretText), cc));
-             TrainableModel model = source.open(conf)) {
+             TrainableModel model = source.open(conf, host.gpu() >= 0 ? Device.gpu(host.gpu()) : Device.cpu())) {
             List<ParamSpec> specs = model.params();
             int numel = Math.toIntExact(model.numel());
             PartitionLayout layout = PartitionLayout.of(TrainingVerifier.flatParams(specs), world, 2 * world);

@@ -40,4 +40,12 @@ final class SparkHost implements RankTrainer.Host {
         if (local != null && !local.isBlank()) return local;
         return SparkEnv.get().blockManager().blockManagerId().host();
     }
+
+    /** The first GPU address Spark gave this task, when the job asks for {@code spark.task.resource.gpu.amount}. */
+    @Override
+    public int gpu() {
+        var gpu = context.resources().get("gpu");
+        if (gpu.isEmpty() || gpu.get().addresses().length == 0) return -1;
+        return Integer.parseInt(gpu.get().addresses()[0].trim());
+    }
 }
