@@ -1,0 +1,147 @@
+package dev.zerospark.collective;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+
+/**
+ * {@code bench allreduce}, in the manner of nccl-tests: N ranks as threads over TCP on 127.0.0.1 all-reduce float32
+ * buffers of each size; algbw = bytes / time, busbw = algbw * 2(N-1)/N (the per-rank link traffic of a
+ * bandwidth-optimal all-reduce). The baseline, measured in the same run, is one raw TCP loopback stream moving the
+ * same bytes from a direct buffer, with no collective logic.
+ */
+public final class AllReduceBench {
+    /** One size. Bandwidths in GB/s (1e9 bytes); {@code busOverRaw} is NaN for one rank (no traffic). */
+    public record Row(int worldSize, long bytes, int iterations, double avgMillis, double algBwGBps,
+                      double busBwGBps, double rawStreamGBps, double busOverRaw) {}
+
+    /** nccl-tests' defaults: enough untimed runs for the JIT and TCP windows to settle. */
+    public static final int DEFAULT_WARMUP = 5;
+    public static final int DEFAULT_ITERATIONS = 20;
+    private static final int JIT_WARMUP_OPERATIONS = 50;
+
+    private AllReduceBench() {}
+
+    /** nccl-tests-like table. */
+    public static String table(List<Row> rows) {
+        StringBuilder out = new StringBuilder(String.format("%5s  %14s  %10s  %10s  %10s  %10s  %8s%n", "ranks",
+                "bytes", "time_ms", "algbw_GB/s", "busbw_GB/s", "raw_GB/s", "bus/raw"));
+        for (Row r : rows) {
+            out.append(String.format("%5d  %14d  %10.3f  %10.3f  %10.3f  %10.3f  %8.3f%n", r.worldSize(), r.bytes(),
+                    r.avgMillis(), r.algBwGBps(), r.busBwGBps(), r.rawStreamGBps(), r.busOverRaw()));
+        }
+        return out.toString();
+    }
+
+    /** Measures every size in {@code bytes} (multiples of 4) after {@code warmup} untimed operations. */
+    public static List<Row> run(int worldSize, long[] bytes, int warmup, int iterations, CollectiveConfig config) {
+        for (long b : bytes) {
+            if (b < 4 || b % 4 != 0 || b / 4 > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("--bytes must be a positive multiple of 4 below 8 GiB, got " + b);
+            }
+        }
+        if (iterations < 1 || warmup < 0) {
+            throw new IllegalArgumentException("need iterations >= 1 and warmup >= 0, got " + iterations + " and "
+                    + warmup);
+        }
+        List<long[]> nanosPerRank = LocalRanks.run(worldSize, config, c -> {
+            long[] nanos = new long[bytes.length];
+            // Compile the hot loops before the first measured size; per-size warmup then settles TCP windows.
+            float[] jit = new float[1 << 18];
+            for (int i = 0; i < JIT_WARMUP_OPERATIONS; i++) {
+                c.allReduce(jit);
+            }
+            for (int s = 0; s < bytes.length; s++) {
+                float[] buf = new float[(int) (bytes[s] / 4)];
+                java.util.Arrays.fill(buf, 1f / (c.rank() + 1));
+                for (int i = 0; i < warmup; i++) {
+                    c.allReduce(buf);
+                }
+                c.barrier();
+                long start = System.nanoTime();
+                for (int i = 0; i < iterations; i++) {
+                    c.allReduce(buf);
+                }
+                nanos[s] = System.nanoTime() - start;
+            }
+            return nanos;
+        });
+        List<Row> rows = new ArrayList<>();
+        for (int s = 0; s < bytes.length; s++) {
+            long slowest = 0;
+            for (long[] nanos : nanosPerRank) {
+                slowest = Math.max(slowest, nanos[s]);
+            }
+            double seconds = slowest / 1e9 / iterations;
+            double algBw = bytes[s] / seconds / 1e9;
+            double busBw = algBw * 2.0 * (worldSize - 1) / worldSize;
+            double raw = rawLoopbackGBps(bytes[s], warmup, iterations, config.chunkBytes());
+            rows.add(new Row(worldSize, bytes[s], iterations, seconds * 1e3, algBw, busBw, raw,
+                    worldSize == 1 ? Double.NaN : busBw / raw));
+        }
+        return rows;
+    }
+
+    /** GB/s of one TCP stream on 127.0.0.1 sending {@code bytes} per iteration from a direct buffer. */
+    public static double rawLoopbackGBps(long bytes, int warmup, int iterations, int chunkBytes) {
+        int rounds = warmup + iterations;
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.bind(new InetSocketAddress("127.0.0.1", 0));
+            InetSocketAddress address = (InetSocketAddress) server.getLocalAddress();
+            FutureTask<Void> sender = new FutureTask<>(() -> {
+                try (SocketChannel out = SocketChannel.open(address)) {
+                    ByteBuffer chunk = ByteBuffer.allocateDirect(chunkBytes);
+                    for (int r = 0; r < rounds; r++) {
+                        long left = bytes;
+                        while (left > 0) {
+                            chunk.clear().limit((int) Math.min(chunkBytes, left));
+                            while (chunk.hasRemaining()) {
+                                left -= out.write(chunk);
+                            }
+                        }
+                    }
+                }
+                return null;
+            });
+            Thread thread = new Thread(sender, "zerospark-bench-raw-sender");
+            thread.setDaemon(true);
+            thread.start();
+            long elapsed;
+            try (SocketChannel in = server.accept()) {
+                ByteBuffer chunk = ByteBuffer.allocateDirect(chunkBytes);
+                long start = 0;
+                for (int r = 0; r < rounds; r++) {
+                    if (r == warmup) {
+                        start = System.nanoTime();
+                    }
+                    long left = bytes;
+                    while (left > 0) {
+                        chunk.clear().limit((int) Math.min(chunkBytes, left));
+                        int read = in.read(chunk);
+                        if (read < 0) {
+                            throw new IOException("raw loopback sender closed early");
+                        }
+                        left -= read;
+                    }
+                }
+                elapsed = System.nanoTime() - start;
+            }
+            sender.get();
+            return (double) bytes * iterations / (elapsed / 1e9) / 1e9;
+        } catch (IOException e) {
+            throw new UncheckedIOException("raw loopback baseline failed", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("raw loopback sender failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during the raw loopback baseline", e);
+        }
+    }
+}

@@ -1,0 +1,303 @@
+package dev.zerospark.collective.internal;
+
+import dev.zerospark.collective.CollectiveException;
+import dev.zerospark.collective.CollectiveTimeoutException;
+import dev.zerospark.collective.PeerFailedException;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.time.Duration;
+
+/**
+ * Runs one {@link RingSchedule} over the links: a single-threaded event loop that writes frames to next and
+ * reads frames from prev in whatever order the sockets allow, so sending and receiving overlap and frame j of a
+ * dependent send leaves as soon as frame j of its source has arrived.
+ *
+ * <p>Liveness: a rank that waits inside the operation sends a KEEPALIVE frame every timeout/3, so only the rank
+ * directly downstream of a stalled peer times out; it then aborts the ring naming that peer and every other rank
+ * fails with the same culprit. Own keepalives do not count as progress, received bytes and data writes do.
+ */
+final class RingTransfer {
+    private final RingLinks links;
+    private final RingSchedule schedule;
+    private final float[] buf;
+    private final int seq;
+    private final long timeoutNanos;
+    private final Duration timeout;
+    private final int frameFloats;
+
+    private int sendSeg;
+    private int sendFrame;
+    private boolean writeBlocked;
+    private boolean keepaliveInFlight;
+    private int recvSeg;
+    private int recvFrame;
+    /** Floats still expected in the current receive frame; -1 while a header is expected. */
+    private int recvInFrame = -1;
+    private int recvFramePos;
+    private long lastProgress;
+    private long lastSend;
+
+    RingTransfer(RingLinks links, RingSchedule schedule, float[] buf, int seq, Duration timeout) {
+        this.links = links;
+        this.schedule = schedule;
+        this.buf = buf;
+        this.seq = seq;
+        this.timeout = timeout;
+        this.timeoutNanos = timeout.toNanos();
+        this.frameFloats = links.frameFloats;
+    }
+
+    void run() throws IOException {
+        lastProgress = System.nanoTime();
+        lastSend = lastProgress;
+        long keepaliveNanos = Math.max(1_000_000, timeoutNanos / 3);
+        while (true) {
+            boolean progress = pumpSend();
+            progress |= pumpReceive();
+            if (sendsPending()) {
+                checkBackChannel();
+            }
+            if (done()) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (progress) {
+                lastProgress = now;
+                continue;
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                throw new CollectiveException("rank " + links.rank + " was interrupted inside a collective");
+            }
+            if (now - lastProgress > timeoutNanos) {
+                throw timedOut();
+            }
+            if (!links.sendBuf.hasRemaining() && now - lastSend >= keepaliveNanos) {
+                stageKeepalive();
+                continue;
+            }
+            long wait = Math.min(lastProgress + timeoutNanos - now, lastSend + keepaliveNanos - now);
+            links.prevKey.interestOps(recvSeg < schedule.receives.size() ? SelectionKey.OP_READ : 0);
+            links.nextKey.interestOps((sendsPending() ? SelectionKey.OP_READ : 0)
+                    | (writeBlocked ? SelectionKey.OP_WRITE : 0));
+            links.selector.select(Math.max(1, wait / 1_000_000 + 1));
+            links.selector.selectedKeys().clear();
+        }
+    }
+
+    private boolean done() {
+        return !sendsPending() && recvSeg == schedule.receives.size();
+    }
+
+    private boolean sendsPending() {
+        return sendSeg < schedule.sends.size() || links.sendBuf.hasRemaining();
+    }
+
+    // ---- sending ------------------------------------------------------------------------------------------
+
+    private boolean pumpSend() {
+        ByteBuffer out = links.sendBuf;
+        boolean progress = false;
+        while (true) {
+            if (out.hasRemaining()) {
+                int written;
+                try {
+                    written = links.next.write(out);
+                } catch (IOException e) {
+                    // Next may have said why before it closed: prefer its ABORT over our broken pipe.
+                    checkBackChannel();
+                    throw failedNext("connection broke while sending: " + e.getMessage(), e);
+                }
+                if (written > 0) {
+                    lastSend = System.nanoTime();
+                    progress |= !keepaliveInFlight;
+                }
+                writeBlocked = out.hasRemaining();
+                if (writeBlocked) {
+                    return progress;
+                }
+                keepaliveInFlight = false;
+            }
+            if (!stageNextFrame()) {
+                return progress;
+            }
+        }
+    }
+
+    private boolean stageNextFrame() {
+        if (sendSeg >= schedule.sends.size()) {
+            return false;
+        }
+        RingSchedule.Send seg = schedule.sends.get(sendSeg);
+        int dep = seg.dependsOn();
+        if (dep >= 0 && !(recvSeg > dep || (recvSeg == dep && recvFrame > sendFrame))) {
+            return false;
+        }
+        int n = Wire.frameLength(seg.length(), sendFrame, frameFloats);
+        ByteBuffer out = links.sendBuf;
+        out.clear();
+        out.putInt(n).putInt(seq);
+        out.asFloatBuffer().put(buf, seg.offset() + sendFrame * frameFloats, n);
+        out.position(Wire.HEADER_BYTES + 4 * n).flip();
+        if (++sendFrame == Wire.frames(seg.length(), frameFloats)) {
+            sendSeg++;
+            sendFrame = 0;
+        }
+        return true;
+    }
+
+    private void stageKeepalive() {
+        links.sendBuf.clear();
+        links.sendBuf.putInt(Wire.KEEPALIVE).putInt(seq).flip();
+        keepaliveInFlight = true;
+    }
+
+    // ---- receiving ----------------------------------------------------------------------------------------
+
+    private boolean pumpReceive() {
+        ByteBuffer in = links.recvBuf;
+        boolean progress = false;
+        // A few buffer-fulls at most, then back to sending, so a fast upstream cannot starve our own sends.
+        for (int reads = 0; ; reads++) {
+            progress |= parse(in);
+            if (recvSeg >= schedule.receives.size() || reads == 4) {
+                return progress;
+            }
+            int read;
+            in.compact();
+            try {
+                read = links.prev.read(in);
+            } catch (IOException e) {
+                throw failedPrev("connection broke while receiving: " + e.getMessage(), e);
+            } finally {
+                in.flip();
+            }
+            if (read < 0) {
+                throw failedPrev("closed the connection in the middle of an operation", null);
+            }
+            if (read == 0) {
+                return progress;
+            }
+            progress = true;
+        }
+    }
+
+    private boolean parse(ByteBuffer in) {
+        boolean progress = false;
+        while (recvSeg < schedule.receives.size()) {
+            RingSchedule.Receive seg = schedule.receives.get(recvSeg);
+            if (recvInFrame < 0) {
+                if (in.remaining() < Wire.HEADER_BYTES) {
+                    return progress;
+                }
+                int count = in.getInt(in.position());
+                int tag = in.getInt(in.position() + 4);
+                if (count == Wire.KEEPALIVE) {
+                    in.position(in.position() + Wire.HEADER_BYTES);
+                    continue;
+                }
+                if (count == Wire.ABORT) {
+                    PeerFailedException reported = links.parseAbort(in, links.prevRank);
+                    if (reported == null) {
+                        return progress;
+                    }
+                    throw reported;
+                }
+                int expected = Wire.frameLength(seg.length(), recvFrame, frameFloats);
+                if (count != expected || tag != seq) {
+                    throw failedPrev("protocol mismatch: expected a frame of " + expected + " floats of operation #"
+                            + seq + ", got " + count + " floats of operation #" + tag
+                            + " (all ranks must call the same collectives with the same sizes)", null);
+                }
+                in.position(in.position() + Wire.HEADER_BYTES);
+                recvInFrame = count;
+                recvFramePos = 0;
+                progress = true;
+                if (count == 0) {
+                    completeFrame(seg);
+                }
+                continue;
+            }
+            int n = Math.min(recvInFrame, in.remaining() / 4);
+            if (n == 0) {
+                return progress;
+            }
+            int dst = seg.offset() + recvFrame * frameFloats + recvFramePos;
+            if (seg.add()) {
+                // One pass straight from the direct buffer: local value + incoming partial sum.
+                int at = in.position();
+                for (int i = 0; i < n; i++) {
+                    buf[dst + i] += in.getFloat(at + 4 * i);
+                }
+            } else {
+                in.asFloatBuffer().get(buf, dst, n);
+            }
+            in.position(in.position() + 4 * n);
+            recvInFrame -= n;
+            recvFramePos += n;
+            progress = true;
+            if (recvInFrame == 0) {
+                completeFrame(seg);
+            }
+        }
+        return progress;
+    }
+
+    private void completeFrame(RingSchedule.Receive seg) {
+        recvInFrame = -1;
+        if (++recvFrame == Wire.frames(seg.length(), frameFloats)) {
+            recvSeg++;
+            recvFrame = 0;
+        }
+    }
+
+    /** The reverse direction of the next connection carries only ABORT frames, or EOF if next went away. */
+    private void checkBackChannel() {
+        ByteBuffer back = links.backBuf;
+        back.compact();
+        int read;
+        IOException broken = null;
+        try {
+            read = links.next.read(back);
+        } catch (IOException e) {
+            read = -1;
+            broken = e;
+        } finally {
+            back.flip();
+        }
+        if (back.remaining() >= Wire.HEADER_BYTES) {
+            if (back.getInt(back.position()) != Wire.ABORT) {
+                throw failedNext("sent data on the reverse direction of the ring", null);
+            }
+            PeerFailedException reported = links.parseAbort(back, links.nextRank);
+            if (reported != null) {
+                throw reported;
+            }
+        }
+        if (broken != null) {
+            throw failedNext("connection broke: " + broken.getMessage(), broken);
+        }
+        if (read < 0) {
+            throw failedNext("closed the connection in the middle of an operation", null);
+        }
+    }
+
+    // ---- failures -----------------------------------------------------------------------------------------
+
+    private CollectiveTimeoutException timedOut() {
+        // Blocked writing means next stopped reading; otherwise we are waiting for data (or keepalives) from prev.
+        int peer = writeBlocked ? links.nextRank : links.prevRank;
+        String what = writeBlocked ? "stopped reading" : "sent nothing";
+        return new CollectiveTimeoutException(peer, links.address(peer), what + " for " + timeout
+                + " (timeout) during collective operation #" + seq + " on rank " + links.rank);
+    }
+
+    private PeerFailedException failedNext(String message, Throwable cause) {
+        return new PeerFailedException(links.nextRank, links.address(links.nextRank), message, cause);
+    }
+
+    private PeerFailedException failedPrev(String message, Throwable cause) {
+        return new PeerFailedException(links.prevRank, links.address(links.prevRank), message, cause);
+    }
+}

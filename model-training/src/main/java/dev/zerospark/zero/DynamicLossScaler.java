@@ -1,0 +1,80 @@
+package dev.zerospark.zero;
+
+/**
+ * fp16 dynamic loss scaling with DeepSpeed's {@code DynamicLossScaler} rules: on overflow the step is skipped
+ * and, once {@code hysteresis} overflows have been absorbed, the scale halves (not below {@code minScale}); after
+ * {@code window} steps without overflow since the last one, it doubles. Not thread-safe; one per rank, and every
+ * rank must see the same overflow flags (all-reduce them) so the scales stay equal.
+ */
+public final class DynamicLossScaler {
+    private final double minScale;
+    private final int window;
+    private final int hysteresis;
+    private final double factor;
+    private double scale;
+    private int hysteresisLeft;
+    private long iteration;
+    private long lastOverflowIteration = -1;
+
+    public DynamicLossScaler(double initialScale, int window, int hysteresis, double minScale) {
+        if (!(initialScale > 0) || !(minScale > 0) || initialScale < minScale) {
+            throw new IllegalArgumentException("loss scale must satisfy 0 < min " + minScale + " <= initial "
+                    + initialScale);
+        }
+        if (window < 1 || hysteresis < 1) {
+            throw new IllegalArgumentException("loss scale window and hysteresis must be >= 1, got " + window
+                    + " and " + hysteresis);
+        }
+        this.scale = initialScale;
+        this.window = window;
+        this.hysteresis = hysteresis;
+        this.hysteresisLeft = hysteresis;
+        this.minScale = minScale;
+        this.factor = 2.0;
+    }
+
+    /** DeepSpeed defaults: initial scale 2^16, window 1000, hysteresis 2, minimum 1. */
+    public static DynamicLossScaler deepSpeedDefaults() {
+        return new DynamicLossScaler(65536.0, 1000, 2, 1.0);
+    }
+
+    /** The factor the loss (and so every gradient) is multiplied by in the backward pass of this step. */
+    public double scale() {
+        return scale;
+    }
+
+    /**
+     * Records the outcome of a step; returns whether the optimizer should apply it ({@code !overflow}).
+     *
+     * @throws LossScaleUnderflowException on overflow when the scale is already at its minimum
+     */
+    public boolean update(boolean overflow) {
+        if (overflow) {
+            if (hysteresis == 1 || hysteresisLeft == 1) {
+                if (scale == minScale) {
+                    throw new LossScaleUnderflowException("gradients overflow at the minimum loss scale " + minScale
+                            + " (iteration " + iteration + ")");
+                }
+                scale = Math.max(scale / factor, minScale);
+            } else {
+                hysteresisLeft--;
+            }
+            lastOverflowIteration = iteration;
+        } else if ((iteration - lastOverflowIteration) % window == 0) {
+            hysteresisLeft = hysteresis;
+            scale *= factor;
+        }
+        iteration++;
+        return !overflow;
+    }
+
+    /** True if any value is NaN or infinite. */
+    public static boolean hasOverflow(float[] values, int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            if (!Float.isFinite(values[i])) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

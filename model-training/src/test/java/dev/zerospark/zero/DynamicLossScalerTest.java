@@ -1,0 +1,65 @@
+package dev.zerospark.zero;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** DeepSpeed DynamicLossScaler.update_scale, step by step. */
+class DynamicLossScalerTest {
+
+    @Test
+    void defaultsAreDeepSpeeds() {
+        DynamicLossScaler scaler = DynamicLossScaler.deepSpeedDefaults();
+        assertEquals(65536.0, scaler.scale());
+        // Window 1000: the first doubling comes after 1000 clean iterations (iteration 999 since overflow -1).
+        for (int i = 0; i < 999; i++) {
+            assertTrue(scaler.update(false));
+            assertEquals(65536.0, scaler.scale(), "iteration " + i);
+        }
+        scaler.update(false);
+        assertEquals(131072.0, scaler.scale());
+    }
+
+    @Test
+    void hysteresisAbsorbsOneOverflowThenHalves() {
+        DynamicLossScaler scaler = new DynamicLossScaler(1024, 4, 2, 1);
+        assertFalse(scaler.update(true)); // absorbed by hysteresis
+        assertEquals(1024, scaler.scale());
+        assertFalse(scaler.update(true));
+        assertEquals(512, scaler.scale());
+        assertFalse(scaler.update(true)); // hysteresis is not restored by overflows
+        assertEquals(256, scaler.scale());
+        // Four clean iterations after the last overflow double the scale and restore hysteresis.
+        for (int i = 0; i < 3; i++) {
+            assertTrue(scaler.update(false));
+            assertEquals(256, scaler.scale());
+        }
+        assertTrue(scaler.update(false));
+        assertEquals(512, scaler.scale());
+        assertFalse(scaler.update(true));
+        assertEquals(512, scaler.scale(), "hysteresis was restored by the doubling");
+    }
+
+    @Test
+    void overflowAtTheMinimumScaleStopsTraining() {
+        DynamicLossScaler scaler = new DynamicLossScaler(2, 1000, 1, 1);
+        scaler.update(true);
+        assertEquals(1, scaler.scale());
+        LossScaleUnderflowException e = assertThrows(LossScaleUnderflowException.class, () -> scaler.update(true));
+        assertTrue(e.getMessage().contains("minimum loss scale"), e.getMessage());
+    }
+
+    @Test
+    void overflowDetectionSeesNaNAndInfinityOnly() {
+        float[] values = {1f, -3e38f, 0f};
+        assertFalse(DynamicLossScaler.hasOverflow(values, 0, 3));
+        values[1] = Float.NEGATIVE_INFINITY;
+        assertTrue(DynamicLossScaler.hasOverflow(values, 0, 3));
+        assertFalse(DynamicLossScaler.hasOverflow(values, 2, 1));
+        values[2] = Float.NaN;
+        assertTrue(DynamicLossScaler.hasOverflow(values, 2, 1));
+    }
+}

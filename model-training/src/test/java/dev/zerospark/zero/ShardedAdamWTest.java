@@ -1,0 +1,67 @@
+package dev.zerospark.zero;
+
+import dev.zerospark.optim.AdamW;
+import dev.zerospark.optim.AdamWConfig;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+/** The shards of N ranks together do bitwise what one per-parameter AdamW does. */
+class ShardedAdamWTest {
+
+    @ParameterizedTest(name = "N={0}")
+    @ValueSource(ints = {1, 2, 3, 4})
+    void shardedUpdatesEqualUnshardedAdamWBitwise(int worldSize) {
+        Random random = new Random(11 + worldSize);
+        List<FlatParam> params = PartitionLayoutTest.randomParams(random, 10);
+        PartitionLayout layout = PartitionLayout.of(params, worldSize, 2 * worldSize);
+        AdamWConfig config = new AdamWConfig(0.9, 0.95, 1e-8, 0.1);
+        int numel = layout.numel();
+        float[] reference = new float[numel];
+        for (int i = 0; i < numel; i++) {
+            reference[i] = (float) random.nextGaussian();
+        }
+        float[] m = new float[numel];
+        float[] v = new float[numel];
+        float[] sharded = java.util.Arrays.copyOf(reference, layout.paddedNumel());
+        ShardedAdamW[] shards = new ShardedAdamW[worldSize];
+        for (int r = 0; r < worldSize; r++) {
+            shards[r] = ShardedAdamW.forShard(layout, r, config);
+            shards[r].loadMaster(sharded);
+        }
+        for (int step = 1; step <= 5; step++) {
+            float[] grad = new float[layout.paddedNumel()];
+            for (int i = 0; i < numel; i++) {
+                grad[i] = (float) (random.nextGaussian() * 1e-2);
+            }
+            double lr = 1e-3 * step;
+            for (FlatParam p : params) {
+                AdamW.update(reference, grad, m, v, p.offset(), p.numel(), step, lr, config, p.decay());
+            }
+            for (int r = 0; r < worldSize; r++) {
+                // Stage 2 hands the optimizer a shard-local gradient array; stage 1 the full one at the shard offset.
+                float[] shardGrad = java.util.Arrays.copyOfRange(grad, layout.shardOffset(r),
+                        layout.shardOffset(r) + layout.shardSize());
+                if (r % 2 == 0) {
+                    shards[r].step(shardGrad, 0, step, lr);
+                } else {
+                    shards[r].step(grad, layout.shardOffset(r), step, lr);
+                }
+                shards[r].storeMaster(sharded);
+            }
+            assertArrayEquals(reference, java.util.Arrays.copyOf(sharded, numel), "step " + step);
+        }
+        float[] shardedM = new float[layout.paddedNumel()];
+        float[] shardedV = new float[layout.paddedNumel()];
+        for (int r = 0; r < worldSize; r++) {
+            System.arraycopy(shards[r].expAvg(), 0, shardedM, layout.shardOffset(r), layout.shardSize());
+            System.arraycopy(shards[r].expAvgSq(), 0, shardedV, layout.shardOffset(r), layout.shardSize());
+        }
+        assertArrayEquals(m, java.util.Arrays.copyOf(shardedM, numel));
+        assertArrayEquals(v, java.util.Arrays.copyOf(shardedV, numel));
+    }
+}

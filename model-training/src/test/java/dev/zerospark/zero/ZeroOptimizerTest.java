@@ -1,0 +1,231 @@
+package dev.zerospark.zero;
+
+import dev.zerospark.collective.CollectiveConfig;
+import dev.zerospark.collective.TestRing;
+import dev.zerospark.optim.AdamW;
+import dev.zerospark.optim.AdamWConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** ZeRO stages 0/1/2 over real TCP rings against single-process AdamW on the summed gradients. */
+class ZeroOptimizerTest {
+    private static final CollectiveConfig RING = CollectiveConfig.loopback(Duration.ofSeconds(20)).withChunkBytes(4096);
+    private static final AdamWConfig ADAMW = new AdamWConfig(0.9, 0.95, 1e-8, 0.1);
+    private static final List<FlatParam> PARAMS = List.of(
+            FlatParam.ofShape("wte", 0, new long[] {37, 8}),
+            FlatParam.ofShape("ln.weight", 296, new long[] {8}),
+            FlatParam.ofShape("ln.bias", 304, new long[] {8}),
+            FlatParam.ofShape("mlp.weight", 312, new long[] {8, 29}),
+            FlatParam.ofShape("mlp.bias", 544, new long[] {29}));
+    private static final int NUMEL = 573;
+    private static final int STEPS = 4;
+
+    static float[] initialParams() {
+        Random random = new Random(5);
+        float[] p = new float[NUMEL];
+        for (int i = 0; i < NUMEL; i++) {
+            p[i] = (float) (random.nextGaussian() * 0.5);
+        }
+        return p;
+    }
+
+    /** Rank r's gradient contribution for (step, micro-batch); large enough that clipping kicks in. */
+    static float[] gradient(int rank, int step, int micro) {
+        Random random = new Random(1_000_003L * rank + 1009L * step + micro);
+        float[] g = new float[NUMEL];
+        for (int i = 0; i < NUMEL; i++) {
+            g[i] = (float) (random.nextGaussian() * 0.05);
+        }
+        return g;
+    }
+
+    static double lr(int step) {
+        return 1e-2 / step;
+    }
+
+    /** One process, per-parameter AdamW, gradients summed in double, torch clipping. */
+    static float[] reference(int worldSize, int microBatches, double maxNorm) {
+        float[] p = initialParams();
+        float[] m = new float[NUMEL];
+        float[] v = new float[NUMEL];
+        for (int step = 1; step <= STEPS; step++) {
+            double[] sum = new double[NUMEL];
+            for (int r = 0; r < worldSize; r++) {
+                for (int mb = 0; mb < microBatches; mb++) {
+                    float[] g = gradient(r, step, mb);
+                    for (int i = 0; i < NUMEL; i++) {
+                        sum[i] += g[i];
+                    }
+                }
+            }
+            float[] g = new float[NUMEL];
+            double sq = 0;
+            for (int i = 0; i < NUMEL; i++) {
+                g[i] = (float) sum[i];
+                sq += (double) g[i] * g[i];
+            }
+            float coef = (float) maxNorm / ((float) Math.sqrt(sq) + 1e-6f);
+            if (maxNorm > 0 && coef < 1f) {
+                for (int i = 0; i < NUMEL; i++) {
+                    g[i] *= coef;
+                }
+            }
+            for (FlatParam fp : PARAMS) {
+                AdamW.update(p, g, m, v, fp.offset(), fp.numel(), step, lr(step), ADAMW, fp.decay());
+            }
+        }
+        return p;
+    }
+
+    static List<float[]> train(int worldSize, ZeroStage stage, int microBatches, double maxNorm, int bucket) {
+        return TestRing.run(worldSize, RING, c -> {
+            PartitionLayout layout = PartitionLayout.of(PARAMS, worldSize, 4);
+            ZeroOptimizer zero = ZeroOptimizer.create(c, layout, stage, ADAMW, maxNorm, bucket, null,
+                    initialParams());
+            assertEquals(ZeroMemory.plan(layout, stage), zero.memory());
+            for (int step = 1; step <= STEPS; step++) {
+                for (int mb = 0; mb < microBatches; mb++) {
+                    float[] g = gradient(c.rank(), step, mb);
+                    float[] into = zero.gradients();
+                    for (int i = 0; i < NUMEL; i++) {
+                        into[i] += g[i];
+                    }
+                    zero.accumulate();
+                }
+                ZeroOptimizer.StepResult result = zero.step(lr(step));
+                assertEquals(step, result.step());
+                assertFalse(result.skipped());
+                if (maxNorm > 0) {
+                    assertTrue(result.clipCoef() < 1f, "test gradients are meant to be clipped: " + result);
+                }
+            }
+            return Arrays.copyOf(zero.params(), NUMEL);
+        });
+    }
+
+    static Stream<Arguments> worldsAndStages() {
+        return Stream.of(1, 2, 4).flatMap(n -> Stream.of(ZeroStage.values()).map(s -> Arguments.of(n, s)));
+    }
+
+    @ParameterizedTest(name = "N={0} {1}")
+    @MethodSource("worldsAndStages")
+    void everyStageMatchesSingleProcessAdamWAndAllRanksAgreeBitwise(int worldSize, ZeroStage stage) {
+        List<float[]> perRank = train(worldSize, stage, 2, 0.5, 64);
+        float[] expected = reference(worldSize, 2, 0.5);
+        for (int r = 0; r < worldSize; r++) {
+            assertArrayEquals(perRank.get(0), perRank.get(r), "rank " + r + " differs from rank 0");
+            for (int i = 0; i < NUMEL; i++) {
+                assertEquals(expected[i], perRank.get(r)[i], 2e-6, "element " + i + " rank " + r);
+            }
+        }
+    }
+
+    @Test
+    void withOneMicroBatchAllStagesAndBucketSizesGiveTheSameBits() {
+        for (int n : new int[] {2, 4}) {
+            float[] stage0 = train(n, ZeroStage.STAGE_0, 1, 0.5, 1 << 20).get(0);
+            assertArrayEquals(stage0, train(n, ZeroStage.STAGE_1, 1, 0.5, 16).get(n - 1), "stage 1, N=" + n);
+            assertArrayEquals(stage0, train(n, ZeroStage.STAGE_2, 1, 0.5, 7).get(1), "stage 2, N=" + n);
+        }
+    }
+
+    /** Runs steps [from, to] of the synthetic run with one micro-batch. */
+    private static void runSteps(ZeroOptimizer zero, int rank, int from, int to) {
+        for (int step = from; step <= to; step++) {
+            float[] g = gradient(rank, step, 0);
+            for (int i = 0; i < NUMEL; i++) {
+                zero.gradients()[i] += g[i];
+            }
+            zero.accumulate();
+            zero.step(lr(step));
+        }
+    }
+
+    @Test
+    void resumingFromEachRanksStateContinuesBitwiseIdentically() {
+        for (ZeroStage stage : ZeroStage.values()) {
+            List<float[]> results = TestRing.run(4, RING, c -> {
+                PartitionLayout layout = PartitionLayout.of(PARAMS, 4, 4);
+                ZeroOptimizer original = ZeroOptimizer.create(c, layout, stage, ADAMW, 0.5, 64, null,
+                        initialParams());
+                runSteps(original, c.rank(), 1, 2);
+                ShardedAdamW saved = original.adam();
+                float[] master = saved.master().clone();
+                float[] m = saved.expAvg().clone();
+                float[] v = saved.expAvgSq().clone();
+                runSteps(original, c.rank(), 3, 4);
+                // A fresh optimizer that starts from other weights must be fully overwritten by the restore.
+                ZeroOptimizer resumed = ZeroOptimizer.create(c, layout, stage, ADAMW, 0.5, 64, null, new float[NUMEL]);
+                resumed.restore(2, master, m, v);
+                runSteps(resumed, c.rank(), 3, 4);
+                assertEquals(4, resumed.stepsDone());
+                assertArrayEquals(original.params(), resumed.params(), stage + " rank " + c.rank());
+                return resumed.params();
+            });
+            assertEquals(4, results.size());
+        }
+    }
+
+    @Test
+    void anOverflowOnOneRankMakesEveryRankSkipTheStep() {
+        List<float[]> results = TestRing.run(2, RING, c -> {
+            PartitionLayout layout = PartitionLayout.of(PARAMS, 2, 4);
+            DynamicLossScaler scaler = new DynamicLossScaler(1024, 1000, 1, 1);
+            ZeroOptimizer zero = ZeroOptimizer.create(c, layout, ZeroStage.STAGE_2, ADAMW, 0, 1 << 20, scaler,
+                    initialParams());
+            float[] g = gradient(c.rank(), 1, 0);
+            for (int i = 0; i < NUMEL; i++) {
+                zero.gradients()[i] += (float) (g[i] * zero.lossScale());
+            }
+            if (c.rank() == 1) {
+                zero.gradients()[3] = Float.POSITIVE_INFINITY; // in rank 0's shard: only the flag tells rank 1
+            }
+            zero.accumulate();
+            ZeroOptimizer.StepResult skipped = zero.step(1e-2);
+            assertTrue(skipped.skipped());
+            assertEquals(0, skipped.step());
+            assertEquals(512, zero.lossScale());
+            assertArrayEquals(initialParams(), Arrays.copyOf(zero.params(), NUMEL));
+            // The next, clean step is applied with gradients unscaled by the new scale.
+            for (int i = 0; i < NUMEL; i++) {
+                zero.gradients()[i] += (float) (g[i] * zero.lossScale());
+            }
+            zero.accumulate();
+            ZeroOptimizer.StepResult applied = zero.step(1e-2);
+            assertFalse(applied.skipped());
+            assertEquals(1, applied.step());
+            return Arrays.copyOf(zero.params(), NUMEL);
+        });
+        float[] expected = initialParams();
+        float[] m = new float[NUMEL];
+        float[] v = new float[NUMEL];
+        float[] sum = new float[NUMEL];
+        for (int r = 0; r < 2; r++) {
+            float[] g = gradient(r, 1, 0);
+            for (int i = 0; i < NUMEL; i++) {
+                sum[i] += g[i];
+            }
+        }
+        for (FlatParam fp : PARAMS) {
+            AdamW.update(expected, sum, m, v, fp.offset(), fp.numel(), 1, 1e-2, ADAMW, fp.decay());
+        }
+        for (float[] params : results) {
+            for (int i = 0; i < NUMEL; i++) {
+                assertEquals(expected[i], params[i], 1e-6, "element " + i);
+            }
+        }
+    }
+}
