@@ -1,11 +1,95 @@
 package dev.zerospark.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zerospark.config.ConfigException;
+import dev.zerospark.config.GenerateConfig;
+import dev.zerospark.generate.GenerationOptions;
+import dev.zerospark.generate.TextCompleter;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-@Command(name = "complete", mixinStandardHelpOptions = true, description = "Generate a completion for a prompt with a local model.")
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Completes prompts with a local HF model (KV-cache generation, prompts batched with left padding). Settings come
+ * from the {@code generate} section of {@code --config}, flags override them; temperature 0 is greedy.
+ */
+@Command(name = "complete", mixinStandardHelpOptions = true,
+        description = "Generate a completion for a prompt with a local model; flags override --config generate.* values.")
 public final class CompleteCommand implements Runnable {
+    @Mixin ConfigOption config;
+    @Option(names = "--model", paramLabel = "DIR", description = "HF model directory (generate.model).") String model;
+    @Option(names = "--prompt", required = true, paramLabel = "TEXT",
+            description = "Prompt text; repeat to complete several prompts in one batch.") List<String> prompts;
+    @Option(names = "--max-new-tokens", paramLabel = "N", description = "Tokens to generate at most (default 64).") Integer maxNewTokens;
+    @Option(names = "--temperature", paramLabel = "T", description = "Sampling temperature; 0 is greedy (default 0).") Double temperature;
+    @Option(names = "--top-k", paramLabel = "K", description = "Sample from the K most likely tokens; 0 disables (default 0).") Integer topK;
+    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus mass in (0, 1]; 1 disables (default 1).") Double topP;
+    @Option(names = "--seed", paramLabel = "S", description = "Random seed for sampling (default 0).") Long seed;
+    @Option(names = "--stop", paramLabel = "STR", description = "Stop once the new text contains STR (cut before it); repeatable.") List<String> stops;
+    @Option(names = "--json", description = "Print one JSON object per prompt: prompt, completion, tokens, finish_reason.") boolean json;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    /** The resolved generation config: file values with these flags laid over them. */
+    GenerateConfig resolve() {
+        Map<String, Object> o = new HashMap<>();
+        o.put("generate.model", model);
+        o.put("generate.max_new_tokens", maxNewTokens);
+        o.put("generate.temperature", temperature);
+        o.put("generate.top_k", topK);
+        o.put("generate.top_p", topP);
+        o.put("generate.seed", seed);
+        return config.load(o).generate();
+    }
+
     @Override
     public void run() {
-        throw new NotYetAvailable("complete");
+        GenerateConfig g = resolve();
+        if (g.model() == null) {
+            throw new ConfigException("generate.model", "no model given: pass --model DIR or set generate.model in --config");
+        }
+        Path dir = Paths.get(g.model());
+        if (!Files.isDirectory(dir) || !Files.isRegularFile(dir.resolve("config.json"))) {
+            throw new ConfigException("generate.model", "model directory " + dir.toAbsolutePath()
+                    + (Files.isDirectory(dir) ? " has no config.json" : " does not exist"));
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try (TextCompleter completer = TextCompleter.open(dir)) {
+            GenerationOptions opts = completer.options(g.maxNewTokens(), g.temperature(), g.topK(), g.topP(), g.seed(),
+                    stops == null ? List.of() : stops);
+            List<TextCompleter.Completion> done = completer.complete(prompts, opts);
+            ObjectMapper mapper = new ObjectMapper();
+            for (int i = 0; i < done.size(); i++) {
+                TextCompleter.Completion c = done.get(i);
+                if (json) {
+                    ObjectNode n = mapper.createObjectNode();
+                    n.put("prompt", prompts.get(i));
+                    n.put("completion", c.text());
+                    List<Integer> tokens = new ArrayList<>();
+                    for (int t : c.tokens()) {
+                        tokens.add(t);
+                    }
+                    n.set("tokens", mapper.valueToTree(tokens));
+                    n.put("finish_reason", c.finishReason().name().toLowerCase());
+                    out.println(n);
+                } else {
+                    out.println(c.text());
+                }
+            }
+            out.flush();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot load model from " + dir.toAbsolutePath(), e);
+        }
     }
 }
