@@ -11,6 +11,7 @@ import static dev.zerospark.model.internal.Ops.splitHeads;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import dev.zerospark.model.internal.Ops;
+import dev.zerospark.model.internal.Scalars;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,10 +27,13 @@ import java.util.List;
 public final class Gpt2Model implements CausalLm {
     private final Gpt2Config config;
     private final Parameters params;
+    /** Constants kept alive with the weights: autograd may read them in backward (see {@link Scalars}). */
+    private final Scalars scalars;
 
     public Gpt2Model(Gpt2Config config, Parameters params) {
         this.config = config;
         this.params = params;
+        this.scalars = new Scalars(params.manager());
     }
 
     /** State-dict names and shapes, in HF's module order. */
@@ -107,13 +111,13 @@ public final class Gpt2Model implements CausalLm {
         if (config.scaleAttnByInverseLayerIdx()) {
             scale /= (layer + 1);
         }
-        NDArray y = mergeHeads(attention(q, k, v, allowed, scale));                        // (B, T, C)
+        NDArray y = mergeHeads(attention(q, k, v, allowed, scale, scalars));               // (B, T, C)
         return conv1d(y, w(p + "c_proj.weight"), w(p + "c_proj.bias"));
     }
 
     private NDArray mlp(NDArray h, String p) {
         NDArray u = conv1d(h, w(p + "c_fc.weight"), w(p + "c_fc.bias"));                 // (B, T, 4C)
-        u = config.activation().equals("gelu") ? Ops.geluErf(u) : Ops.geluTanh(u);
+        u = config.activation().equals("gelu") ? Ops.geluErf(u) : Ops.geluTanh(u, scalars);
         return conv1d(u, w(p + "c_proj.weight"), w(p + "c_proj.bias"));                  // (B, T, C)
     }
 

@@ -14,6 +14,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.zerospark.model.internal.Ops;
+import dev.zerospark.model.internal.Scalars;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,10 +32,13 @@ import java.util.List;
 public final class LlamaModel implements CausalLm {
     private final LlamaConfig config;
     private final Parameters params;
+    /** Constants kept alive with the weights: autograd may read them in backward (see {@link Scalars}). */
+    private final Scalars scalars;
 
     public LlamaModel(LlamaConfig config, Parameters params) {
         this.config = config;
         this.params = params;
+        this.scalars = new Scalars(params.manager());
     }
 
     /** State-dict names and shapes, in HF's module order. */
@@ -81,9 +85,9 @@ public final class LlamaModel implements CausalLm {
         NDArray x = embedding(inputIds, w("model.embed_tokens.weight"));              // (B, T, C)
         for (int i = 0; i < config.numLayers(); i++) {
             String p = "model.layers." + i + ".";
-            NDArray h = rmsNorm(x, w(p + "input_layernorm.weight"), eps);
+            NDArray h = rmsNorm(x, w(p + "input_layernorm.weight"), eps, scalars);
             x = x.add(attn(h, p + "self_attn.", i, cosSin, allowed, cache));         // (B, T, C)
-            h = rmsNorm(x, w(p + "post_attention_layernorm.weight"), eps);
+            h = rmsNorm(x, w(p + "post_attention_layernorm.weight"), eps, scalars);
             NDArray gate = silu(linear(h, w(p + "mlp.gate_proj.weight"), null));     // (B, T, F)
             NDArray up = linear(h, w(p + "mlp.up_proj.weight"), null);               // (B, T, F)
             x = x.add(linear(gate.mul(up), w(p + "mlp.down_proj.weight"), null));    // (B, T, C)
@@ -91,7 +95,7 @@ public final class LlamaModel implements CausalLm {
         if (cache != null) {
             cache.advance((int) inputIds.getShape().get(1));
         }
-        x = rmsNorm(x, w("model.norm.weight"), eps);
+        x = rmsNorm(x, w("model.norm.weight"), eps, scalars);
         NDArray head = config.tieWordEmbeddings() ? w("model.embed_tokens.weight") : w("lm_head.weight");
         return linear(x, head, null);                                                // (B, T, V)
     }
@@ -111,17 +115,18 @@ public final class LlamaModel implements CausalLm {
         int nRep = config.numHeads() / config.numKvHeads();
         k = repeatKv(k, nRep, h.getManager());                                                    // (B, H, S, D)
         v = repeatKv(v, nRep, h.getManager());
-        NDArray y = mergeHeads(attention(q, k, v, allowed, (float) Math.pow(d, -0.5)));          // (B, T, H*D)
+        NDArray y = mergeHeads(attention(q, k, v, allowed, (float) Math.pow(d, -0.5), scalars));    // (B, T, H*D)
         return linear(y, w(p + "o_proj.weight"), null);                                           // (B, T, C)
     }
 
     /**
      * cos and sin of position * inv_freq, duplicated over both halves of D like HF:
-     * inv_freq = 1 / theta^(2i / D), all in fp32 so the angles match transformers bit for bit.
+     * inv_freq = 1 / theta^(2i / D), all in fp32 so the angles match transformers bit for bit. Nothing here needs
+     * a gradient; the constants still live in {@code m} (the step's manager), never as plain Java numbers.
      */
     private NDArray[] rope(NDManager m, NDArray positionIds) {
         int d = config.headDim();
-        NDArray exponent = m.arange(0, d, 2).toType(DataType.FLOAT32, false).div((float) d);   // (D/2)
+        NDArray exponent = m.arange(0, d, 2).toType(DataType.FLOAT32, false).div(m.create((float) d)); // (D/2)
         NDArray invFreq = m.create(1f).div(m.create((float) config.ropeTheta()).pow(exponent));
         NDArray pos = positionIds.toType(DataType.FLOAT32, false).expandDims(-1);                 // (B, T, 1)
         NDArray freqs = pos.mul(invFreq);                                                          // (B, T, D/2)

@@ -48,9 +48,9 @@ public final class DjlTrainableModel implements TrainableModel {
 
     @Override
     public LossSum forwardBackward(int[][] inputIds, float[][] lossMask, float gradScale, float[] gradOut) {
-        if (gradOut.length != numel) {
-            throw new IllegalArgumentException("gradOut has length " + gradOut.length + " but the model has " + numel
-                    + " parameters");
+        if (gradOut.length < numel) {
+            throw new IllegalArgumentException("gradOut has length " + gradOut.length + ", shorter than the model's "
+                    + numel + " parameters");
         }
         int b = inputIds.length;
         int t = inputIds[0].length;
@@ -60,6 +60,8 @@ public final class DjlTrainableModel implements TrainableModel {
         Parameters params = model.parameters();
         boolean previous = JniUtils.isGradMode();
         JniUtils.setGradMode(true);
+        // Every array of the graph (inputs, loss mask, backward seed) lives in m, which closes only after backward:
+        // autograd reads saved tensors in backward, and arrays DJL creates from Java data view Java buffers.
         try (NDManager m = params.manager().newSubManager()) {
             NDArray ids = m.create(inputIds).toType(ai.djl.ndarray.types.DataType.INT64, false);     // (B, T)
             NDArray pos = m.create(AttentionMasks.positionIds(null, b, t, 0));

@@ -17,8 +17,11 @@ public interface TrainableModel extends AutoCloseable {
      * Forward + backward on one micro-batch. {@code inputIds} is (B, T); {@code lossMask} may be null (all ones),
      * otherwise (B, T) and applies to the <em>label</em> positions like HF's labels: {@code lossMask[b][t]} weights
      * the loss of predicting token t from tokens &lt; t, so column 0 is never used.
-     * ADDS d(gradScale * sum of token losses)/d(param) into {@code gradOut} (flat, length numel()).
+     * ADDS d(gradScale * sum of token losses)/d(param) into {@code gradOut[0, numel())}; {@code gradOut} may be
+     * longer than numel() (e.g. a padded ZeRO gradient buffer), its tail is left untouched.
      * Returns the un-scaled sum of token losses and the number of predicted tokens.
+     *
+     * @throws IllegalArgumentException if {@code gradOut.length < numel()}
      */
     LossSum forwardBackward(int[][] inputIds, float[][] lossMask, float gradScale, float[] gradOut);
 

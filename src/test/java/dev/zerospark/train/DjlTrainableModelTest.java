@@ -76,6 +76,27 @@ class DjlTrainableModelTest {
     }
 
     @Test
+    void paddedGradientBufferGetsTheGradientAndKeepsItsTail() throws Exception {
+        int[][] full = batch();
+        try (TrainableModel m = TrainableModels.load(GPT2)) {
+            int n = (int) m.numel();
+            float[] exact = new float[n];
+            m.forwardBackward(full, null, 1f, exact);
+            int pad = 13;
+            float[] padded = new float[n + pad];
+            java.util.Arrays.fill(padded, n, n + pad, 7.5f);
+            m.forwardBackward(full, null, 1f, padded);
+            assertArrayEquals(exact, java.util.Arrays.copyOf(padded, n));
+            for (int i = n; i < n + pad; i++) {
+                assertEquals(7.5f, padded[i], "padding element " + i + " was written");
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> m.forwardBackward(full, null, 1f, new float[n - 1]));
+            assertTrue(e.getMessage().contains("gradOut"), e.getMessage());
+        }
+    }
+
+    @Test
     void lossMaskSelectsLabelPositions() throws Exception {
         int[][] full = batch();
         int t = full[0].length;

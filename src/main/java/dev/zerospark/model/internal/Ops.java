@@ -12,6 +12,7 @@ import ai.djl.pytorch.jni.JniUtils;
  * Tensor building blocks shared by the architectures. DJL attaches an op's result to the manager of its
  * <em>first</em> operand, so every helper keeps an activation (never a long-lived weight) first: the results
  * then die with the caller's per-step sub-manager instead of piling up in the model's manager.
+ * No op here takes a plain Java number: constants come from the model's {@link Scalars} (see there for why).
  */
 public final class Ops {
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
@@ -39,15 +40,15 @@ public final class Ops {
     }
 
     /** Llama RMSNorm: x / sqrt(mean(x^2) + eps) * weight, computed in fp32 like HF. */
-    public static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
+    public static NDArray rmsNorm(NDArray x, NDArray weight, double eps, Scalars c) {
         NDArray variance = x.square().mean(new int[] {x.getShape().dimension() - 1}, true);
-        return x.div(variance.add((float) eps).sqrt()).mul(weight);
+        return x.div(variance.add(c.of((float) eps)).sqrt()).mul(weight);
     }
 
     /** GELU, tanh approximation (HF "gelu_new"): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
-    public static NDArray geluTanh(NDArray x) {
-        NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul(SQRT_2_OVER_PI);
-        return x.mul(0.5f).mul(inner.tanh().add(1f));
+    public static NDArray geluTanh(NDArray x, Scalars c) {
+        NDArray inner = x.add(x.pow(c.of(3f)).mul(c.of(0.044715f))).mul(c.of(SQRT_2_OVER_PI));
+        return x.mul(c.of(0.5f)).mul(inner.tanh().add(c.of(1f)));
     }
 
     /** Exact GELU with erf (HF "gelu"). */
@@ -65,12 +66,12 @@ public final class Ops {
      * query t may attend key s. Disallowed scores get the most negative finite float (like HF's eager path), so a
      * fully masked row (a left-pad query) softmaxes to a uniform row instead of NaN and gradients stay finite.
      */
-    public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray allowed, float scale) {
+    public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray allowed, float scale, Scalars c) {
         NDManager m = q.getManager();
         NDArray kT = k.transpose(0, 1, 3, 2); // (B, H, D, S)
         kT.attach(m);
-        NDArray scores = q.matMul(kT).mul(scale); // (B, H, T, S)
-        NDArray lowest = m.create(-Float.MAX_VALUE);
+        NDArray scores = q.matMul(kT).mul(c.of(scale)); // (B, H, T, S)
+        NDArray lowest = c.of(-Float.MAX_VALUE);
         NDArray masked = JniUtils.where((PtNDArray) allowed, (PtNDArray) scores, (PtNDArray) lowest);
         masked.attach(m);
         NDArray probs = masked.softmax(-1); // (B, H, T, S)
