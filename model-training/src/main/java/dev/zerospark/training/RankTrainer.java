@@ -120,7 +120,6 @@ public final class RankTrainer {
         double flopsPerToken = 6.0 * numel;
         double peakFlops = rank == 0 ? MatmulRate.measureFlops() * spec.worldSize() : 1;
         MetricsLog metrics = rank == 0 ? new MetricsLog(spec.runDir(), conf, List.of()) : null;
-        float[] microGrad = new float[numel];
         long lastCheckpoint = start;
         long runStart = System.nanoTime();
         for (long step = start; step < spec.steps(); step++) {
@@ -149,11 +148,9 @@ public final class RankTrainer {
             long computeNanos = 0;
             for (int m = 0; m < spec.gradAccum(); m++) {
                 long f0 = System.nanoTime();
-                Arrays.fill(microGrad, 0f);
-                LossSum loss = model.forwardBackward(ids[m], masks[m], (float) (1.0 / globalTokens), microGrad);
+                // The model adds this micro-batch's gradients straight into ZeRO's (padded) flat buffer.
+                LossSum loss = model.forwardBackward(ids[m], masks[m], (float) (1.0 / globalTokens), zero.gradients());
                 lossSum += loss.sum();
-                float[] grads = zero.gradients();
-                for (int i = 0; i < numel; i++) grads[i] += microGrad[i];
                 computeNanos += System.nanoTime() - f0;
                 zero.accumulate();
             }
