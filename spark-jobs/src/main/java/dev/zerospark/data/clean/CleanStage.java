@@ -1,0 +1,78 @@
+package dev.zerospark.data.clean;
+
+import dev.zerospark.data.dedup.MinHasher;
+import dev.zerospark.data.ingest.RawRecord;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Raw records to cleaned records: {@link RawRecord#SCHEMA} plus the clean {@code text}, its {@code content_hash},
+ * MinHash signature and LSH band keys, an {@code article_id} (the input id, else file:offset) and an
+ * {@code order_key} that sorts earliest first (published date, then file, then offset). Records that fail
+ * cleaning keep their {@code reason}; records already rejected at ingest pass through unchanged.
+ */
+public final class CleanStage {
+    private CleanStage() {}
+
+    public static final StructType SCHEMA = RawRecord.SCHEMA
+            .add("text", DataTypes.StringType)
+            .add("content_hash", DataTypes.StringType)
+            .add("minhash", DataTypes.createArrayType(DataTypes.IntegerType, false))
+            .add("lsh", DataTypes.createArrayType(DataTypes.LongType, false))
+            .add("article_id", DataTypes.StringType)
+            .add("order_key", DataTypes.StringType);
+
+    public static Dataset<Row> apply(Dataset<Row> raw, TextCleaner cleaner, MinHasher hasher, int bands, int rows) {
+        MapFunction<Row, Row> f = r -> cleanRow(r, cleaner, hasher, bands, rows);
+        return raw.map(f, Encoders.row(SCHEMA));
+    }
+
+    static Row cleanRow(Row r, TextCleaner cleaner, MinHasher hasher, int bands, int rows) {
+        Object[] v = new Object[SCHEMA.size()];
+        for (int i = 0; i < r.length(); i++) v[i] = r.get(i);
+        int n = r.length();
+        String file = r.getString(0);
+        long offset = r.getLong(1);
+        String id = r.getString(3);
+        v[n + 4] = id != null && !id.isBlank() ? id.strip() : file + ":" + offset;
+        String published = r.getString(6);
+        v[n + 5] = (published == null ? "~" : published) + "\u0001" + file + "\u0001" + String.format("%020d", offset);
+        if (r.isNullAt(10)) {
+            TextCleaner.Result res = cleaner.clean(r.getString(5));
+            if (res.reason() != null) {
+                v[10] = res.reason();
+                v[11] = res.detail();
+            } else {
+                v[4] = cleaner.cleanShort(r.getString(4));
+                v[8] = cleaner.cleanShort(r.getString(8));
+                v[n] = res.text();
+                v[n + 1] = MinHasher.contentHash(res.text());
+                int[] sig = hasher.signature(res.text());
+                List<Integer> sigList = new ArrayList<>(sig.length);
+                for (int s : sig) sigList.add(s);
+                v[n + 2] = scala.jdk.javaapi.CollectionConverters.asScala(sigList).toList();
+                v[n + 3] = scala.jdk.javaapi.CollectionConverters.asScala(bandKeys(sig, bands, rows)).toList();
+            }
+        }
+        return RowFactory.create(v);
+    }
+
+    /** One key per LSH band: the band index mixed with its rows' minhashes. */
+    static List<Long> bandKeys(int[] sig, int bands, int rows) {
+        List<Long> keys = new ArrayList<>(bands);
+        for (int b = 0; b < bands; b++) {
+            long h = 0x9E3779B97F4A7C15L * (b + 1);
+            for (int i = b * rows; i < (b + 1) * rows; i++) h = (h ^ sig[i]) * 0x100000001B3L + 0x7F4A7C15L;
+            keys.add(h);
+        }
+        return keys;
+    }
+}

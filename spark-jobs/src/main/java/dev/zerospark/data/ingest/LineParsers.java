@@ -1,0 +1,225 @@
+package dev.zerospark.data.ingest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.zerospark.config.PrepareConfig;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Parsers for whole files read as bytes: JSONL (one object per line), CSV (RFC 4180 with a header row) and
+ * plain text (one article per file). UTF-8 is checked per record on the raw bytes before decoding, so one bad
+ * line quarantines that line only.
+ */
+public final class LineParsers implements Serializable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String id;
+    private final String title;
+    private final String body;
+    private final String published;
+    private final String url;
+    private final String target;
+    private final int maxRecordBytes;
+    private final int prefixChars;
+
+    public LineParsers(PrepareConfig.Fields f, int maxRecordBytes, int prefixChars) {
+        this.id = f.id();
+        this.title = f.title();
+        this.body = f.body();
+        this.published = f.published();
+        this.url = f.url();
+        this.target = f.target();
+        this.maxRecordBytes = maxRecordBytes;
+        this.prefixChars = prefixChars;
+    }
+
+    public List<RawRecord> jsonl(String file, byte[] bytes) {
+        List<RawRecord> out = new ArrayList<>();
+        int start = 0;
+        long line = 0;
+        while (start < bytes.length) {
+            int end = start;
+            while (end < bytes.length && bytes[end] != '\n') end++;
+            line++;
+            int stop = end > start && bytes[end - 1] == '\r' ? end - 1 : end;
+            if (!isBlank(bytes, start, stop)) out.add(jsonLine(file, line, bytes, start, stop));
+            start = end + 1;
+        }
+        return out;
+    }
+
+    private RawRecord jsonLine(String file, long line, byte[] bytes, int from, int to) {
+        RawRecord guard = guard(file, line, bytes, from, to);
+        if (guard != null) return guard;
+        String text = Utf8.decodeStrict(bytes, from, to);
+        try {
+            JsonNode node = JSON.readTree(text);
+            if (node == null || !node.isObject()) {
+                return RawRecord.rejected(file, line, Reasons.MALFORMED_JSON, "line is not a JSON object", Utf8.prefix(text, prefixChars));
+            }
+            RawRecord r = new RawRecord(file, line);
+            r.id = str(node, id);
+            r.title = str(node, title);
+            r.body = str(node, body);
+            r.published = str(node, published);
+            r.url = str(node, url);
+            r.target = str(node, target);
+            r.rawPrefix = Utf8.prefix(text, prefixChars);
+            return r;
+        } catch (IOException e) {
+            return RawRecord.rejected(file, line, Reasons.MALFORMED_JSON, firstLine(e.getMessage()), Utf8.prefix(text, prefixChars));
+        }
+    }
+
+    /** Size and UTF-8 checks shared by all byte-level formats; null when the record may be parsed. */
+    private RawRecord guard(String file, long offset, byte[] bytes, int from, int to) {
+        if (to - from > maxRecordBytes) {
+            return RawRecord.rejected(file, offset, Reasons.TOO_LONG,
+                    (to - from) + " bytes > max_record_bytes " + maxRecordBytes, Utf8.prefix(bytes, from, to, prefixChars));
+        }
+        if (Utf8.decodeStrict(bytes, from, to) == null) {
+            return RawRecord.rejected(file, offset, Reasons.INVALID_UTF8, "invalid UTF-8 byte sequence",
+                    Utf8.prefix(bytes, from, to, prefixChars));
+        }
+        return null;
+    }
+
+    public List<RawRecord> text(String file, byte[] bytes) {
+        RawRecord guard = guard(file, 0, bytes, 0, bytes.length);
+        if (guard != null) return List.of(guard);
+        String text = Utf8.decodeStrict(bytes, 0, bytes.length);
+        RawRecord r = new RawRecord(file, 0);
+        String name = file.substring(file.lastIndexOf('/') + 1);
+        r.id = name.endsWith(".txt") ? name.substring(0, name.length() - 4) : name;
+        // First non-empty line is the headline when a blank line follows it (the usual news text layout).
+        String[] parts = text.strip().split("\\R\\s*\\R", 2);
+        if (parts.length == 2 && !parts[0].contains("\n") && parts[0].length() <= 200) {
+            r.title = parts[0].strip();
+            r.body = parts[1];
+        } else {
+            r.body = text;
+        }
+        r.rawPrefix = Utf8.prefix(text, prefixChars);
+        return List.of(r);
+    }
+
+    public List<RawRecord> csv(String file, byte[] bytes) {
+        List<RawRecord> out = new ArrayList<>();
+        List<String> header = null;
+        int start = 0;
+        long line = 1;
+        while (start < bytes.length) {
+            // One record ends at a newline outside quotes; quoted fields may hold newlines.
+            int end = start;
+            boolean quoted = false;
+            int newlines = 0;
+            while (end < bytes.length && (quoted || bytes[end] != '\n')) {
+                if (bytes[end] == '"') quoted = !quoted;
+                if (bytes[end] == '\n') newlines++;
+                end++;
+            }
+            int stop = end > start && bytes[end - 1] == '\r' ? end - 1 : end;
+            long recordLine = line;
+            line += newlines + 1;
+            int from = start;
+            start = end + 1;
+            if (isBlank(bytes, from, stop)) continue;
+            RawRecord guard = guard(file, recordLine, bytes, from, stop);
+            if (guard != null) {
+                out.add(guard);
+                continue;
+            }
+            String text = Utf8.decodeStrict(bytes, from, stop);
+            List<String> cells = csvCells(text);
+            if (header == null) {
+                if (cells == null) {
+                    out.add(RawRecord.rejected(file, recordLine, Reasons.MALFORMED_CSV, "unparseable header row", Utf8.prefix(text, prefixChars)));
+                    return out;
+                }
+                header = cells;
+                continue;
+            }
+            if (cells == null || cells.size() != header.size()) {
+                String why = cells == null ? "bad quoting" : cells.size() + " fields, header has " + header.size();
+                out.add(RawRecord.rejected(file, recordLine, Reasons.MALFORMED_CSV, why, Utf8.prefix(text, prefixChars)));
+                continue;
+            }
+            RawRecord r = new RawRecord(file, recordLine);
+            r.id = cell(header, cells, id);
+            r.title = cell(header, cells, title);
+            r.body = cell(header, cells, body);
+            r.published = cell(header, cells, published);
+            r.url = cell(header, cells, url);
+            r.target = cell(header, cells, target);
+            r.rawPrefix = Utf8.prefix(text, prefixChars);
+            out.add(r);
+        }
+        return out;
+    }
+
+    /** RFC 4180 fields of one record, or null when its quoting is broken. */
+    static List<String> csvCells(String s) {
+        List<String> cells = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        int i = 0;
+        while (true) {
+            if (i < s.length() && s.charAt(i) == '"') {
+                i++;
+                while (true) {
+                    if (i >= s.length()) return null; // unterminated quote
+                    char c = s.charAt(i);
+                    if (c == '"') {
+                        if (i + 1 < s.length() && s.charAt(i + 1) == '"') {
+                            cur.append('"');
+                            i += 2;
+                        } else {
+                            i++;
+                            break;
+                        }
+                    } else {
+                        cur.append(c);
+                        i++;
+                    }
+                }
+                if (i < s.length() && s.charAt(i) != ',') return null; // text after a closing quote
+            } else {
+                while (i < s.length() && s.charAt(i) != ',') {
+                    if (s.charAt(i) == '"') return null; // stray quote in an unquoted field
+                    cur.append(s.charAt(i++));
+                }
+            }
+            cells.add(cur.toString());
+            cur.setLength(0);
+            if (i >= s.length()) return cells;
+            i++; // the comma
+        }
+    }
+
+    private static String cell(List<String> header, List<String> cells, String name) {
+        int i = header.indexOf(name);
+        if (i < 0) return null;
+        String v = cells.get(i);
+        return v.isEmpty() ? null : v;
+    }
+
+    private static String str(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) return null;
+        return v.isValueNode() ? v.asText() : v.toString();
+    }
+
+    private static boolean isBlank(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) if (b[i] != ' ' && b[i] != '\t' && b[i] != '\r') return false;
+        return true;
+    }
+
+    static String firstLine(String s) {
+        if (s == null) return "";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

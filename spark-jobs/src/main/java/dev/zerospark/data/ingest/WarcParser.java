@@ -1,0 +1,108 @@
+package dev.zerospark.data.ingest;
+
+import dev.zerospark.data.clean.HtmlText;
+import org.jsoup.Jsoup;
+import org.netpreserve.jwarc.HttpResponse;
+import org.netpreserve.jwarc.MediaType;
+import org.netpreserve.jwarc.WarcReader;
+import org.netpreserve.jwarc.WarcRecord;
+import org.netpreserve.jwarc.WarcResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.nio.charset.Charset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * WARC files (plain or gzipped) to article records: each HTTP response record is one input record, its HTML
+ * reduced to the main content by {@link HtmlText}. Other record types (warcinfo, request, metadata) are not
+ * articles and are only counted in the log. A parse error quarantines the rest of the file at its offset,
+ * because WARC has no resynchronisation marker to skip to.
+ */
+public final class WarcParser implements Serializable {
+    private static final Logger LOG = LoggerFactory.getLogger(WarcParser.class);
+
+    private final int maxRecordBytes;
+    private final int prefixChars;
+
+    public WarcParser(int maxRecordBytes, int prefixChars) {
+        this.maxRecordBytes = maxRecordBytes;
+        this.prefixChars = prefixChars;
+    }
+
+    public List<RawRecord> parse(String file, byte[] bytes) {
+        List<RawRecord> out = new ArrayList<>();
+        int skipped = 0;
+        long offset = 0;
+        try (WarcReader reader = new WarcReader(new ByteArrayInputStream(bytes))) {
+            while (true) {
+                Optional<WarcRecord> next;
+                try {
+                    next = reader.next();
+                } catch (IOException | RuntimeException e) {
+                    long at = Math.max(offset, reader.position());
+                    out.add(RawRecord.rejected(file, at, Reasons.MALFORMED_WARC, LineParsers.firstLine(e.getMessage()),
+                            Utf8.prefix(bytes, (int) Math.min(at, bytes.length), bytes.length, prefixChars)));
+                    break;
+                }
+                if (next.isEmpty()) break;
+                offset = reader.position();
+                if (next.get() instanceof WarcResponse resp) {
+                    out.add(response(file, offset, resp, bytes));
+                } else {
+                    skipped++;
+                }
+            }
+        } catch (IOException e) {
+            out.add(RawRecord.rejected(file, offset, Reasons.MALFORMED_WARC, LineParsers.firstLine(e.getMessage()),
+                    Utf8.prefix(bytes, 0, bytes.length, prefixChars)));
+        }
+        LOG.debug("{}: {} response records, {} non-response records skipped", file, out.size(), skipped);
+        return out;
+    }
+
+    private RawRecord response(String file, long offset, WarcResponse resp, byte[] warcBytes) {
+        try {
+            HttpResponse http = resp.http();
+            MediaType type = http.contentType();
+            byte[] body;
+            try (InputStream in = http.body().stream()) {
+                body = in.readNBytes(maxRecordBytes + 1);
+            }
+            String prefix = Utf8.prefix(body, 0, body.length, prefixChars);
+            if (body.length > maxRecordBytes) {
+                return RawRecord.rejected(file, offset, Reasons.TOO_LONG, "HTTP body > max_record_bytes " + maxRecordBytes, prefix);
+            }
+            if (!"html".equals(type.subtype()) && !"xhtml+xml".equals(type.subtype())) {
+                return RawRecord.rejected(file, offset, Reasons.NOT_HTML, "content type " + type, prefix);
+            }
+            String charset = type.parameters().getOrDefault("charset", "utf-8");
+            if (charset.equalsIgnoreCase("utf-8") || charset.equalsIgnoreCase("utf8")) {
+                if (Utf8.decodeStrict(body, 0, body.length) == null) {
+                    return RawRecord.rejected(file, offset, Reasons.INVALID_UTF8, "invalid UTF-8 in HTTP body", prefix);
+                }
+            } else if (!Charset.isSupported(charset)) {
+                return RawRecord.rejected(file, offset, Reasons.MALFORMED_WARC, "unknown charset " + charset, prefix);
+            }
+            var doc = Jsoup.parse(new ByteArrayInputStream(body), charset, resp.target());
+            HtmlText.Extracted ex = HtmlText.extract(doc);
+            RawRecord r = new RawRecord(file, offset);
+            r.id = resp.target();
+            r.url = resp.target();
+            r.title = ex.title();
+            r.body = ex.text();
+            r.published = ex.published() != null ? ex.published() : resp.date().toString();
+            r.rawPrefix = prefix;
+            return r;
+        } catch (IOException | RuntimeException e) {
+            return RawRecord.rejected(file, offset, Reasons.MALFORMED_WARC, LineParsers.firstLine(String.valueOf(e.getMessage())),
+                    Utf8.prefix(warcBytes, (int) Math.min(offset, warcBytes.length), warcBytes.length, prefixChars));
+        }
+    }
+}
