@@ -4,12 +4,10 @@ import dev.zerospark.testing.TestPaths;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -31,21 +29,11 @@ class FatJarSubmitIT {
                 "{\"id\":\"a3\",\"title\":\"broken\",\"body\": ",
                 ""), StandardCharsets.UTF_8);
         Path out = dir.resolve("tables");
-        String fatJar = System.getProperty("zerospark.fatJar");
-        String providedCp = Files.readString(Paths.get(System.getProperty("zerospark.providedClasspath"))).trim();
+        String fatJar = SparkSubmitCommand.fatJar();
         assertTrue(Files.isRegularFile(Paths.get(fatJar)), "fat jar missing: " + fatJar);
 
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        // The same JDK module opens this test JVM got from surefire (Spark's JavaModuleOptions).
-        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("--add-opens") || arg.startsWith("--add-modules") || arg.startsWith("-XX:+IgnoreUnrecognized")
-                    || arg.startsWith("-Djdk.reflect") || arg.startsWith("-Dio.netty")) {
-                cmd.add(arg);
-            }
-        }
-        cmd.addAll(List.of("-Xmx2g", "-cp", providedCp, "org.apache.spark.deploy.SparkSubmit",
-                "--master", "local[2]",
+        List<String> cmd = SparkSubmitCommand.base("2g");
+        cmd.addAll(List.of("--master", "local[2]",
                 "--conf", "spark.driver.host=127.0.0.1",
                 "--conf", "spark.driver.bindAddress=127.0.0.1",
                 "--conf", "spark.ui.enabled=false",

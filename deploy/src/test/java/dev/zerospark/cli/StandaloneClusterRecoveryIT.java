@@ -15,7 +15,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,20 +94,14 @@ class StandaloneClusterRecoveryIT {
         String master = new String(start.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         assertTrue(start.waitFor(5, TimeUnit.MINUTES) && start.exitValue() == 0, "cluster did not start: " + master);
 
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("--add-opens") || arg.startsWith("--add-modules") || arg.startsWith("-XX:+IgnoreUnrecognized")
-                    || arg.startsWith("-Djdk.reflect") || arg.startsWith("-Dio.netty")) cmd.add(arg);
-        }
+        List<String> cmd = SparkSubmitCommand.base("1g");
         Map<String, Object> keys = trainKeys(data, dir, "cluster");
-        cmd.addAll(List.of("-Xmx1g", "-cp", Files.readString(Paths.get(System.getProperty("zerospark.providedClasspath"))).trim(),
-                "org.apache.spark.deploy.SparkSubmit", "--master", master,
+        cmd.addAll(List.of("--master", master,
                 "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
                 "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=1g", "--conf", "spark.cores.max=2",
                 "--conf", "spark.driver.extraJavaOptions=-Dai.djl.offline=true",
                 "--conf", "spark.executor.extraJavaOptions=-Dai.djl.offline=true",
-                "--class", "dev.zerospark.cli.ZeroSpark", System.getProperty("zerospark.fatJar"),
+                "--class", "dev.zerospark.cli.ZeroSpark", SparkSubmitCommand.fatJar(),
                 "train", "--model", keys.get("train.model").toString(), "--data", data, "--world-size", "2",
                 "--zero-stage", "2", "--steps", String.valueOf(STEPS), "--micro-batch-size", "2", "--lr", "5e-3",
                 "--checkpoint-dir", keys.get("train.checkpoint_dir").toString(), "--checkpoint-interval", "4",
