@@ -3,11 +3,15 @@ package dev.zerospark.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A model's weights as fp32 NDArrays, in canonical HF state-dict order, all owned by one {@link NDManager}.
@@ -17,6 +21,11 @@ public final class Parameters implements AutoCloseable {
     private final NDManager manager;
     private final List<TensorSpec> specs;
     private final Map<String, NDArray> arrays = new LinkedHashMap<>();
+    /**
+     * Direct buffers over the native memory of the current arrays, made on first use and dropped when an array is
+     * replaced. Every array here is created by {@link #set} and is therefore contiguous, so the view is the tensor.
+     */
+    private final Map<String, FloatBuffer> views = new ConcurrentHashMap<>();
 
     /** Takes ownership of {@code manager}; {@link #close()} closes it. */
     public Parameters(NDManager manager, List<TensorSpec> specs) {
@@ -54,6 +63,7 @@ public final class Parameters implements AutoCloseable {
         NDArray fresh = manager.create(values, new Shape(spec.shape()));
         fresh.setName(name);
         NDArray old = arrays.put(name, fresh);
+        views.remove(name);
         if (old != null) {
             // Keep autograd tracking consistent when weights are swapped during training.
             if (old.hasGradient()) {
@@ -65,6 +75,44 @@ public final class Parameters implements AutoCloseable {
 
     public float[] read(String name) {
         return get(name).toFloatArray();
+    }
+
+    /**
+     * Overwrites the weights of {@code name} in place with {@code src[offset, offset + numel)}: the same tensor
+     * (and its autograd leaf) keeps its identity, and no Java array or native tensor is allocated. Call it only
+     * while no autograd graph that saved this weight is alive (between training steps).
+     */
+    public void write(String name, float[] src, int offset) {
+        FloatBuffer view = view(name);
+        if (offset < 0 || src.length - offset < view.capacity()) {
+            throw new IllegalArgumentException("parameter " + name + " needs " + view.capacity() + " values from offset "
+                    + offset + ", but the source array has length " + src.length);
+        }
+        view.put(0, src, offset, view.capacity());
+    }
+
+    /** Copies the weights of {@code name} into {@code dst[offset, offset + numel)} without allocating. */
+    public void read(String name, float[] dst, int offset) {
+        FloatBuffer view = view(name);
+        if (offset < 0 || dst.length - offset < view.capacity()) {
+            throw new IllegalArgumentException("parameter " + name + " has " + view.capacity() + " values, which do "
+                    + "not fit at offset " + offset + " of an array of length " + dst.length);
+        }
+        view.get(0, dst, offset, view.capacity());
+    }
+
+    private FloatBuffer view(String name) {
+        NDArray a = get(name);
+        FloatBuffer v = views.get(name);
+        if (v == null) {
+            v = JniUtils.getByteBuffer((PtNDArray) a, true).asFloatBuffer();
+            if (v.capacity() != a.size()) {
+                throw new IllegalStateException("parameter " + name + " has " + a.size() + " elements but its native "
+                        + "buffer holds " + v.capacity() + " floats");
+            }
+            views.put(name, v);
+        }
+        return v;
     }
 
     public TensorSpec spec(String name) {
@@ -88,6 +136,7 @@ public final class Parameters implements AutoCloseable {
 
     @Override
     public void close() {
+        views.clear(); // they point into memory the manager frees
         manager.close();
     }
 }

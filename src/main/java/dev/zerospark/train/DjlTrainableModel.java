@@ -8,6 +8,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import dev.zerospark.model.AttentionMasks;
 import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.Parameters;
+import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
@@ -20,6 +21,8 @@ public final class DjlTrainableModel implements TrainableModel {
     private final List<ParamSpec> specs;
     private final long numel;
     private final NDManager owned;
+    /** Gradient staging buffer, sized for the largest parameter on first use. */
+    private float[] scratch;
 
     /**
      * @param specs flat layout of {@code model}'s parameters (see {@link TrainableModels#layout})
@@ -67,7 +70,10 @@ public final class DjlTrainableModel implements TrainableModel {
             NDArray pos = m.create(AttentionMasks.positionIds(null, b, t, 0));
             NDArray allowed = AttentionMasks.allowed(m, null, b, t, 0);
             NDArray logits = model.forward(ids, pos, allowed, null);                                 // (B, T, V)
-            NDArray logp = logits.get(new NDIndex(":, 0:{}", t - 1)).logSoftmax(2);                  // (B, T-1, V)
+            // No slice of the logits: its backward would zero-fill and copy a (B, T, V) buffer twice (DJL slices
+            // every indexed axis). gather reads positions 0..T-2 of the full log-probs since its index may be
+            // shorter than the input along the other axes; the last position's log-softmax is wasted (1/T).
+            NDArray logp = logits.logSoftmax(2);                                                     // (B, T, V)
             NDArray labels = ids.get(new NDIndex(":, 1:")).expandDims(2);                             // (B, T-1, 1)
             NDArray nll = logp.gather(labels, 2).neg();                                               // (B, T-1, 1)
             if (lossMask != null) {
@@ -79,13 +85,9 @@ public final class DjlTrainableModel implements TrainableModel {
             JniUtils.backward((PtNDArray) sum, (PtNDArray) m.create(gradScale), false, false);
             for (ParamSpec s : specs) {
                 NDArray p = params.get(s.name());
-                try (NDArray g = p.getGradient()) {
-                    float[] ga = g.toFloatArray();
-                    int off = (int) s.offset();
-                    for (int i = 0; i < ga.length; i++) {
-                        gradOut[off + i] += ga[i];
-                    }
-                }
+                NDArray g = p.getGradient();
+                g.attach(m); // with a contiguous copy DJL might make of it, closes with the step
+                addGradient(s.name(), g, (int) s.offset(), (int) s.numel(), gradOut);
                 JniUtils.zeroGrad((PtNDArray) p);
             }
             return new LossSum(lossSum, TrainableModel.countTargets(inputIds, lossMask));
@@ -94,22 +96,48 @@ public final class DjlTrainableModel implements TrainableModel {
         }
     }
 
+    /**
+     * gradOut[off, off + n) += g, read through a direct view of the gradient's native memory into a scratch array
+     * reused across steps: no per-tensor Java arrays (the big ones were G1 humongous allocations every step).
+     */
+    private void addGradient(String name, NDArray g, int off, int n, float[] gradOut) {
+        FloatBuffer view = ((PtNDArray) g).toByteBuffer(true).asFloatBuffer();
+        if (view.capacity() != n) {
+            throw new IllegalStateException("gradient of " + name + " has " + view.capacity()
+                    + " elements, expected " + n);
+        }
+        if (scratch == null || scratch.length < n) {
+            scratch = new float[maxParamNumel()];
+        }
+        float[] ga = scratch;
+        view.get(0, ga, 0, n);
+        for (int i = 0; i < n; i++) {
+            gradOut[off + i] += ga[i];
+        }
+    }
+
+    private int maxParamNumel() {
+        long max = 0;
+        for (ParamSpec s : specs) {
+            max = Math.max(max, s.numel());
+        }
+        return Math.toIntExact(max);
+    }
+
     @Override
     public void readParams(float[] out) {
         check(out.length);
         for (ParamSpec s : specs) {
-            float[] w = model.parameters().read(s.name());
-            System.arraycopy(w, 0, out, (int) s.offset(), w.length);
+            model.parameters().read(s.name(), out, (int) s.offset());
         }
     }
 
+    /** Writes into the existing parameter tensors in place (see {@link Parameters#write}). */
     @Override
     public void writeParams(float[] flat) {
         check(flat.length);
         for (ParamSpec s : specs) {
-            float[] w = new float[(int) s.numel()];
-            System.arraycopy(flat, (int) s.offset(), w, 0, w.length);
-            model.parameters().set(s.name(), w);
+            model.parameters().write(s.name(), flat, (int) s.offset());
         }
     }
 

@@ -195,4 +195,32 @@ class DjlTrainableModelTest {
             assertThrows(IllegalArgumentException.class, () -> m.writeParams(new float[3]));
         }
     }
+
+    @Test
+    void writeParamsUpdatesTheExistingTensorsInPlace() throws Exception {
+        int[][] full = batch();
+        try (DjlTrainableModel m = (DjlTrainableModel) TrainableModels.load(GPT2)) {
+            dev.zerospark.model.Parameters p = m.model().parameters();
+            java.util.Map<String, ai.djl.ndarray.NDArray> before = new java.util.HashMap<>(p.arrays());
+            float[] w = new float[(int) m.numel()];
+            m.readParams(w);
+            float[] g0 = new float[w.length];
+            m.forwardBackward(full, null, 1f, g0);
+            for (int i = 0; i < w.length; i++) {
+                w[i] *= 0.5f;
+            }
+            m.writeParams(w);
+            for (ParamSpec s : m.params()) {
+                assertTrue(before.get(s.name()) == p.get(s.name()), s.name() + " was replaced, not updated");
+                float[] expect = new float[(int) s.numel()];
+                System.arraycopy(w, (int) s.offset(), expect, 0, expect.length);
+                assertArrayEquals(expect, p.get(s.name()).toFloatArray(), s.name());
+            }
+            // the next step trains the halved weights: different gradients, and still a leaf with a gradient
+            float[] g1 = new float[w.length];
+            m.forwardBackward(full, null, 1f, g1);
+            assertTrue(maxDiff(g0, g1) > 1e-4, "gradient unchanged after the weights were halved");
+            assertTrue(p.get("transformer.wte.weight").hasGradient());
+        }
+    }
 }
