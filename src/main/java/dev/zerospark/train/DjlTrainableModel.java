@@ -3,6 +3,7 @@ package dev.zerospark.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.zerospark.model.AttentionMasks;
@@ -23,6 +24,12 @@ public final class DjlTrainableModel implements TrainableModel {
     private final NDManager owned;
     /** Gradient staging buffer, sized for the largest parameter on first use. */
     private float[] scratch;
+    /**
+     * d(loss)/d(logits), (B, T, V), kept across steps in the model's manager (one logits-sized fp32 buffer held
+     * between steps): allocating it fresh each step cost about 150 ms of a 700 ms bench step (2 cores, vocab 8192),
+     * a (B, T, V) zero-fill plus first-touch page faults.
+     */
+    private NDArray seed;
 
     /**
      * @param specs flat layout of {@code model}'s parameters (see {@link TrainableModels#layout})
@@ -63,26 +70,15 @@ public final class DjlTrainableModel implements TrainableModel {
         Parameters params = model.parameters();
         boolean previous = JniUtils.isGradMode();
         JniUtils.setGradMode(true);
-        // Every array of the graph (inputs, loss mask, backward seed) lives in m, which closes only after backward:
+        // Every array of the graph (inputs, loss mask) lives in m, which closes only after backward:
         // autograd reads saved tensors in backward, and arrays DJL creates from Java data view Java buffers.
         try (NDManager m = params.manager().newSubManager()) {
             NDArray ids = m.create(inputIds).toType(ai.djl.ndarray.types.DataType.INT64, false);     // (B, T)
             NDArray pos = m.create(AttentionMasks.positionIds(null, b, t, 0));
             NDArray allowed = AttentionMasks.allowed(m, null, b, t, 0);
             NDArray logits = model.forward(ids, pos, allowed, null);                                 // (B, T, V)
-            // No slice of the logits: its backward would zero-fill and copy a (B, T, V) buffer twice (DJL slices
-            // every indexed axis). gather reads positions 0..T-2 of the full log-probs since its index may be
-            // shorter than the input along the other axes; the last position's log-softmax is wasted (1/T).
-            NDArray logp = logits.logSoftmax(2);                                                     // (B, T, V)
-            NDArray labels = ids.get(new NDIndex(":, 1:")).expandDims(2);                             // (B, T-1, 1)
-            NDArray nll = logp.gather(labels, 2).neg();                                               // (B, T-1, 1)
-            if (lossMask != null) {
-                NDArray mask = m.create(lossMask).get(new NDIndex(":, 1:")).expandDims(2);             // (B, T-1, 1)
-                nll = nll.mul(mask);
-            }
-            NDArray sum = nll.sum();
-            double lossSum = sum.getFloat();
-            JniUtils.backward((PtNDArray) sum, (PtNDArray) m.create(gradScale), false, false);
+            double lossSum = lossAndSeed(logits, inputIds, lossMask, gradScale, m);
+            JniUtils.backward((PtNDArray) logits, (PtNDArray) seed, false, false);
             for (ParamSpec s : specs) {
                 NDArray p = params.get(s.name());
                 NDArray g = p.getGradient();
@@ -91,6 +87,60 @@ public final class DjlTrainableModel implements TrainableModel {
                 JniUtils.zeroGrad((PtNDArray) p);
             }
             return new LossSum(lossSum, TrainableModel.countTargets(inputIds, lossMask));
+        } finally {
+            JniUtils.setGradMode(previous);
+        }
+    }
+
+    /**
+     * Masked next-token cross-entropy, fused: returns the loss sum and writes its gradient with respect to the logits,
+     * gradScale * mask * (softmax - onehot(label)), into {@link #seed}, one sequence at a time without autograd.
+     * Autograd's log_softmax + gather path materialized four (B, T, V) tensors (log-probs, the gather's zero-filled
+     * scatter, the log_softmax gradient, the logits gradient) and made backward about 3x the forward.
+     * The last position predicts nothing: its row of the seed gets weight 0 (and a dummy label 0).
+     */
+    private double lossAndSeed(NDArray logits, int[][] inputIds, float[][] lossMask, float gradScale, NDManager m) {
+        Shape shape = logits.getShape();
+        int b = inputIds.length;
+        int t = inputIds[0].length;
+        if (seed == null || !seed.getShape().equals(shape)) {
+            if (seed != null) {
+                seed.close();
+            }
+            seed = model.parameters().manager().zeros(shape);
+        }
+        boolean previous = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            NDArray one = m.create(1f);
+            double lossSum = 0;
+            for (int i = 0; i < b; i++) {
+                long[] labels = new long[t];
+                float[] mask = new float[t];
+                float[] weight = new float[t];
+                for (int j = 0; j < t - 1; j++) {
+                    labels[j] = inputIds[i][j + 1];
+                    mask[j] = lossMask == null ? 1f : lossMask[i][j + 1];
+                    weight[j] = mask[j] * gradScale;
+                }
+                NDArray label = m.create(labels, new Shape(t, 1));                                   // (T, 1)
+                NDArray row = logits.get(i);                                                         // (T, V)
+                NDArray logp = row.logSoftmax(1);                                                    // (T, V)
+                NDArray picked = logp.gather(label, 1);                                              // (T, 1)
+                lossSum -= picked.mul(m.create(mask, new Shape(t, 1))).sum().getFloat();
+                // softmax - onehot: probabilities with p[label] replaced by p[label] - 1
+                NDArray probs = logp.exp();                                                          // (T, V)
+                NDArray grad = JniUtils.scatter((PtNDArray) probs, (PtNDArray) label,
+                        (PtNDArray) picked.exp().sub(one), 1);                                       // (T, V)
+                grad.muli(m.create(weight, new Shape(t, 1)));
+                seed.set(new NDIndex("{}", i), grad);
+                // the (T, V) temporaries go now, not at the end of the step: (B, T, V) of them would pile up
+                grad.close();
+                probs.close();
+                logp.close();
+                row.close();
+            }
+            return lossSum;
         } finally {
             JniUtils.setGradMode(previous);
         }
@@ -150,6 +200,9 @@ public final class DjlTrainableModel implements TrainableModel {
 
     @Override
     public void close() {
+        if (seed != null) {
+            seed.close();
+        }
         model.close();
         if (owned != null) {
             owned.close();

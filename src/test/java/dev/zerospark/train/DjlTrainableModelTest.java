@@ -6,6 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.zerospark.model.AttentionMasks;
+import dev.zerospark.model.Parameters;
 import dev.zerospark.model.TestFixtures;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,6 +80,65 @@ class DjlTrainableModelTest {
             m.forwardBackward(full, null, 2f / tokens, doubled);
             assertTrue(maxDiff(twice, doubled) < 1e-6);
             assertTrue(Math.abs(twice[0] - 2 * gFull[0]) <= 1e-6 + 1e-5 * Math.abs(gFull[0]));
+        }
+    }
+
+    /**
+     * The fused cross-entropy (gradient written straight into the logits' seed) against autograd through
+     * log_softmax + gather, on a batch with a loss mask that drops some targets.
+     */
+    @Test
+    void fusedLossMatchesAutogradThroughLogSoftmax() throws Exception {
+        int[][] ids = batch();
+        int b = ids.length;
+        int t = ids[0].length;
+        float[][] mask = new float[b][t];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < t; j++) {
+                mask[i][j] = (i + j) % 3 == 0 ? 0f : 1f;
+            }
+        }
+        float scale = 0.37f;
+        try (DjlTrainableModel m = (DjlTrainableModel) TrainableModels.load(GPT2)) {
+            int n = (int) m.numel();
+            float[] fused = new float[n];
+            LossSum loss = m.forwardBackward(ids, mask, scale, fused);
+
+            JniUtils.setGradMode(true);
+            double refLoss;
+            float[] ref = new float[n];
+            Parameters params = m.model().parameters();
+            try (NDManager nd = params.manager().newSubManager()) {
+                NDArray x = nd.create(ids).toType(DataType.INT64, false);
+                NDArray logits = m.model().forward(x,
+                        nd.create(AttentionMasks.positionIds(null, b, t, 0)),
+                        AttentionMasks.allowed(nd, null, b, t, 0), null);   // (B, T, V)
+                NDIndex next = new ai.djl.ndarray.index.NDIndex(":, 1:");
+                NDArray logp = logits.get(new ai.djl.ndarray.index.NDIndex(":, :-1")).logSoftmax(2);
+                NDArray nll = logp.gather(x.get(next).expandDims(2), 2).neg()
+                        .mul(nd.create(mask).get(next).expandDims(2));                          // (B, T-1, 1)
+                NDArray sum = nll.sum();
+                refLoss = sum.getFloat();
+                JniUtils.backward((PtNDArray) sum,
+                        (PtNDArray) nd.create(scale), false, false);
+                for (ParamSpec s : m.params()) {
+                    NDArray g = params.get(s.name()).getGradient();
+                    g.attach(nd);
+                    float[] v = g.toFloatArray();
+                    System.arraycopy(v, 0, ref, (int) s.offset(), v.length);
+                    JniUtils.zeroGrad((PtNDArray) params.get(s.name()));
+                }
+            } finally {
+                JniUtils.setGradMode(false);
+            }
+            assertEquals(refLoss, loss.sum(), 1e-4 * Math.abs(refLoss));
+            double maxRef = 0;
+            for (float v : ref) {
+                maxRef = Math.max(maxRef, Math.abs(v));
+            }
+            assertTrue(maxRef > 0, "reference gradient is all zero");
+            assertTrue(maxDiff(fused, ref) < 1e-5 * maxRef, "fused grads differ by " + maxDiff(fused, ref)
+                    + " (largest reference gradient " + maxRef + ")");
         }
     }
 
@@ -158,7 +225,7 @@ class DjlTrainableModelTest {
     void stepsDoNotLeakNativeArrays() throws Exception {
         int[][] full = batch();
         try (DjlTrainableModel m = (DjlTrainableModel) TrainableModels.load(GPT2)) {
-            ai.djl.ndarray.NDManager owner = m.model().parameters().manager();
+            NDManager owner = m.model().parameters().manager();
             float[] w = new float[(int) m.numel()];
             float[] g = new float[w.length];
             m.forwardBackward(full, null, 1f, g);
@@ -200,7 +267,7 @@ class DjlTrainableModelTest {
     void writeParamsUpdatesTheExistingTensorsInPlace() throws Exception {
         int[][] full = batch();
         try (DjlTrainableModel m = (DjlTrainableModel) TrainableModels.load(GPT2)) {
-            dev.zerospark.model.Parameters p = m.model().parameters();
+            Parameters p = m.model().parameters();
             java.util.Map<String, ai.djl.ndarray.NDArray> before = new java.util.HashMap<>(p.arrays());
             float[] w = new float[(int) m.numel()];
             m.readParams(w);
