@@ -128,7 +128,15 @@ class StandaloneClusterRecoveryIT {
         String stdout = new String(submit.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(submit.waitFor(10, TimeUnit.MINUTES), "spark-submit did not finish");
         String err = tail(dir.resolve("submit.err"));
-        assertEquals(0, submit.exitValue(), "training failed:\n" + stdout + "\n" + err);
+        if (submit.exitValue() != 0) {
+            Path kept = TestPaths.repoRoot().resolve("deploy/target/standalone-submit.err");
+            Files.copy(dir.resolve("submit.err"), kept, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            String relevant = String.join("\n", Files.readAllLines(dir.resolve("submit.err")).stream()
+                    .filter(l -> l.contains("zerospark") || l.contains("TrainJob") || l.contains("RankTrainer")
+                            || l.contains("Exception") || l.contains("SPARK-24819"))
+                    .limit(60).toList());
+            assertEquals(0, submit.exitValue(), "training failed (full log kept in " + kept + "):\n" + stdout + "\n" + relevant);
+        }
         String[] lines = stdout.strip().split("\n");
         JsonNode result = new ObjectMapper().readTree(lines[lines.length - 1]);
         assertTrue(result.get("restarts").asInt() >= 1, "the run should have restarted: " + result + "\n" + err);

@@ -40,6 +40,8 @@ public final class TrainJob {
     /** The outcome: per-step metrics of the final attempt (resumed steps included) and how many restarts it took. */
     public record Result(List<StepMetrics> metrics, int restarts, String reportUri, String metricsTable) {}
 
+    private static final Duration EXECUTOR_WAIT = Duration.ofMinutes(3);
+
     private TrainJob() {}
 
     public static Result run(SparkSession spark, TrainConfig config) throws IOException {
@@ -71,6 +73,7 @@ public final class TrainJob {
                 Duration.ofSeconds(120)).withFault(failAtStep, failRank);
         int restarts = 0;
         while (true) {
+            int executors = sc.sc().getExecutorMemoryStatus().size();
             List<RankResult> results;
             try {
                 RunSpec attempt = spec;
@@ -86,6 +89,7 @@ public final class TrainJob {
                 LOG.warn("training stage failed ({}); restart {}/{} from {}", rootMessage(e), restarts, config.maxRestarts(),
                         from < 0 ? "the beginning (no complete checkpoint yet)" : store.stepUri(from));
                 spec = spec.resumingAt(from, restarts);
+                awaitExecutors(sc, executors);
                 continue;
             }
             List<StepMetrics> metrics = results.get(0).metrics();
@@ -112,6 +116,29 @@ public final class TrainJob {
         }
         LOG.info("loss plot: {}", uri);
         return uri;
+    }
+
+    /**
+     * After a lost executor, waits (bounded) until the cluster is back to the executor count the failed attempt
+     * started with, so the restarted barrier stage is not scheduled onto a half-dead cluster and fails again at
+     * once. Local mode has only the driver and returns immediately.
+     */
+    private static void awaitExecutors(JavaSparkContext sc, int expected) {
+        long deadline = System.nanoTime() + EXECUTOR_WAIT.toNanos();
+        int now = sc.sc().getExecutorMemoryStatus().size();
+        while (now < expected && System.nanoTime() < deadline) {
+            LOG.info("waiting for executors to come back before restarting: {} of {} registered", now, expected);
+            try {
+                Thread.sleep(1000); // polls cluster membership; Spark offers no listener-free wait for this
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TrainingFailedException(0, e);
+            }
+            now = sc.sc().getExecutorMemoryStatus().size();
+        }
+        if (now < expected) {
+            LOG.warn("restarting with {} executors registered, fewer than the {} before the failure", now, expected);
+        }
     }
 
     private static Configuration toConf(Map<String, String> entries) {
