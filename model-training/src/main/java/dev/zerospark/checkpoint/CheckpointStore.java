@@ -77,7 +77,13 @@ public final class CheckpointStore {
         String uri = stepUri(step) + "/" + MANIFEST;
         try {
             byte[] json = ConfigLoader.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);
-            writeBytes(uri, json);
+            // Written aside and renamed into place, so a crash mid-write never leaves a torn manifest.json that
+            // would mark the step complete.
+            Path tmp = new Path(uri + ".tmp");
+            writeBytes(tmp.toString(), json);
+            if (!tmp.getFileSystem(conf).rename(tmp, new Path(uri))) {
+                throw new IOException("rename of " + tmp + " to " + uri + " failed");
+            }
             writeBytes(root + "/" + LATEST, ("step-" + step + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw CheckpointException.io("commit", uri, e);
@@ -141,12 +147,12 @@ public final class CheckpointStore {
     public Optional<Manifest> latestValid() {
         List<Long> steps = completeSteps();
         for (int i = steps.size() - 1; i >= 0; i--) {
-            Manifest m = manifest(steps.get(i));
             try {
+                Manifest m = manifest(steps.get(i));
                 verify(m);
                 return Optional.of(m);
-            } catch (ChecksumMismatchException e) {
-                LOG.warn("checkpoint step {} is corrupt ({}); falling back to the previous one", steps.get(i), e.getMessage());
+            } catch (CheckpointException e) { // a checksum mismatch, or a manifest or shard that can't be read
+                LOG.warn("checkpoint step {} is unusable ({}); falling back to the previous one", steps.get(i), e.getMessage());
             }
         }
         return Optional.empty();

@@ -68,8 +68,13 @@ class CheckpointStoreTest {
         assertTrue(e.getMessage().contains("step-20/optim-rank1.safetensors"), e.getMessage());
         assertEquals(10, store.latestValid().orElseThrow().step());
 
+        // A manifest that is there but unreadable (a torn write on a filesystem without atomic rename) is skipped too.
+        save(store, 30, 2, 0);
+        store.write(30, CheckpointStore.MANIFEST, out -> out.write("{\"step\": 3".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(10, store.latestValid().orElseThrow().step());
+
         save(store, 40, 2, 2);
-        assertEquals(List.of(20L, 40L), store.completeSteps(), "keep_last=2 keeps the two newest");
+        assertEquals(List.of(30L, 40L), store.completeSteps(), "keep_last=2 keeps the two newest");
     }
 
     @Test
