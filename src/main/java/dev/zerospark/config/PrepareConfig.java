@@ -15,7 +15,7 @@ public record PrepareConfig(
         @JsonPropertyDescription("supervised fine-tuning pairs, written when the input has the target field") Sft sft,
         @JsonPropertyDescription("fraction of articles (by hash of id) in the validation split (default 0.05)") Double validationFraction,
         @JsonPropertyDescription("texts per native tokenizer batch inside a partition (default 256)") Integer tokenizeBatchSize,
-        @JsonPropertyDescription("partitions for cleaning and tokenizing; 0 = Spark's default parallelism (default 0)") Integer partitions) {
+        @JsonPropertyDescription("JSONL files are read by several tasks in byte ranges of this many MiB (default 32)") Integer splitMb) {
 
     public PrepareConfig {
         format = Check.oneOf("format", Check.or(format, "jsonl"), "jsonl", "parquet", "csv", "text", "warc");
@@ -26,7 +26,7 @@ public record PrepareConfig(
         sft = Check.or(sft, Sft.defaults());
         validationFraction = Check.inRange("validation_fraction", Check.or(validationFraction, 0.05), 0.0, 1.0);
         tokenizeBatchSize = Check.positive("tokenize_batch_size", Check.or(tokenizeBatchSize, 256));
-        partitions = Check.nonNegative("partitions", Check.or(partitions, 0));
+        splitMb = Check.positive("split_mb", Check.or(splitMb, 32));
     }
 
     public static PrepareConfig defaults() {
@@ -36,7 +36,7 @@ public record PrepareConfig(
     /** A copy with the four locations and the block length replaced (used by the CLI and tests). */
     public PrepareConfig with(String input, String format, String tokenizer, String output, Integer seqLen) {
         return new PrepareConfig(input, format, tokenizer, output, seqLen, fields, clean, dedup, sft,
-                validationFraction, tokenizeBatchSize, partitions);
+                validationFraction, tokenizeBatchSize, splitMb);
     }
 
     /** Names of the input fields (JSONL keys, Parquet/CSV columns). A missing optional field reads as null. */

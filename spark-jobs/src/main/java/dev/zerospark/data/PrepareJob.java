@@ -29,7 +29,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.current_timestamp;
@@ -54,6 +59,9 @@ public final class PrepareJob {
     public static final String SFT_PAIRS = "sft_pairs";
     public static final String STATS = "stats";
 
+    /** Up to this many records that are not new, their keys are broadcast rather than shuffled against the articles. */
+    private static final long BROADCAST_DROP_LIMIT = 5_000_000;
+
     private PrepareJob() {}
 
     public static String table(PrepareConfig cfg, String name) {
@@ -67,24 +75,20 @@ public final class PrepareJob {
         String runId = UUID.randomUUID().toString();
         Instant started = Instant.now();
         LOG.info("prepare run {}: {} ({}) -> {}", runId, cfg.input(), cfg.format(), cfg.output());
-        int partitions = cfg.partitions() > 0 ? cfg.partitions() : spark.sparkContext().defaultParallelism();
         String tokenizer = TokenizerCache.distribute(spark, cfg.tokenizer());
         TokenizerCache.get(tokenizer); // fail fast on the driver if the tokenizer is unusable
 
-        // 1-2. Ingest and clean; everything downstream reads this one persisted dataset.
-        PrepareConfig.Dedup d = cfg.dedup();
-        Dataset<Row> raw = Ingest.read(spark, cfg, runId).repartition(partitions, col("source_file"), col("source_offset"));
-        Dataset<Row> cleaned = CleanStage.apply(raw, new TextCleaner(cfg.clean()), new MinHasher(d.shingleSize(), d.bands() * d.rows()), d.bands(), d.rows())
-                .persist(StorageLevel.MEMORY_AND_DISK());
+        // 1-2. Ingest and clean in one pass; everything downstream reads this one persisted dataset.
+        Dataset<Row> cleaned = persistUncompressed(spark, CleanStage.read(spark, cfg, runId));
         try {
-            return runCleaned(spark, cfg, runId, started, tokenizer, partitions, cleaned);
+            return runCleaned(spark, cfg, runId, started, tokenizer, cleaned);
         } finally {
             cleaned.unpersist();
         }
     }
 
     private static PrepareResult runCleaned(SparkSession spark, PrepareConfig cfg, String runId, Instant started,
-                                            String tokenizer, int partitions, Dataset<Row> cleaned) {
+                                            String tokenizer, Dataset<Row> cleaned) {
         // One pass for the input count and the quarantine reasons (null reason = passed cleaning).
         Map<String, Long> reasons = new java.util.TreeMap<>();
         long input = 0;
@@ -95,32 +99,54 @@ public final class PrepareJob {
         long quarantined = reasons.values().stream().mapToLong(Long::longValue).sum();
         LOG.info("run {}: ingested and cleaned {} records ({} quarantined) after {} s", runId, input, quarantined, secondsSince(started));
 
-        // 3. Quarantine: keyed on lineage + reason, so a rerun inserts nothing.
-        if (quarantined > 0) {
-            Dataset<Row> q = cleaned.filter(col("reason").isNotNull()).select(
-                    sha2(concat_ws("\u0001", col("source_file"), col("source_offset").cast("string"), col("reason")), 256).as("quarantine_id"),
-                    col("reason"), col("detail"), col("raw_prefix"), col("source_file"), col("source_offset"), col("run_id"),
-                    col("article_id"), current_timestamp().as("quarantined_at")).dropDuplicates("quarantine_id");
-            DeltaTables.insertNew(spark, table(cfg, QUARANTINE), q, List.of("quarantine_id"), -1);
+        // 3. Quarantine: keyed on lineage + reason, so a rerun inserts nothing. Written from a second driver thread:
+        // a Delta commit is mostly driver latency, which the dedup jobs fill.
+        ExecutorService writers = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "prepare-writer-" + runId.substring(0, 8));
+            t.setDaemon(true);
+            return t;
+        });
+        List<Future<?>> pending = new java.util.ArrayList<>();
+        try {
+            if (quarantined > 0) {
+                Dataset<Row> q = cleaned.filter(col("reason").isNotNull()).select(
+                        sha2(concat_ws("\u0001", col("source_file"), col("source_offset").cast("string"), col("reason")), 256).as("quarantine_id"),
+                        col("reason"), col("detail"), col("raw_prefix"), col("source_file"), col("source_offset"), col("run_id"),
+                        col("article_id"), current_timestamp().as("quarantined_at")); // one reason per record: ids are unique
+                pending.add(writers.submit(() -> DeltaTables.insertNew(spark, table(cfg, QUARANTINE), q, List.of("quarantine_id"), quarantined)));
+            }
+            return dedupAndWrite(spark, cfg, runId, started, tokenizer, cleaned, input, quarantined, reasons, writers, pending);
+        } finally {
+            awaitAll(pending); // also on failure: no write is left running behind the caller's back
+            writers.shutdown();
         }
+    }
 
-        // 4. Dedup against this run and the table.
+    private static PrepareResult dedupAndWrite(SparkSession spark, PrepareConfig cfg, String runId, Instant started, String tokenizer,
+                                               Dataset<Row> cleaned, long input, long quarantined, Map<String, Long> reasons,
+                                               ExecutorService writers, List<Future<?>> pending) {
+
+        // 4. Dedup against this run and the table, on key columns; the answer is the records that are not new.
         String articlesPath = table(cfg, ARTICLES);
         Dataset<Row> existing = DeltaTables.exists(spark, articlesPath) ? spark.read().format("delta").load(articlesPath) : null;
-        Dataset<Row> classified = Dedup.classify(cleaned.filter(col("reason").isNull()), existing,
-                cfg.dedup().jaccardThreshold(), cfg.dedup().near(), cfg.dedup().bands() * cfg.dedup().rows())
-                .persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> good = cleaned.filter(col("reason").isNull());
+        Dataset<Row> notNew = Dedup.notNew(good, existing, cfg.dedup().jaccardThreshold(), cfg.dedup().near(), cfg.dedup().bands() * cfg.dedup().rows());
         try {
             Map<String, Long> byStatus = new LinkedHashMap<>();
-            for (Row r : classified.groupBy("status").count().collectAsList()) byStatus.put(r.getString(0), r.getLong(1));
+            for (Row r : notNew.groupBy("status").count().collectAsList()) byStatus.put(r.getString(0), r.getLong(1));
             long present = byStatus.getOrDefault("present", 0L);
             long duplicates = byStatus.getOrDefault("duplicate", 0L);
             long near = byStatus.getOrDefault("near_duplicate", 0L);
-            long fresh = byStatus.getOrDefault("new", 0L);
-            LOG.info("run {}: dedup {} after {} s", runId, byStatus, secondsSince(started));
+            long fresh = input - quarantined - present - duplicates - near;
+            LOG.info("run {}: dedup {} and {} new after {} s", runId, byStatus, fresh, secondsSince(started));
 
-            // 5. Tokenize and pack the new articles only.
-            long[] written = fresh == 0 ? new long[3] : writeNew(spark, cfg, runId, tokenizer, partitions, classified.filter("status = 'new'"));
+            // 5. Tokenize and pack the new articles only. A small drop list is broadcast so the articles stay where they are.
+            long dropped = present + duplicates + near;
+            Dataset<Row> keys = notNew.select("source_file", "source_offset");
+            Dataset<Row> newArticles = good.join(dropped <= BROADCAST_DROP_LIMIT ? broadcast(keys) : keys,
+                    new String[] {"source_file", "source_offset"}, "left_anti");
+            long[] written = fresh == 0 ? new long[3] : writeNew(spark, cfg, runId, tokenizer, newArticles, writers, pending);
+            awaitAll(pending); // the quarantine commit, before its version is read
 
             LOG.info("run {}: tokenized and wrote {} new articles after {} s", runId, fresh, secondsSince(started));
             Map<String, Long> versions = new LinkedHashMap<>();
@@ -131,35 +157,47 @@ public final class PrepareJob {
             LOG.info("prepare run {} done: {}", runId, result.toJson());
             return result;
         } finally {
-            classified.unpersist();
+            notNew.unpersist();
         }
     }
 
     /** Writes lm_blocks and sft_pairs, then articles; returns {blocks, tokens, sft pairs} added. */
-    private static long[] writeNew(SparkSession spark, PrepareConfig cfg, String runId, String tokenizer, int partitions, Dataset<Row> fresh) {
+    private static long[] writeNew(SparkSession spark, PrepareConfig cfg, String runId, String tokenizer, Dataset<Row> fresh,
+                                   ExecutorService writers, List<Future<?>> pending) {
         int validationPermille = (int) Math.round(cfg.validationFraction() * 1000);
+        // Partitions and their order follow the input splits, so the same new articles pack into the same blocks.
         Dataset<Row> articles = fresh.select(
                         col("article_id"), col("content_hash"), col("title"), col("text"), col("published"), col("url"),
                         col("target"), col("source_file"), col("source_offset"), col("run_id"), col("minhash"), col("lsh"))
-                .withColumn("split", when(expr("pmod(xxhash64(article_id), 1000)").lt(validationPermille), lit("validation")).otherwise(lit("train")))
-                // Deterministic placement and order: the same new articles always pack into the same blocks.
-                .repartition(partitions, expr("pmod(xxhash64(content_hash), " + partitions + ")"))
-                .sortWithinPartitions("content_hash");
+                .withColumn("split", when(expr("pmod(xxhash64(article_id), 1000)").lt(validationPermille), lit("validation")).otherwise(lit("train")));
         Encoder encoder = new Encoder(tokenizer, cfg.tokenizeBatchSize(), cfg.seqLen(), cfg.sft().promptTemplate(), cfg.sft().appendEos());
-        StructType encodedSchema = Encoder.outputSchema(articles.schema());
         MapPartitionsFunction<Row, Row> encode = encoder::encode;
-        Dataset<Row> encoded = articles.mapPartitions(encode, Encoders.row(encodedSchema)).persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> encoded = persistUncompressed(spark, articles.mapPartitions(encode, Encoders.row(Encoder.outputSchema(articles.schema()))));
         try {
-            Packer packer = new Packer(cfg.seqLen(), runId);
-            MapPartitionsFunction<Row, Row> pack = packer::pack;
-            Dataset<Row> blocks = encoded.mapPartitions(pack, Encoders.row(Packer.SCHEMA));
-            Row sums = encoded.agg(expr("coalesce(sum(size(lm_ids)), 0)"), expr("count(sft_input_ids)")).first();
+            Dataset<Row> docs = encoded.filter(col("kind").equalTo(Encoder.ARTICLE));
+            Row sums = encoded.agg(expr("coalesce(sum(n_tokens), 0)"), expr("count(sft_input_ids)"), expr("count_if(kind = " + Encoder.BLOCK + ")")).first();
             long tokens = sums.getLong(0);
-            long blockCount = DeltaTables.insertNew(spark, table(cfg, LM_BLOCKS), blocks, List.of("block_id"), -1);
+
+            // Blocks packed inside partitions, plus the partitions' leftovers packed together here.
+            Packer packer = new Packer(cfg.seqLen());
+            List<Packer.Tail> tails = new java.util.ArrayList<>();
+            for (Row t : encoded.filter(col("kind").equalTo(Encoder.TAIL)).select("block_split", "tail_first_doc", "input_ids").collectAsList()) {
+                List<Integer> ids = t.getList(2);
+                tails.add(new Packer.Tail(t.getString(0), t.getString(1), ids.stream().mapToInt(Integer::intValue).toArray()));
+            }
+            List<Row> tailBlocks = new java.util.ArrayList<>();
+            for (Packer.Block b : packer.packTails(tails)) tailBlocks.add(RowFactory.create(b.id(), b.split(), b.ids(), runId));
+            Dataset<Row> blocks = encoded.filter(col("kind").equalTo(Encoder.BLOCK))
+                    .select(col("block_id"), col("block_split").as("split"), col("input_ids"), lit(runId).as("run_id"))
+                    .unionByName(spark.createDataFrame(tailBlocks, Packer.SCHEMA));
+            long expectedBlocks = sums.getLong(2) + tailBlocks.size();
+            // lm_blocks and sft_pairs are independent: two driver threads, so one's commit overlaps the other's write.
+            Future<Long> blockWrite = writers.submit(() -> DeltaTables.insertNew(spark, table(cfg, LM_BLOCKS), blocks, List.of("block_id"), expectedBlocks));
+            pending.add(blockWrite); // awaited by the caller too, should anything below fail
 
             long sftCount = 0;
             if (sums.getLong(1) > 0) {
-                Dataset<Row> sft = encoded.filter(col("sft_input_ids").isNotNull()).select(
+                Dataset<Row> sft = docs.filter(col("sft_input_ids").isNotNull()).select(
                         col("content_hash"), col("article_id"), col("split"),
                         expr("replace(replace('" + sqlString(cfg.sft().promptTemplate()) + "', '{title}', coalesce(title, '')), '{article}', text)").as("prompt"),
                         col("target").as("response"),
@@ -168,8 +206,13 @@ public final class PrepareJob {
                 sftCount = DeltaTables.insertNew(spark, table(cfg, SFT_PAIRS), sft, List.of("content_hash"), sums.getLong(1));
             }
 
-            Dataset<Row> rows = encoded.withColumn("n_tokens", size(col("lm_ids")))
-                    .drop("lm_ids", "sft_input_ids", "sft_loss_mask", "sft_prompt_tokens")
+            long blockCount = await(blockWrite);
+
+            // articles last: a record in it is "present" to the next run, so everything derived from it must exist first.
+            Dataset<Row> rows = docs.select(
+                            col("article_id"), col("content_hash"), col("title"), col("text"), col("published"), col("url"),
+                            col("target"), col("source_file"), col("source_offset"), col("run_id"), col("minhash"), col("lsh"),
+                            col("split"), col("n_tokens"))
                     .withColumn("ingested_at", current_timestamp());
             DeltaTables.insertNew(spark, table(cfg, ARTICLES), rows, List.of("content_hash"), 0);
             return new long[] {blockCount, tokens, sftCount};
@@ -201,6 +244,50 @@ public final class PrepareJob {
                 scala.jdk.javaapi.CollectionConverters.asScala(r.quarantineReasons()),
                 scala.jdk.javaapi.CollectionConverters.asScala(r.tableVersions()), config);
         spark.createDataFrame(List.of(row), schema).write().format("delta").mode("append").save(table(cfg, STATS));
+    }
+
+    private static <T> T await(Future<T> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a Delta write", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException("Delta write failed", e.getCause());
+        }
+    }
+
+    /** Waits for every write; the first failure is thrown once all have finished. */
+    private static void awaitAll(List<Future<?>> pending) {
+        RuntimeException first = null;
+        for (Future<?> f : pending) {
+            try {
+                await(f);
+            } catch (RuntimeException e) {
+                if (first == null) first = e;
+                else first.addSuppressed(e);
+            }
+        }
+        pending.clear();
+        if (first != null) throw first;
+    }
+
+    /**
+     * Caches a dataset that is mostly article text and token arrays without the columnar cache's compression:
+     * probing dictionary and run-length encodings copies every string and saves nothing on prose, and it cost a
+     * third of the ingest stage. The setting is read when the cache is defined, so it is restored right after.
+     */
+    private static Dataset<Row> persistUncompressed(SparkSession spark, Dataset<Row> ds) {
+        String key = "spark.sql.inMemoryColumnarStorage.compressed";
+        String before = spark.conf().get(key, "true");
+        spark.conf().set(key, "false");
+        try {
+            return ds.persist(StorageLevel.MEMORY_AND_DISK());
+        } finally {
+            spark.conf().set(key, before);
+        }
     }
 
     private static long secondsSince(Instant t) {

@@ -1,23 +1,24 @@
 package dev.zerospark.data.clean;
 
+import dev.zerospark.config.PrepareConfig;
 import dev.zerospark.data.dedup.MinHasher;
+import dev.zerospark.data.ingest.Ingest;
 import dev.zerospark.data.ingest.RawRecord;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Raw records to cleaned records: {@link RawRecord#SCHEMA} plus the clean {@code text}, its {@code content_hash},
  * MinHash signature and LSH band keys, an {@code article_id} (the input id, else file:offset) and an
  * {@code order_key} that sorts earliest first (published date, then file, then offset). Records that fail
- * cleaning keep their {@code reason}; records already rejected at ingest pass through unchanged.
+ * cleaning keep their {@code reason}; records already rejected at ingest pass through unchanged. The raw
+ * {@code body} is dropped from records that pass (null), since {@code text} supersedes it.
  */
 public final class CleanStage {
     private CleanStage() {}
@@ -30,9 +31,16 @@ public final class CleanStage {
             .add("article_id", DataTypes.StringType)
             .add("order_key", DataTypes.StringType);
 
-    public static Dataset<Row> apply(Dataset<Row> raw, TextCleaner cleaner, MinHasher hasher, int bands, int rows) {
-        MapFunction<Row, Row> f = r -> cleanRow(r, cleaner, hasher, bands, rows);
-        return raw.map(f, Encoders.row(SCHEMA));
+    /** Ingest and clean in one pass over the input: raw records are cleaned in the task that parses them. */
+    public static Dataset<Row> read(SparkSession spark, PrepareConfig cfg, String runId) {
+        PrepareConfig.Dedup d = cfg.dedup();
+        TextCleaner cleaner = new TextCleaner(cfg.clean());
+        MinHasher hasher = new MinHasher(d.shingleSize(), d.bands() * d.rows());
+        int bands = d.bands();
+        int rows = d.rows();
+        Ingest.RecordFn perRecord = (rec, run) -> cleanRow(rec.toRow(run), cleaner, hasher, bands, rows);
+        MapFunction<Row, Row> perRow = r -> cleanRow(r, cleaner, hasher, bands, rows);
+        return Ingest.read(spark, cfg, runId, SCHEMA, perRecord, perRow);
     }
 
     static Row cleanRow(Row r, TextCleaner cleaner, MinHasher hasher, int bands, int rows) {
@@ -51,27 +59,26 @@ public final class CleanStage {
                 v[10] = res.reason();
                 v[11] = res.detail();
             } else {
+                v[5] = null; // the raw body: the clean text replaces it, and the cache need not hold both
                 v[4] = cleaner.cleanShort(r.getString(4));
                 v[8] = cleaner.cleanShort(r.getString(8));
                 v[n] = res.text();
                 v[n + 1] = MinHasher.contentHash(res.text());
                 int[] sig = hasher.signature(res.text());
-                List<Integer> sigList = new ArrayList<>(sig.length);
-                for (int s : sig) sigList.add(s);
-                v[n + 2] = scala.jdk.javaapi.CollectionConverters.asScala(sigList).toList();
-                v[n + 3] = scala.jdk.javaapi.CollectionConverters.asScala(bandKeys(sig, bands, rows)).toList();
+                v[n + 2] = sig; // primitive arrays: Spark copies them without boxing each element
+                v[n + 3] = bandKeys(sig, bands, rows);
             }
         }
         return RowFactory.create(v);
     }
 
     /** One key per LSH band: the band index mixed with its rows' minhashes. */
-    static List<Long> bandKeys(int[] sig, int bands, int rows) {
-        List<Long> keys = new ArrayList<>(bands);
+    static long[] bandKeys(int[] sig, int bands, int rows) {
+        long[] keys = new long[bands];
         for (int b = 0; b < bands; b++) {
             long h = 0x9E3779B97F4A7C15L * (b + 1);
             for (int i = b * rows; i < (b + 1) * rows; i++) h = (h ^ sig[i]) * 0x100000001B3L + 0x7F4A7C15L;
-            keys.add(h);
+            keys[b] = h;
         }
         return keys;
     }

@@ -24,6 +24,7 @@ public final class HtmlText {
 
     /** True when the text holds HTML tags (not just entities or a literal "<CPML>"-style ticker in angle brackets). */
     public static boolean looksLikeHtml(String s) {
+        if (s.indexOf('<') < 0) return false;
         var m = TAG.matcher(s);
         int tags = 0;
         while (m.find()) {

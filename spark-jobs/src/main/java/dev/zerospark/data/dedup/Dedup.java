@@ -3,25 +3,35 @@ package dev.zerospark.data.dedup;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.storage.StorageLevel;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_set;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.posexplode;
-import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
 
 /**
  * Exact and near-duplicate classification of clean records against each other and against the articles already
- * in the table. Each clean record gets a {@code status}:
+ * in the table. It works on key columns only (hashes, order keys, LSH band keys): article text never crosses a
+ * shuffle, and only the few records involved in a duplicate are looked up again. The answer is the records that
+ * are <em>not</em> new, each with a {@code status}:
  * <ul>
- *   <li>{@code present}: the table holds this very record (same hash and lineage) — an idempotent rerun;</li>
+ *   <li>{@code present}: the table holds this very record (same hash and lineage): an idempotent rerun;</li>
  *   <li>{@code duplicate}: same content hash as an earlier record of this run or a different record in the table;</li>
- *   <li>{@code near_duplicate}: MinHash-estimated Jaccard &ge; threshold with an earlier new record or any table article;</li>
- *   <li>{@code new}: an article to add.</li>
+ *   <li>{@code near_duplicate}: MinHash-estimated Jaccard &ge; threshold with an earlier new record or any table article.</li>
  * </ul>
- * Candidates come from LSH banding (equal band key in any band); the signature agreement then confirms them.
+ * Every other clean record is new. A document is identified by {@code dk = xxhash64(content_hash)}, so copies of
+ * one text share their LSH band keys and collapse to one member of a band. Documents that share a band key are
+ * candidate pairs; the signature agreement confirms them, and the later of a confirmed pair (table articles count
+ * as earliest) is the near duplicate.
  */
 public final class Dedup {
     private Dedup() {}
@@ -29,45 +39,84 @@ public final class Dedup {
     /**
      * @param good     clean records ({@code CleanStage.SCHEMA}, reason null)
      * @param existing the articles table (content_hash, source_file, source_offset, minhash, lsh), or null
+     * @return (source_file, source_offset, status) of every record that is not new, persisted: unpersist it when done
      */
-    public static Dataset<Row> classify(Dataset<Row> good, Dataset<Row> existing, double threshold, boolean near, int numHashes) {
-        Dataset<Row> ranked = good.withColumn("rn", row_number().over(Window.partitionBy("content_hash").orderBy("order_key")));
-        Column status;
-        Dataset<Row> joined;
+    public static Dataset<Row> notNew(Dataset<Row> good, Dataset<Row> existing, double threshold, boolean near, int numHashes) {
+        Dataset<Row> keys = good.select("source_file", "source_offset", "content_hash", "order_key");
+        // Exact, within the run: hashes seen more than once (partial aggregation keeps this shuffle small) and their keeper.
+        Dataset<Row> repeated = keys.groupBy("content_hash").agg(min("order_key").as("first_ord"), count(lit(1)).as("n"))
+                .where(col("n").gt(1)).select(col("content_hash").as("r_hash"), col("first_ord"));
+        Dataset<Row> exact = keys.join(broadcast(repeated), col("content_hash").equalTo(col("r_hash")))
+                .where(col("order_key").notEqual(col("first_ord")))
+                .select(col("source_file"), col("source_offset"), lit("duplicate").as("status"));
         if (existing != null) {
+            // Against the table: the same record again is present, another copy of a table text is a duplicate.
             Dataset<Row> e = existing.select(col("content_hash").as("e_hash"), col("source_file").as("e_file"), col("source_offset").as("e_off"));
-            joined = ranked.join(e, ranked.col("content_hash").equalTo(e.col("e_hash")), "left");
-            status = when(col("e_hash").isNotNull().and(col("e_file").equalTo(col("source_file"))).and(col("e_off").equalTo(col("source_offset"))), lit("present"))
-                    .when(col("e_hash").isNotNull(), lit("duplicate"))
-                    .when(col("rn").gt(1), lit("duplicate"))
-                    .otherwise(lit("candidate"));
-        } else {
-            joined = ranked;
-            status = when(col("rn").gt(1), lit("duplicate")).otherwise(lit("candidate"));
+            Dataset<Row> inTable = keys.join(e, col("content_hash").equalTo(col("e_hash")))
+                    .select(col("source_file"), col("source_offset"),
+                            when(col("e_file").equalTo(col("source_file")).and(col("e_off").equalTo(col("source_offset"))), lit("present"))
+                                    .otherwise(lit("duplicate")).as("status"));
+            // "present" sorts after "duplicate": a record that is both keeps present.
+            exact = exact.unionByName(inTable).groupBy("source_file", "source_offset").agg(max("status").as("status"));
         }
-        Dataset<Row> exact = joined.withColumn("status", status).drop("rn", "e_hash", "e_file", "e_off");
-        if (!near) return exact.withColumn("status", when(col("status").equalTo("candidate"), lit("new")).otherwise(col("status")));
+        exact = exact.persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> nearRows = null;
+        try {
+            Dataset<Row> dropped = exact;
+            if (near) {
+                nearRows = nearDuplicates(good, exact, existing, threshold, numHashes);
+                dropped = dropped.unionByName(nearRows);
+            }
+            dropped = dropped.persist(StorageLevel.MEMORY_AND_DISK());
+            dropped.count(); // materialise before the inputs it was computed from go away
+            return dropped;
+        } finally {
+            exact.unpersist();
+            if (nearRows != null) nearRows.unpersist();
+        }
+    }
 
-        Dataset<Row> candidates = exact.filter("status = 'candidate'");
-        Dataset<Row> left = candidates.select(col("content_hash").as("c_hash"), col("order_key").as("c_ord"), col("minhash").as("c_mh"),
-                posexplode(col("lsh")).as(new String[] {"band", "key"}));
-        // Earlier articles: every table article (order "" sorts first) and the earlier candidates of this run.
-        Dataset<Row> older = candidates.select(col("content_hash").as("o_hash"), col("order_key").as("o_ord"), col("minhash").as("o_mh"),
-                posexplode(col("lsh")).as(new String[] {"o_band", "o_key"}));
-        if (existing != null) {
-            older = older.unionByName(existing.select(col("content_hash").as("o_hash"), lit("").as("o_ord"), col("minhash").as("o_mh"),
-                    posexplode(col("lsh")).as(new String[] {"o_band", "o_key"})));
+    /** (source_file, source_offset, 'near_duplicate') of the new-so-far records that resemble an earlier article; persisted. */
+    private static Dataset<Row> nearDuplicates(Dataset<Row> good, Dataset<Row> exact, Dataset<Row> existing, double threshold, int numHashes) {
+        Dataset<Row> docs = good.withColumn("dk", xxhash64(col("content_hash")));
+        // Band keys already mix in the band index, so one key column serves all bands.
+        Dataset<Row> bands = docs.select(col("dk"), explode(col("lsh")).as("key"));
+        if (existing != null) bands = bands.unionByName(existing.select(xxhash64(col("content_hash")).as("dk"), explode(col("lsh")).as("key")));
+        // Almost every band key belongs to one document. Find the shared keys with a fixed-width aggregate (Spark's
+        // collect_set falls back to sorting past 128 keys), then gather the members of just those keys.
+        Dataset<Row> shared = bands.groupBy("key").agg(min("dk").as("lo"), max("dk").as("hi")).where(col("lo").notEqual(col("hi"))).select("key");
+        Dataset<Row> pairs = bands.join(broadcast(shared), "key").groupBy("key").agg(collect_set("dk").as("m"))
+                .select(explode(col("m")).as("a"), col("m"))
+                .select(col("a"), explode(col("m")).as("b"))
+                .where(col("a").lt(col("b")))
+                .distinct()
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            // Earliest order key and signature of just the documents in a candidate pair (table articles: order "").
+            Dataset<Row> members = broadcast(pairs.select(col("a").as("dk")).union(pairs.select(col("b").as("dk"))).distinct());
+            Dataset<Row> info = docs.join(members, "dk").select(col("dk"), col("order_key").as("ord"), col("minhash"));
+            if (existing != null) {
+                info = info.unionByName(existing.select(xxhash64(col("content_hash")).as("dk"), lit("").as("ord"), col("minhash")).join(members, "dk"));
+            }
+            info = info.groupBy("dk").agg(min("ord").as("ord"), first("minhash").as("minhash"));
+            Dataset<Row> a = broadcast(info.select(col("dk").as("a"), col("ord").as("a_ord"), col("minhash").as("a_mh")));
+            Dataset<Row> b = broadcast(info.select(col("dk").as("b"), col("ord").as("b_ord"), col("minhash").as("b_mh")));
+            Column agreement = expr("size(filter(zip_with(a_mh, b_mh, (x, y) -> x = y), z -> z))").divide(numHashes);
+            Dataset<Row> later = pairs.join(a, "a").join(b, "b")
+                    .where(agreement.geq(threshold))
+                    .select(when(col("a_ord").lt(col("b_ord")), col("b")).otherwise(col("a")).as("dk"),
+                            when(col("a_ord").lt(col("b_ord")), col("b_ord")).otherwise(col("a_ord")).as("ord"))
+                    .where(col("ord").notEqual(lit(""))) // both in the table: nothing to drop
+                    .select("dk").distinct();
+            Dataset<Row> result = docs.join(broadcast(later), "dk")
+                    .select("source_file", "source_offset")
+                    .join(broadcast(exact.select("source_file", "source_offset")), new String[] {"source_file", "source_offset"}, "left_anti")
+                    .withColumn("status", lit("near_duplicate"))
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            result.count();
+            return result;
+        } finally {
+            pairs.unpersist();
         }
-        Dataset<Row> pairs = left.join(older, col("band").equalTo(col("o_band")).and(col("key").equalTo(col("o_key"))))
-                .where(col("o_ord").lt(col("c_ord")).and(col("o_hash").notEqual(col("c_hash"))))
-                .select("c_hash", "o_hash", "c_mh", "o_mh")
-                .dropDuplicates("c_hash", "o_hash");
-        Column agreement = expr("size(filter(zip_with(c_mh, o_mh, (x, y) -> x = y), z -> z))").divide(numHashes);
-        Dataset<Row> nearHashes = pairs.where(agreement.geq(threshold)).select(col("c_hash").as("n_hash")).distinct();
-        return exact.join(nearHashes, exact.col("content_hash").equalTo(nearHashes.col("n_hash")).and(exact.col("status").equalTo("candidate")), "left")
-                .withColumn("status", when(col("n_hash").isNotNull(), lit("near_duplicate"))
-                        .when(col("status").equalTo("candidate"), lit("new"))
-                        .otherwise(col("status")))
-                .drop("n_hash");
     }
 }

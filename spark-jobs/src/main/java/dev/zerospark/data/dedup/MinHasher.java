@@ -10,24 +10,54 @@ import java.util.Locale;
 
 /**
  * Content hashes and MinHash signatures. The exact-duplicate key is SHA-256 of the lower-cased text with
- * whitespace collapsed; the MinHash runs over word k-shingles of the same normal form, one independent 64-bit
- * mix per hash function, so that the share of equal entries of two signatures estimates their Jaccard similarity.
+ * whitespace collapsed. The MinHash runs over word k-shingles (words: maximal runs of letters and digits,
+ * lower-cased): each shingle gets one 64-bit hash, and hash function i is murmur3's 32-bit finalizer applied to
+ * that hash xor a per-function seed, so that the share of equal entries of two signatures estimates their
+ * Jaccard similarity.
  */
 public final class MinHasher implements Serializable {
+    /** SIMD inner loop ({@link VectorMinHash}) when the JVM has jdk.incubator.vector; same bits either way. */
+    static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+            && !Boolean.getBoolean("zerospark.minhash.scalar");
+
     private final int shingleSize;
-    private final int numHashes;
-    private final long[] seeds;
+    private final int[] seeds;
 
     public MinHasher(int shingleSize, int numHashes) {
+        if (shingleSize < 1 || numHashes < 1) throw new IllegalArgumentException("shingle size and hash count must be positive");
         this.shingleSize = shingleSize;
-        this.numHashes = numHashes;
-        this.seeds = new long[numHashes];
+        this.seeds = new int[numHashes];
         long s = 0x9E3779B97F4A7C15L;
-        for (int i = 0; i < numHashes; i++) seeds[i] = mix(s += 0x9E3779B97F4A7C15L);
+        for (int i = 0; i < numHashes; i++) seeds[i] = (int) (mix(s += 0x9E3779B97F4A7C15L) >>> 32);
     }
 
+    /** Lower case, whitespace runs as one space, stripped: the form the content hash is taken of. */
     public static String normalize(String text) {
-        return text.toLowerCase(Locale.ROOT).replaceAll("\\s+", " ").strip();
+        String lower = text.toLowerCase(Locale.ROOT);
+        StringBuilder sb = null;
+        int n = lower.length();
+        for (int i = 0; i < n; ) {
+            char c = lower.charAt(i);
+            if (!isRegexSpace(c)) {
+                if (sb != null) sb.append(c);
+                i++;
+                continue;
+            }
+            int j = i + 1;
+            while (j < n && isRegexSpace(lower.charAt(j))) j++;
+            if (c != ' ' || j > i + 1) {
+                if (sb == null) sb = new StringBuilder(n).append(lower, 0, i);
+                sb.append(' ');
+            } else if (sb != null) {
+                sb.append(' ');
+            }
+            i = j;
+        }
+        return (sb == null ? lower : sb.toString()).strip();
+    }
+
+    private static boolean isRegexSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
     }
 
     public static String sha256(String s) {
@@ -44,24 +74,71 @@ public final class MinHasher implements Serializable {
     }
 
     public int[] signature(String text) {
-        String[] words = normalize(text).split("[^\\p{L}\\p{N}]+");
-        words = Arrays.stream(words).filter(w -> !w.isEmpty()).toArray(String[]::new);
-        int[] sig = new int[numHashes];
+        long[] words = wordHashes(text);
+        int[] sig = new int[seeds.length];
         Arrays.fill(sig, Integer.MAX_VALUE);
+        if (words.length == 0) return sig;
         int shingles = Math.max(1, words.length - shingleSize + 1);
         for (int s = 0; s < shingles; s++) {
-            long h = 0xCBF29CE484222325L; // FNV-1a over the shingle's words
-            for (int w = s; w < Math.min(words.length, s + shingleSize); w++) {
-                String word = words[w];
-                for (int c = 0; c < word.length(); c++) h = (h ^ word.charAt(c)) * 0x100000001B3L;
-                h = (h ^ ' ') * 0x100000001B3L;
-            }
-            for (int i = 0; i < numHashes; i++) {
-                int v = (int) (mix(h ^ seeds[i]) >>> 33);
-                if (v < sig[i]) sig[i] = v;
-            }
+            long h = 0xCBF29CE484222325L;
+            for (int w = s; w < Math.min(words.length, s + shingleSize); w++) h = mix(h ^ words[w]);
+            int x = (int) (h ^ (h >>> 32));
+            if (VECTOR) VectorMinHash.update(x, seeds, sig);
+            else scalarUpdate(x, seeds, sig, 0);
         }
         return sig;
+    }
+
+    /** sig[i] = min(sig[i], fmix32(x ^ seeds[i])) for i &ge; from: murmur3's finalizer as hash function i. */
+    static void scalarUpdate(int x, int[] seeds, int[] sig, int from) {
+        for (int i = from; i < sig.length; i++) {
+            int v = x ^ seeds[i];
+            v ^= v >>> 16;
+            v *= 0x85EBCA6B;
+            v ^= v >>> 13;
+            v *= 0xC2B2AE35;
+            v ^= v >>> 16;
+            sig[i] = Math.min(sig[i], v);
+        }
+    }
+
+    /** FNV-1a of each word (maximal run of letters and digits, lower-cased), in order. */
+    static long[] wordHashes(String text) {
+        long[] out = new long[16];
+        int n = 0;
+        long h = 0;
+        boolean inWord = false;
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.charAt(i);
+            boolean wordChar;
+            if (cp < 0x80) { // ASCII without the Unicode tables
+                int lower = cp | 0x20;
+                wordChar = (lower >= 'a' && lower <= 'z') || (cp >= '0' && cp <= '9');
+                if (wordChar && cp <= 'Z') cp = lower;
+                i++;
+            } else {
+                cp = text.codePointAt(i);
+                i += Character.charCount(cp);
+                wordChar = Character.isLetterOrDigit(cp);
+                cp = Character.toLowerCase(cp);
+            }
+            if (wordChar) {
+                if (!inWord) {
+                    h = 0xCBF29CE484222325L;
+                    inWord = true;
+                }
+                h = (h ^ cp) * 0x100000001B3L;
+            } else if (inWord) {
+                if (n == out.length) out = Arrays.copyOf(out, n * 2);
+                out[n++] = h;
+                inWord = false;
+            }
+        }
+        if (inWord) {
+            if (n == out.length) out = Arrays.copyOf(out, n + 1);
+            out[n++] = h;
+        }
+        return Arrays.copyOf(out, n);
     }
 
     /** SplitMix64's finalizer: a cheap, well-mixed 64-bit permutation. */

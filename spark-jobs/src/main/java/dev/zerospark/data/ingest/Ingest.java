@@ -1,16 +1,26 @@
 package dev.zerospark.data.ingest;
 
 import dev.zerospark.config.PrepareConfig;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
@@ -19,50 +29,91 @@ import static org.apache.spark.sql.functions.substring;
 import static org.apache.spark.sql.functions.to_json;
 
 /**
- * Reads the input in any supported format into rows of {@link RawRecord#SCHEMA}. Byte formats (JSONL, CSV, text,
- * WARC) are read with Spark's {@code binaryFile} source so that no decoder runs before the UTF-8 check; one file
- * is parsed by one task, so a file must fit in a task's memory (Spark's binaryFile limit is 2 GiB).
+ * Reads the input in any supported format and hands each record, as a {@link RawRecord}, to a per-record function
+ * in the same task (the cleaner), so that raw rows are never materialised or shuffled. Byte formats (JSONL, CSV,
+ * text, WARC) are read as bytes through Hadoop's FileSystem so that no decoder runs before the UTF-8 check. JSONL
+ * files are cut into {@link InputSplit byte ranges}; CSV, text and WARC are read a whole file per task (a CSV
+ * field may hold newlines, and WARC has no record marker to resynchronise on).
  */
 public final class Ingest {
     private Ingest() {}
 
-    public static Dataset<Row> read(SparkSession spark, PrepareConfig cfg, String runId) {
+    /** What happens to each raw record inside the reading task; its rows must match {@code schema}. */
+    public interface RecordFn extends java.io.Serializable {
+        Row apply(RawRecord record, String runId);
+    }
+
+    /**
+     * @param perRecord turns raw records into rows of {@code schema}
+     * @param perRow    the same for Parquet, whose rows arrive as {@link RawRecord#SCHEMA} rows
+     */
+    public static Dataset<Row> read(SparkSession spark, PrepareConfig cfg, String runId, StructType schema,
+                                    RecordFn perRecord, org.apache.spark.api.java.function.MapFunction<Row, Row> perRow) {
+        if (cfg.format().equals("parquet")) {
+            return parquet(spark, cfg, runId).map(perRow, org.apache.spark.sql.Encoders.row(schema));
+        }
+        List<InputSplit> splits = splits(spark, cfg);
+        if (splits.isEmpty()) return spark.createDataFrame(List.of(), schema);
+
         int maxBytes = cfg.clean().maxRecordBytes();
-        int prefix = cfg.clean().rawPrefixChars();
-        if (cfg.format().equals("parquet")) return parquet(spark, cfg, runId, prefix);
-
-        LineParsers lines = new LineParsers(cfg.fields(), maxBytes, prefix);
-        WarcParser warc = new WarcParser(maxBytes, prefix);
+        LineParsers lines = new LineParsers(cfg.fields(), maxBytes, cfg.clean().rawPrefixChars());
+        WarcParser warc = new WarcParser(maxBytes, cfg.clean().rawPrefixChars());
         String format = cfg.format();
-        var reader = spark.read().format("binaryFile");
-        if (format.equals("text")) reader = reader.option("pathGlobFilter", "*.txt").option("recursiveFileLookup", "true");
-        Dataset<Row> files = reader.load(cfg.input()).select("path", "content");
-        FlatMapFunction<Row, Row> parse = file -> {
-            String path = file.getString(0);
-            byte[] bytes = (byte[]) file.get(1);
-            List<RawRecord> recs = switch (format) {
-                case "jsonl" -> lines.jsonl(path, bytes);
-                case "csv" -> lines.csv(path, bytes);
-                case "text" -> lines.text(path, bytes);
-                case "warc" -> warc.parse(path, bytes);
-                default -> throw new IllegalStateException("unhandled format " + format);
-            };
-            Iterator<RawRecord> it = recs.iterator();
-            return new Iterator<>() {
-                public boolean hasNext() {
-                    return it.hasNext();
-                }
-
-                public Row next() {
-                    return it.next().toRow(runId);
-                }
-            };
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Broadcast<Map<String, String>> hadoopConf = jsc.broadcast(hadoopSettings(spark));
+        FlatMapFunction<InputSplit, Row> parse = split -> {
+            List<RawRecord> recs;
+            Path path = new Path(split.path());
+            FileSystem fs = path.getFileSystem(configuration(hadoopConf.value()));
+            try (FSDataInputStream in = fs.open(path)) {
+                recs = switch (format) {
+                    case "jsonl" -> lines.jsonl(split.path(), LineRange.read(in, split, maxBytes));
+                    case "csv" -> lines.csv(split.path(), whole(in, split));
+                    case "text" -> lines.text(split.path(), whole(in, split));
+                    case "warc" -> warc.parse(split.path(), whole(in, split));
+                    default -> throw new IllegalStateException("unhandled format " + format);
+                };
+            }
+            return recs.stream().map(r -> perRecord.apply(r, runId)).iterator();
         };
-        return files.flatMap(parse, Encoders.row(RawRecord.SCHEMA));
+        // One split per partition, in path and offset order: the partitions of everything downstream follow the input.
+        return spark.createDataFrame(jsc.parallelize(splits, splits.size()).flatMap(parse), schema);
+    }
+
+    /** The input's files (as Spark's binaryFile source selects them: globs, folders, no hidden files), cut into splits. */
+    static List<InputSplit> splits(SparkSession spark, PrepareConfig cfg) {
+        var reader = spark.read().format("binaryFile");
+        if (cfg.format().equals("text")) reader = reader.option("pathGlobFilter", "*.txt").option("recursiveFileLookup", "true");
+        List<Row> files = new ArrayList<>(reader.load(cfg.input()).select("path", "length").collectAsList()); // content is not read
+        files.sort(Comparator.comparing(r -> r.getString(0)));
+        List<InputSplit> out = new ArrayList<>();
+        for (Row f : files) out.addAll(InputSplit.of(f.getString(0), f.getLong(1), cfg.format().equals("jsonl"), (long) cfg.splitMb() << 20));
+        return out;
+    }
+
+    private static byte[] whole(FSDataInputStream in, InputSplit split) throws IOException {
+        if (split.fileLength() > Integer.MAX_VALUE - 8) {
+            throw new IOException(split.path() + " is " + split.fileLength() + " bytes; " + "a non-JSONL input file must be under 2 GiB");
+        }
+        byte[] b = new byte[(int) split.fileLength()];
+        in.readFully(0, b);
+        return b;
+    }
+
+    private static Map<String, String> hadoopSettings(SparkSession spark) {
+        Map<String, String> m = new HashMap<>();
+        for (Map.Entry<String, String> e : spark.sparkContext().hadoopConfiguration()) m.put(e.getKey(), e.getValue());
+        return m;
+    }
+
+    private static Configuration configuration(Map<String, String> settings) {
+        Configuration c = new Configuration(false);
+        settings.forEach(c::set);
+        return c;
     }
 
     /** Parquet has no byte-level failure modes here; lineage is the file path and Spark's row index. */
-    private static Dataset<Row> parquet(SparkSession spark, PrepareConfig cfg, String runId, int prefix) {
+    private static Dataset<Row> parquet(SparkSession spark, PrepareConfig cfg, String runId) {
         Dataset<Row> df = spark.read().parquet(cfg.input());
         List<String> cols = Arrays.asList(df.columns());
         PrepareConfig.Fields f = cfg.fields();
@@ -76,7 +127,7 @@ public final class Ingest {
                 field(cols, f.published()).as("published"),
                 field(cols, f.url()).as("url"),
                 field(cols, f.target()).as("target"),
-                substring(to_json(struct(cols.stream().map(c -> col("`" + c + "`")).toArray(Column[]::new))), 1, prefix).as("raw_prefix"),
+                substring(to_json(struct(cols.stream().map(c -> col("`" + c + "`")).toArray(Column[]::new))), 1, cfg.clean().rawPrefixChars()).as("raw_prefix"),
                 lit(null).cast("string").as("reason"),
                 lit(null).cast("string").as("detail"));
     }

@@ -6,6 +6,7 @@ import dev.zerospark.config.PrepareConfig;
 
 import java.io.IOException;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,31 +38,35 @@ public final class LineParsers implements Serializable {
         this.prefixChars = prefixChars;
     }
 
-    public List<RawRecord> jsonl(String file, byte[] bytes) {
-        List<RawRecord> out = new ArrayList<>();
-        int start = 0;
-        long line = 0;
-        while (start < bytes.length) {
-            int end = start;
-            while (end < bytes.length && bytes[end] != '\n') end++;
-            line++;
+    /** The JSON objects of the lines a split owns; a record's offset is the byte offset of its line. */
+    List<RawRecord> jsonl(String file, LineRange.Lines lines) {
+        List<RawRecord> out = new ArrayList<>(lines.count());
+        byte[] bytes = lines.bytes();
+        for (int i = 0; i < lines.count(); i++) {
+            int start = lines.starts()[i];
+            int end = lines.ends()[i];
             int stop = end > start && bytes[end - 1] == '\r' ? end - 1 : end;
-            if (!isBlank(bytes, start, stop)) out.add(jsonLine(file, line, bytes, start, stop));
-            start = end + 1;
+            long offset = lines.firstByteOffset() + start;
+            if (lines.truncated()[i]) {
+                out.add(RawRecord.rejected(file, offset, Reasons.TOO_LONG, "line > max_record_bytes " + maxRecordBytes,
+                        Utf8.prefix(bytes, start, stop, prefixChars)));
+            } else if (!isBlank(bytes, start, stop)) {
+                out.add(jsonLine(file, offset, bytes, start, stop));
+            }
         }
         return out;
     }
 
-    private RawRecord jsonLine(String file, long line, byte[] bytes, int from, int to) {
-        RawRecord guard = guard(file, line, bytes, from, to);
+    private RawRecord jsonLine(String file, long offset, byte[] bytes, int from, int to) {
+        RawRecord guard = guard(file, offset, bytes, from, to);
         if (guard != null) return guard;
-        String text = Utf8.decodeStrict(bytes, from, to);
+        String text = new String(bytes, from, to - from, StandardCharsets.UTF_8); // valid: guard checked it
         try {
             JsonNode node = JSON.readTree(text);
             if (node == null || !node.isObject()) {
-                return RawRecord.rejected(file, line, Reasons.MALFORMED_JSON, "line is not a JSON object", Utf8.prefix(text, prefixChars));
+                return RawRecord.rejected(file, offset, Reasons.MALFORMED_JSON, "line is not a JSON object", Utf8.prefix(text, prefixChars));
             }
-            RawRecord r = new RawRecord(file, line);
+            RawRecord r = new RawRecord(file, offset);
             r.id = str(node, id);
             r.title = str(node, title);
             r.body = str(node, body);
@@ -71,7 +76,7 @@ public final class LineParsers implements Serializable {
             r.rawPrefix = Utf8.prefix(text, prefixChars);
             return r;
         } catch (IOException e) {
-            return RawRecord.rejected(file, line, Reasons.MALFORMED_JSON, firstLine(e.getMessage()), Utf8.prefix(text, prefixChars));
+            return RawRecord.rejected(file, offset, Reasons.MALFORMED_JSON, firstLine(e.getMessage()), Utf8.prefix(text, prefixChars));
         }
     }
 
@@ -81,7 +86,7 @@ public final class LineParsers implements Serializable {
             return RawRecord.rejected(file, offset, Reasons.TOO_LONG,
                     (to - from) + " bytes > max_record_bytes " + maxRecordBytes, Utf8.prefix(bytes, from, to, prefixChars));
         }
-        if (Utf8.decodeStrict(bytes, from, to) == null) {
+        if (!Utf8.isValid(bytes, from, to)) {
             return RawRecord.rejected(file, offset, Reasons.INVALID_UTF8, "invalid UTF-8 byte sequence",
                     Utf8.prefix(bytes, from, to, prefixChars));
         }

@@ -24,6 +24,13 @@ public final class Utf8 {
         }
     }
 
+    /** Whether the bytes are valid UTF-8; an all-ASCII run (the common case) is checked without a decoder. */
+    public static boolean isValid(byte[] bytes, int from, int to) {
+        int i = from;
+        while (i < to && bytes[i] >= 0) i++;
+        return i == to || decodeStrict(bytes, i, to) != null;
+    }
+
     /** A lossy prefix for humans reading quarantine (invalid bytes shown as U+FFFD there, and only there). */
     public static String prefix(byte[] bytes, int from, int to, int maxChars) {
         int end = Math.min(to, from + maxChars * 4);

@@ -8,6 +8,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 import java.io.Serializable;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -15,7 +16,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
- * Tokenizes articles inside {@code mapPartitions}, a batch of rows per native call: the LM text (title, blank
+ * Tokenizes articles inside {@code mapPartitions}, a batch of rows at a time on the task's own core: the LM text (title, blank
  * line, body, EOS) and, when the article has a target, the SFT pair. The SFT prompt is the template with
  * {title} and {article} filled in; the article is the part cut when the pair exceeds {@code seq_len}, so the
  * instruction and the response survive. {@code loss_mask} is 1 only on response tokens (and the EOS after them).
@@ -37,86 +38,126 @@ public final class Encoder implements Serializable {
         this.appendEos = appendEos;
     }
 
-    /** The input schema plus lm_ids, sft_input_ids, sft_loss_mask, sft_prompt_tokens (sft_* null without target). */
+    public static final int ARTICLE = 0;
+    public static final int BLOCK = 1;
+    public static final int TAIL = 2;
+
+    /**
+     * One output row per article ({@code kind} 0: the input columns plus n_tokens and the SFT columns, null without
+     * a target), per packed block (1: block_id, block_split, input_ids) and per leftover tail of a split (2:
+     * block_split, input_ids, tail_first_doc). One pass tokenizes and packs; the job then writes each kind.
+     */
     public static StructType outputSchema(StructType in) {
-        return in.add("lm_ids", INTS, false)
+        StructType s = new StructType().add("kind", DataTypes.IntegerType, false);
+        for (var f : in.fields()) s = s.add(f.name(), f.dataType(), true);
+        return s.add("n_tokens", DataTypes.IntegerType, true)
                 .add("sft_input_ids", INTS, true)
                 .add("sft_loss_mask", INTS, true)
-                .add("sft_prompt_tokens", DataTypes.IntegerType, true);
+                .add("sft_prompt_tokens", DataTypes.IntegerType, true)
+                .add("block_id", DataTypes.StringType, true)
+                .add("block_split", DataTypes.StringType, true)
+                .add("input_ids", INTS, true)
+                .add("tail_first_doc", DataTypes.StringType, true);
     }
 
     public static String lmText(String title, String text) {
         return title == null || title.isEmpty() ? text : title + "\n\n" + text;
     }
 
+    /**
+     * The texts one article is tokenized as: the LM text, and with a target the SFT pieces (prompt head with the
+     * title, article, prompt tail, response with a leading space). Public so the benchmark encodes the same texts.
+     */
+    public static void addTexts(List<String> out, String promptTemplate, String title, String text, String target) {
+        out.add(lmText(title, text));
+        if (target == null) return;
+        int cut = promptTemplate.indexOf("{article}");
+        String t = title == null ? "" : title;
+        out.add(promptTemplate.substring(0, cut).replace("{title}", t));
+        out.add(text);
+        out.add(promptTemplate.substring(cut + "{article}".length()).replace("{title}", t));
+        out.add(" " + target);
+    }
+
+    /** Input rows need title, text, target, split and content_hash; see {@link #outputSchema}. */
     public Iterator<Row> encode(Iterator<Row> rows) {
         HfTokenizer tok = TokenizerCache.get(tokenizer);
+        Packer packer = new Packer(seqLen);
         return new Iterator<>() {
-            private Iterator<Row> batch = java.util.Collections.emptyIterator();
+            private final ArrayDeque<Row> ready = new ArrayDeque<>();
+            private StructType schema;
+            private boolean tailsDone;
 
             public boolean hasNext() {
-                if (!batch.hasNext() && rows.hasNext()) batch = nextBatch(tok, rows);
-                return batch.hasNext();
+                while (ready.isEmpty()) {
+                    if (rows.hasNext()) {
+                        List<Row> in = new ArrayList<>(batchSize);
+                        while (rows.hasNext() && in.size() < batchSize) in.add(rows.next());
+                        if (schema == null) schema = outputSchema(in.get(0).schema());
+                        nextBatch(tok, packer, in, schema, ready);
+                    } else if (!tailsDone) {
+                        tailsDone = true;
+                        if (schema == null) return false;
+                        for (Packer.Tail t : packer.tails()) ready.add(blockRow(schema, TAIL, null, t.split(), t.ids(), t.firstDoc()));
+                    } else {
+                        return false;
+                    }
+                }
+                return true;
             }
 
             public Row next() {
                 if (!hasNext()) throw new NoSuchElementException();
-                return batch.next();
+                return ready.poll();
             }
         };
     }
 
-    private Iterator<Row> nextBatch(HfTokenizer tok, Iterator<Row> rows) {
-        List<Row> in = new ArrayList<>(batchSize);
-        while (rows.hasNext() && in.size() < batchSize) in.add(rows.next());
+    private void nextBatch(HfTokenizer tok, Packer packer, List<Row> in, StructType schema, ArrayDeque<Row> out) {
         // One flat list of texts per native call: lm text, and for SFT rows prompt-head, article, prompt-tail, response.
         List<String> texts = new ArrayList<>();
         int[] sftAt = new int[in.size()];
-        int cut = promptTemplate.indexOf("{article}");
         for (int i = 0; i < in.size(); i++) {
             Row r = in.get(i);
-            String title = r.getAs("title");
-            String text = r.getAs("text");
             String target = r.getAs("target");
-            texts.add(lmText(title, text));
-            sftAt[i] = -1;
-            if (target != null) {
-                sftAt[i] = texts.size();
-                String t = title == null ? "" : title;
-                texts.add(promptTemplate.substring(0, cut).replace("{title}", t));
-                texts.add(text);
-                texts.add(promptTemplate.substring(cut + "{article}".length()).replace("{title}", t));
-                texts.add(" " + target);
-            }
+            sftAt[i] = target == null ? -1 : texts.size() + 1;
+            addTexts(texts, promptTemplate, r.getAs("title"), r.getAs("text"), target);
         }
-        int[][] ids = tok.encodeBatch(texts);
-        List<Row> out = new ArrayList<>(in.size());
-        StructType schema = in.isEmpty() ? null : outputSchema(in.get(0).schema());
+        int[][] ids = tok.encodeEach(texts); // this task's core only: see HfTokenizer.encodeEach
         int k = 0;
         for (int i = 0; i < in.size(); i++) {
             Row r = in.get(i);
             int[] lm = Arrays.copyOf(ids[k], ids[k].length + 1);
             lm[lm.length - 1] = tok.eosId();
             k++;
-            Object sftIds = null;
-            Object sftMask = null;
-            Object promptTokens = null;
+            Object[] values = new Object[schema.size()];
+            values[0] = ARTICLE;
+            for (int c = 0; c < r.length(); c++) values[c + 1] = r.get(c);
+            int at = r.length() + 1;
+            values[at] = lm.length;
             if (sftAt[i] >= 0) {
                 int[][] pair = sftPair(ids[k], ids[k + 1], ids[k + 2], ids[k + 3], tok);
-                sftIds = boxed(pair[0]);
-                sftMask = boxed(pair[1]);
-                promptTokens = pair[2][0];
+                values[at + 1] = pair[0];
+                values[at + 2] = pair[1];
+                values[at + 3] = pair[2][0];
                 k += 4;
             }
-            Object[] values = new Object[r.length() + 4];
-            for (int c = 0; c < r.length(); c++) values[c] = r.get(c);
-            values[r.length()] = boxed(lm);
-            values[r.length() + 1] = sftIds;
-            values[r.length() + 2] = sftMask;
-            values[r.length() + 3] = promptTokens;
             out.add(new GenericRowWithSchema(values, schema));
+            for (Packer.Block b : packer.add(r.getAs("split"), r.getAs("content_hash"), lm)) {
+                out.add(blockRow(schema, BLOCK, b.id(), b.split(), b.ids(), null));
+            }
         }
-        return out.iterator();
+    }
+
+    private static Row blockRow(StructType schema, int kind, String id, String split, int[] ids, String tailFirstDoc) {
+        Object[] values = new Object[schema.size()];
+        int n = values.length;
+        values[0] = kind;
+        values[n - 4] = id;
+        values[n - 3] = split;
+        values[n - 2] = ids;
+        values[n - 1] = tailFirstDoc;
+        return new GenericRowWithSchema(values, schema);
     }
 
     /** {ids (seq_len), loss mask (seq_len), {prompt token count}}: right-padded with the pad id, mask 0 there. */
@@ -142,10 +183,4 @@ public final class Encoder implements Serializable {
         return new int[][] {ids, mask, {promptTokens}};
     }
 
-    /** Spark rows hold arrays as Scala sequences. */
-    static scala.collection.immutable.Seq<Integer> boxed(int[] a) {
-        List<Integer> l = new ArrayList<>(a.length);
-        for (int v : a) l.add(v);
-        return scala.jdk.javaapi.CollectionConverters.asScala(l).toList();
-    }
 }

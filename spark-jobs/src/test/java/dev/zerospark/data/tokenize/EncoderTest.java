@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,24 +36,39 @@ class EncoderTest {
 
         int seqLen = 64;
         Encoder enc = new Encoder(TOK.toString(), 2, seqLen, PrepareConfig.Sft.DEFAULT_PROMPT, true);
-        List<Row> out = new ArrayList<>();
-        enc.encode(rows.iterator()).forEachRemaining(out::add);
+        List<Row> all = new ArrayList<>();
+        enc.encode(rows.iterator()).forEachRemaining(all::add);
+        List<Row> out = all.stream().filter(r -> r.getInt(0) == Encoder.ARTICLE).toList();
         assertEquals(rows.size(), out.size());
+        HfTokenizer tok = TokenizerCache.get(TOK.toString());
+        List<Integer> stream = new ArrayList<>(); // every document's ids + EOS, in order: what the blocks must hold
         for (int i = 0; i < ref.get("samples").size(); i++) {
             List<Integer> expected = new ArrayList<>();
             ref.get("samples").get(i).get("ids").forEach(n -> expected.add(n.asInt()));
             expected.add(0); // EOS
-            assertEquals(expected, out.get(i).getList(out.get(i).fieldIndex("lm_ids")), "sample " + i);
+            stream.addAll(expected);
+            assertEquals(expected.size(), out.get(i).getInt(out.get(i).fieldIndex("n_tokens")), "sample " + i);
             assertTrue(out.get(i).isNullAt(out.get(i).fieldIndex("sft_input_ids")));
         }
+        for (int id : tok.encode(Encoder.lmText("Oil cut", ref.get("samples").get(0).get("text").asText()))) stream.add(id);
+        stream.add(0);
+        // Blocks of seq_len + 1, then the partition's tail: together exactly the documents' ids in order.
+        List<Integer> packed = new ArrayList<>();
+        for (Row r : all) {
+            if (r.getInt(0) == Encoder.ARTICLE) continue;
+            int[] ids = (int[]) r.get(r.fieldIndex("input_ids"));
+            if (r.getInt(0) == Encoder.BLOCK) assertEquals(seqLen + 1, ids.length);
+            for (int id : ids) packed.add(id);
+        }
+        assertEquals(stream, packed, "reference ids + EOS per document, packed in order");
+        assertEquals(1, all.stream().filter(r -> r.getInt(0) == Encoder.TAIL).count(), "one split, one tail");
 
         Row sft = out.get(out.size() - 1);
-        List<Integer> ids = sft.getList(sft.fieldIndex("sft_input_ids"));
-        List<Integer> mask = sft.getList(sft.fieldIndex("sft_loss_mask"));
+        List<Integer> ids = ints(sft.get(sft.fieldIndex("sft_input_ids")));
+        List<Integer> mask = ints(sft.get(sft.fieldIndex("sft_loss_mask")));
         int prompt = sft.getInt(sft.fieldIndex("sft_prompt_tokens"));
         assertEquals(seqLen, ids.size());
         assertEquals(seqLen, mask.size());
-        HfTokenizer tok = TokenizerCache.get(TOK.toString());
         int[] response = new int[seqLen];
         int n = 0;
         for (int i = 0; i < seqLen; i++) {
@@ -69,24 +85,44 @@ class EncoderTest {
     }
 
     @Test
-    void packerCutsBlocksOfSeqLenPlusOnePerSplit() {
-        StructType s = new StructType().add("content_hash", DataTypes.StringType).add("split", DataTypes.StringType)
-                .add("lm_ids", DataTypes.createArrayType(DataTypes.IntegerType));
-        List<Row> docs = new ArrayList<>();
-        for (int d = 0; d < 10; d++) {
-            List<Integer> ids = new ArrayList<>();
-            for (int t = 0; t < 7; t++) ids.add(100 + d);
-            ids.add(0);
-            docs.add(new GenericRowWithSchema(new Object[] {"h" + d, d % 5 == 0 ? "validation" : "train", scala.jdk.javaapi.CollectionConverters.asScala(ids).toList()}, s));
+    void packerCutsBlocksOfSeqLenPlusOnePerSplitAndPacksTheTails() {
+        // Two "partitions" of 5 docs x 8 tokens each; seq_len 4 -> blocks of 5.
+        List<Packer.Block> blocks = new ArrayList<>();
+        List<Packer.Tail> tails = new ArrayList<>();
+        for (int part = 0; part < 2; part++) {
+            Packer p = new Packer(4);
+            for (int d = part * 5; d < part * 5 + 5; d++) {
+                int[] ids = new int[8];
+                java.util.Arrays.fill(ids, 100 + d);
+                ids[7] = 0;
+                blocks.addAll(p.add(d % 5 == 0 ? "validation" : "train", "h" + d, ids));
+            }
+            tails.addAll(p.tails());
         }
-        Iterator<Row> blocks = new Packer(4, "run").pack(docs.iterator());
-        List<Row> all = new ArrayList<>();
-        blocks.forEachRemaining(all::add);
-        // train: 8 docs x 8 tokens = 64 -> 12 blocks of 5; validation: 16 -> 3 blocks.
-        assertEquals(12, all.stream().filter(r -> r.getString(1).equals("train")).count());
-        assertEquals(3, all.stream().filter(r -> r.getString(1).equals("validation")).count());
-        for (Row r : all) assertEquals(5, r.getList(2).size());
-        assertEquals(List.of(101, 101, 101, 101, 101), all.stream().filter(r -> r.getString(1).equals("train")).findFirst().get().getList(2));
-        assertEquals(all.size(), all.stream().map(r -> r.getString(0)).distinct().count(), "block ids unique");
+        // Per partition: train 4 docs x 8 = 32 -> 6 blocks + 2 left; validation 8 -> 1 block + 3 left.
+        assertEquals(12, blocks.stream().filter(b -> b.split().equals("train")).count());
+        assertEquals(2, blocks.stream().filter(b -> b.split().equals("validation")).count());
+        assertEquals(4, tails.size());
+        for (Packer.Tail t : tails) assertEquals(t.split().equals("train") ? 2 : 3, t.ids().length, t.toString());
+        // The driver joins the tails: train 2 + 2 = 4 (< 5, dropped); validation 3 + 3 = 6 -> 1 block, 1 dropped.
+        List<Packer.Block> tailBlocks = new Packer(4).packTails(tails);
+        assertEquals(1, tailBlocks.size());
+        assertEquals("validation", tailBlocks.get(0).split());
+        assertArrayEquals(new int[] {100, 100, 0, 105, 105}, tailBlocks.get(0).ids(), "tails in first-document order");
+        for (Packer.Block b : blocks) assertEquals(5, b.ids().length);
+        assertArrayEquals(new int[] {101, 101, 101, 101, 101}, blocks.stream().filter(b -> b.split().equals("train")).findFirst().orElseThrow().ids());
+        List<String> ids = new ArrayList<>();
+        blocks.forEach(b -> ids.add(b.id()));
+        tailBlocks.forEach(b -> ids.add(b.id()));
+        assertEquals(ids.size(), ids.stream().distinct().count(), "block ids unique");
+        List<Packer.Block> reordered = new Packer(4).packTails(List.of(tails.get(3), tails.get(2), tails.get(1), tails.get(0)));
+        assertEquals(tailBlocks.get(0).id(), reordered.get(0).id(), "tail packing does not depend on the order partitions finish in");
+        assertArrayEquals(tailBlocks.get(0).ids(), reordered.get(0).ids());
+    }
+
+    private static List<Integer> ints(Object intArray) {
+        List<Integer> l = new ArrayList<>();
+        for (int v : (int[]) intArray) l.add(v);
+        return l;
     }
 }
