@@ -24,7 +24,8 @@ public record DeepSpeedConfig(
         Enabled bf16,
         Fp16 fp16,
         Integer stepsPerPrint,
-        Boolean wallClockBreakdown) {
+        Boolean wallClockBreakdown,
+        String communicationDataType) {
 
     public record ZeroOptimization(Integer stage, Long reduceBucketSize, Boolean overlapComm, Boolean contiguousGradients) {}
 
@@ -78,6 +79,13 @@ public record DeepSpeedConfig(
         o.put("train.optimizer.gradient_clipping", gradientClipping);
         if (zeroOptimization != null) o.put("train.zero.stage", zeroOptimization.stage());
         if (zeroOptimization != null) o.put("train.zero.reduce_bucket_size", zeroOptimization.reduceBucketSize());
+        if (communicationDataType != null) o.put("train.zero.communication_data_type", switch (communicationDataType.toLowerCase(java.util.Locale.ROOT)) {
+            case "fp32", "float32" -> "fp32";
+            case "bf16", "bfloat16" -> "bf16";
+            case "fp16", "float16" -> "fp16";
+            default -> throw new ConfigException("communication_data_type", "communication_data_type in " + source + " is '"
+                    + communicationDataType + "'; expected fp32, bf16 or fp16");
+        });
         if (optimizer != null) {
             if (optimizer.type() != null && !optimizer.type().equalsIgnoreCase("AdamW")) {
                 throw new ConfigException("optimizer.type", "optimizer.type in " + source + " is '" + optimizer.type()

@@ -89,4 +89,18 @@ class DeepSpeedConfigTest {
         Files.writeString(d.resolve("t.yaml"), "train:\n  deepspeed_config: ds.json\n");
         assertEquals("fp16", ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()).train().precision());
     }
+
+    @Test
+    void communicationDataTypeMapsAndIsChecked() throws IOException {
+        Path d = dir();
+        Files.writeString(d.resolve("ds.json"), "{\"communication_data_type\": \"bfloat16\"}");
+        Files.writeString(d.resolve("t.yaml"), "train:\n  deepspeed_config: ds.json\n");
+        assertEquals("bf16", ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()).train().zero().communicationDataType());
+        assertEquals("fp32", ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of("train.zero.communication_data_type", "fp32"))
+                .train().zero().communicationDataType(), "flags win");
+        Files.writeString(d.resolve("ds.json"), "{\"communication_data_type\": \"int8\"}");
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()));
+        assertTrue(e.getMessage().contains("communication_data_type") && e.getMessage().contains("int8"), e.getMessage());
+    }
 }

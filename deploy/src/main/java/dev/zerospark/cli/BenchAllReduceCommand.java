@@ -3,6 +3,7 @@ package dev.zerospark.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zerospark.collective.AllReduceBench;
 import dev.zerospark.collective.CollectiveConfig;
+import dev.zerospark.collective.WireFormat;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,14 +21,22 @@ public final class BenchAllReduceCommand implements Runnable {
             description = "Buffer sizes in bytes (default ${DEFAULT-VALUE}).") long[] bytes;
     @Option(names = "--warmup", defaultValue = "5", description = "Untimed iterations per size.") int warmup;
     @Option(names = "--iters", defaultValue = "20", description = "Timed iterations per size.") int iters;
+    @Option(names = "--wire", defaultValue = "fp32", paramLabel = "TYPE",
+            description = "Number format of reduction traffic: fp32, bf16 or fp16 (default ${DEFAULT-VALUE}); buffers stay float32.") String wire;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
+        WireFormat format;
+        try {
+            format = WireFormat.parse(wire);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--wire: " + e.getMessage());
+        }
         List<AllReduceBench.Row> rows = AllReduceBench.run(worldSize, bytes, warmup, iters,
-                CollectiveConfig.loopback(Duration.ofMinutes(2)));
+                CollectiveConfig.loopback(Duration.ofMinutes(2)).withReductionWire(format));
         PrintWriter out = spec.commandLine().getOut();
         out.print(AllReduceBench.table(rows));
         try {

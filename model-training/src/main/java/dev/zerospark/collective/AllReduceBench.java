@@ -15,11 +15,13 @@ import java.util.concurrent.FutureTask;
  * {@code bench allreduce}, in the manner of nccl-tests: N ranks as threads over TCP on 127.0.0.1 all-reduce float32
  * buffers of each size; algbw = bytes / time, busbw = algbw * 2(N-1)/N (the per-rank link traffic of a
  * bandwidth-optimal all-reduce). The baseline, measured in the same run, is one raw TCP loopback stream moving the
- * same bytes from a direct buffer, with no collective logic.
+ * same bytes from a direct buffer, with no collective logic. With a 16-bit reduction wire ({@code wire} bf16/fp16)
+ * the buffers are still float32 in memory and {@code bytes} counts them, so the bandwidths are effective ones:
+ * half of those bytes cross the wire.
  */
 public final class AllReduceBench {
     /** One size. Bandwidths in GB/s (1e9 bytes); {@code busOverRaw} is NaN for one rank (no traffic). */
-    public record Row(int worldSize, long bytes, int iterations, double avgMillis, double algBwGBps,
+    public record Row(int worldSize, String wire, long bytes, int iterations, double avgMillis, double algBwGBps,
                       double busBwGBps, double rawStreamGBps, double busOverRaw) {}
 
     /** nccl-tests' defaults: enough untimed runs for the JIT and TCP windows to settle. */
@@ -31,10 +33,10 @@ public final class AllReduceBench {
 
     /** nccl-tests-like table. */
     public static String table(List<Row> rows) {
-        StringBuilder out = new StringBuilder(String.format("%5s  %14s  %10s  %10s  %10s  %10s  %8s%n", "ranks",
+        StringBuilder out = new StringBuilder(String.format("%5s  %5s  %14s  %10s  %10s  %10s  %10s  %8s%n", "ranks", "wire",
                 "bytes", "time_ms", "algbw_GB/s", "busbw_GB/s", "raw_GB/s", "bus/raw"));
         for (Row r : rows) {
-            out.append(String.format("%5d  %14d  %10.3f  %10.3f  %10.3f  %10.3f  %8.3f%n", r.worldSize(), r.bytes(),
+            out.append(String.format("%5d  %5s  %14d  %10.3f  %10.3f  %10.3f  %10.3f  %8.3f%n", r.worldSize(), r.wire(), r.bytes(),
                     r.avgMillis(), r.algBwGBps(), r.busBwGBps(), r.rawStreamGBps(), r.busOverRaw()));
         }
         return out.toString();
@@ -83,7 +85,7 @@ public final class AllReduceBench {
             double algBw = bytes[s] / seconds / 1e9;
             double busBw = algBw * 2.0 * (worldSize - 1) / worldSize;
             double raw = rawLoopbackGBps(bytes[s], warmup, iterations, config.chunkBytes());
-            rows.add(new Row(worldSize, bytes[s], iterations, seconds * 1e3, algBw, busBw, raw,
+            rows.add(new Row(worldSize, config.reductionWire().name().toLowerCase(java.util.Locale.ROOT), bytes[s], iterations, seconds * 1e3, algBw, busBw, raw,
                     worldSize == 1 ? Double.NaN : busBw / raw));
         }
         return rows;

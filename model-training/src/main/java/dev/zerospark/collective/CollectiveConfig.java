@@ -10,8 +10,9 @@ import java.time.Duration;
  * @param bindAddress local address to listen on ({@code 0.0.0.0} for all interfaces; the published address is
  *     then this host's canonical address)
  * @param chunkBytes size of one pipelined frame on the wire; a multiple of 4 (one float32)
+ * @param reductionWire number format of all-reduce and reduce-scatter traffic (DeepSpeed communication_data_type)
  */
-public record CollectiveConfig(Duration timeout, String bindAddress, int chunkBytes) {
+public record CollectiveConfig(Duration timeout, String bindAddress, int chunkBytes, WireFormat reductionWire) {
     public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
     public static final int MAX_CHUNK_BYTES = 64 << 20;
 
@@ -26,6 +27,14 @@ public record CollectiveConfig(Duration timeout, String bindAddress, int chunkBy
             throw new IllegalArgumentException("collective.chunk_bytes must be a multiple of 4 in [4, "
                     + MAX_CHUNK_BYTES + "], got " + chunkBytes);
         }
+        if (reductionWire == null) {
+            throw new IllegalArgumentException("collective.reduction_wire must be set (fp32, bf16 or fp16)");
+        }
+    }
+
+    /** Float32 on the wire. */
+    public CollectiveConfig(Duration timeout, String bindAddress, int chunkBytes) {
+        this(timeout, bindAddress, chunkBytes, WireFormat.FP32);
     }
 
     /** Loopback only, 1 MiB frames: what tests and single-host runs use. */
@@ -34,6 +43,10 @@ public record CollectiveConfig(Duration timeout, String bindAddress, int chunkBy
     }
 
     public CollectiveConfig withChunkBytes(int bytes) {
-        return new CollectiveConfig(timeout, bindAddress, bytes);
+        return new CollectiveConfig(timeout, bindAddress, bytes, reductionWire);
+    }
+
+    public CollectiveConfig withReductionWire(WireFormat wire) {
+        return new CollectiveConfig(timeout, bindAddress, chunkBytes, wire);
     }
 }

@@ -9,6 +9,7 @@ import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.collective.Collective;
 import dev.zerospark.collective.CollectiveConfig;
+import dev.zerospark.collective.WireFormat;
 import dev.zerospark.collective.JobSecret;
 import dev.zerospark.collective.Rendezvous;
 import dev.zerospark.optim.LrSchedule;
@@ -80,7 +81,8 @@ public final class RankTrainer {
         if (host.gpu() >= 0) LOG.info("rank {} trains on GPU {}", rank, host.gpu());
         // Rank 0 makes the job secret and hands it to the others through the rendezvous (Spark's allGather).
         String secretText = host.rendezvous().allGather(rank == 0 ? JobSecret.random().toBase64() : "").get(0);
-        CollectiveConfig cc = new CollectiveConfig(spec.collectiveTimeout(), host.bindAddress(), CollectiveConfig.DEFAULT_CHUNK_BYTES);
+        CollectiveConfig cc = new CollectiveConfig(spec.collectiveTimeout(), host.bindAddress(), CollectiveConfig.DEFAULT_CHUNK_BYTES,
+                WireFormat.parse(spec.commDtype()));
         CheckpointStore store = new CheckpointStore(spec.checkpointRoot(), conf);
         try (TimedCollective c = new TimedCollective(Collective.connect(rank, world, host.rendezvous(),
                 JobSecret.fromBase64(secretText), cc));

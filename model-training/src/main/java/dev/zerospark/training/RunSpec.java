@@ -20,7 +20,7 @@ public record RunSpec(int worldSize, int zeroStage, int steps, int microBatch, i
                       double weightDecay, double gradClip, int bucketElements, String checkpointRoot,
                       int checkpointInterval, int keepLast, int evalInterval, int evalBatches, String runDir,
                       long resumeStep, Duration collectiveTimeout, int logEvery, String configJson,
-                      int attempt, long failAtStep, int failRank) implements Serializable {
+                      int attempt, long failAtStep, int failRank, String commDtype) implements Serializable {
 
     static RunSpec from(TrainConfig t, String configJson, long resumeStep, int attempt, Duration timeout) {
         var o = t.optimizer();
@@ -29,19 +29,19 @@ public record RunSpec(int worldSize, int zeroStage, int steps, int microBatch, i
                 o.eps(), o.weightDecay(), o.gradientClipping(),
                 (int) Math.min(Integer.MAX_VALUE, t.zero().reduceBucketSize()), t.checkpointDir(),
                 t.checkpointInterval(), t.keepLast(), t.evalInterval(), 4, t.runDir(), resumeStep, timeout,
-                Math.max(1, Math.min(10, t.steps() / 20)), configJson, attempt, -1, 0);
+                Math.max(1, Math.min(10, t.steps() / 20)), configJson, attempt, -1, 0, t.zero().communicationDataType());
     }
 
     RunSpec withFault(long step, int rank) {
         return new RunSpec(worldSize, zeroStage, steps, microBatch, gradAccum, seed, threads, lr, minLr, warmup, decay,
                 beta1, beta2, eps, weightDecay, gradClip, bucketElements, checkpointRoot, checkpointInterval, keepLast,
-                evalInterval, evalBatches, runDir, resumeStep, collectiveTimeout, logEvery, configJson, attempt, step, rank);
+                evalInterval, evalBatches, runDir, resumeStep, collectiveTimeout, logEvery, configJson, attempt, step, rank, commDtype);
     }
 
     RunSpec resumingAt(long step, int nextAttempt) {
         return new RunSpec(worldSize, zeroStage, steps, microBatch, gradAccum, seed, threads, lr, minLr, warmup, decay,
                 beta1, beta2, eps, weightDecay, gradClip, bucketElements, checkpointRoot, checkpointInterval, keepLast,
-                evalInterval, evalBatches, runDir, step, collectiveTimeout, logEvery, configJson, nextAttempt, failAtStep, failRank);
+                evalInterval, evalBatches, runDir, step, collectiveTimeout, logEvery, configJson, nextAttempt, failAtStep, failRank, commDtype);
     }
 
     AdamWConfig adamW() {

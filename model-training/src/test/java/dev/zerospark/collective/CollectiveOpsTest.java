@@ -94,6 +94,44 @@ class CollectiveOpsTest {
         }
     }
 
+    /** bf16 and fp16 on the wire: the documented order with every transmitted value and every sum rounded, bit for bit. */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(value = WireFormat.class, names = {"BF16", "FP16"})
+    void sixteenBitWireRoundsEachHopAndEveryRankAgrees(WireFormat wire) {
+        int worldSize = 3;
+        int length = 10_007;
+        List<float[]> results = TestRing.run(worldSize, SMALL_FRAMES.withReductionWire(wire), c -> {
+            float[] buf = input(c.rank(), length);
+            for (int i = 0; i < length; i++) buf[i] = Math.max(-6e4f, Math.min(6e4f, buf[i])); // fp16's range
+            c.allReduce(buf);
+            float[] weights = input(c.rank(), 7);
+            c.allGather(weights, ShardRanges.even(0, 7, worldSize)); // weights still travel as float32
+            assertEquals(input(1, 7)[4], weights[4], "all-gather (rank 1's region [3, 5)) is not rounded");
+            return buf;
+        });
+        float[][] x = new float[worldSize][];
+        for (int r = 0; r < worldSize; r++) {
+            x[r] = input(r, length);
+            for (int i = 0; i < length; i++) x[r][i] = Math.max(-6e4f, Math.min(6e4f, x[r][i]));
+        }
+        ShardRanges regions = ShardRanges.even(0, length, worldSize);
+        float[] expected = new float[length];
+        double worst = 0;
+        for (int c = 0; c < worldSize; c++) {
+            for (int i = regions.offset(c); i < regions.offset(c) + regions.length(c); i++) {
+                float acc = wire.round(x[(c + 1) % worldSize][i]);
+                for (int k = 2; k <= worldSize; k++) acc = wire.round(x[(c + k) % worldSize][i] + acc);
+                expected[i] = acc;
+                double exact = (double) x[0][i] + x[1][i] + x[2][i];
+                double scale = Math.abs(x[0][i]) + Math.abs(x[1][i]) + Math.abs(x[2][i]);
+                if (scale > 1e-3) worst = Math.max(worst, Math.abs(acc - exact) / scale);
+            }
+        }
+        for (int r = 0; r < worldSize; r++) assertArrayEquals(expected, results.get(r), wire + " rank " + r);
+        double unit = wire == WireFormat.BF16 ? 0x1p-8 : 0x1p-11;
+        assertTrue(worst < 3 * unit, wire + " error " + worst + " relative to the summands' magnitude");
+    }
+
     @org.junit.jupiter.api.Test
     void buffersLargerThanTheSocketBuffersStreamThroughWithDefaultFrames() {
         int length = 3_000_001;

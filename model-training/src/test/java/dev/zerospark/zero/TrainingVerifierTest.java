@@ -39,4 +39,14 @@ class TrainingVerifierTest {
         }
         assertTrue(report.passed());
     }
+
+    /** Gradients reduced in bf16 / fp16 on the wire (DeepSpeed communication_data_type): still close to the recording. */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(value = dev.zerospark.collective.WireFormat.class, names = {"BF16", "FP16"})
+    void sixteenBitGradientTrafficStaysCloseToTheRecording(dev.zerospark.collective.WireFormat wire) throws IOException {
+        TrainingVerifier.Report report = TrainingVerifier.run(new TrainingVerifier.Options(TestPaths.fixture("tiny-llama"), 4,
+                ZeroStage.STAGE_2, 1e-3, 1, CollectiveConfig.loopback(Duration.ofSeconds(60)).withReductionWire(wire)));
+        assertTrue(report.passed(), wire + " max loss error " + report.maxError());
+        assertTrue(report.maxError() > 0, "the rounding is real: some step differs from the exact replay");
+    }
 }

@@ -9,6 +9,7 @@ import dev.zerospark.collective.PeerAuthenticationException;
 import dev.zerospark.collective.PeerFailedException;
 import dev.zerospark.collective.Rendezvous;
 import dev.zerospark.collective.ShardRanges;
+import dev.zerospark.collective.WireFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -184,25 +185,25 @@ public final class RingCollective implements Collective {
     public void allReduce(float[] buf, int offset, int length) {
         checkRange(buf, offset, length);
         run("all-reduce", () -> RingSchedule.reduceScatter(ShardRanges.even(offset, length, worldSize), rank, true),
-                buf);
+                buf, config.reductionWire());
     }
 
     @Override
     public void allReduce(float[] buf, ShardRanges ranges) {
         checkRanges(buf, ranges);
-        run("all-reduce", () -> RingSchedule.reduceScatter(ranges, rank, true), buf);
+        run("all-reduce", () -> RingSchedule.reduceScatter(ranges, rank, true), buf, config.reductionWire());
     }
 
     @Override
     public void reduceScatter(float[] buf, ShardRanges ranges) {
         checkRanges(buf, ranges);
-        run("reduce-scatter", () -> RingSchedule.reduceScatter(ranges, rank, false), buf);
+        run("reduce-scatter", () -> RingSchedule.reduceScatter(ranges, rank, false), buf, config.reductionWire());
     }
 
     @Override
     public void allGather(float[] buf, ShardRanges ranges) {
         checkRanges(buf, ranges);
-        run("all-gather", () -> RingSchedule.allGather(ranges, rank), buf);
+        run("all-gather", () -> RingSchedule.allGather(ranges, rank), buf, WireFormat.FP32);
     }
 
     @Override
@@ -211,15 +212,16 @@ public final class RingCollective implements Collective {
         if (root < 0 || root >= worldSize) {
             throw new IllegalArgumentException("broadcast root must be in [0, " + worldSize + "), got " + root);
         }
-        run("broadcast", () -> RingSchedule.broadcast(offset, length, root, rank, worldSize), buf);
+        run("broadcast", () -> RingSchedule.broadcast(offset, length, root, rank, worldSize), buf, WireFormat.FP32);
     }
 
     @Override
     public void barrier() {
-        allReduce(new float[1]);
+        float[] token = new float[1];
+        run("barrier", () -> RingSchedule.reduceScatter(ShardRanges.even(0, 1, worldSize), rank, true), token, WireFormat.FP32);
     }
 
-    private synchronized void run(String name, java.util.function.Supplier<RingSchedule> schedule, float[] buf) {
+    private synchronized void run(String name, java.util.function.Supplier<RingSchedule> schedule, float[] buf, WireFormat wire) {
         if (broken != null) {
             throw new CollectiveException("collective of rank " + rank + " is unusable after an earlier failure: "
                     + broken.getMessage(), broken);
@@ -232,7 +234,7 @@ public final class RingCollective implements Collective {
         }
         int op = ++seq;
         try {
-            new RingTransfer(links, schedule.get(), buf, op, config.timeout()).run();
+            new RingTransfer(links, schedule.get(), buf, op, config.timeout(), wire).run();
         } catch (PeerFailedException e) {
             throw fail(e, e.peerRank(), e.reason());
         } catch (CollectiveException e) {

@@ -27,6 +27,10 @@ final class RingLinks {
     final SelectionKey prevKey;
     final SelectionKey nextKey;
     final int frameFloats;
+    /** Staging for one frame of 16-bit values (bf16/fp16 reduction traffic). */
+    final short[] scratch16;
+    /** Staging for one frame of incoming float32 partial sums. */
+    final float[] scratch32;
     /** Outgoing frame; kept in read mode (position..limit = bytes still to write). */
     final ByteBuffer sendBuf;
     /** Incoming bytes from prev; kept in read mode (position..limit = bytes not yet parsed). */
@@ -45,6 +49,8 @@ final class RingLinks {
         this.prev = prev;
         this.next = next;
         this.frameFloats = frameFloats;
+        this.scratch16 = new short[frameFloats];
+        this.scratch32 = new float[frameFloats];
         this.selector = selector;
         this.prevKey = prevKey;
         this.nextKey = nextKey;
