@@ -21,22 +21,16 @@ public final class BenchAllReduceCommand implements Runnable {
             description = "Buffer sizes in bytes (default ${DEFAULT-VALUE}).") long[] bytes;
     @Option(names = "--warmup", defaultValue = "5", description = "Untimed iterations per size.") int warmup;
     @Option(names = "--iters", defaultValue = "20", description = "Timed iterations per size.") int iters;
-    @Option(names = "--wire", defaultValue = "fp32", paramLabel = "TYPE",
-            description = "Number format of reduction traffic: fp32, bf16 or fp16 (default ${DEFAULT-VALUE}); buffers stay float32.") String wire;
+    @Option(names = "--wire", defaultValue = "fp32", paramLabel = "TYPE", converter = WireFormatConverter.class,
+            description = "Number format of reduction traffic: fp32, bf16 or fp16 (default ${DEFAULT-VALUE}); buffers stay float32.") WireFormat wire;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        WireFormat format;
-        try {
-            format = WireFormat.parse(wire);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--wire: " + e.getMessage());
-        }
         List<AllReduceBench.Row> rows = AllReduceBench.run(worldSize, bytes, warmup, iters,
-                CollectiveConfig.loopback(Duration.ofMinutes(2)).withReductionWire(format));
+                CollectiveConfig.loopback(Duration.ofMinutes(2)).withReductionWire(wire));
         PrintWriter out = spec.commandLine().getOut();
         out.print(AllReduceBench.table(rows));
         try {

@@ -28,8 +28,8 @@ public final class VerifyTrainingCommand implements Callable<Integer> {
     @Option(names = "--tolerance", defaultValue = "1e-4", description = "Max absolute loss error per step (default ${DEFAULT-VALUE}).") double tolerance;
     @Option(names = "--micro-batches", defaultValue = "1", description = "Split each rank's slice into this many micro-batches.") int microBatches;
     @Option(names = "--timeout-s", defaultValue = "120", description = "Collective timeout in seconds.") int timeoutS;
-    @Option(names = "--communication-data-type", defaultValue = "fp32", paramLabel = "TYPE",
-            description = "Gradient reduction traffic as fp32, bf16 or fp16 (default ${DEFAULT-VALUE}); 16-bit needs a looser --tolerance.") String commType;
+    @Option(names = "--communication-data-type", defaultValue = "fp32", paramLabel = "TYPE", converter = WireFormatConverter.class,
+            description = "Gradient reduction traffic as fp32, bf16 or fp16 (default ${DEFAULT-VALUE}); 16-bit needs a looser --tolerance.") WireFormat wire;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -45,12 +45,6 @@ public final class VerifyTrainingCommand implements Callable<Integer> {
             zeroStage = ZeroStage.of(stage);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--zero-stage: " + e.getMessage());
-        }
-        WireFormat wire;
-        try {
-            wire = WireFormat.parse(commType);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--communication-data-type: " + e.getMessage());
         }
         TrainingVerifier.Report report = TrainingVerifier.run(new TrainingVerifier.Options(model, worldSize, zeroStage,
                 tolerance, microBatches, CollectiveConfig.loopback(Duration.ofSeconds(timeoutS)).withReductionWire(wire)));

@@ -73,4 +73,14 @@ class ZeroSparkCliTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("train.zero.stage") && r.err().contains("3"), r.err());
     }
+
+    @Test
+    void badWireFormatExitsTwoAndNamesFlagAndValue() {
+        for (String[] args : new String[][] {{"bench", "allreduce", "--wire", "int8"},
+                {"verify-training", "--model", "x", "--communication-data-type", "int8"}}) {
+            CliRun r = run(args);
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains(args[args.length - 2]) && r.err().contains("int8"), r.err());
+        }
+    }
 }

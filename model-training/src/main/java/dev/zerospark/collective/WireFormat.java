@@ -45,16 +45,6 @@ public enum WireFormat {
         return this == FP32 ? f : decode(encode(f));
     }
 
-    /** {@code out[i] = bf16(in[from + i])}: the same bits as {@link #encode}, as a loop the JIT keeps tight. */
-    public static void encodeBf16(float[] in, int from, short[] out, int n) {
-        for (int i = 0; i < n; i++) out[i] = toBf16(in[from + i]);
-    }
-
-    /** {@code buf[at + i] = round(buf[at + i] + in[i])} in bf16: the ring's reduction step. */
-    public static void addBf16(short[] in, float[] buf, int at, int n) {
-        for (int i = 0; i < n; i++) buf[at + i] = fromBf16(toBf16(buf[at + i] + fromBf16(in[i])));
-    }
-
     static short toBf16(float f) {
         int b = Float.floatToRawIntBits(f);
         if ((b & 0x7FFFFFFF) > 0x7F800000) return (short) ((b >>> 16) | 0x40); // NaN stays a (quiet) NaN

@@ -4,10 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.PrepareConfig;
 import dev.zerospark.data.clean.CleanStage;
-import dev.zerospark.data.clean.TextCleaner;
 import dev.zerospark.data.dedup.Dedup;
-import dev.zerospark.data.dedup.MinHasher;
-import dev.zerospark.data.ingest.Ingest;
 import dev.zerospark.data.tokenize.Encoder;
 import dev.zerospark.data.tokenize.Packer;
 import dev.zerospark.data.tokenize.TokenizerCache;
@@ -41,7 +38,6 @@ import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sha2;
-import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.when;
 
 /**

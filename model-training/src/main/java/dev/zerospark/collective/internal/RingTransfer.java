@@ -147,11 +147,7 @@ final class RingTransfer {
             out.asFloatBuffer().put(buf, from, n);
         } else {
             short[] s = links.scratch16;
-            if (wire == WireFormat.BF16) {
-                WireFormat.encodeBf16(buf, from, s, n);
-            } else {
-                for (int i = 0; i < n; i++) s[i] = wire.encode(buf[from + i]);
-            }
+            for (int i = 0; i < n; i++) s[i] = wire.encode(buf[from + i]);
             out.position(Wire.HEADER_BYTES);
             out.asShortBuffer().put(s, 0, n); // one bulk copy into the direct buffer
         }
@@ -256,9 +252,7 @@ final class RingTransfer {
             } else {
                 short[] s = links.scratch16;
                 in.asShortBuffer().get(s, 0, n);
-                if (seg.add() && wire == WireFormat.BF16) {
-                    WireFormat.addBf16(s, buf, dst, n);
-                } else if (seg.add()) {
+                if (seg.add()) {
                     // The sum is rounded here, where it is made, so the owner's final value is exactly what it sends.
                     for (int i = 0; i < n; i++) {
                         buf[dst + i] = wire.round(buf[dst + i] + wire.decode(s[i]));

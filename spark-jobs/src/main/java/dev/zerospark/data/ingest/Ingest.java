@@ -7,9 +7,11 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
@@ -48,9 +50,9 @@ public final class Ingest {
      * @param perRow    the same for Parquet, whose rows arrive as {@link RawRecord#SCHEMA} rows
      */
     public static Dataset<Row> read(SparkSession spark, PrepareConfig cfg, String runId, StructType schema,
-                                    RecordFn perRecord, org.apache.spark.api.java.function.MapFunction<Row, Row> perRow) {
+                                    RecordFn perRecord, MapFunction<Row, Row> perRow) {
         if (cfg.format().equals("parquet")) {
-            return parquet(spark, cfg, runId).map(perRow, org.apache.spark.sql.Encoders.row(schema));
+            return parquet(spark, cfg, runId).map(perRow, Encoders.row(schema));
         }
         List<InputSplit> splits = splits(spark, cfg);
         if (splits.isEmpty()) return spark.createDataFrame(List.of(), schema);
