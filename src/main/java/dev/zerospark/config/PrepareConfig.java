@@ -96,17 +96,21 @@ public record PrepareConfig(
             @JsonPropertyDescription("Jaccard similarity at or above which two articles are near-duplicates (default 0.8)") Double jaccardThreshold,
             @JsonPropertyDescription("words per shingle (default 5)") Integer shingleSize,
             @JsonPropertyDescription("LSH bands (default 16)") Integer bands,
-            @JsonPropertyDescription("MinHash rows per band; bands x rows hashes per article (default 8)") Integer rows) {
+            @JsonPropertyDescription("MinHash rows per band; bands x rows hashes per article (default 8)") Integer rows,
+            @JsonPropertyDescription("classify on the driver, with no shuffle, when this run's clean records plus the table's articles"
+                    + " number at most this (about 0.3 KB of driver heap each); above it Spark jobs do it (default 500000; 0 = always Spark)")
+            Integer localMaxRecords) {
         public Dedup {
             near = Check.or(near, true);
             jaccardThreshold = Check.inRange("jaccard_threshold", Check.or(jaccardThreshold, 0.8), 0.0, 1.0);
             shingleSize = Check.positive("shingle_size", Check.or(shingleSize, 5));
             bands = Check.positive("bands", Check.or(bands, 16));
             rows = Check.positive("rows", Check.or(rows, 8));
+            localMaxRecords = Check.nonNegative("local_max_records", Check.or(localMaxRecords, 500_000));
         }
 
         public static Dedup defaults() {
-            return new Dedup(null, null, null, null, null);
+            return new Dedup(null, null, null, null, null, null);
         }
     }
 

@@ -31,10 +31,20 @@ class HfTokenizerTest {
                 assertArrayEquals(ints(s.get("ids")), tok.encode(text), "ids of " + text);
                 assertEquals(s.get("decoded").asText(), tok.decode(tok.encode(text), true), "decode of " + text);
             }
+            // The ids-only native paths and DJL's Encoding-building API give the same ids.
             int[][] batch = tok.encodeBatch(texts);
+            int[][] each = tok.encodeEach(texts);
+            int[][] viaEncodings = tok.encodeBatchWithEncodings(texts);
             for (int i = 0; i < texts.size(); i++) {
-                assertArrayEquals(ints(ref.get("samples").get(i).get("ids")), batch[i], "batch row " + i);
+                int[] want = ints(ref.get("samples").get(i).get("ids"));
+                assertArrayEquals(want, batch[i], "batch row " + i);
+                assertArrayEquals(want, each[i], "encodeEach row " + i);
+                assertArrayEquals(want, viaEncodings[i], "DJL Encoding row " + i);
             }
+            assertEquals(0, tok.encodeBatch(List.of()).length);
+            NullPointerException npe = org.junit.jupiter.api.Assertions.assertThrows(NullPointerException.class,
+                    () -> tok.encodeBatch(java.util.Arrays.asList("fine", null)));
+            org.junit.jupiter.api.Assertions.assertTrue(npe.getMessage().contains("null"), npe.getMessage());
 
             JsonNode pb = ref.get("padded_batch");
             List<String> pbTexts = new ArrayList<>();

@@ -1,5 +1,8 @@
 package dev.zerospark.collective;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -18,11 +21,18 @@ import java.util.concurrent.FutureTask;
  * same bytes from a direct buffer, with no collective logic. With a 16-bit reduction wire ({@code wire} bf16/fp16)
  * the buffers are still float32 in memory and {@code bytes} counts them, so the bandwidths are effective ones:
  * half of those bytes cross the wire.
+ *
+ * <p>A second baseline, {@code raw_ring}, runs N raw streams at once, rank i to rank i+1, each moving the bytes a
+ * rank sends in a bandwidth-optimal all-reduce (2(N-1)/N of the buffer). On one host the N streams share its
+ * cores and memory bandwidth, so this is the most any ring transport here can reach: {@code bus/ring} shows how
+ * much of it the collective gets, {@code bus/raw} how the host compares with one stream alone.
  */
 public final class AllReduceBench {
+    private static final Logger LOG = LoggerFactory.getLogger(AllReduceBench.class);
+
     /** One size. Bandwidths in GB/s (1e9 bytes); {@code busOverRaw} is NaN for one rank (no traffic). */
     public record Row(int worldSize, String wire, long bytes, int iterations, double avgMillis, double algBwGBps,
-                      double busBwGBps, double rawStreamGBps, double busOverRaw) {}
+                      double busBwGBps, double rawStreamGBps, double busOverRaw, double rawRingGBps, double busOverRawRing) {}
 
     /** nccl-tests' defaults: enough untimed runs for the JIT and TCP windows to settle. */
     public static final int DEFAULT_WARMUP = 5;
@@ -33,11 +43,11 @@ public final class AllReduceBench {
 
     /** nccl-tests-like table. */
     public static String table(List<Row> rows) {
-        StringBuilder out = new StringBuilder(String.format("%5s  %5s  %14s  %10s  %10s  %10s  %10s  %8s%n", "ranks", "wire",
-                "bytes", "time_ms", "algbw_GB/s", "busbw_GB/s", "raw_GB/s", "bus/raw"));
+        StringBuilder out = new StringBuilder(String.format("%5s  %5s  %14s  %10s  %10s  %10s  %10s  %8s  %12s  %9s%n", "ranks", "wire",
+                "bytes", "time_ms", "algbw_GB/s", "busbw_GB/s", "raw_GB/s", "bus/raw", "raw_ring_GB/s", "bus/ring"));
         for (Row r : rows) {
-            out.append(String.format("%5d  %5s  %14d  %10.3f  %10.3f  %10.3f  %10.3f  %8.3f%n", r.worldSize(), r.wire(), r.bytes(),
-                    r.avgMillis(), r.algBwGBps(), r.busBwGBps(), r.rawStreamGBps(), r.busOverRaw()));
+            out.append(String.format("%5d  %5s  %14d  %10.3f  %10.3f  %10.3f  %10.3f  %8.3f  %12.3f  %9.3f%n", r.worldSize(), r.wire(), r.bytes(),
+                    r.avgMillis(), r.algBwGBps(), r.busBwGBps(), r.rawStreamGBps(), r.busOverRaw(), r.rawRingGBps(), r.busOverRawRing()));
         }
         return out.toString();
     }
@@ -85,10 +95,88 @@ public final class AllReduceBench {
             double algBw = bytes[s] / seconds / 1e9;
             double busBw = algBw * 2.0 * (worldSize - 1) / worldSize;
             double raw = rawLoopbackGBps(bytes[s], warmup, iterations, config.chunkBytes());
+            long perRank = bytes[s] * 2 * (worldSize - 1) / worldSize;
+            double ring = worldSize == 1 ? Double.NaN : rawRingGBps(worldSize, perRank, warmup, iterations, config.chunkBytes());
             rows.add(new Row(worldSize, config.reductionWire().name().toLowerCase(java.util.Locale.ROOT), bytes[s], iterations, seconds * 1e3, algBw, busBw, raw,
-                    worldSize == 1 ? Double.NaN : busBw / raw));
+                    worldSize == 1 ? Double.NaN : busBw / raw, ring, worldSize == 1 ? Double.NaN : busBw / ring));
         }
         return rows;
+    }
+
+    /**
+     * GB/s per stream of {@code n} TCP streams on 127.0.0.1 running at once in a ring (i sends to i+1), each
+     * moving {@code bytes} per iteration from a direct buffer; the slowest receiver's time counts.
+     */
+    public static double rawRingGBps(int n, long bytes, int warmup, int iterations, int chunkBytes) {
+        int rounds = warmup + iterations;
+        List<ServerSocketChannel> servers = new ArrayList<>();
+        List<FutureTask<Long>> tasks = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                ServerSocketChannel server = ServerSocketChannel.open();
+                servers.add(server);
+                server.bind(new InetSocketAddress("127.0.0.1", 0));
+            }
+            for (int i = 0; i < n; i++) {
+                InetSocketAddress next = (InetSocketAddress) servers.get((i + 1) % n).getLocalAddress();
+                ServerSocketChannel own = servers.get(i);
+                tasks.add(new FutureTask<>(() -> {
+                    try (SocketChannel out = SocketChannel.open(next)) {
+                        ByteBuffer chunk = ByteBuffer.allocateDirect(chunkBytes);
+                        for (long left = bytes * rounds; left > 0; ) {
+                            chunk.clear().limit((int) Math.min(chunkBytes, left));
+                            while (chunk.hasRemaining()) left -= out.write(chunk);
+                        }
+                    }
+                    return 0L;
+                }));
+                tasks.add(new FutureTask<>(() -> {
+                    try (SocketChannel in = own.accept()) {
+                        return timedReceive(in, bytes, warmup, rounds, chunkBytes);
+                    }
+                }));
+            }
+            for (int t = 0; t < tasks.size(); t++) {
+                Thread thread = new Thread(tasks.get(t), "zerospark-bench-raw-ring-" + t);
+                thread.setDaemon(true);
+                thread.start();
+            }
+            long slowest = 0;
+            for (FutureTask<Long> task : tasks) slowest = Math.max(slowest, task.get()); // every task joined
+            return (double) bytes * iterations / (slowest / 1e9) / 1e9;
+        } catch (IOException e) {
+            throw new UncheckedIOException("raw loopback ring baseline failed", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("raw loopback ring stream failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during the raw loopback ring baseline", e);
+        } finally {
+            for (ServerSocketChannel s : servers) {
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    // closing a listening socket after its one accept: nothing is lost, and the result stands
+                    LOG.debug("closing bench socket {}: {}", s, e.toString());
+                }
+            }
+        }
+    }
+
+    /** Reads {@code rounds} x {@code bytes}; returns the nanoseconds of the rounds after {@code warmup}. */
+    private static long timedReceive(SocketChannel in, long bytes, int warmup, int rounds, int chunkBytes) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocateDirect(chunkBytes);
+        long start = 0;
+        for (int r = 0; r < rounds; r++) {
+            if (r == warmup) start = System.nanoTime();
+            for (long left = bytes; left > 0; ) {
+                chunk.clear().limit((int) Math.min(chunkBytes, left));
+                int read = in.read(chunk);
+                if (read < 0) throw new IOException("raw loopback ring sender closed early");
+                left -= read;
+            }
+        }
+        return System.nanoTime() - start;
     }
 
     /** GB/s of one TCP stream on 127.0.0.1 sending {@code bytes} per iteration from a direct buffer. */

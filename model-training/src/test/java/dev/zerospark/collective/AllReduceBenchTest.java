@@ -24,7 +24,11 @@ class AllReduceBenchTest {
             assertEquals(sizes[i] / (row.avgMillis() / 1e3) / 1e9, row.algBwGBps(), 1e-9 * row.algBwGBps());
             assertEquals(row.algBwGBps() * 4.0 / 3.0, row.busBwGBps(), 1e-12 * row.busBwGBps());
             assertEquals(row.busBwGBps() / row.rawStreamGBps(), row.busOverRaw(), 1e-12);
+            assertTrue(row.rawRingGBps() > 0, "three raw streams ran as a ring: " + row);
+            assertEquals(row.busBwGBps() / row.rawRingGBps(), row.busOverRawRing(), 1e-12);
         }
+        AllReduceBench.Row single = AllReduceBench.run(1, new long[] {4096}, 0, 1, CollectiveConfig.loopback(Duration.ofSeconds(30))).get(0);
+        assertTrue(Double.isNaN(single.busOverRaw()) && Double.isNaN(single.rawRingGBps()), "one rank moves no bytes: " + single);
     }
 
     @Test

@@ -126,7 +126,7 @@ public final class PrepareJob {
         String articlesPath = table(cfg, ARTICLES);
         Dataset<Row> existing = DeltaTables.exists(spark, articlesPath) ? spark.read().format("delta").load(articlesPath) : null;
         Dataset<Row> good = cleaned.filter(col("reason").isNull());
-        Dataset<Row> notNew = Dedup.notNew(good, existing, cfg.dedup().jaccardThreshold(), cfg.dedup().near(), cfg.dedup().bands() * cfg.dedup().rows());
+        Dataset<Row> notNew = Dedup.notNew(good, input - quarantined, existing, cfg.dedup());
         try {
             Map<String, Long> byStatus = new LinkedHashMap<>();
             for (Row r : notNew.groupBy("status").count().collectAsList()) byStatus.put(r.getString(0), r.getLong(1));

@@ -256,7 +256,7 @@ class PrepareJobTest {
         PrepareConfig p = config(pq.toString(), "parquet", dir.resolve("out-pq"), 32);
         p = new PrepareConfig(p.input(), p.format(), p.tokenizer(), p.output(), p.seqLen(),
                 new PrepareConfig.Fields("doc", "headline", "content", null, null, null),
-                null, new PrepareConfig.Dedup(false, null, null, null, null), null, null, null, null);
+                null, new PrepareConfig.Dedup(false, null, null, null, null, null), null, null, null, null);
         List<Row> rp = ingest(spark, p);
         assertEquals(3, rp.size());
         assertEquals(Map.of(), reasons(rp));
@@ -324,8 +324,9 @@ class PrepareJobTest {
         }
         String out = bucket + "/prepared";
         PrepareConfig base = PrepareConfig.defaults().with(in.toString(), "jsonl", tok, out, 64);
-        PrepareConfig cfg = new PrepareConfig(base.input(), base.format(), base.tokenizer(), base.output(), base.seqLen(), null, null, null, null,
-                null, null, 1);
+        // Dedup through Spark jobs here (local_max_records 0); the other tests take the driver path.
+        PrepareConfig cfg = new PrepareConfig(base.input(), base.format(), base.tokenizer(), base.output(), base.seqLen(), null, null,
+                new PrepareConfig.Dedup(null, null, null, null, null, 0), null, null, null, 1);
         PrepareResult r = PrepareJob.run(spark, cfg);
         assertEquals(n + 1, r.input(), r.toJson());
         assertEquals(1, r.duplicates(), r.toJson());

@@ -73,7 +73,7 @@ public final class CleanStage {
     }
 
     /** One key per LSH band: the band index mixed with its rows' minhashes. */
-    static long[] bandKeys(int[] sig, int bands, int rows) {
+    public static long[] bandKeys(int[] sig, int bands, int rows) {
         long[] keys = new long[bands];
         for (int b = 0; b < bands; b++) {
             long h = 0x9E3779B97F4A7C15L * (b + 1);

@@ -1,9 +1,20 @@
 package dev.zerospark.data.dedup;
 
+import dev.zerospark.config.PrepareConfig;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
@@ -34,14 +45,65 @@ import static org.apache.spark.sql.functions.xxhash64;
  * as earliest) is the near duplicate.
  */
 public final class Dedup {
+    private static final Logger LOG = LoggerFactory.getLogger(Dedup.class);
+
     private Dedup() {}
 
+    public static final StructType SCHEMA = new StructType()
+            .add("source_file", DataTypes.StringType, false)
+            .add("source_offset", DataTypes.LongType, false)
+            .add("status", DataTypes.StringType, false);
+
     /**
-     * @param good     clean records ({@code CleanStage.SCHEMA}, reason null)
-     * @param existing the articles table (content_hash, source_file, source_offset, minhash, lsh), or null
+     * @param good      clean records ({@code CleanStage.SCHEMA}, reason null)
+     * @param goodCount how many they are
+     * @param existing  the articles table (content_hash, source_file, source_offset, minhash, lsh), or null
      * @return (source_file, source_offset, status) of every record that is not new, persisted: unpersist it when done
      */
-    public static Dataset<Row> notNew(Dataset<Row> good, Dataset<Row> existing, double threshold, boolean near, int numHashes) {
+    public static Dataset<Row> notNew(Dataset<Row> good, long goodCount, Dataset<Row> existing, PrepareConfig.Dedup cfg) {
+        int numHashes = cfg.bands() * cfg.rows();
+        long tableCount = existing == null ? 0 : existing.count(); // Delta answers a bare count from its log
+        if (goodCount + tableCount <= cfg.localMaxRecords()) {
+            LOG.info("dedup on the driver: {} clean records, {} table articles", goodCount, tableCount);
+            return onDriver(good, existing, cfg.near(), cfg.jaccardThreshold(), numHashes);
+        }
+        LOG.info("dedup with Spark jobs: {} clean records, {} table articles (local_max_records {})", goodCount, tableCount, cfg.localMaxRecords());
+        return distributed(good, existing, cfg.jaccardThreshold(), cfg.near(), numHashes);
+    }
+
+    /** {@link LocalDedup} over the collected key columns; signatures are fetched for candidate pairs only. */
+    static Dataset<Row> onDriver(Dataset<Row> good, Dataset<Row> existing, boolean near, double threshold, int numHashes) {
+        List<LocalDedup.Doc> run = new ArrayList<>();
+        for (Row r : good.select("source_file", "source_offset", "content_hash", "order_key", "lsh").collectAsList()) {
+            run.add(new LocalDedup.Doc(r.getString(0), r.getLong(1), r.getString(2), r.getString(3), longs(r.getList(4))));
+        }
+        List<LocalDedup.Stored> table = new ArrayList<>();
+        if (existing != null) {
+            for (Row r : existing.select("source_file", "source_offset", "content_hash", "lsh").collectAsList()) {
+                table.add(new LocalDedup.Stored(r.getString(0), r.getLong(1), r.getString(2), longs(r.getList(3))));
+            }
+        }
+        List<LocalDedup.Verdict> verdicts = LocalDedup.classify(run, table, near, threshold, numHashes, hashes -> {
+            Map<String, int[]> sig = new HashMap<>();
+            Column wanted = col("content_hash").isin(hashes.toArray());
+            Dataset<Row> rows = good.where(wanted).select("content_hash", "minhash");
+            if (existing != null) rows = rows.union(existing.where(wanted).select("content_hash", "minhash"));
+            for (Row r : rows.collectAsList()) sig.putIfAbsent(r.getString(0), r.<Integer>getList(1).stream().mapToInt(Integer::intValue).toArray());
+            return sig;
+        });
+        List<Row> rows = new ArrayList<>(verdicts.size());
+        for (LocalDedup.Verdict v : verdicts) rows.add(RowFactory.create(v.file(), v.offset(), v.status()));
+        return good.sparkSession().createDataFrame(rows, SCHEMA);
+    }
+
+    private static long[] longs(List<Long> values) {
+        long[] out = new long[values.size()];
+        for (int i = 0; i < out.length; i++) out[i] = values.get(i);
+        return out;
+    }
+
+    /** The same classification as Spark jobs, for inputs too large to collect their keys. */
+    static Dataset<Row> distributed(Dataset<Row> good, Dataset<Row> existing, double threshold, boolean near, int numHashes) {
         Dataset<Row> keys = good.select("source_file", "source_offset", "content_hash", "order_key");
         // Exact, within the run: hashes seen more than once (partial aggregation keeps this shuffle small) and their keeper.
         Dataset<Row> repeated = keys.groupBy("content_hash").agg(min("order_key").as("first_ord"), count(lit(1)).as("n"))

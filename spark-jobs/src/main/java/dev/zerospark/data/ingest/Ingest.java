@@ -3,8 +3,11 @@ package dev.zerospark.data.ingest;
 import dev.zerospark.config.PrepareConfig;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.MapFunction;
@@ -17,6 +20,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -82,15 +86,50 @@ public final class Ingest {
         return spark.createDataFrame(jsc.parallelize(splits, splits.size()).flatMap(parse), schema);
     }
 
-    /** The input's files (as Spark's binaryFile source selects them: globs, folders, no hidden files), cut into splits. */
+    /**
+     * The input's files, cut into splits, in path order. A glob is expanded, a folder is listed recursively, and
+     * hidden files and folders ({@code _*}, {@code .*}) are skipped, as Spark's file sources do; text input keeps
+     * {@code .txt} files only. Listed on the driver through Hadoop's FileSystem: a Spark file source costs
+     * seconds of planning and a job for what is one listing call per folder.
+     */
     static List<InputSplit> splits(SparkSession spark, PrepareConfig cfg) {
-        var reader = spark.read().format("binaryFile");
-        if (cfg.format().equals("text")) reader = reader.option("pathGlobFilter", "*.txt").option("recursiveFileLookup", "true");
-        List<Row> files = new ArrayList<>(reader.load(cfg.input()).select("path", "length").collectAsList()); // content is not read
-        files.sort(Comparator.comparing(r -> r.getString(0)));
+        Path pattern = new Path(cfg.input());
+        List<FileStatus> files = new ArrayList<>();
+        try {
+            FileSystem fs = pattern.getFileSystem(spark.sessionState().newHadoopConf());
+            FileStatus[] matches = fs.globStatus(pattern);
+            if (matches == null || matches.length == 0) throw InputNotFoundException.noMatch(cfg.input());
+            for (FileStatus m : matches) {
+                if (m.isFile()) {
+                    files.add(m);
+                    continue;
+                }
+                RemoteIterator<LocatedFileStatus> it = fs.listFiles(m.getPath(), true);
+                while (it.hasNext()) {
+                    LocatedFileStatus f = it.next();
+                    if (!hidden(m.getPath(), f.getPath()) && (!cfg.format().equals("text") || f.getPath().getName().endsWith(".txt"))) files.add(f);
+                }
+            }
+            if (files.isEmpty()) throw InputNotFoundException.noFiles(cfg.input(), cfg.format());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list prepare input " + cfg.input(), e);
+        }
+        files.sort(Comparator.comparing(f -> f.getPath().toString()));
         List<InputSplit> out = new ArrayList<>();
-        for (Row f : files) out.addAll(InputSplit.of(f.getString(0), f.getLong(1), cfg.format().equals("jsonl"), (long) cfg.splitMb() << 20));
+        for (FileStatus f : files) {
+            out.addAll(InputSplit.of(f.getPath().toString(), f.getLen(), cfg.format().equals("jsonl"), (long) cfg.splitMb() << 20));
+        }
         return out;
+    }
+
+    /** Whether a path below {@code root} has a hidden name ({@code _*} or {@code .*}) on the way down. */
+    static boolean hidden(Path root, Path file) {
+        int depth = root.depth();
+        for (Path p = file; p != null && p.depth() > depth; p = p.getParent()) {
+            String name = p.getName();
+            if (name.startsWith("_") || name.startsWith(".")) return true;
+        }
+        return false;
     }
 
     private static byte[] whole(FSDataInputStream in, InputSplit split) throws IOException {

@@ -1,0 +1,158 @@
+package dev.zerospark.data.dedup;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The classification of {@link Dedup}, on the driver over plain key records: exactly the same rules, with no Spark
+ * job per step. Below a few hundred thousand records the distributed plan is mostly scheduling latency (about
+ * thirty small jobs); this is a hash map per LSH band. A document is a distinct content hash; its order is the
+ * earliest order key among its records, and table articles count as earliest ({@code ""}).
+ */
+public final class LocalDedup {
+    private LocalDedup() {}
+
+    /** A clean record of this run. */
+    public record Doc(String file, long offset, String hash, String order, long[] lsh) {}
+
+    /** An article already in the table. */
+    public record Stored(String file, long offset, String hash, long[] lsh) {}
+
+    /** A record that is not new, with its status ({@code present}, {@code duplicate} or {@code near_duplicate}). */
+    public record Verdict(String file, long offset, String status) {}
+
+    /**
+     * @param signatures given the content hashes of the documents in candidate pairs, their MinHash signatures
+     *                   (only these few are fetched)
+     */
+    public static List<Verdict> classify(List<Doc> run, List<Stored> table, boolean near, double threshold, int numHashes,
+                                         Function<Set<String>, Map<String, int[]>> signatures) {
+        Map<String, String> firstOrder = new HashMap<>();
+        for (Doc d : run) firstOrder.merge(d.hash, d.order, (a, b) -> a.compareTo(b) <= 0 ? a : b);
+        Map<String, List<Stored>> stored = new HashMap<>();
+        for (Stored s : table) stored.computeIfAbsent(s.hash, h -> new ArrayList<>(1)).add(s);
+
+        List<Verdict> out = new ArrayList<>();
+        Set<Doc> exact = new HashSet<>();
+        for (Doc d : run) {
+            String status = d.order.equals(firstOrder.get(d.hash)) ? null : "duplicate";
+            for (Stored s : stored.getOrDefault(d.hash, List.of())) {
+                String st = s.file.equals(d.file) && s.offset == d.offset ? "present" : "duplicate";
+                if (status == null || st.compareTo(status) > 0) status = st; // present wins, as in Dedup
+            }
+            if (status != null) {
+                out.add(new Verdict(d.file, d.offset, status));
+                exact.add(d);
+            }
+        }
+        if (!near) return out;
+
+        Set<String> later = nearDuplicateHashes(run, table, firstOrder, threshold, numHashes, signatures);
+        for (Doc d : run) {
+            if (later.contains(d.hash) && !exact.contains(d)) out.add(new Verdict(d.file, d.offset, "near_duplicate"));
+        }
+        return out;
+    }
+
+    /** Content hashes of this run's documents that resemble an earlier document (of the run or the table). */
+    private static Set<String> nearDuplicateHashes(List<Doc> run, List<Stored> table, Map<String, String> firstOrder, double threshold,
+                                                   int numHashes, Function<Set<String>, Map<String, int[]>> signatures) {
+        // Distinct documents: table articles first (order ""), then the run's new contents.
+        Map<String, Integer> id = new HashMap<>();
+        List<String> hashes = new ArrayList<>();
+        List<String> orders = new ArrayList<>();
+        List<long[]> bands = new ArrayList<>();
+        for (Stored s : table) {
+            if (id.putIfAbsent(s.hash, hashes.size()) == null) {
+                hashes.add(s.hash);
+                orders.add("");
+                bands.add(s.lsh);
+            }
+        }
+        for (Doc d : run) {
+            if (id.putIfAbsent(d.hash, hashes.size()) == null) {
+                hashes.add(d.hash);
+                orders.add(firstOrder.get(d.hash));
+                bands.add(d.lsh);
+            }
+        }
+        Set<Long> pairs = candidatePairs(bands);
+        if (pairs.isEmpty()) return Set.of();
+
+        Set<String> wanted = new LinkedHashSet<>();
+        for (long p : pairs) {
+            wanted.add(hashes.get((int) (p >>> 32)));
+            wanted.add(hashes.get((int) p));
+        }
+        Map<String, int[]> sig = signatures.apply(wanted);
+        Set<String> later = new HashSet<>();
+        for (long p : pairs) {
+            int a = (int) (p >>> 32);
+            int b = (int) p;
+            int[] sa = sig.get(hashes.get(a));
+            int[] sb = sig.get(hashes.get(b));
+            if (sa == null || sb == null) {
+                throw new IllegalStateException("no MinHash signature for content hash " + (sa == null ? hashes.get(a) : hashes.get(b)));
+            }
+            if (agreement(sa, sb, numHashes) < threshold) continue;
+            int keep = orders.get(a).compareTo(orders.get(b)) < 0 ? a : b;
+            int drop = keep == a ? b : a;
+            if (!orders.get(drop).isEmpty()) later.add(hashes.get(drop)); // both in the table: nothing to drop
+        }
+        return later;
+    }
+
+    /** Pairs (lower id in the high half) of documents sharing at least one LSH band key. */
+    static Set<Long> candidatePairs(List<long[]> bands) {
+        // One band at a time through a primitive open-addressing table (12 bytes a slot, reused): almost every
+        // key has one document, and only the shared ones go to a boxed map of their members.
+        int docs = bands.size();
+        int numBands = 0;
+        for (long[] b : bands) numBands = Math.max(numBands, b.length);
+        int cap = Integer.highestOneBit(Math.max(2, docs) * 2 - 1) << 1;
+        long[] keys = new long[cap];
+        int[] first = new int[cap]; // doc + 1; 0 = empty slot
+        Set<Long> pairs = new HashSet<>();
+        for (int band = 0; band < numBands; band++) {
+            Arrays.fill(first, 0);
+            Map<Long, int[]> shared = new HashMap<>();
+            for (int doc = 0; doc < docs; doc++) {
+                long[] lsh = bands.get(doc);
+                if (band >= lsh.length) continue;
+                long key = lsh[band];
+                int slot = (int) (mix(key) & (cap - 1));
+                while (first[slot] != 0 && keys[slot] != key) slot = (slot + 1) & (cap - 1);
+                if (first[slot] == 0) {
+                    keys[slot] = key;
+                    first[slot] = doc + 1;
+                    continue;
+                }
+                int[] m = shared.getOrDefault(key, new int[] {first[slot] - 1});
+                for (int other : m) pairs.add(((long) other << 32) | doc); // docs come in increasing order
+                int[] grown = Arrays.copyOf(m, m.length + 1);
+                grown[m.length] = doc;
+                shared.put(key, grown);
+            }
+        }
+        return pairs;
+    }
+
+    private static long mix(long k) {
+        k ^= k >>> 33;
+        k *= 0xff51afd7ed558ccdL;
+        return k ^ (k >>> 33);
+    }
+
+    static double agreement(int[] a, int[] b, int numHashes) {
+        int same = 0;
+        for (int i = 0; i < a.length && i < b.length; i++) if (a[i] == b[i]) same++;
+        return (double) same / numHashes;
+    }
+}
