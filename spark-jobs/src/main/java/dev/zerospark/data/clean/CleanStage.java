@@ -52,7 +52,7 @@ public final class CleanStage {
         String id = r.getString(3);
         v[n + 4] = id != null && !id.isBlank() ? id.strip() : file + ":" + offset;
         String published = r.getString(6);
-        v[n + 5] = (published == null ? "~" : published) + "\u0001" + file + "\u0001" + String.format("%020d", offset);
+        v[n + 5] = (published == null ? "~" : published) + "\u0001" + file + "\u0001" + zeroPadded(offset);
         if (r.isNullAt(10)) {
             TextCleaner.Result res = cleaner.clean(r.getString(5));
             if (res.reason() != null) {
@@ -70,6 +70,13 @@ public final class CleanStage {
             }
         }
         return RowFactory.create(v);
+    }
+
+    /** {@code String.format("%020d", offset)} without the formatter, which was a tenth of the cleaning task. */
+    static String zeroPadded(long offset) {
+        if (offset < 0) return String.format("%020d", offset);
+        String digits = Long.toString(offset);
+        return "0".repeat(20 - digits.length()) + digits;
     }
 
     /** One key per LSH band: the band index mixed with its rows' minhashes. */

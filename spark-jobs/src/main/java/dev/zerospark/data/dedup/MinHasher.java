@@ -34,26 +34,24 @@ public final class MinHasher implements Serializable {
     /** Lower case, whitespace runs as one space, stripped: the form the content hash is taken of. */
     public static String normalize(String text) {
         String lower = text.toLowerCase(Locale.ROOT);
-        StringBuilder sb = null;
         int n = lower.length();
+        StringBuilder sb = null;
+        int copied = 0; // lower[copied, i) is still to be copied verbatim
         for (int i = 0; i < n; ) {
-            char c = lower.charAt(i);
-            if (!isRegexSpace(c)) {
-                if (sb != null) sb.append(c);
+            if (!isRegexSpace(lower.charAt(i))) {
                 i++;
                 continue;
             }
             int j = i + 1;
             while (j < n && isRegexSpace(lower.charAt(j))) j++;
-            if (c != ' ' || j > i + 1) {
-                if (sb == null) sb = new StringBuilder(n).append(lower, 0, i);
-                sb.append(' ');
-            } else if (sb != null) {
-                sb.append(' ');
+            if (lower.charAt(i) != ' ' || j > i + 1) { // a run other than one plain space becomes one
+                if (sb == null) sb = new StringBuilder(n);
+                sb.append(lower, copied, i).append(' ');
+                copied = j;
             }
             i = j;
         }
-        return (sb == null ? lower : sb.toString()).strip();
+        return (sb == null ? lower : sb.append(lower, copied, n).toString()).strip();
     }
 
     private static boolean isRegexSpace(char c) {

@@ -1,5 +1,8 @@
 package dev.zerospark.data.ingest;
 
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zerospark.config.PrepareConfig;
@@ -57,27 +60,56 @@ public final class LineParsers implements Serializable {
         return out;
     }
 
+    /**
+     * One JSON object, streamed from the line's bytes: only the configured fields are kept (the rest is skipped
+     * unparsed) and no tree is built. Same values as reading the line as a tree: a string field is its text, any
+     * other non-null value is the tree's text (numbers as Jackson prints them, objects and arrays as JSON), and a
+     * repeated key keeps its last value. As with a tree read, anything after the object is ignored.
+     */
     private RawRecord jsonLine(String file, long offset, byte[] bytes, int from, int to) {
         RawRecord guard = guard(file, offset, bytes, from, to);
         if (guard != null) return guard;
-        String text = new String(bytes, from, to - from, StandardCharsets.UTF_8); // valid: guard checked it
-        try {
-            JsonNode node = JSON.readTree(text);
-            if (node == null || !node.isObject()) {
-                return RawRecord.rejected(file, offset, Reasons.MALFORMED_JSON, "line is not a JSON object", Utf8.prefix(text, prefixChars));
+        String prefix = Utf8.prefix(bytes, from, to, prefixChars);
+        try (JsonParser p = JSON.getFactory().createParser(bytes, from, to - from)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return RawRecord.rejected(file, offset, Reasons.MALFORMED_JSON, "line is not a JSON object", prefix);
             }
             RawRecord r = new RawRecord(file, offset);
-            r.id = str(node, id);
-            r.title = str(node, title);
-            r.body = str(node, body);
-            r.published = str(node, published);
-            r.url = str(node, url);
-            r.target = str(node, target);
-            r.rawPrefix = Utf8.prefix(text, prefixChars);
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                if (!name.equals(id) && !name.equals(title) && !name.equals(body) && !name.equals(published)
+                        && !name.equals(url) && !name.equals(target)) {
+                    p.skipChildren();
+                    continue;
+                }
+                String v = value(p);
+                if (name.equals(id)) r.id = v;
+                if (name.equals(title)) r.title = v;
+                if (name.equals(body)) r.body = v;
+                if (name.equals(published)) r.published = v;
+                if (name.equals(url)) r.url = v;
+                if (name.equals(target)) r.target = v;
+            }
+            if (t != JsonToken.END_OBJECT) throw new JsonParseException(p, "expected a field name or the end of the object, got " + t);
+            r.rawPrefix = prefix;
             return r;
         } catch (IOException e) {
-            return RawRecord.rejected(file, offset, Reasons.MALFORMED_JSON, firstLine(e.getMessage()), Utf8.prefix(text, prefixChars));
+            return RawRecord.rejected(file, offset, Reasons.MALFORMED_JSON, firstLine(e.getMessage()), prefix);
         }
+    }
+
+    /** The current value as text (consumed): a string's own text, null for null, else the JSON tree's text. */
+    private static String value(JsonParser p) throws IOException {
+        return switch (p.currentToken()) {
+            case VALUE_STRING -> p.getText();
+            case VALUE_NULL -> null;
+            default -> {
+                JsonNode v = p.readValueAsTree();
+                yield v.isValueNode() ? v.asText() : v.toString();
+            }
+        };
     }
 
     /** Size and UTF-8 checks shared by all byte-level formats; null when the record may be parsed. */
@@ -209,12 +241,6 @@ public final class LineParsers implements Serializable {
         if (i < 0) return null;
         String v = cells.get(i);
         return v.isEmpty() ? null : v;
-    }
-
-    private static String str(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) return null;
-        return v.isValueNode() ? v.asText() : v.toString();
     }
 
     private static boolean isBlank(byte[] b, int from, int to) {
