@@ -98,7 +98,7 @@ public record PrepareConfig(
             @JsonPropertyDescription("LSH bands (default 16)") Integer bands,
             @JsonPropertyDescription("MinHash rows per band; bands x rows hashes per article (default 8)") Integer rows,
             @JsonPropertyDescription("classify on the driver, with no shuffle, when this run's clean records plus the table's articles"
-                    + " number at most this (about 0.3 KB of driver heap each); above it Spark jobs do it (default 500000; 0 = always Spark)")
+                    + " number at most this (about 0.5 KB of driver heap each while it runs); above it Spark jobs do it (default 250000; 0 = always Spark)")
             Integer localMaxRecords) {
         public Dedup {
             near = Check.or(near, true);
@@ -106,7 +106,7 @@ public record PrepareConfig(
             shingleSize = Check.positive("shingle_size", Check.or(shingleSize, 5));
             bands = Check.positive("bands", Check.or(bands, 16));
             rows = Check.positive("rows", Check.or(rows, 8));
-            localMaxRecords = Check.nonNegative("local_max_records", Check.or(localMaxRecords, 500_000));
+            localMaxRecords = Check.nonNegative("local_max_records", Check.or(localMaxRecords, 250_000));
         }
 
         public static Dedup defaults() {

@@ -5,10 +5,12 @@ import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.PrepareConfig;
 import dev.zerospark.data.clean.CleanStage;
 import dev.zerospark.data.dedup.Dedup;
+import dev.zerospark.data.ingest.Reasons;
 import dev.zerospark.data.tokenize.Encoder;
 import dev.zerospark.data.tokenize.Packer;
 import dev.zerospark.data.tokenize.TokenizerCache;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -37,6 +39,7 @@ import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.when;
 
@@ -85,12 +88,19 @@ public final class PrepareJob {
 
     private static PrepareResult runCleaned(SparkSession spark, PrepareConfig cfg, String runId, Instant started,
                                             String tokenizer, Dataset<Row> cleaned) {
-        // One pass for the input count and the quarantine reasons (null reason = passed cleaning).
+        // One pass for the input count, the quarantine reasons (null reason = passed cleaning) and the records that
+        // are no article at all (WARC request, warcinfo, ...): those are counted apart and written nowhere.
         Map<String, Long> reasons = new java.util.TreeMap<>();
+        Map<String, Long> skipped = new java.util.TreeMap<>();
         long input = 0;
-        for (Row r : cleaned.groupBy("reason").count().collectAsList()) {
-            input += r.getLong(1);
-            if (!r.isNullAt(0)) reasons.put(r.getString(0), r.getLong(1));
+        Column notArticle = col("reason").equalTo(Reasons.NOT_AN_ARTICLE);
+        for (Row r : cleaned.groupBy(col("reason"), when(notArticle, col("detail")).as("kind")).count().collectAsList()) {
+            if (Reasons.NOT_AN_ARTICLE.equals(r.getString(0))) {
+                skipped.merge("warc_" + r.getString(1), r.getLong(2), Long::sum);
+                continue;
+            }
+            input += r.getLong(2);
+            if (!r.isNullAt(0)) reasons.merge(r.getString(0), r.getLong(2), Long::sum);
         }
         long quarantined = reasons.values().stream().mapToLong(Long::longValue).sum();
         LOG.info("run {}: ingested and cleaned {} records ({} quarantined) after {} s", runId, input, quarantined, secondsSince(started));
@@ -105,13 +115,13 @@ public final class PrepareJob {
         List<Future<?>> pending = new java.util.ArrayList<>();
         try {
             if (quarantined > 0) {
-                Dataset<Row> q = cleaned.filter(col("reason").isNotNull()).select(
+                Dataset<Row> q = cleaned.filter(col("reason").isNotNull().and(not(notArticle))).select(
                         sha2(concat_ws("\u0001", col("source_file"), col("source_offset").cast("string"), col("reason")), 256).as("quarantine_id"),
                         col("reason"), col("detail"), col("raw_prefix"), col("source_file"), col("source_offset"), col("run_id"),
                         col("article_id"), current_timestamp().as("quarantined_at")); // one reason per record: ids are unique
                 pending.add(writers.submit(() -> DeltaTables.insertNew(spark, table(cfg, QUARANTINE), q, List.of("quarantine_id"), quarantined)));
             }
-            return dedupAndWrite(spark, cfg, runId, started, tokenizer, cleaned, input, quarantined, reasons, writers, pending);
+            return dedupAndWrite(spark, cfg, runId, started, tokenizer, cleaned, input, quarantined, reasons, skipped, writers, pending);
         } finally {
             awaitAll(pending); // also on failure: no write is left running behind the caller's back
             writers.shutdown();
@@ -120,7 +130,7 @@ public final class PrepareJob {
 
     private static PrepareResult dedupAndWrite(SparkSession spark, PrepareConfig cfg, String runId, Instant started, String tokenizer,
                                                Dataset<Row> cleaned, long input, long quarantined, Map<String, Long> reasons,
-                                               ExecutorService writers, List<Future<?>> pending) {
+                                               Map<String, Long> skipped, ExecutorService writers, List<Future<?>> pending) {
 
         // 4. Dedup against this run and the table, on key columns; the answer is the records that are not new.
         String articlesPath = table(cfg, ARTICLES);
@@ -148,7 +158,7 @@ public final class PrepareJob {
             Map<String, Long> versions = new LinkedHashMap<>();
             for (String t : List.of(ARTICLES, QUARANTINE, LM_BLOCKS, SFT_PAIRS)) versions.put(t, DeltaTables.version(spark, table(cfg, t)));
             PrepareResult result = new PrepareResult(runId, input, present + fresh, fresh, quarantined, duplicates, near,
-                    written[0], written[1], written[2], reasons, versions);
+                    written[0], written[1], written[2], reasons, skipped, versions);
             writeStats(spark, cfg, result, started);
             LOG.info("prepare run {} done: {}", runId, result.toJson());
             return result;
@@ -226,6 +236,7 @@ public final class PrepareJob {
                 .add("quarantined", DataTypes.LongType).add("duplicates", DataTypes.LongType).add("near_duplicates", DataTypes.LongType)
                 .add("blocks", DataTypes.LongType).add("tokens", DataTypes.LongType).add("sft_pairs", DataTypes.LongType)
                 .add("quarantine_reasons", DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType))
+                .add("skipped", DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType))
                 .add("table_versions", DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType))
                 .add("config_json", DataTypes.StringType);
         String config;
@@ -238,8 +249,10 @@ public final class PrepareJob {
                 cfg.tokenizer(), cfg.seqLen(), r.input(), r.clean(), r.newArticles(), r.quarantined(), r.duplicates(),
                 r.nearDuplicates(), r.blocks(), r.tokens(), r.sftPairs(),
                 scala.jdk.javaapi.CollectionConverters.asScala(r.quarantineReasons()),
+                scala.jdk.javaapi.CollectionConverters.asScala(r.skipped()),
                 scala.jdk.javaapi.CollectionConverters.asScala(r.tableVersions()), config);
-        spark.createDataFrame(List.of(row), schema).write().format("delta").mode("append").save(table(cfg, STATS));
+        // mergeSchema: a stats table written before a column was added takes the new column instead of failing.
+        spark.createDataFrame(List.of(row), schema).write().format("delta").mode("append").option("mergeSchema", "true").save(table(cfg, STATS));
     }
 
     private static <T> T await(Future<T> f) {

@@ -10,7 +10,9 @@ import java.util.Map;
  * near-duplicate: {@code input == clean + quarantined + duplicates + nearDuplicates}. {@code clean} counts records
  * that are articles after this run, {@code newArticles} those of them this run added (0 on an identical rerun).
  * {@code blocks}, {@code tokens} and {@code sftPairs} count what this run added; {@code tokens} are the tokens of
- * the new articles' LM texts, EOS included, before packing drops each partition's short tail.
+ * the new articles' LM texts, EOS included, before packing drops each partition's short tail. {@code skipped}
+ * counts input records that are no article at all, by kind (WARC {@code warc_request}, {@code warc_warcinfo}, ...):
+ * they are outside {@code input} and written nowhere.
  */
 public record PrepareResult(
         String runId,
@@ -24,6 +26,7 @@ public record PrepareResult(
         long tokens,
         long sftPairs,
         Map<String, Long> quarantineReasons,
+        Map<String, Long> skipped,
         Map<String, Long> tableVersions) {
 
     public boolean reconciles() {
@@ -45,6 +48,7 @@ public record PrepareResult(
         n.put("tokens", tokens);
         n.put("sft_pairs", sftPairs);
         n.set("quarantine_reasons", m.valueToTree(quarantineReasons));
+        n.set("skipped", m.valueToTree(skipped));
         n.set("table_versions", m.valueToTree(tableVersions));
         return n.toString();
     }

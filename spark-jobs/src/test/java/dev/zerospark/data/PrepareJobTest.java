@@ -10,9 +10,12 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.netpreserve.jwarc.HttpRequest;
 import org.netpreserve.jwarc.HttpResponse;
 import org.netpreserve.jwarc.MediaType;
+import org.netpreserve.jwarc.WarcRequest;
 import org.netpreserve.jwarc.WarcResponse;
+import org.netpreserve.jwarc.Warcinfo;
 import org.netpreserve.jwarc.WarcWriter;
 
 import java.io.ByteArrayOutputStream;
@@ -275,6 +278,8 @@ class PrepareJobTest {
                 + "<div class=\"share-buttons\">Share SHARE-TEXT</div></article>"
                 + "<aside>Related RELATED-TEXT</aside><footer>Copyright FOOTER-TEXT</footer></body></html>";
         try (WarcWriter w = new WarcWriter(warc.resolve("crawl.warc"))) {
+            w.write(new Warcinfo.Builder().fields(Map.of("software", List.of("zerospark-test"))).build());
+            w.write(new WarcRequest.Builder(URI.create("https://news.example/acme")).body(new HttpRequest.Builder("GET", "/acme").build()).build());
             w.write(new WarcResponse.Builder(URI.create("https://news.example/acme"))
                     .date(Instant.parse("2024-05-01T10:00:00Z"))
                     .body(new HttpResponse.Builder(200, "OK").body(MediaType.parse("text/html; charset=utf-8"), html.getBytes(StandardCharsets.UTF_8)).build())
@@ -286,8 +291,8 @@ class PrepareJobTest {
         }
         Files.writeString(warc.resolve("broken.warc"), "WARC/1.0\r\nthis is not a header block\r\n\r\ngarbage");
         List<Row> rw = ingest(spark, config(warc.toString(), "warc", dir.resolve("out-warc"), 32));
-        assertEquals(3, rw.size());
-        assertEquals(Map.of("malformed_warc", 1L, "not_html", 1L), reasons(rw));
+        assertEquals(5, rw.size());
+        assertEquals(Map.of("malformed_warc", 1L, "not_html", 1L, "not_an_article", 2L), reasons(rw));
         Row page = rows(rw, "https://news.example/acme");
         assertEquals("Acme buys Widget", page.getAs("title"));
         String text = page.getAs("text");
@@ -297,6 +302,17 @@ class PrepareJobTest {
         }
         assertEquals("https://news.example/acme", page.getAs("url"));
         assertEquals("2024-05-01T10:00:00Z", page.getAs("published"));
+
+        // The whole job: the warcinfo and request records are counted as skipped, outside input, and written nowhere.
+        Path warcOut = dir.resolve("out-warc");
+        PrepareResult rj = PrepareJob.run(spark, config(warc.toString(), "warc", warcOut, 32));
+        assertEquals(Map.of("warc_request", 1L, "warc_warcinfo", 1L), rj.skipped(), rj.toJson());
+        assertEquals(List.of(3L, 1L, 2L), List.of(rj.input(), rj.clean(), rj.quarantined()), rj.toJson());
+        assertTrue(rj.reconciles(), rj.toJson());
+        assertTrue(rj.toJson().contains("\"skipped\":{\"warc_request\":1,\"warc_warcinfo\":1}"), rj.toJson());
+        assertEquals(0L, spark.sql("SELECT count(*) FROM delta.`" + warcOut.resolve("quarantine") + "` WHERE reason = 'not_an_article'").first().getLong(0));
+        assertEquals(2L, rows(spark, warcOut, "quarantine"));
+        assertEquals(1L, spark.sql("SELECT skipped['warc_request'] FROM delta.`" + warcOut.resolve("stats") + "`").first().getLong(0));
     }
 
     /** The whole job against S3 (S3Proxy): input read in byte ranges over s3a, tokenizer shipped from s3a, tables written there. */

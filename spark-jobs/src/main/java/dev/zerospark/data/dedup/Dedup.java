@@ -39,20 +39,25 @@ import static org.apache.spark.sql.functions.xxhash64;
  *   <li>{@code duplicate}: same content hash as an earlier record of this run or a different record in the table;</li>
  *   <li>{@code near_duplicate}: MinHash-estimated Jaccard &ge; threshold with an earlier new record or any table article.</li>
  * </ul>
- * Every other clean record is new. A document is identified by {@code dk = xxhash64(content_hash)}, so copies of
- * one text share their LSH band keys and collapse to one member of a band. Documents that share a band key are
+ * Every other clean record is new. Up to {@code dedup.local_max_records} records (this run's plus the table's) the
+ * same rules run on the driver over the collected key columns ({@link LocalDedup}): at that size the Spark plan
+ * below is mostly the scheduling latency of its thirty-odd small jobs. {@code DedupTest} holds the two to the same answers.
+ * <p>In the Spark plan a document is identified by {@code dk = xxhash64(content_hash)}, so copies of one text share their LSH band keys and collapse to one member of a band. Documents that share a band key are
  * candidate pairs; the signature agreement confirms them, and the later of a confirmed pair (table articles count
  * as earliest) is the near duplicate.
  */
 public final class Dedup {
     private static final Logger LOG = LoggerFactory.getLogger(Dedup.class);
 
-    private Dedup() {}
-
+    /** What {@link #notNew} answers. */
     public static final StructType SCHEMA = new StructType()
             .add("source_file", DataTypes.StringType, false)
             .add("source_offset", DataTypes.LongType, false)
             .add("status", DataTypes.StringType, false);
+
+    private static final StructType HASHES = new StructType().add("content_hash", DataTypes.StringType, false);
+
+    private Dedup() {}
 
     /**
      * @param good      clean records ({@code CleanStage.SCHEMA}, reason null)
@@ -73,21 +78,24 @@ public final class Dedup {
 
     /** {@link LocalDedup} over the collected key columns; signatures are fetched for candidate pairs only. */
     static Dataset<Row> onDriver(Dataset<Row> good, Dataset<Row> existing, boolean near, double threshold, int numHashes) {
+        Map<String, String> files = new HashMap<>(); // one String per file name, not one per record
         List<LocalDedup.Doc> run = new ArrayList<>();
         for (Row r : good.select("source_file", "source_offset", "content_hash", "order_key", "lsh").collectAsList()) {
-            run.add(new LocalDedup.Doc(r.getString(0), r.getLong(1), r.getString(2), r.getString(3), longs(r.getList(4))));
+            run.add(new LocalDedup.Doc(files.computeIfAbsent(r.getString(0), f -> f), r.getLong(1), r.getString(2), r.getString(3), longs(r.getList(4))));
         }
         List<LocalDedup.Stored> table = new ArrayList<>();
         if (existing != null) {
             for (Row r : existing.select("source_file", "source_offset", "content_hash", "lsh").collectAsList()) {
-                table.add(new LocalDedup.Stored(r.getString(0), r.getLong(1), r.getString(2), longs(r.getList(3))));
+                table.add(new LocalDedup.Stored(files.computeIfAbsent(r.getString(0), f -> f), r.getLong(1), r.getString(2), longs(r.getList(3))));
             }
         }
         List<LocalDedup.Verdict> verdicts = LocalDedup.classify(run, table, near, threshold, numHashes, hashes -> {
             Map<String, int[]> sig = new HashMap<>();
-            Column wanted = col("content_hash").isin(hashes.toArray());
-            Dataset<Row> rows = good.where(wanted).select("content_hash", "minhash");
-            if (existing != null) rows = rows.union(existing.where(wanted).select("content_hash", "minhash"));
+            List<Row> keys = new ArrayList<>(hashes.size());
+            for (String h : hashes) keys.add(RowFactory.create(h));
+            Dataset<Row> wanted = broadcast(good.sparkSession().createDataFrame(keys, HASHES)); // a semi-join, not a huge IN list
+            Dataset<Row> rows = good.join(wanted, "content_hash", "left_semi").select("content_hash", "minhash");
+            if (existing != null) rows = rows.union(existing.join(wanted, "content_hash", "left_semi").select("content_hash", "minhash"));
             for (Row r : rows.collectAsList()) sig.putIfAbsent(r.getString(0), r.<Integer>getList(1).stream().mapToInt(Integer::intValue).toArray());
             return sig;
         });

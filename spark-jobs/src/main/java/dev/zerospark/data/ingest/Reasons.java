@@ -1,6 +1,9 @@
 package dev.zerospark.data.ingest;
 
-/** Machine-readable quarantine reasons (the {@code reason} column). */
+/**
+ * Machine-readable quarantine reasons (the {@code reason} column), and {@link #NOT_AN_ARTICLE}, which marks input
+ * records that are not articles at all (WARC warcinfo, request, metadata, resource): counted, never quarantined.
+ */
 public final class Reasons {
     private Reasons() {}
 
@@ -15,4 +18,7 @@ public final class Reasons {
     public static final String TOO_SHORT = "too_short";
     public static final String SYMBOL_RATIO = "symbol_ratio";
     public static final String REPEATED_LINES = "repeated_lines";
+
+    /** Not a quarantine reason: the record is no article (its {@code detail} says what it is); see the class doc. */
+    public static final String NOT_AN_ARTICLE = "not_an_article";
 }

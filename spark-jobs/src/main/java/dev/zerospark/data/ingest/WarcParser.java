@@ -21,9 +21,10 @@ import java.util.Optional;
 
 /**
  * WARC files (plain or gzipped) to article records: each HTTP response record is one input record, its HTML
- * reduced to the main content by {@link HtmlText}. Other record types (warcinfo, request, metadata) are not
- * articles and are only counted in the log. A parse error quarantines the rest of the file at its offset,
- * because WARC has no resynchronisation marker to skip to.
+ * reduced to the main content by {@link HtmlText}. Other record types (warcinfo, request, metadata, ...) are not
+ * articles: each becomes a {@link Reasons#NOT_AN_ARTICLE} record with its WARC-Type as detail, which the job counts
+ * (as {@code skipped}) and writes nowhere. A parse error quarantines the rest of the file at its offset, because
+ * WARC has no resynchronisation marker to skip to.
  */
 public final class WarcParser implements Serializable {
     private static final Logger LOG = LoggerFactory.getLogger(WarcParser.class);
@@ -38,7 +39,6 @@ public final class WarcParser implements Serializable {
 
     public List<RawRecord> parse(String file, byte[] bytes) {
         List<RawRecord> out = new ArrayList<>();
-        int skipped = 0;
         long offset = 0;
         try (WarcReader reader = new WarcReader(new ByteArrayInputStream(bytes))) {
             while (true) {
@@ -56,14 +56,14 @@ public final class WarcParser implements Serializable {
                 if (next.get() instanceof WarcResponse resp) {
                     out.add(response(file, offset, resp, bytes));
                 } else {
-                    skipped++;
+                    out.add(RawRecord.rejected(file, offset, Reasons.NOT_AN_ARTICLE, next.get().type(), null));
                 }
             }
         } catch (IOException e) {
             out.add(RawRecord.rejected(file, offset, Reasons.MALFORMED_WARC, LineParsers.firstLine(e.getMessage()),
                     Utf8.prefix(bytes, 0, bytes.length, prefixChars)));
         }
-        LOG.debug("{}: {} response records, {} non-response records skipped", file, out.size(), skipped);
+        LOG.debug("{}: {} WARC records", file, out.size());
         return out;
     }
 
