@@ -25,7 +25,7 @@ println(result.toJson)
 
 // COMMAND ----------
 
-// MAGIC %md Every input row is accounted for: `input = clean + quarantined + duplicates + near_duplicates`.
+// MAGIC %md Every input row is accounted for: `input = clean + quarantined + duplicates + near_duplicates`; WARC records that are no article (request, warcinfo, metadata) are counted under `skipped`.
 
 // COMMAND ----------
 

@@ -179,59 +179,8 @@ public final class AllReduceBench {
         return System.nanoTime() - start;
     }
 
-    /** GB/s of one TCP stream on 127.0.0.1 sending {@code bytes} per iteration from a direct buffer. */
+    /** GB/s of one TCP stream on 127.0.0.1 sending {@code bytes} per iteration from a direct buffer: a ring of one. */
     public static double rawLoopbackGBps(long bytes, int warmup, int iterations, int chunkBytes) {
-        int rounds = warmup + iterations;
-        try (ServerSocketChannel server = ServerSocketChannel.open()) {
-            server.bind(new InetSocketAddress("127.0.0.1", 0));
-            InetSocketAddress address = (InetSocketAddress) server.getLocalAddress();
-            FutureTask<Void> sender = new FutureTask<>(() -> {
-                try (SocketChannel out = SocketChannel.open(address)) {
-                    ByteBuffer chunk = ByteBuffer.allocateDirect(chunkBytes);
-                    for (int r = 0; r < rounds; r++) {
-                        long left = bytes;
-                        while (left > 0) {
-                            chunk.clear().limit((int) Math.min(chunkBytes, left));
-                            while (chunk.hasRemaining()) {
-                                left -= out.write(chunk);
-                            }
-                        }
-                    }
-                }
-                return null;
-            });
-            Thread thread = new Thread(sender, "zerospark-bench-raw-sender");
-            thread.setDaemon(true);
-            thread.start();
-            long elapsed;
-            try (SocketChannel in = server.accept()) {
-                ByteBuffer chunk = ByteBuffer.allocateDirect(chunkBytes);
-                long start = 0;
-                for (int r = 0; r < rounds; r++) {
-                    if (r == warmup) {
-                        start = System.nanoTime();
-                    }
-                    long left = bytes;
-                    while (left > 0) {
-                        chunk.clear().limit((int) Math.min(chunkBytes, left));
-                        int read = in.read(chunk);
-                        if (read < 0) {
-                            throw new IOException("raw loopback sender closed early");
-                        }
-                        left -= read;
-                    }
-                }
-                elapsed = System.nanoTime() - start;
-            }
-            sender.get();
-            return (double) bytes * iterations / (elapsed / 1e9) / 1e9;
-        } catch (IOException e) {
-            throw new UncheckedIOException("raw loopback baseline failed", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("raw loopback sender failed", e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted during the raw loopback baseline", e);
-        }
+        return rawRingGBps(1, bytes, warmup, iterations, chunkBytes);
     }
 }
