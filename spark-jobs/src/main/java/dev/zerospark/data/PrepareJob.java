@@ -47,7 +47,8 @@ import static org.apache.spark.sql.functions.when;
  * The {@code prepare} job: ingest → clean → quarantine → exact and near dedup → tokenize → pack, written as Delta
  * tables under {@code output}: {@code articles}, {@code quarantine}, {@code lm_blocks}, {@code sft_pairs} (when
  * any article has a target) and {@code stats}. All writes are insert-only MERGEs on deterministic keys and
- * {@code articles} is written last, so a rerun (also after a crash) adds only what is missing.
+ * {@code articles} is written last, so a rerun (also after a crash) adds only what is missing; the blocks of a run
+ * that crashed before its articles commit are deleted before its articles are packed again ({@link OrphanBlocks}).
  */
 public final class PrepareJob {
     private static final Logger LOG = LoggerFactory.getLogger(PrepareJob.class);
@@ -151,6 +152,7 @@ public final class PrepareJob {
             Dataset<Row> keys = notNew.select("source_file", "source_offset");
             Dataset<Row> newArticles = good.join(dropped <= BROADCAST_DROP_LIMIT ? broadcast(keys) : keys,
                     new String[] {"source_file", "source_offset"}, "left_anti");
+            if (fresh > 0) OrphanBlocks.delete(spark, table(cfg, LM_BLOCKS), articlesPath);
             long[] written = fresh == 0 ? new long[3] : writeNew(spark, cfg, runId, tokenizer, newArticles, writers, pending);
             awaitAll(pending); // the quarantine commit, before its version is read
 
