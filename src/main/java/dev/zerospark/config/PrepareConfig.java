@@ -107,6 +107,9 @@ public record PrepareConfig(
             bands = Check.positive("bands", Check.or(bands, 16));
             rows = Check.positive("rows", Check.or(rows, 8));
             localMaxRecords = Check.nonNegative("local_max_records", Check.or(localMaxRecords, 250_000));
+            if (localMaxRecords > 100_000_000) {
+                throw Check.invalid("local_max_records", "must be at most 100000000 (driver heap), got " + localMaxRecords);
+            }
         }
 
         public static Dedup defaults() {

@@ -102,8 +102,9 @@ public final class HfTokenizer implements AutoCloseable {
     /**
      * The ids of one text. This asks the native tokenizer for ids only: DJL's {@code encode} also builds an
      * {@code Encoding} with the token strings, character spans and masks, which measured 45% of the time per
-     * text. DJL applies prefix-space, lower-casing and accent-stripping options on the Java side first; this
-     * class never sets them, so the native call sees the same text and returns the same ids.
+     * text. DJL applies prefix-space, lower-casing and accent-stripping options on the Java side first; it reads
+     * them from tokenizer_config.json only when given {@code optTokenizerConfigPath}, which {@link #load} does not
+     * use, so the native call sees the same text and returns the same ids (the reference-id test pins this).
      */
     public int[] encode(String text) {
         Objects.requireNonNull(text, "text");

@@ -44,6 +44,11 @@ class ConfigLoaderTest {
         ConfigException e2 = assertThrows(ConfigException.class, () -> ConfigLoader.load(g.toString(), Map.of()));
         assertEquals("prepare.seq_len", e2.keyPath());
         assertTrue(e2.getMessage().contains("-3"), e2.getMessage());
+
+        Path h = write("dedup.yaml", "prepare:\n  dedup:\n    local_max_records: 2000000000\n");
+        ConfigException e3 = assertThrows(ConfigException.class, () -> ConfigLoader.load(h.toString(), Map.of()));
+        assertEquals("prepare.dedup.local_max_records", e3.keyPath());
+        assertTrue(e3.getMessage().contains("2000000000"), e3.getMessage());
     }
 
     @Test

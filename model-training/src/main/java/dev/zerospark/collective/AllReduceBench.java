@@ -11,8 +11,12 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * {@code bench allreduce}, in the manner of nccl-tests: N ranks as threads over TCP on 127.0.0.1 all-reduce float32
@@ -105,22 +109,26 @@ public final class AllReduceBench {
 
     /**
      * GB/s per stream of {@code n} TCP streams on 127.0.0.1 running at once in a ring (i sends to i+1), each
-     * moving {@code bytes} per iteration from a direct buffer; the slowest receiver's time counts.
+     * moving {@code bytes} per iteration from a direct buffer. The receivers start their clocks together after
+     * the warmup rounds (a barrier), and the slowest one's time counts. Connections are accepted here with a
+     * timeout, so a sender that cannot connect fails the measurement instead of leaving a receiver waiting.
      */
     public static double rawRingGBps(int n, long bytes, int warmup, int iterations, int chunkBytes) {
         int rounds = warmup + iterations;
         List<ServerSocketChannel> servers = new ArrayList<>();
-        List<FutureTask<Long>> tasks = new ArrayList<>();
+        List<SocketChannel> accepted = new ArrayList<>();
+        List<FutureTask<Long>> senders = new ArrayList<>();
+        List<FutureTask<Long>> receivers = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {
                 ServerSocketChannel server = ServerSocketChannel.open();
                 servers.add(server);
                 server.bind(new InetSocketAddress("127.0.0.1", 0));
+                server.socket().setSoTimeout(ACCEPT_TIMEOUT_MILLIS);
             }
             for (int i = 0; i < n; i++) {
                 InetSocketAddress next = (InetSocketAddress) servers.get((i + 1) % n).getLocalAddress();
-                ServerSocketChannel own = servers.get(i);
-                tasks.add(new FutureTask<>(() -> {
+                senders.add(new FutureTask<>(() -> {
                     try (SocketChannel out = SocketChannel.open(next)) {
                         ByteBuffer chunk = ByteBuffer.allocateDirect(chunkBytes);
                         for (long left = bytes * rounds; left > 0; ) {
@@ -130,19 +138,15 @@ public final class AllReduceBench {
                     }
                     return 0L;
                 }));
-                tasks.add(new FutureTask<>(() -> {
-                    try (SocketChannel in = own.accept()) {
-                        return timedReceive(in, bytes, warmup, rounds, chunkBytes);
-                    }
-                }));
             }
-            for (int t = 0; t < tasks.size(); t++) {
-                Thread thread = new Thread(tasks.get(t), "zerospark-bench-raw-ring-" + t);
-                thread.setDaemon(true);
-                thread.start();
-            }
+            start(senders, "zerospark-bench-raw-sender-");
+            for (ServerSocketChannel server : servers) accepted.add(server.socket().accept().getChannel()); // the socket adaptor honours the timeout
+            CyclicBarrier together = new CyclicBarrier(n);
+            for (SocketChannel in : accepted) receivers.add(new FutureTask<>(() -> timedReceive(in, bytes, warmup, rounds, chunkBytes, together)));
+            start(receivers, "zerospark-bench-raw-receiver-");
             long slowest = 0;
-            for (FutureTask<Long> task : tasks) slowest = Math.max(slowest, task.get()); // every task joined
+            for (FutureTask<Long> r : receivers) slowest = Math.max(slowest, r.get());
+            for (FutureTask<Long> w : senders) w.get();
             return (double) bytes * iterations / (slowest / 1e9) / 1e9;
         } catch (IOException e) {
             throw new UncheckedIOException("raw loopback ring baseline failed", e);
@@ -152,23 +156,44 @@ public final class AllReduceBench {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted during the raw loopback ring baseline", e);
         } finally {
-            for (ServerSocketChannel s : servers) {
+            // Closing every socket also ends any stream still running after a failure: its thread sees the close.
+            for (java.io.Closeable c : concat(accepted, servers)) {
                 try {
-                    s.close();
+                    c.close();
                 } catch (IOException e) {
-                    // closing a listening socket after its one accept: nothing is lost, and the result stands
-                    LOG.debug("closing bench socket {}: {}", s, e.toString());
+                    // the measurement is over either way; nothing is lost by a socket that would not close
+                    LOG.debug("closing bench socket {}: {}", c, e.toString());
                 }
             }
         }
     }
 
-    /** Reads {@code rounds} x {@code bytes}; returns the nanoseconds of the rounds after {@code warmup}. */
-    private static long timedReceive(SocketChannel in, long bytes, int warmup, int rounds, int chunkBytes) throws IOException {
+    private static final int ACCEPT_TIMEOUT_MILLIS = 30_000;
+
+    private static List<java.io.Closeable> concat(List<? extends java.io.Closeable> a, List<? extends java.io.Closeable> b) {
+        List<java.io.Closeable> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    private static void start(List<FutureTask<Long>> tasks, String name) {
+        for (int t = 0; t < tasks.size(); t++) {
+            Thread thread = new Thread(tasks.get(t), name + t);
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    /** Reads {@code rounds} x {@code bytes}; returns the nanoseconds of the rounds after {@code warmup}, timed from the barrier. */
+    private static long timedReceive(SocketChannel in, long bytes, int warmup, int rounds, int chunkBytes, CyclicBarrier together)
+            throws IOException, InterruptedException, BrokenBarrierException, TimeoutException {
         ByteBuffer chunk = ByteBuffer.allocateDirect(chunkBytes);
         long start = 0;
         for (int r = 0; r < rounds; r++) {
-            if (r == warmup) start = System.nanoTime();
+            if (r == warmup) {
+                together.await(ACCEPT_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                start = System.nanoTime();
+            }
             for (long left = bytes; left > 0; ) {
                 chunk.clear().limit((int) Math.min(chunkBytes, left));
                 int read = in.read(chunk);

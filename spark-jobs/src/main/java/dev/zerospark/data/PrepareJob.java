@@ -97,7 +97,7 @@ public final class PrepareJob {
         Column notArticle = col("reason").equalTo(Reasons.NOT_AN_ARTICLE);
         for (Row r : cleaned.groupBy(col("reason"), when(notArticle, col("detail")).as("kind")).count().collectAsList()) {
             if (Reasons.NOT_AN_ARTICLE.equals(r.getString(0))) {
-                skipped.merge("warc_" + r.getString(1), r.getLong(2), Long::sum);
+                skipped.merge("warc_" + (r.isNullAt(1) ? "untyped" : r.getString(1)), r.getLong(2), Long::sum);
                 continue;
             }
             input += r.getLong(2);
@@ -152,7 +152,7 @@ public final class PrepareJob {
             Dataset<Row> keys = notNew.select("source_file", "source_offset");
             Dataset<Row> newArticles = good.join(dropped <= BROADCAST_DROP_LIMIT ? broadcast(keys) : keys,
                     new String[] {"source_file", "source_offset"}, "left_anti");
-            if (fresh > 0) OrphanBlocks.delete(spark, table(cfg, LM_BLOCKS), articlesPath);
+            OrphanBlocks.delete(spark, table(cfg, LM_BLOCKS), articlesPath); // also when nothing is new: training reads lm_blocks
             long[] written = fresh == 0 ? new long[3] : writeNew(spark, cfg, runId, tokenizer, newArticles, writers, pending);
             awaitAll(pending); // the quarantine commit, before its version is read
 

@@ -63,7 +63,8 @@ public final class Dedup {
      * @param good      clean records ({@code CleanStage.SCHEMA}, reason null)
      * @param goodCount how many they are
      * @param existing  the articles table (content_hash, source_file, source_offset, minhash, lsh), or null
-     * @return (source_file, source_offset, status) of every record that is not new, persisted: unpersist it when done
+     * @return (source_file, source_offset, status) of every record that is not new; unpersist it when done (the
+     *         Spark-job path persists it, the driver path returns a local relation)
      */
     public static Dataset<Row> notNew(Dataset<Row> good, long goodCount, Dataset<Row> existing, PrepareConfig.Dedup cfg) {
         int numHashes = cfg.bands() * cfg.rows();

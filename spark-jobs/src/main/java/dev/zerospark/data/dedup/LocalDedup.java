@@ -35,12 +35,12 @@ public final class LocalDedup {
     public static List<Verdict> classify(List<Doc> run, List<Stored> table, boolean near, double threshold, int numHashes,
                                          Function<Set<String>, Map<String, int[]>> signatures) {
         Map<String, String> firstOrder = new HashMap<>();
-        for (Doc d : run) firstOrder.merge(d.hash, d.order, (a, b) -> a.compareTo(b) <= 0 ? a : b);
+        for (Doc d : run) firstOrder.merge(d.hash, d.order, (a, b) -> utf8Compare(a, b) <= 0 ? a : b);
         Map<String, List<Stored>> stored = new HashMap<>();
         for (Stored s : table) stored.computeIfAbsent(s.hash, h -> new ArrayList<>(1)).add(s);
 
         List<Verdict> out = new ArrayList<>();
-        Set<Doc> exact = new HashSet<>();
+        Set<Doc> exact = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()); // these very records
         for (Doc d : run) {
             String status = d.order.equals(firstOrder.get(d.hash)) ? null : "duplicate";
             for (Stored s : stored.getOrDefault(d.hash, List.of())) {
@@ -102,7 +102,7 @@ public final class LocalDedup {
                 throw new IllegalStateException("no MinHash signature for content hash " + (sa == null ? hashes.get(a) : hashes.get(b)));
             }
             if (agreement(sa, sb, numHashes) < threshold) continue;
-            int keep = orders.get(a).compareTo(orders.get(b)) < 0 ? a : b;
+            int keep = utf8Compare(orders.get(a), orders.get(b)) < 0 ? a : b;
             int drop = keep == a ? b : a;
             if (!orders.get(drop).isEmpty()) later.add(hashes.get(drop)); // both in the table: nothing to drop
         }
@@ -148,6 +148,23 @@ public final class LocalDedup {
         k ^= k >>> 33;
         k *= 0xff51afd7ed558ccdL;
         return k ^ (k >>> 33);
+    }
+
+    /**
+     * Spark's string order: by UTF-8 bytes, which is code point order. {@link String#compareTo} compares UTF-16
+     * units and differs when a supplementary character meets one in U+E000..U+FFFF.
+     */
+    static int utf8Compare(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int x = a.codePointAt(i);
+            int y = b.codePointAt(j);
+            if (x != y) return Integer.compare(x, y);
+            i += Character.charCount(x);
+            j += Character.charCount(y);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
     }
 
     static double agreement(int[] a, int[] b, int numHashes) {

@@ -88,26 +88,30 @@ public final class Ingest {
 
     /**
      * The input's files, cut into splits, in path order. A glob is expanded, a folder is listed recursively, and
-     * hidden files and folders ({@code _*}, {@code .*}) are skipped, as Spark's file sources do; text input keeps
-     * {@code .txt} files only. Listed on the driver through Hadoop's FileSystem: a Spark file source costs
-     * seconds of planning and a job for what is one listing call per folder.
+     * hidden files and folders ({@code _*}, {@code .*}, and {@code *._COPYING_} uploads in progress) are skipped,
+     * as Spark's file sources do, also among a glob's matches; only a file named outright is read whatever its
+     * name. Text input keeps {@code .txt} files only. Listed on the driver through Hadoop's FileSystem: a Spark
+     * file source costs seconds of planning and a job for what is one listing call per folder.
      */
     static List<InputSplit> splits(SparkSession spark, PrepareConfig cfg) {
         Path pattern = new Path(cfg.input());
+        boolean glob = cfg.input().chars().anyMatch(c -> c == '*' || c == '?' || c == '[' || c == '{');
+        boolean text = cfg.format().equals("text");
         List<FileStatus> files = new ArrayList<>();
         try {
             FileSystem fs = pattern.getFileSystem(spark.sessionState().newHadoopConf());
             FileStatus[] matches = fs.globStatus(pattern);
             if (matches == null || matches.length == 0) throw InputNotFoundException.noMatch(cfg.input());
             for (FileStatus m : matches) {
+                if (glob && hiddenName(m.getPath().getName())) continue;
                 if (m.isFile()) {
-                    files.add(m);
+                    if (!text || m.getPath().getName().endsWith(".txt")) files.add(m);
                     continue;
                 }
                 RemoteIterator<LocatedFileStatus> it = fs.listFiles(m.getPath(), true);
                 while (it.hasNext()) {
                     LocatedFileStatus f = it.next();
-                    if (!hidden(m.getPath(), f.getPath()) && (!cfg.format().equals("text") || f.getPath().getName().endsWith(".txt"))) files.add(f);
+                    if (!hidden(m.getPath(), f.getPath()) && (!text || f.getPath().getName().endsWith(".txt"))) files.add(f);
                 }
             }
             if (files.isEmpty()) throw InputNotFoundException.noFiles(cfg.input(), cfg.format());
@@ -122,14 +126,18 @@ public final class Ingest {
         return out;
     }
 
-    /** Whether a path below {@code root} has a hidden name ({@code _*} or {@code .*}) on the way down. */
+    /** Whether a path below {@code root} has a hidden name on the way down. */
     static boolean hidden(Path root, Path file) {
         int depth = root.depth();
         for (Path p = file; p != null && p.depth() > depth; p = p.getParent()) {
-            String name = p.getName();
-            if (name.startsWith("_") || name.startsWith(".")) return true;
+            if (hiddenName(p.getName())) return true;
         }
         return false;
+    }
+
+    /** Spark's rule (InMemoryFileIndex): {@code _*} and {@code .*} are metadata or temporary, as are uploads in progress. */
+    static boolean hiddenName(String name) {
+        return name.startsWith("_") || name.startsWith(".") || name.endsWith("._COPYING_");
     }
 
     private static byte[] whole(FSDataInputStream in, InputSplit split) throws IOException {

@@ -26,6 +26,16 @@ class LocalDedupTest {
     }
 
     @Test
+    void ordersCompareAsSparkComparesStringsByUtf8Bytes() {
+        String rocket = "2024\uD83D\uDE80"; // U+1F680: after U+E000 in code points, before it in UTF-16 units
+        String privateUse = "2024\uE000";
+        assertTrue(rocket.compareTo(privateUse) < 0);
+        assertTrue(LocalDedup.utf8Compare(rocket, privateUse) > 0);
+        assertTrue(LocalDedup.utf8Compare("a", "ab") < 0 && LocalDedup.utf8Compare("b", "ab") > 0);
+        assertEquals(0, LocalDedup.utf8Compare(rocket, new String(rocket)));
+    }
+
+    @Test
     void laterOfASimilarPairIsTheNearDuplicateAndTableArticlesCountAsEarliest() {
         int[] s1 = new int[10];
         int[] s2 = new int[10];

@@ -31,6 +31,10 @@ class IngestTest {
         }
         assertEquals(List.of("2024/c.jsonl", "a.jsonl", "b.jsonl", "notes.txt"), names(spark, in.toString(), "jsonl"));
         assertEquals(List.of("a.jsonl", "b.jsonl"), names(spark, in + "/*.jsonl", "jsonl"));
+        assertEquals(List.of("2024/c.jsonl", "a.jsonl", "b.jsonl", "notes.txt"), names(spark, in + "/*", "jsonl"),
+                "a glob's hidden matches (_SUCCESS, .crc, .staging) are skipped too");
+        assertEquals(List.of("notes.txt"), names(spark, in + "/*", "text"), "text keeps .txt files among a glob's matches");
+        assertEquals(List.of("_SUCCESS"), names(spark, in + "/_SUCCESS", "jsonl"), "a file named outright is read");
         assertEquals(List.of("notes.txt"), names(spark, in.toUri().toString(), "text"), "text keeps .txt files");
         assertTrue(Ingest.splits(spark, PrepareConfig.defaults().with(in + "/a.jsonl", "jsonl", "t", "o", null)).get(0).path().startsWith("file:/"),
                 "lineage paths are qualified URIs, as Spark's file sources give them");
