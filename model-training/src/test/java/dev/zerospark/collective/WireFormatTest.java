@@ -1,5 +1,6 @@
 package dev.zerospark.collective;
 
+import dev.zerospark.safetensors.HalfFloats;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -7,24 +8,25 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** The wire formats' conversions (core's {@link HalfFloats}, shared with safetensors) over every 16-bit pattern. */
 class WireFormatTest {
     @Test
     void everyHalfAndBfloatValueRoundTrips() {
         for (int h = 0; h < 1 << 16; h++) {
             short s = (short) h;
-            float f = WireFormat.fromFp16(s);
+            float f = HalfFloats.toFloat(s);
             if (Float.isNaN(f)) {
-                assertTrue(Float.isNaN(WireFormat.fromFp16(WireFormat.toFp16(f))));
+                assertTrue(Float.isNaN(HalfFloats.toFloat(HalfFloats.toHalf(f))));
                 continue;
             }
-            assertEquals(s, WireFormat.toFp16(f), "fp16 " + Integer.toHexString(h));
-            float b = WireFormat.fromBf16(s);
-            if (!Float.isNaN(b)) assertEquals(s, WireFormat.toBf16(b), "bf16 " + Integer.toHexString(h));
+            assertEquals(s, HalfFloats.toHalf(f), "fp16 " + Integer.toHexString(h));
+            float b = HalfFloats.bf16ToFloat(s);
+            if (!Float.isNaN(b)) assertEquals(s, HalfFloats.toBf16(b), "bf16 " + Integer.toHexString(h));
         }
-        assertEquals(65504f, WireFormat.fromFp16(WireFormat.toFp16(65519f)), "rounds down below the overflow midpoint");
-        assertEquals(Float.POSITIVE_INFINITY, WireFormat.fromFp16(WireFormat.toFp16(65520f)));
-        assertEquals(0x1p-24f, WireFormat.fromFp16(WireFormat.toFp16(0x1.8p-25f)), "subnormal rounds up past the midpoint");
-        assertEquals(0f, WireFormat.fromFp16(WireFormat.toFp16(0x1p-25f)), "exact midpoint ties to even (zero)");
+        assertEquals(65504f, HalfFloats.toFloat(HalfFloats.toHalf(65519f)), "rounds down below the overflow midpoint");
+        assertEquals(Float.POSITIVE_INFINITY, HalfFloats.toFloat(HalfFloats.toHalf(65520f)));
+        assertEquals(0x1p-24f, HalfFloats.toFloat(HalfFloats.toHalf(0x1.8p-25f)), "subnormal rounds up past the midpoint");
+        assertEquals(0f, HalfFloats.toFloat(HalfFloats.toHalf(0x1p-25f)), "exact midpoint ties to even (zero)");
     }
 
     @Test

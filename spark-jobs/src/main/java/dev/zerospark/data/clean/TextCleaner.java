@@ -153,7 +153,7 @@ public final class TextCleaner implements Serializable {
             int breakEnd = -1;
             if (j < n && s.charAt(j) == '\n') {
                 breakEnd = j + 1;
-                while (breakEnd < n && isRegexSpace(s.charAt(breakEnd))) breakEnd++;
+                while (breakEnd < n && Whitespace.isRegexSpace(s.charAt(breakEnd))) breakEnd++;
             } else if (j - (i + 1) >= 2) {
                 breakEnd = j;
             }
@@ -178,31 +178,7 @@ public final class TextCleaner implements Serializable {
 
     /** {@code [\s\u00A0]+} replaced by one space in {@code s[from, to)}. */
     static String collapseSpaces(String s, int from, int to) {
-        StringBuilder sb = null;
-        int i = from;
-        while (i < to) {
-            char c = s.charAt(i);
-            if (isRegexSpace(c) || c == '\u00A0') {
-                int j = i + 1;
-                while (j < to && (isRegexSpace(s.charAt(j)) || s.charAt(j) == '\u00A0')) j++;
-                if (c != ' ' || j > i + 1) { // a run that changes: switch to copying
-                    if (sb == null) sb = new StringBuilder(to - from).append(s, from, i);
-                    sb.append(' ');
-                } else if (sb != null) {
-                    sb.append(' ');
-                }
-                i = j;
-            } else {
-                if (sb != null) sb.append(c);
-                i++;
-            }
-        }
-        return sb == null ? s.substring(from, to) : sb.toString();
-    }
-
-    /** Java regex {@code \s}: ASCII whitespace only. */
-    private static boolean isRegexSpace(char c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
+        return Whitespace.collapse(s, from, to, true);
     }
 
     /** PHONE needs a run of 3+ digits, one of " .-", then a digit; text without that shape skips the regex. */

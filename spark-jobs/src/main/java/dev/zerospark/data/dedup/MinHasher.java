@@ -1,5 +1,7 @@
 package dev.zerospark.data.dedup;
 
+import dev.zerospark.data.clean.Whitespace;
+
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -34,28 +36,7 @@ public final class MinHasher implements Serializable {
     /** Lower case, whitespace runs as one space, stripped: the form the content hash is taken of. */
     public static String normalize(String text) {
         String lower = text.toLowerCase(Locale.ROOT);
-        int n = lower.length();
-        StringBuilder sb = null;
-        int copied = 0; // lower[copied, i) is still to be copied verbatim
-        for (int i = 0; i < n; ) {
-            if (!isRegexSpace(lower.charAt(i))) {
-                i++;
-                continue;
-            }
-            int j = i + 1;
-            while (j < n && isRegexSpace(lower.charAt(j))) j++;
-            if (lower.charAt(i) != ' ' || j > i + 1) { // a run other than one plain space becomes one
-                if (sb == null) sb = new StringBuilder(n);
-                sb.append(lower, copied, i).append(' ');
-                copied = j;
-            }
-            i = j;
-        }
-        return (sb == null ? lower : sb.append(lower, copied, n).toString()).strip();
-    }
-
-    private static boolean isRegexSpace(char c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
+        return Whitespace.collapse(lower, 0, lower.length(), false).strip();
     }
 
     public static String sha256(String s) {
