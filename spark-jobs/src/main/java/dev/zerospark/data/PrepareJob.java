@@ -9,16 +9,16 @@ import dev.zerospark.data.ingest.Reasons;
 import dev.zerospark.data.tokenize.Encoder;
 import dev.zerospark.data.tokenize.Packer;
 import dev.zerospark.data.tokenize.TokenizerCache;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import dev.zerospark.spark.RowCache;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +59,12 @@ public final class PrepareJob {
     public static final String SFT_PAIRS = "sft_pairs";
     public static final String STATS = "stats";
 
+    // Columns each table keeps Delta min/max statistics for: keys, lineage and small values, never prose or arrays.
+    private static final List<String> ARTICLE_STATS = List.of("article_id", "content_hash", "published", "source_file", "source_offset", "run_id", "split", "n_tokens", "ingested_at");
+    private static final List<String> QUARANTINE_STATS = List.of("quarantine_id", "reason", "source_file", "source_offset", "run_id", "article_id", "quarantined_at");
+    private static final List<String> BLOCK_STATS = List.of("block_id", "split", "run_id");
+    private static final List<String> SFT_STATS = List.of("content_hash", "article_id", "split", "prompt_tokens", "run_id");
+
     /** Up to this many records that are not new, their keys are broadcast rather than shuffled against the articles. */
     private static final long BROADCAST_DROP_LIMIT = 5_000_000;
 
@@ -79,11 +85,8 @@ public final class PrepareJob {
         TokenizerCache.get(tokenizer); // fail fast on the driver if the tokenizer is unusable
 
         // 1-2. Ingest and clean in one pass; everything downstream reads this one persisted dataset.
-        Dataset<Row> cleaned = persistUncompressed(spark, CleanStage.read(spark, cfg, runId));
-        try {
-            return runCleaned(spark, cfg, runId, started, tokenizer, cleaned);
-        } finally {
-            cleaned.unpersist();
+        try (RowCache cleaned = RowCache.persist(CleanStage.read(spark, cfg, runId), "prepare " + runId + ": cleaned records")) {
+            return runCleaned(spark, cfg, runId, started, tokenizer, cleaned.frame());
         }
     }
 
@@ -120,7 +123,7 @@ public final class PrepareJob {
                         sha2(concat_ws("\u0001", col("source_file"), col("source_offset").cast("string"), col("reason")), 256).as("quarantine_id"),
                         col("reason"), col("detail"), col("raw_prefix"), col("source_file"), col("source_offset"), col("run_id"),
                         col("article_id"), current_timestamp().as("quarantined_at")); // one reason per record: ids are unique
-                pending.add(writers.submit(() -> DeltaTables.insertNew(spark, table(cfg, QUARANTINE), q, List.of("quarantine_id"), quarantined)));
+                pending.add(writers.submit(() -> DeltaTables.insertNew(spark, table(cfg, QUARANTINE), q, List.of("quarantine_id"), QUARANTINE_STATS, quarantined)));
             }
             return dedupAndWrite(spark, cfg, runId, started, tokenizer, cleaned, input, quarantined, reasons, skipped, writers, pending);
         } finally {
@@ -179,9 +182,10 @@ public final class PrepareJob {
                         col("target"), col("source_file"), col("source_offset"), col("run_id"), col("minhash"), col("lsh"))
                 .withColumn("split", when(expr("pmod(xxhash64(article_id), 1000)").lt(validationPermille), lit("validation")).otherwise(lit("train")));
         Encoder encoder = new Encoder(tokenizer, cfg.tokenizeBatchSize(), cfg.seqLen(), cfg.sft().promptTemplate(), cfg.sft().appendEos());
-        MapPartitionsFunction<Row, Row> encode = encoder::encode;
-        Dataset<Row> encoded = persistUncompressed(spark, articles.mapPartitions(encode, Encoders.row(Encoder.outputSchema(articles.schema()))));
-        try {
+        StructType in = articles.schema();
+        JavaRDD<InternalRow> encodedRows = RowCache.internalRows(articles).mapPartitions(rows -> encoder.encode(in, rows));
+        try (RowCache cache = RowCache.of(spark, encodedRows, Encoder.outputSchema(in), "prepare " + runId + ": encoded articles and blocks")) {
+            Dataset<Row> encoded = cache.frame();
             Dataset<Row> docs = encoded.filter(col("kind").equalTo(Encoder.ARTICLE));
             Row sums = encoded.agg(expr("coalesce(sum(n_tokens), 0)"), expr("count(sft_input_ids)"), expr("count_if(kind = " + Encoder.BLOCK + ")")).first();
             long tokens = sums.getLong(0);
@@ -200,7 +204,7 @@ public final class PrepareJob {
                     .unionByName(spark.createDataFrame(tailBlocks, Packer.SCHEMA));
             long expectedBlocks = sums.getLong(2) + tailBlocks.size();
             // lm_blocks and sft_pairs are independent: two driver threads, so one's commit overlaps the other's write.
-            Future<Long> blockWrite = writers.submit(() -> DeltaTables.insertNew(spark, table(cfg, LM_BLOCKS), blocks, List.of("block_id"), expectedBlocks));
+            Future<Long> blockWrite = writers.submit(() -> DeltaTables.insertNew(spark, table(cfg, LM_BLOCKS), blocks, List.of("block_id"), BLOCK_STATS, expectedBlocks));
             pending.add(blockWrite); // awaited by the caller too, should anything below fail
 
             long sftCount = 0;
@@ -211,7 +215,7 @@ public final class PrepareJob {
                         col("target").as("response"),
                         col("sft_input_ids").as("input_ids"), col("sft_loss_mask").as("loss_mask"),
                         col("sft_prompt_tokens").as("prompt_tokens"), lit(runId).as("run_id"));
-                sftCount = DeltaTables.insertNew(spark, table(cfg, SFT_PAIRS), sft, List.of("content_hash"), sums.getLong(1));
+                sftCount = DeltaTables.insertNew(spark, table(cfg, SFT_PAIRS), sft, List.of("content_hash"), SFT_STATS, sums.getLong(1));
             }
 
             long blockCount = await(blockWrite);
@@ -222,10 +226,8 @@ public final class PrepareJob {
                             col("target"), col("source_file"), col("source_offset"), col("run_id"), col("minhash"), col("lsh"),
                             col("split"), col("n_tokens"))
                     .withColumn("ingested_at", current_timestamp());
-            DeltaTables.insertNew(spark, table(cfg, ARTICLES), rows, List.of("content_hash"), 0);
+            DeltaTables.insertNew(spark, table(cfg, ARTICLES), rows, List.of("content_hash"), ARTICLE_STATS, 0);
             return new long[] {blockCount, tokens, sftCount};
-        } finally {
-            encoded.unpersist();
         }
     }
 
@@ -283,22 +285,6 @@ public final class PrepareJob {
         }
         pending.clear();
         if (first != null) throw first;
-    }
-
-    /**
-     * Caches a dataset that is mostly article text and token arrays without the columnar cache's compression:
-     * probing dictionary and run-length encodings copies every string and saves nothing on prose, and it cost a
-     * third of the ingest stage. The setting is read when the cache is defined, so it is restored right after.
-     */
-    private static Dataset<Row> persistUncompressed(SparkSession spark, Dataset<Row> ds) {
-        String key = "spark.sql.inMemoryColumnarStorage.compressed";
-        String before = spark.conf().get(key, "true");
-        spark.conf().set(key, "false");
-        try {
-            return ds.persist(StorageLevel.MEMORY_AND_DISK());
-        } finally {
-            spark.conf().set(key, before);
-        }
     }
 
     private static long secondsSince(Instant t) {

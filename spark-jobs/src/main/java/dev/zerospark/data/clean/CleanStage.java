@@ -4,13 +4,15 @@ import dev.zerospark.config.PrepareConfig;
 import dev.zerospark.data.dedup.MinHasher;
 import dev.zerospark.data.ingest.Ingest;
 import dev.zerospark.data.ingest.RawRecord;
-import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
 
 
 /**
@@ -38,38 +40,51 @@ public final class CleanStage {
         MinHasher hasher = new MinHasher(d.shingleSize(), d.bands() * d.rows());
         int bands = d.bands();
         int rows = d.rows();
-        Ingest.RecordFn perRecord = (rec, run) -> cleanRow(rec.toRow(run), cleaner, hasher, bands, rows);
-        MapFunction<Row, Row> perRow = r -> cleanRow(r, cleaner, hasher, bands, rows);
-        return Ingest.read(spark, cfg, runId, SCHEMA, perRecord, perRow);
+        return Ingest.read(spark, cfg, runId, SCHEMA, (rec, run) -> cleanRow(rec, run, cleaner, hasher, bands, rows));
     }
 
-    static Row cleanRow(Row r, TextCleaner cleaner, MinHasher hasher, int bands, int rows) {
+    /**
+     * One record of {@link #SCHEMA}, built in Spark's internal form (strings as UTF8String, signature and band keys
+     * as primitive array data), so that no per-value conversion from Java objects runs after it.
+     */
+    static InternalRow cleanRow(RawRecord r, String runId, TextCleaner cleaner, MinHasher hasher, int bands, int rows) {
         Object[] v = new Object[SCHEMA.size()];
-        for (int i = 0; i < r.length(); i++) v[i] = r.get(i);
-        int n = r.length();
-        String file = r.getString(0);
-        long offset = r.getLong(1);
-        String id = r.getString(3);
-        v[n + 4] = id != null && !id.isBlank() ? id.strip() : file + ":" + offset;
-        String published = r.getString(6);
-        v[n + 5] = (published == null ? "~" : published) + "\u0001" + file + "\u0001" + zeroPadded(offset);
-        if (r.isNullAt(10)) {
-            TextCleaner.Result res = cleaner.clean(r.getString(5));
+        v[0] = utf8(r.sourceFile);
+        v[1] = r.sourceOffset;
+        v[2] = utf8(runId);
+        v[3] = utf8(r.id);
+        v[4] = utf8(r.title);
+        v[5] = utf8(r.body);
+        v[6] = utf8(r.published);
+        v[7] = utf8(r.url);
+        v[8] = utf8(r.target);
+        v[9] = utf8(r.rawPrefix);
+        v[10] = utf8(r.reason);
+        v[11] = utf8(r.detail);
+        int n = RawRecord.SCHEMA.size();
+        v[n + 4] = utf8(r.id != null && !r.id.isBlank() ? r.id.strip() : r.sourceFile + ":" + r.sourceOffset);
+        v[n + 5] = utf8((r.published == null ? "~" : r.published) + "\u0001" + r.sourceFile + "\u0001" + zeroPadded(r.sourceOffset));
+        if (r.reason == null) {
+            TextCleaner.Result res = cleaner.clean(r.body);
             if (res.reason() != null) {
-                v[10] = res.reason();
-                v[11] = res.detail();
+                v[10] = utf8(res.reason());
+                v[11] = utf8(res.detail());
             } else {
                 v[5] = null; // the raw body: the clean text replaces it, and the cache need not hold both
-                v[4] = cleaner.cleanShort(r.getString(4));
-                v[8] = cleaner.cleanShort(r.getString(8));
-                v[n] = res.text();
-                v[n + 1] = MinHasher.contentHash(res.text());
+                v[4] = utf8(cleaner.cleanShort(r.title));
+                v[8] = utf8(cleaner.cleanShort(r.target));
+                v[n] = utf8(res.text());
+                v[n + 1] = utf8(MinHasher.contentHash(res.text()));
                 int[] sig = hasher.signature(res.text());
-                v[n + 2] = sig; // primitive arrays: Spark copies them without boxing each element
-                v[n + 3] = bandKeys(sig, bands, rows);
+                v[n + 2] = UnsafeArrayData.fromPrimitiveArray(sig);
+                v[n + 3] = UnsafeArrayData.fromPrimitiveArray(bandKeys(sig, bands, rows));
             }
         }
-        return RowFactory.create(v);
+        return new GenericInternalRow(v);
+    }
+
+    private static UTF8String utf8(String s) {
+        return s == null ? null : UTF8String.fromString(s);
     }
 
     /** {@code String.format("%020d", offset)} without the formatter, which was a tenth of the cleaning task. */

@@ -1,6 +1,7 @@
 package dev.zerospark.data.ingest;
 
 import dev.zerospark.config.PrepareConfig;
+import dev.zerospark.spark.RowCache;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -8,15 +9,15 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
 
 import java.io.IOException;
@@ -44,19 +45,19 @@ import static org.apache.spark.sql.functions.to_json;
 public final class Ingest {
     private Ingest() {}
 
-    /** What happens to each raw record inside the reading task; its rows must match {@code schema}. */
+    /**
+     * What happens to each raw record inside the reading task. Its rows must match {@code schema} and be in Spark's
+     * internal form, each its own object: they go into the DataFrame without a conversion pass.
+     */
     public interface RecordFn extends java.io.Serializable {
-        Row apply(RawRecord record, String runId);
+        InternalRow apply(RawRecord record, String runId);
     }
 
-    /**
-     * @param perRecord turns raw records into rows of {@code schema}
-     * @param perRow    the same for Parquet, whose rows arrive as {@link RawRecord#SCHEMA} rows
-     */
-    public static Dataset<Row> read(SparkSession spark, PrepareConfig cfg, String runId, StructType schema,
-                                    RecordFn perRecord, MapFunction<Row, Row> perRow) {
+    /** @param perRecord turns raw records into rows of {@code schema} */
+    public static Dataset<Row> read(SparkSession spark, PrepareConfig cfg, String runId, StructType schema, RecordFn perRecord) {
         if (cfg.format().equals("parquet")) {
-            return parquet(spark, cfg, runId).map(perRow, Encoders.row(schema));
+            JavaRDD<InternalRow> rows = RowCache.internalRows(parquet(spark, cfg, runId)).map(r -> perRecord.apply(RawRecord.of(r), runId));
+            return RowCache.frame(spark, rows.rdd(), schema);
         }
         List<InputSplit> splits = splits(spark, cfg);
         if (splits.isEmpty()) return spark.createDataFrame(List.of(), schema);
@@ -67,7 +68,7 @@ public final class Ingest {
         String format = cfg.format();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<Map<String, String>> hadoopConf = jsc.broadcast(hadoopSettings(spark));
-        FlatMapFunction<InputSplit, Row> parse = split -> {
+        FlatMapFunction<InputSplit, InternalRow> parse = split -> {
             List<RawRecord> recs;
             Path path = new Path(split.path());
             FileSystem fs = path.getFileSystem(configuration(hadoopConf.value()));
@@ -83,7 +84,7 @@ public final class Ingest {
             return recs.stream().map(r -> perRecord.apply(r, runId)).iterator();
         };
         // One split per partition, in path and offset order: the partitions of everything downstream follow the input.
-        return spark.createDataFrame(jsc.parallelize(splits, splits.size()).flatMap(parse), schema);
+        return RowCache.frame(spark, jsc.parallelize(splits, splits.size()).flatMap(parse).rdd(), schema);
     }
 
     /**

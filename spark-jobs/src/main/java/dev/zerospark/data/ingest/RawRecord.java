@@ -1,13 +1,12 @@
 package dev.zerospark.data.ingest;
 
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
  * One input record as ingested, before cleaning: the article fields (any may be null) plus lineage, or a
- * {@code reason} saying why it cannot be an article. Built by the format parsers, turned into a Spark row.
+ * {@code reason} saying why it cannot be an article. Built by the format parsers (or read from a Parquet row) and handed to the cleaner.
  */
 public final class RawRecord {
     public static final StructType SCHEMA = new StructType()
@@ -50,8 +49,22 @@ public final class RawRecord {
         return r;
     }
 
-    public Row toRow(String runId) {
-        return RowFactory.create(sourceFile, sourceOffset, runId, id, title, body, published, url, target,
-                rawPrefix, reason, detail);
+    /** A record from an internal row of {@link #SCHEMA} (the Parquet reader's output); the run id column is not kept. */
+    public static RawRecord of(InternalRow row) {
+        RawRecord r = new RawRecord(row.getUTF8String(0).toString(), row.getLong(1));
+        r.id = string(row, 3);
+        r.title = string(row, 4);
+        r.body = string(row, 5);
+        r.published = string(row, 6);
+        r.url = string(row, 7);
+        r.target = string(row, 8);
+        r.rawPrefix = string(row, 9);
+        r.reason = string(row, 10);
+        r.detail = string(row, 11);
+        return r;
+    }
+
+    private static String string(InternalRow row, int ordinal) {
+        return row.isNullAt(ordinal) ? null : row.getUTF8String(ordinal).toString();
     }
 }

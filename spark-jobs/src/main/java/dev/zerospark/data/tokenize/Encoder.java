@@ -1,11 +1,14 @@
 package dev.zerospark.data.tokenize;
 
 import dev.zerospark.tokenizer.HfTokenizer;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
 
 import java.io.Serializable;
 import java.util.ArrayDeque;
@@ -79,26 +82,31 @@ public final class Encoder implements Serializable {
         out.add(" " + target);
     }
 
-    /** Input rows need title, text, target, split and content_hash; see {@link #outputSchema}. */
-    public Iterator<Row> encode(Iterator<Row> rows) {
+    /**
+     * Encodes one partition. Input rows are Spark's internal rows of {@code inSchema}, which needs title, text,
+     * target, split and content_hash; output rows are independent {@code UnsafeRow}s of {@link #outputSchema}. The
+     * article's columns pass through as Spark holds them, and token arrays go in as primitive copies: converting
+     * through {@link org.apache.spark.sql.Row} boxed every token id and MinHash value on the way in and out.
+     */
+    public Iterator<InternalRow> encode(StructType inSchema, Iterator<InternalRow> rows) {
         HfTokenizer tok = TokenizerCache.get(tokenizer);
         Packer packer = new Packer(seqLen);
+        StructType outSchema = outputSchema(inSchema);
+        UnsafeProjection toUnsafe = UnsafeProjection.create(outSchema);
+        Columns in = new Columns(inSchema);
         return new Iterator<>() {
-            private final ArrayDeque<Row> ready = new ArrayDeque<>();
-            private StructType schema;
+            private final ArrayDeque<InternalRow> ready = new ArrayDeque<>();
             private boolean tailsDone;
 
             public boolean hasNext() {
                 while (ready.isEmpty()) {
                     if (rows.hasNext()) {
-                        List<Row> in = new ArrayList<>(batchSize);
-                        while (rows.hasNext() && in.size() < batchSize) in.add(rows.next());
-                        if (schema == null) schema = outputSchema(in.get(0).schema());
-                        nextBatch(tok, packer, in, schema, ready);
+                        List<InternalRow> batch = new ArrayList<>(batchSize);
+                        while (rows.hasNext() && batch.size() < batchSize) batch.add(rows.next().copy()); // the source reuses its row
+                        nextBatch(tok, packer, in, batch, outSchema.size(), toUnsafe, ready);
                     } else if (!tailsDone) {
                         tailsDone = true;
-                        if (schema == null) return false;
-                        for (Packer.Tail t : packer.tails()) ready.add(blockRow(schema, TAIL, null, t.split(), t.ids(), t.firstDoc()));
+                        for (Packer.Tail t : packer.tails()) ready.add(blockRow(outSchema.size(), TAIL, null, t.split(), t.ids(), t.firstDoc(), toUnsafe));
                     } else {
                         return false;
                     }
@@ -106,58 +114,71 @@ public final class Encoder implements Serializable {
                 return true;
             }
 
-            public Row next() {
+            public InternalRow next() {
                 if (!hasNext()) throw new NoSuchElementException();
                 return ready.poll();
             }
         };
     }
 
-    private void nextBatch(HfTokenizer tok, Packer packer, List<Row> in, StructType schema, ArrayDeque<Row> out) {
+    /** Ordinals of the input columns the encoder reads. */
+    private record Columns(StructType schema, int title, int text, int target, int split, int contentHash) implements Serializable {
+        Columns(StructType schema) {
+            this(schema, schema.fieldIndex("title"), schema.fieldIndex("text"), schema.fieldIndex("target"),
+                    schema.fieldIndex("split"), schema.fieldIndex("content_hash"));
+        }
+
+        String string(InternalRow r, int ordinal) {
+            return r.isNullAt(ordinal) ? null : r.getUTF8String(ordinal).toString();
+        }
+    }
+
+    private void nextBatch(HfTokenizer tok, Packer packer, Columns c, List<InternalRow> in, int width, UnsafeProjection toUnsafe,
+                           ArrayDeque<InternalRow> out) {
         // One flat list of texts per native call: lm text, and for SFT rows prompt-head, article, prompt-tail, response.
         List<String> texts = new ArrayList<>();
         int[] sftAt = new int[in.size()];
         for (int i = 0; i < in.size(); i++) {
-            Row r = in.get(i);
-            String target = r.getAs("target");
+            InternalRow r = in.get(i);
+            String target = c.string(r, c.target());
             sftAt[i] = target == null ? -1 : texts.size() + 1;
-            addTexts(texts, promptTemplate, r.getAs("title"), r.getAs("text"), target);
+            addTexts(texts, promptTemplate, c.string(r, c.title()), c.string(r, c.text()), target);
         }
         int[][] ids = tok.encodeEach(texts); // this task's core only: see HfTokenizer.encodeEach
         int k = 0;
+        int fields = c.schema().size();
         for (int i = 0; i < in.size(); i++) {
-            Row r = in.get(i);
+            InternalRow r = in.get(i);
             int[] lm = Arrays.copyOf(ids[k], ids[k].length + 1);
             lm[lm.length - 1] = tok.eosId();
             k++;
-            Object[] values = new Object[schema.size()];
+            Object[] values = new Object[width];
             values[0] = ARTICLE;
-            for (int c = 0; c < r.length(); c++) values[c + 1] = r.get(c);
-            int at = r.length() + 1;
+            for (int f = 0; f < fields; f++) values[f + 1] = r.isNullAt(f) ? null : r.get(f, c.schema().fields()[f].dataType());
+            int at = fields + 1;
             values[at] = lm.length;
             if (sftAt[i] >= 0) {
                 int[][] pair = sftPair(ids[k], ids[k + 1], ids[k + 2], ids[k + 3], tok);
-                values[at + 1] = pair[0];
-                values[at + 2] = pair[1];
+                values[at + 1] = UnsafeArrayData.fromPrimitiveArray(pair[0]);
+                values[at + 2] = UnsafeArrayData.fromPrimitiveArray(pair[1]);
                 values[at + 3] = pair[2][0];
                 k += 4;
             }
-            out.add(new GenericRowWithSchema(values, schema));
-            for (Packer.Block b : packer.add(r.getAs("split"), r.getAs("content_hash"), lm)) {
-                out.add(blockRow(schema, BLOCK, b.id(), b.split(), b.ids(), null));
+            out.add(toUnsafe.apply(new GenericInternalRow(values)).copy());
+            for (Packer.Block b : packer.add(c.string(r, c.split()), c.string(r, c.contentHash()), lm)) {
+                out.add(blockRow(width, BLOCK, b.id(), b.split(), b.ids(), null, toUnsafe));
             }
         }
     }
 
-    private static Row blockRow(StructType schema, int kind, String id, String split, int[] ids, String tailFirstDoc) {
-        Object[] values = new Object[schema.size()];
-        int n = values.length;
+    private static InternalRow blockRow(int width, int kind, String id, String split, int[] ids, String tailFirstDoc, UnsafeProjection toUnsafe) {
+        Object[] values = new Object[width];
         values[0] = kind;
-        values[n - 4] = id;
-        values[n - 3] = split;
-        values[n - 2] = ids;
-        values[n - 1] = tailFirstDoc;
-        return new GenericRowWithSchema(values, schema);
+        values[width - 4] = id == null ? null : UTF8String.fromString(id);
+        values[width - 3] = UTF8String.fromString(split);
+        values[width - 2] = UnsafeArrayData.fromPrimitiveArray(ids);
+        values[width - 1] = tailFirstDoc == null ? null : UTF8String.fromString(tailFirstDoc);
+        return toUnsafe.apply(new GenericInternalRow(values)).copy();
     }
 
     /** {ids (seq_len), loss mask (seq_len), {prompt token count}}: right-padded with the pad id, mask 0 there. */

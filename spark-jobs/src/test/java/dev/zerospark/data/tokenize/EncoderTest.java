@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zerospark.config.PrepareConfig;
 import dev.zerospark.testing.TestPaths;
 import dev.zerospark.tokenizer.HfTokenizer;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -30,15 +32,23 @@ class EncoderTest {
     @Test
     void lmIdsAreReferenceIdsPlusEosAndSftMasksThePrompt() throws Exception {
         JsonNode ref = new ObjectMapper().readTree(TOK.resolve("tokenizer_reference.json").toFile());
-        List<Row> rows = new ArrayList<>();
-        for (JsonNode s : ref.get("samples")) rows.add(new GenericRowWithSchema(new Object[] {null, s.get("text").asText(), null, "h", "train"}, IN));
-        rows.add(new GenericRowWithSchema(new Object[] {"Oil cut", ref.get("samples").get(0).get("text").asText(), "What falls by a dollar fifty?", "h", "train"}, IN));
+        List<InternalRow> rows = new ArrayList<>();
+        for (JsonNode s : ref.get("samples")) rows.add(row(null, s.get("text").asText(), null, "h", "train"));
+        rows.add(row("Oil cut", ref.get("samples").get(0).get("text").asText(), "What falls by a dollar fifty?", "h", "train"));
 
         int seqLen = 64;
         Encoder enc = new Encoder(TOK.toString(), 2, seqLen, PrepareConfig.Sft.DEFAULT_PROMPT, true);
-        List<Row> all = new ArrayList<>();
-        enc.encode(rows.iterator()).forEachRemaining(all::add);
-        List<Row> out = all.stream().filter(r -> r.getInt(0) == Encoder.ARTICLE).toList();
+        StructType outSchema = Encoder.outputSchema(IN);
+        List<InternalRow> all = new ArrayList<>();
+        // As a Spark plan hands rows over: one reused UnsafeRow buffer, which the encoder must copy before batching.
+        UnsafeProjection reused = UnsafeProjection.create(IN);
+        enc.encode(IN, rows.stream().<InternalRow>map(reused::apply).iterator()).forEachRemaining(all::add);
+        List<InternalRow> out = all.stream().filter(r -> r.getInt(0) == Encoder.ARTICLE).toList();
+        for (int i = 0; i < rows.size(); i++) {
+            for (int c = 0; c < IN.size(); c++) {
+                assertEquals(rows.get(i).get(c, DataTypes.StringType), out.get(i).get(c + 1, DataTypes.StringType), "input column " + IN.fields()[c].name() + " passes through");
+            }
+        }
         assertEquals(rows.size(), out.size());
         HfTokenizer tok = TokenizerCache.get(TOK.toString());
         List<Integer> stream = new ArrayList<>(); // every document's ids + EOS, in order: what the blocks must hold
@@ -47,26 +57,26 @@ class EncoderTest {
             ref.get("samples").get(i).get("ids").forEach(n -> expected.add(n.asInt()));
             expected.add(0); // EOS
             stream.addAll(expected);
-            assertEquals(expected.size(), out.get(i).getInt(out.get(i).fieldIndex("n_tokens")), "sample " + i);
-            assertTrue(out.get(i).isNullAt(out.get(i).fieldIndex("sft_input_ids")));
+            assertEquals(expected.size(), out.get(i).getInt(outSchema.fieldIndex("n_tokens")), "sample " + i);
+            assertTrue(out.get(i).isNullAt(outSchema.fieldIndex("sft_input_ids")));
         }
         for (int id : tok.encode(Encoder.lmText("Oil cut", ref.get("samples").get(0).get("text").asText()))) stream.add(id);
         stream.add(0);
         // Blocks of seq_len + 1, then the partition's tail: together exactly the documents' ids in order.
         List<Integer> packed = new ArrayList<>();
-        for (Row r : all) {
+        for (InternalRow r : all) {
             if (r.getInt(0) == Encoder.ARTICLE) continue;
-            int[] ids = (int[]) r.get(r.fieldIndex("input_ids"));
+            int[] ids = r.getArray(outSchema.fieldIndex("input_ids")).toIntArray();
             if (r.getInt(0) == Encoder.BLOCK) assertEquals(seqLen + 1, ids.length);
             for (int id : ids) packed.add(id);
         }
         assertEquals(stream, packed, "reference ids + EOS per document, packed in order");
         assertEquals(1, all.stream().filter(r -> r.getInt(0) == Encoder.TAIL).count(), "one split, one tail");
 
-        Row sft = out.get(out.size() - 1);
-        List<Integer> ids = ints(sft.get(sft.fieldIndex("sft_input_ids")));
-        List<Integer> mask = ints(sft.get(sft.fieldIndex("sft_loss_mask")));
-        int prompt = sft.getInt(sft.fieldIndex("sft_prompt_tokens"));
+        InternalRow sft = out.get(out.size() - 1);
+        List<Integer> ids = ints(sft.getArray(outSchema.fieldIndex("sft_input_ids")).toIntArray());
+        List<Integer> mask = ints(sft.getArray(outSchema.fieldIndex("sft_loss_mask")).toIntArray());
+        int prompt = sft.getInt(outSchema.fieldIndex("sft_prompt_tokens"));
         assertEquals(seqLen, ids.size());
         assertEquals(seqLen, mask.size());
         int[] response = new int[seqLen];
@@ -120,9 +130,15 @@ class EncoderTest {
         assertArrayEquals(tailBlocks.get(0).ids(), reordered.get(0).ids());
     }
 
-    private static List<Integer> ints(Object intArray) {
+    private static List<Integer> ints(int[] values) {
         List<Integer> l = new ArrayList<>();
-        for (int v : (int[]) intArray) l.add(v);
+        for (int v : values) l.add(v);
         return l;
+    }
+
+    private static InternalRow row(String title, String text, String target, String hash, String split) {
+        Object[] v = {title, text, target, hash, split};
+        for (int i = 0; i < v.length; i++) v[i] = v[i] == null ? null : UTF8String.fromString((String) v[i]);
+        return new GenericInternalRow(v);
     }
 }
