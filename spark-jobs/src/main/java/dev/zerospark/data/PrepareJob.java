@@ -228,6 +228,14 @@ public final class PrepareJob {
                     .withColumn("ingested_at", current_timestamp());
             DeltaTables.insertNew(spark, table(cfg, ARTICLES), rows, List.of("content_hash"), ARTICLE_STATS, 0);
             return new long[] {blockCount, tokens, sftCount};
+        } catch (RuntimeException | Error e) {
+            // Before the cache goes: a write still running on the other thread would otherwise tokenize it all again.
+            try {
+                awaitAll(pending);
+            } catch (RuntimeException other) {
+                e.addSuppressed(other);
+            }
+            throw e;
         }
     }
 

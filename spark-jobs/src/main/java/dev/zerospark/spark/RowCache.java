@@ -13,8 +13,9 @@ import org.apache.spark.storage.StorageLevel;
  * A dataset kept in the block manager as Spark's own binary rows (an RDD cache of {@code UnsafeRow} copies) and
  * read back as a DataFrame, for the prepare job's results that several actions read. {@code Dataset.persist}
  * builds the columnar cache instead, which for rows that are mostly prose, MinHash signatures and token arrays
- * costs more CPU than it saves: it copies every value into column buffers, gathers min/max statistics over every
- * text, and copies each row back out for every reader. Close it to drop the blocks.
+ * costs more CPU than it saves: it copies every value into column buffers and gathers min/max statistics over every
+ * text. Here a row is stored as the bytes Spark already made; readers still project each row (a copy), as they
+ * would out of column batches. Close it to drop the blocks.
  */
 public final class RowCache implements AutoCloseable {
     private final RDD<InternalRow> rows;
@@ -25,7 +26,11 @@ public final class RowCache implements AutoCloseable {
         this.frame = frame;
     }
 
-    /** Caches what {@code ds} computes; nothing runs until the first action on {@link #frame()}. */
+    /**
+     * Caches what {@code ds} computes. The rows themselves are computed by the first action on {@link #frame()};
+     * with adaptive execution, stages the plan depends on (a broadcast, a shuffle) may already run here, when the
+     * plan is turned into an RDD.
+     */
     public static RowCache persist(Dataset<Row> ds, String name) {
         // The plan's iterators reuse one row buffer: each row is copied before the block manager keeps it.
         JavaRDD<InternalRow> copies = classic(ds).queryExecution().toRdd().toJavaRDD().map(InternalRow::copy);
@@ -46,7 +51,11 @@ public final class RowCache implements AutoCloseable {
         return ((org.apache.spark.sql.classic.SparkSession) spark).internalCreateDataFrame(rows, schema, false);
     }
 
-    /** The rows of {@code ds} as Spark computes them internally, without converting them to {@link Row}s. */
+    /**
+     * The rows of {@code ds} as Spark computes them internally, without converting them to {@link Row}s. A task's
+     * iterator may hand out one reused buffer: copy a row ({@link InternalRow#copy()}) before keeping it. As for
+     * {@link #persist}, stages the plan depends on may run when this is called.
+     */
     public static JavaRDD<InternalRow> internalRows(Dataset<Row> ds) {
         return classic(ds).queryExecution().toRdd().toJavaRDD();
     }

@@ -183,13 +183,16 @@ class PrepareJobTest {
         assertEquals(0L, stat.getLong(5));
 
         // Delta keeps per-file min/max statistics on keys and lineage, not on prose (gathering those copied every text).
+        int files = 0;
         for (String line : Files.readAllLines(out.resolve("articles/_delta_log/00000000000000000000.json"))) {
             com.fasterxml.jackson.databind.JsonNode add = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).get("add");
             if (add == null) continue;
+            files++;
             com.fasterxml.jackson.databind.JsonNode min = new com.fasterxml.jackson.databind.ObjectMapper().readTree(add.get("stats").asText()).get("minValues");
             assertTrue(min.has("content_hash") && min.has("source_offset"), min.toString());
             assertFalse(min.has("text") || min.has("title") || min.has("url"), min.toString());
         }
+        assertTrue(files > 0, "the first commit adds the articles' files");
 
         // Rerun: same counts, nothing added anywhere.
         long articles = rows(spark, out, "articles");

@@ -30,7 +30,7 @@ class RowCacheTest {
             .add("ids", DataTypes.createArrayType(DataTypes.IntegerType, false));
 
     @Test
-    void cachedRowsEqualThePlansRowsAndAreComputedOnce() {
+    void cachedRowsEqualThePlansRowsAndAreDroppedOnClose() {
         SparkSession spark = LocalSpark.session();
         // A plan whose iterators reuse one row buffer (the projection below): the cache must copy each row.
         Dataset<Row> plan = spark.range(0, 2000, 1, 3).selectExpr("id", "if(id % 7 = 0, null, concat('text ', id)) AS text",

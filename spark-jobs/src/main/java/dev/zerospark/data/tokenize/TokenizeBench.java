@@ -5,6 +5,7 @@ import dev.zerospark.data.PrepareJob;
 import dev.zerospark.data.PrepareResult;
 import dev.zerospark.tokenizer.HfTokenizer;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -133,6 +134,7 @@ public final class TokenizeBench {
         Path p = new Path(uri);
         try {
             p.getFileSystem(spark.sessionState().newHadoopConf()).delete(p, true);
+            DeltaLog.clearCache(); // the deleted tables' logs, cached in this JVM, start again from nothing
         } catch (IOException e) {
             throw new UncheckedIOException("bench tokenize: cannot empty " + uri + " between the cold and the warm run", e);
         }
