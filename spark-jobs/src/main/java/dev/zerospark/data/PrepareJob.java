@@ -9,6 +9,7 @@ import dev.zerospark.data.ingest.Reasons;
 import dev.zerospark.data.tokenize.Encoder;
 import dev.zerospark.data.tokenize.Packer;
 import dev.zerospark.data.tokenize.TokenizerCache;
+import dev.zerospark.spark.InternalRows;
 import dev.zerospark.spark.RowCache;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
@@ -183,7 +184,7 @@ public final class PrepareJob {
                 .withColumn("split", when(expr("pmod(xxhash64(article_id), 1000)").lt(validationPermille), lit("validation")).otherwise(lit("train")));
         Encoder encoder = new Encoder(tokenizer, cfg.tokenizeBatchSize(), cfg.seqLen(), cfg.sft().promptTemplate(), cfg.sft().appendEos());
         StructType in = articles.schema();
-        JavaRDD<InternalRow> encodedRows = RowCache.internalRows(articles).mapPartitions(rows -> encoder.encode(in, rows));
+        JavaRDD<InternalRow> encodedRows = InternalRows.of(articles).mapPartitions(rows -> encoder.encode(in, rows));
         try (RowCache cache = RowCache.of(spark, encodedRows, Encoder.outputSchema(in), "prepare " + runId + ": encoded articles and blocks")) {
             Dataset<Row> encoded = cache.frame();
             Dataset<Row> docs = encoded.filter(col("kind").equalTo(Encoder.ARTICLE));

@@ -28,36 +28,17 @@ public final class RowCache implements AutoCloseable {
 
     /**
      * Caches what {@code ds} computes. The rows themselves are computed by the first action on {@link #frame()};
-     * with adaptive execution, stages the plan depends on (a broadcast, a shuffle) may already run here, when the
-     * plan is turned into an RDD.
+     * with adaptive execution, stages the plan depends on may already run here ({@link InternalRows#of}).
      */
     public static RowCache persist(Dataset<Row> ds, String name) {
         // The plan's iterators reuse one row buffer: each row is copied before the block manager keeps it.
-        JavaRDD<InternalRow> copies = classic(ds).queryExecution().toRdd().toJavaRDD().map(InternalRow::copy);
-        return of(ds.sparkSession(), copies, ds.schema(), name);
+        return of(ds.sparkSession(), InternalRows.of(ds).map(InternalRow::copy), ds.schema(), name);
     }
 
     /** Caches rows that are already independent objects (each its own copy) of the given schema. */
     public static RowCache of(SparkSession spark, JavaRDD<InternalRow> rows, StructType schema, String name) {
         RDD<InternalRow> rdd = rows.rdd().setName(name).persist(StorageLevel.MEMORY_AND_DISK());
-        return new RowCache(rdd, frame(spark, rdd, schema));
-    }
-
-    /**
-     * A DataFrame over rows Spark already holds in its internal form (strings as {@code UTF8String}, arrays as
-     * {@code ArrayData}): no per-value conversion from Java objects, which for primitive arrays is a boxed loop.
-     */
-    public static Dataset<Row> frame(SparkSession spark, RDD<InternalRow> rows, StructType schema) {
-        return ((org.apache.spark.sql.classic.SparkSession) spark).internalCreateDataFrame(rows, schema, false);
-    }
-
-    /**
-     * The rows of {@code ds} as Spark computes them internally, without converting them to {@link Row}s. A task's
-     * iterator may hand out one reused buffer: copy a row ({@link InternalRow#copy()}) before keeping it. As for
-     * {@link #persist}, stages the plan depends on may run when this is called.
-     */
-    public static JavaRDD<InternalRow> internalRows(Dataset<Row> ds) {
-        return classic(ds).queryExecution().toRdd().toJavaRDD();
+        return new RowCache(rdd, InternalRows.frame(spark, rdd, schema));
     }
 
     public Dataset<Row> frame() {
@@ -67,9 +48,5 @@ public final class RowCache implements AutoCloseable {
     @Override
     public void close() {
         rows.unpersist(false);
-    }
-
-    private static org.apache.spark.sql.classic.Dataset<Row> classic(Dataset<Row> ds) {
-        return (org.apache.spark.sql.classic.Dataset<Row>) ds;
     }
 }

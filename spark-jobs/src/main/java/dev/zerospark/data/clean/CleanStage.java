@@ -12,7 +12,8 @@ import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.unsafe.types.UTF8String;
+
+import static dev.zerospark.spark.InternalRows.utf8;
 
 
 /**
@@ -48,43 +49,32 @@ public final class CleanStage {
      * as primitive array data), so that no per-value conversion from Java objects runs after it.
      */
     static InternalRow cleanRow(RawRecord r, String runId, TextCleaner cleaner, MinHasher hasher, int bands, int rows) {
+        TextCleaner.Result res = r.reason == null ? cleaner.clean(r.body) : null;
+        boolean passed = res != null && res.reason() == null;
         Object[] v = new Object[SCHEMA.size()];
         v[0] = utf8(r.sourceFile);
         v[1] = r.sourceOffset;
         v[2] = utf8(runId);
         v[3] = utf8(r.id);
-        v[4] = utf8(r.title);
-        v[5] = utf8(r.body);
+        v[4] = utf8(passed ? cleaner.cleanShort(r.title) : r.title);
+        v[5] = passed ? null : utf8(r.body); // a passing record's clean text replaces its raw body: the cache need not hold both
         v[6] = utf8(r.published);
         v[7] = utf8(r.url);
-        v[8] = utf8(r.target);
+        v[8] = utf8(passed ? cleaner.cleanShort(r.target) : r.target);
         v[9] = utf8(r.rawPrefix);
-        v[10] = utf8(r.reason);
-        v[11] = utf8(r.detail);
+        v[10] = utf8(res != null && !passed ? res.reason() : r.reason);
+        v[11] = utf8(res != null && !passed ? res.detail() : r.detail);
         int n = RawRecord.SCHEMA.size();
+        if (passed) {
+            v[n] = utf8(res.text());
+            v[n + 1] = utf8(MinHasher.contentHash(res.text()));
+            int[] sig = hasher.signature(res.text());
+            v[n + 2] = UnsafeArrayData.fromPrimitiveArray(sig);
+            v[n + 3] = UnsafeArrayData.fromPrimitiveArray(bandKeys(sig, bands, rows));
+        }
         v[n + 4] = utf8(r.id != null && !r.id.isBlank() ? r.id.strip() : r.sourceFile + ":" + r.sourceOffset);
         v[n + 5] = utf8((r.published == null ? "~" : r.published) + "\u0001" + r.sourceFile + "\u0001" + zeroPadded(r.sourceOffset));
-        if (r.reason == null) {
-            TextCleaner.Result res = cleaner.clean(r.body);
-            if (res.reason() != null) {
-                v[10] = utf8(res.reason());
-                v[11] = utf8(res.detail());
-            } else {
-                v[5] = null; // the raw body: the clean text replaces it, and the cache need not hold both
-                v[4] = utf8(cleaner.cleanShort(r.title));
-                v[8] = utf8(cleaner.cleanShort(r.target));
-                v[n] = utf8(res.text());
-                v[n + 1] = utf8(MinHasher.contentHash(res.text()));
-                int[] sig = hasher.signature(res.text());
-                v[n + 2] = UnsafeArrayData.fromPrimitiveArray(sig);
-                v[n + 3] = UnsafeArrayData.fromPrimitiveArray(bandKeys(sig, bands, rows));
-            }
-        }
         return new GenericInternalRow(v);
-    }
-
-    private static UTF8String utf8(String s) {
-        return s == null ? null : UTF8String.fromString(s);
     }
 
     /** {@code String.format("%020d", offset)} without the formatter, which was a tenth of the cleaning task. */

@@ -1,7 +1,7 @@
 package dev.zerospark.data.ingest;
 
 import dev.zerospark.config.PrepareConfig;
-import dev.zerospark.spark.RowCache;
+import dev.zerospark.spark.InternalRows;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -56,8 +56,8 @@ public final class Ingest {
     /** @param perRecord turns raw records into rows of {@code schema} */
     public static Dataset<Row> read(SparkSession spark, PrepareConfig cfg, String runId, StructType schema, RecordFn perRecord) {
         if (cfg.format().equals("parquet")) {
-            JavaRDD<InternalRow> rows = RowCache.internalRows(parquet(spark, cfg, runId)).map(r -> perRecord.apply(RawRecord.of(r), runId));
-            return RowCache.frame(spark, rows.rdd(), schema);
+            JavaRDD<InternalRow> rows = InternalRows.of(parquet(spark, cfg, runId)).map(r -> perRecord.apply(RawRecord.of(r), runId));
+            return InternalRows.frame(spark, rows.rdd(), schema);
         }
         List<InputSplit> splits = splits(spark, cfg);
         if (splits.isEmpty()) return spark.createDataFrame(List.of(), schema);
@@ -84,7 +84,7 @@ public final class Ingest {
             return recs.stream().map(r -> perRecord.apply(r, runId)).iterator();
         };
         // One split per partition, in path and offset order: the partitions of everything downstream follow the input.
-        return RowCache.frame(spark, jsc.parallelize(splits, splits.size()).flatMap(parse).rdd(), schema);
+        return InternalRows.frame(spark, jsc.parallelize(splits, splits.size()).flatMap(parse).rdd(), schema);
     }
 
     /**

@@ -4,6 +4,8 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
+import static dev.zerospark.spark.InternalRows.string;
+
 /**
  * One input record as ingested, before cleaning: the article fields (any may be null) plus lineage, or a
  * {@code reason} saying why it cannot be an article. Built by the format parsers (or read from a Parquet row) and handed to the cleaner.
@@ -64,7 +66,4 @@ public final class RawRecord {
         return r;
     }
 
-    private static String string(InternalRow row, int ordinal) {
-        return row.isNullAt(ordinal) ? null : row.getUTF8String(ordinal).toString();
-    }
 }

@@ -8,7 +8,6 @@ import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.unsafe.types.UTF8String;
 
 import java.io.Serializable;
 import java.util.ArrayDeque;
@@ -17,6 +16,9 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+
+import static dev.zerospark.spark.InternalRows.string;
+import static dev.zerospark.spark.InternalRows.utf8;
 
 /**
  * Tokenizes articles inside {@code mapPartitions}, a batch of rows at a time on the task's own core: the LM text (title, blank
@@ -129,9 +131,6 @@ public final class Encoder implements Serializable {
                     schema.fieldIndex("split"), schema.fieldIndex("content_hash"));
         }
 
-        String string(InternalRow r, int ordinal) {
-            return r.isNullAt(ordinal) ? null : r.getUTF8String(ordinal).toString();
-        }
     }
 
     private void nextBatch(HfTokenizer tok, Packer packer, Columns c, List<InternalRow> in, int width, UnsafeProjection toUnsafe,
@@ -141,9 +140,9 @@ public final class Encoder implements Serializable {
         int[] sftAt = new int[in.size()];
         for (int i = 0; i < in.size(); i++) {
             InternalRow r = in.get(i);
-            String target = c.string(r, c.target());
+            String target = string(r, c.target());
             sftAt[i] = target == null ? -1 : texts.size() + 1;
-            addTexts(texts, promptTemplate, c.string(r, c.title()), c.string(r, c.text()), target);
+            addTexts(texts, promptTemplate, string(r, c.title()), string(r, c.text()), target);
         }
         int[][] ids = tok.encodeEach(texts); // this task's core only: see HfTokenizer.encodeEach
         int k = 0;
@@ -166,7 +165,7 @@ public final class Encoder implements Serializable {
                 k += 4;
             }
             out.add(toUnsafe.apply(new GenericInternalRow(values)).copy());
-            for (Packer.Block b : packer.add(c.string(r, c.split()), c.string(r, c.contentHash()), lm)) {
+            for (Packer.Block b : packer.add(string(r, c.split()), string(r, c.contentHash()), lm)) {
                 out.add(blockRow(width, BLOCK, b.id(), b.split(), b.ids(), null, toUnsafe));
             }
         }
@@ -175,10 +174,10 @@ public final class Encoder implements Serializable {
     private static InternalRow blockRow(int width, int kind, String id, String split, int[] ids, String tailFirstDoc, UnsafeProjection toUnsafe) {
         Object[] values = new Object[width];
         values[0] = kind;
-        values[width - 4] = id == null ? null : UTF8String.fromString(id);
-        values[width - 3] = UTF8String.fromString(split);
+        values[width - 4] = utf8(id);
+        values[width - 3] = utf8(split);
         values[width - 2] = UnsafeArrayData.fromPrimitiveArray(ids);
-        values[width - 1] = tailFirstDoc == null ? null : UTF8String.fromString(tailFirstDoc);
+        values[width - 1] = utf8(tailFirstDoc);
         return toUnsafe.apply(new GenericInternalRow(values)).copy();
     }
 
