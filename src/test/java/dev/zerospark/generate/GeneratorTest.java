@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.ModelLoader;
-import dev.zerospark.model.TestFixtures;
+import dev.zerospark.testing.TestPaths;
 import dev.zerospark.safetensors.SafetensorsFile;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -30,7 +30,7 @@ class GeneratorTest {
     @ParameterizedTest
     @ValueSource(strings = {"tiny-gpt2", "tiny-llama"})
     void greedyMatchesTransformersWithAndWithoutLeftPadding(String fixture) throws Exception {
-        Path dir = TestFixtures.hf(fixture);
+        Path dir = TestPaths.fixture(fixture);
         try (NDManager root = NDManager.newBaseManager("PyTorch");
              CausalLm model = ModelLoader.load(dir, root);
              SafetensorsFile ref = SafetensorsFile.open(dir.resolve("reference_outputs.safetensors"))) {
@@ -55,7 +55,7 @@ class GeneratorTest {
     @Test
     void samplingIsSeededAndStopsAtEosAndStopStrings() throws Exception {
         try (NDManager root = NDManager.newBaseManager("PyTorch");
-             CausalLm model = ModelLoader.load(TestFixtures.hf("tiny-llama"), root)) {
+             CausalLm model = ModelLoader.load(TestPaths.fixture("tiny-llama"), root)) {
             Generator gen = new Generator(model);
             int[][] prompt = {{937, 884, 458, 982, 142, 818}};
             GenerationOptions s1 = new GenerationOptions(12, 1.5, 50, 0.95, 7, List.of(), 1, List.of());

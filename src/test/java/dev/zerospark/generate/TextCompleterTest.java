@@ -3,14 +3,14 @@ package dev.zerospark.generate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.zerospark.model.TestFixtures;
+import dev.zerospark.testing.TestPaths;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TextCompleterTest {
     @Test
     void completesBatchesOfDifferentLengthsLikeSinglePrompts() throws Exception {
-        try (TextCompleter c = TextCompleter.open(TestFixtures.hf("tiny-llama"))) {
+        try (TextCompleter c = TextCompleter.open(TestPaths.fixture("tiny-llama"))) {
             assertEquals(List.of(0), c.eosTokenIds());
             assertEquals(1, c.padTokenId());
             GenerationOptions greedy = c.options(6, 0, 0, 1, 0, List.of());

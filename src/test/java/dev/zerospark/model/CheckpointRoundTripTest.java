@@ -1,5 +1,6 @@
 package dev.zerospark.model;
 
+import dev.zerospark.testing.TestPaths;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -29,7 +30,7 @@ class CheckpointRoundTripTest {
     @ParameterizedTest
     @ValueSource(strings = {"tiny-gpt2", "tiny-llama"})
     void saveLoadGivesIdenticalLogits(String fixture) throws Exception {
-        Path src = TestFixtures.hf(fixture);
+        Path src = TestPaths.fixture(fixture);
         Path out = tmp.resolve(fixture);
         try (NDManager root = NDManager.newBaseManager("PyTorch");
              CausalLm model = ModelLoader.load(src, root);
@@ -55,7 +56,7 @@ class CheckpointRoundTripTest {
 
     @Test
     void bf16CheckpointLoadsUpcastExactly() throws Exception {
-        Path src = TestFixtures.hf("tiny-llama");
+        Path src = TestPaths.fixture("tiny-llama");
         Path out = tmp.resolve("bf16");
         try (NDManager root = NDManager.newBaseManager("PyTorch"); CausalLm model = ModelLoader.load(src, root)) {
             HfCheckpointWriter.save(model, out, new HfCheckpointWriter.Options(1L << 30, DType.BF16, src));
@@ -105,7 +106,7 @@ class CheckpointRoundTripTest {
     @Test
     void originalOpenAiGpt2NamingLoads() throws Exception {
         // openai-community/gpt2 stores names without "transformer." and keeps attn.bias mask buffers
-        Path src = TestFixtures.hf("tiny-gpt2");
+        Path src = TestPaths.fixture("tiny-gpt2");
         Path dir = tmp.resolve("openai-names");
         Files.createDirectories(dir);
         Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
@@ -127,7 +128,7 @@ class CheckpointRoundTripTest {
 
     /** Copies the fixture's config and weights with one tensor edited (dropped, reshaped) or one added. */
     private Path variant(String name, String drop, String reshape, String add) throws Exception {
-        Path src = TestFixtures.hf("tiny-gpt2");
+        Path src = TestPaths.fixture("tiny-gpt2");
         Path dir = tmp.resolve(name);
         Files.createDirectories(dir);
         Files.copy(src.resolve("config.json"), dir.resolve("config.json"));

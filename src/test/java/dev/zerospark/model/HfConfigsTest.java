@@ -1,5 +1,6 @@
 package dev.zerospark.model;
 
+import dev.zerospark.testing.TestPaths;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,7 +16,7 @@ class HfConfigsTest {
 
     @Test
     void parsesFixtureConfigs() throws Exception {
-        Gpt2Config g = (Gpt2Config) HfConfigs.read(TestFixtures.hf("tiny-gpt2"));
+        Gpt2Config g = (Gpt2Config) HfConfigs.read(TestPaths.fixture("tiny-gpt2"));
         assertEquals(1024, g.vocabSize());
         assertEquals(64, g.hiddenSize());
         assertEquals(2, g.numLayers());
@@ -25,7 +26,7 @@ class HfConfigsTest {
         assertEquals(List.of(0), g.eosTokenIds());
         assertEquals(-1, g.padTokenId());
 
-        LlamaConfig l = (LlamaConfig) HfConfigs.read(TestFixtures.hf("tiny-llama"));
+        LlamaConfig l = (LlamaConfig) HfConfigs.read(TestPaths.fixture("tiny-llama"));
         assertEquals(2, l.numKvHeads());
         assertEquals(16, l.headDim());
         assertEquals(172, l.intermediateSize());

@@ -1,5 +1,6 @@
 package dev.zerospark.model;
 
+import dev.zerospark.testing.TestPaths;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,7 +32,7 @@ class ModelForwardTest {
     @ParameterizedTest
     @ValueSource(strings = {"tiny-gpt2", "tiny-llama"})
     void logitsMatchTransformers(String fixture) throws Exception {
-        Path dir = TestFixtures.hf(fixture);
+        Path dir = TestPaths.fixture(fixture);
         try (NDManager root = NDManager.newBaseManager("PyTorch");
              CausalLm model = ModelLoader.load(dir, root);
              SafetensorsFile ref = SafetensorsFile.open(dir.resolve("reference_outputs.safetensors"))) {

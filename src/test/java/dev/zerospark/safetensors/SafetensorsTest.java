@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.zerospark.model.TestFixtures;
+import dev.zerospark.testing.TestPaths;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -23,7 +23,7 @@ class SafetensorsTest {
 
     @Test
     void readsFixtureHeaderAndData() throws Exception {
-        try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(TestFixtures.hf("tiny-gpt2"))) {
+        try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(TestPaths.fixture("tiny-gpt2"))) {
             assertEquals(28, ck.names().size());
             TensorInfo info = ck.info("transformer.h.0.attn.c_attn.weight");
             assertEquals(DType.F32, info.dtype());
@@ -38,7 +38,7 @@ class SafetensorsTest {
             TensorNotFoundException e = assertThrows(TensorNotFoundException.class, () -> ck.info("nope.weight"));
             assertTrue(e.getMessage().contains("nope.weight"), e.getMessage());
         }
-        try (SafetensorsFile f = SafetensorsFile.open(TestFixtures.hf("tiny-gpt2").resolve("reference_outputs.safetensors"))) {
+        try (SafetensorsFile f = SafetensorsFile.open(TestPaths.fixture("tiny-gpt2").resolve("reference_outputs.safetensors"))) {
             assertEquals(DType.I64, f.info("input_ids").dtype());
             assertEquals(32, f.readLongs("input_ids").length);
         }

@@ -4,7 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
-/** Where tests find the repository and the read-only shared fixtures, whichever module they run from. */
+/**
+ * Where tests find the repository and the fixtures it ships ({@code src/test/resources}), whichever module they run
+ * from. Nothing here reads outside the checkout: a fresh clone has every file its tests need.
+ */
 public final class TestPaths {
     private TestPaths() {}
 
@@ -22,16 +25,15 @@ public final class TestPaths {
         return dir;
     }
 
-    /** {@code ../shared} beside the checkout (also present in CI). */
-    public static Path shared() {
-        String prop = System.getProperty("zerospark.shared");
-        Path p = prop != null ? Paths.get(prop) : repoRoot().resolve("../shared");
-        p = p.toAbsolutePath().normalize();
-        if (!Files.isDirectory(p)) throw new IllegalStateException("shared fixtures not found at " + p);
+    /** The test data kept in the project: HF fixtures, tokenizer and ROUGE references, the Reuters sample. */
+    public static Path testData() {
+        Path p = repoRoot().resolve("src/test/resources");
+        if (!Files.isDirectory(p.resolve("fixtures"))) throw new IllegalStateException("test fixtures not found at " + p);
         return p;
     }
 
+    /** An HF fixture directory ({@code tiny-gpt2}, {@code tiny-llama}, {@code tokenizer-bytelevel-bpe-1024}). */
     public static Path fixture(String name) {
-        return shared().resolve("fixtures/hf").resolve(name);
+        return testData().resolve("fixtures/hf").resolve(name);
     }
 }

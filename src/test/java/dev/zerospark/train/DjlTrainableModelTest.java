@@ -14,7 +14,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.zerospark.model.AttentionMasks;
 import dev.zerospark.model.Parameters;
-import dev.zerospark.model.TestFixtures;
+import dev.zerospark.testing.TestPaths;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +24,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class DjlTrainableModelTest {
-    private static final Path GPT2 = TestFixtures.hf("tiny-gpt2");
+    private static final Path GPT2 = TestPaths.fixture("tiny-gpt2");
 
     private static int[][] batch() throws Exception {
         return TrainingReference.readBatches(GPT2)[0];

@@ -3,7 +3,7 @@ package dev.zerospark.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.zerospark.model.TestFixtures;
+import dev.zerospark.testing.TestPaths;
 import dev.zerospark.safetensors.SafetensorsFile;
 import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,7 +16,7 @@ class SingleProcessTrainerTest {
     @ParameterizedTest
     @ValueSource(strings = {"tiny-gpt2", "tiny-llama"})
     void replaysRecordedTrainingRun(String fixture) throws Exception {
-        Path dir = TestFixtures.hf(fixture);
+        Path dir = TestPaths.fixture(fixture);
         TrainingReference ref = TrainingReference.read(dir);
         int[][][] batches = TrainingReference.readBatches(dir);
         assertEquals(ref.steps().size(), batches.length);

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDManager;
 import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.HfCheckpointWriter;
 import dev.zerospark.model.ModelLoader;
-import dev.zerospark.model.TestFixtures;
+import dev.zerospark.testing.TestPaths;
 import dev.zerospark.safetensors.DType;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -23,7 +23,7 @@ class ReferenceVerifierTest {
     @ParameterizedTest
     @ValueSource(strings = {"tiny-gpt2", "tiny-llama"})
     void fixturesVerify(String fixture) throws Exception {
-        Path dir = TestFixtures.hf(fixture);
+        Path dir = TestPaths.fixture(fixture);
         ReferenceVerifier.Result r = ReferenceVerifier.verify(dir, dir.resolve("reference_outputs.safetensors"), 1e-4);
         assertTrue(r.passed(), String.join("\n", r.summary()));
         assertTrue(r.maxAbsError() < 1e-4);
@@ -34,7 +34,7 @@ class ReferenceVerifierTest {
 
     @Test
     void saveLoadVerifyRoundTripAndBf16Fails() throws Exception {
-        Path src = TestFixtures.hf("tiny-gpt2");
+        Path src = TestPaths.fixture("tiny-gpt2");
         Path ref = src.resolve("reference_outputs.safetensors");
         try (NDManager root = NDManager.newBaseManager("PyTorch"); CausalLm model = ModelLoader.load(src, root)) {
             Path f32 = tmp.resolve("f32");

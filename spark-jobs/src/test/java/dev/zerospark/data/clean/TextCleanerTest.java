@@ -20,7 +20,7 @@ class TextCleanerTest {
 
     @Test
     void reutersBodiesLoseTrailerKeepTickersAndUnwrapLines() throws Exception {
-        Path dir = TestPaths.shared().resolve("corpora/reuters-tm/acq");
+        Path dir = TestPaths.testData().resolve("corpora/reuters-tm/acq");
         int checked = 0;
         try (var files = Files.list(dir)) {
             for (Path f : (Iterable<Path>) files.sorted()::iterator) {
