@@ -66,7 +66,6 @@ public final class DemoCommand implements Runnable {
         PrepareResult r = PrepareJob.run(spark, cfg);
         PrepareCommand.printTables(out, cfg);
         out.println("quarantine reasons: " + r.quarantineReasons());
-        out.println("query them with Spark SQL, e.g. SELECT reason, count(*) FROM delta.`" + PrepareJob.table(cfg, PrepareJob.QUARANTINE) + "` GROUP BY reason");
         out.println(r.toJson());
         out.flush();
         if (trainSteps > 0) {

@@ -61,6 +61,8 @@ public final class PrepareCommand implements Runnable {
         for (String t : new String[] {PrepareJob.ARTICLES, PrepareJob.QUARANTINE, PrepareJob.LM_BLOCKS, PrepareJob.SFT_PAIRS, PrepareJob.STATS}) {
             out.println("table " + t + ": " + PrepareJob.table(cfg, t));
         }
+        out.println("look at them: zerospark table show " + PrepareJob.table(cfg, PrepareJob.QUARANTINE)
+                + " --columns reason,detail,source_file --limit 10   (or: zerospark table history <table>)");
     }
 
     /** spark-submit's master when there is one, else the flag, else all local cores. */

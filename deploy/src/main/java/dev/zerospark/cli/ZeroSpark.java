@@ -1,6 +1,7 @@
 package dev.zerospark.cli;
 
 import dev.zerospark.config.ConfigException;
+import dev.zerospark.data.NotADeltaTableException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,6 +20,7 @@ import picocli.CommandLine.Command;
                 ModelCommand.class,
                 ExportCommand.class,
                 CheckpointCommand.class,
+                TableCommand.class,
                 CompleteCommand.class,
                 VerifyTrainingCommand.class,
                 BenchCommand.class,
@@ -28,6 +30,13 @@ public final class ZeroSpark implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Inherited by every subcommand, so {@code zerospark train ... --verbose} works where users type it. */
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Show other libraries' log lines and full stack traces.")
+    void setVerbose(boolean on) {
+        if (on) Verbosity.enable();
+    }
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
@@ -36,12 +45,15 @@ public final class ZeroSpark implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new ZeroSpark());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof ConfigException || ex instanceof CommandLine.ParameterException) {
+            if (ex instanceof ConfigException || ex instanceof CommandLine.ParameterException || ex instanceof NotADeltaTableException) {
                 cmd.getErr().println("zerospark: " + ex.getMessage());
                 return CommandLine.ExitCode.USAGE;
             }
-            cmd.getErr().println("zerospark " + cmd.getCommandName() + " failed: " + ex);
-            org.slf4j.LoggerFactory.getLogger(ZeroSpark.class).error("{} failed", cmd.getCommandName(), ex);
+            if (Verbosity.on()) {
+                org.slf4j.LoggerFactory.getLogger(ZeroSpark.class).error("{} failed", cmd.getCommandName(), ex);
+            }
+            cmd.getErr().println("zerospark " + cmd.getCommandName() + " failed: " + oneLine(ex)
+                    + (Verbosity.on() ? "" : " (--verbose shows the stack trace)"));
             return CommandLine.ExitCode.SOFTWARE;
         });
         cl.setParameterExceptionHandler((ex, args) -> {
@@ -51,6 +63,14 @@ public final class ZeroSpark implements Runnable {
             return CommandLine.ExitCode.USAGE;
         });
         return cl;
+    }
+
+    /** The failure's own message on one line: the first line of it, else the exception's type. */
+    static String oneLine(Throwable ex) {
+        String m = ex.getMessage();
+        if (m == null || m.isBlank()) return ex.getClass().getSimpleName();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
     }
 
     public static int execute(String... args) {
