@@ -32,8 +32,19 @@ public final class TextCompleter implements AutoCloseable {
         this.padId = padId;
     }
 
-    /** One completion: decoded new text (cut before a stop string), the new tokens and why generation ended. */
-    public record Completion(String text, int[] tokens, FinishReason finishReason) {}
+    /**
+     * One completion: decoded new text (cut before a stop string), the new tokens and why generation ended, the prompt
+     * tokens fed to the model, and how many were cut from the prompt's left to fit the context (0 if none).
+     */
+    public record Completion(String text, int[] tokens, FinishReason finishReason, int promptTokens, int cutTokens) {}
+
+    /** What to do with a prompt that does not fit the context together with max_new_tokens. */
+    public enum Truncation {
+        /** Keep the prompt's last tokens (the text nearest the completion), as HF's truncation_side="left". */
+        LEFT,
+        /** Refuse with {@link PromptTooLongException}. */
+        ERROR
+    }
 
     /** Loads model and tokenizer from an HF directory. */
     public static TextCompleter open(Path modelDir) throws IOException {
@@ -77,7 +88,26 @@ public final class TextCompleter implements AutoCloseable {
     }
 
     public List<Completion> complete(List<String> prompts, GenerationOptions options) {
+        return complete(prompts, options, Truncation.LEFT);
+    }
+
+    /**
+     * Completes the prompts in one left-padded batch. A prompt longer than the context minus max_new_tokens is cut
+     * from the left or refused, as {@code truncation} says: positions past the context do not exist in GPT-2 and
+     * give garbage in Llama.
+     */
+    public List<Completion> complete(List<String> prompts, GenerationOptions options, Truncation truncation) {
         int[][] encoded = tokenizer.encodeBatch(prompts);
+        int context = model.config().maxPositions();
+        int room = context - options.maxNewTokens();
+        if (room < 1) throw PromptTooLongException.noRoom(context, options.maxNewTokens());
+        int[] cut = new int[encoded.length];
+        for (int r = 0; r < encoded.length; r++) {
+            if (encoded[r].length <= room) continue;
+            if (truncation == Truncation.ERROR) throw PromptTooLongException.prompt(r, encoded[r].length, context, options.maxNewTokens());
+            cut[r] = encoded[r].length - room;
+            encoded[r] = Arrays.copyOfRange(encoded[r], cut[r], encoded[r].length);
+        }
         int width = 1;
         for (int[] row : encoded) {
             width = Math.max(width, row.length);
@@ -97,7 +127,7 @@ public final class TextCompleter implements AutoCloseable {
             if (r.finishReasons()[i] == FinishReason.STOP_STRING) {
                 text = cutAtStop(text, options.stopStrings());
             }
-            out.add(new Completion(text, r.newTokens()[i], r.finishReasons()[i]));
+            out.add(new Completion(text, r.newTokens()[i], r.finishReasons()[i], encoded[i].length, cut[i]));
         }
         return out;
     }

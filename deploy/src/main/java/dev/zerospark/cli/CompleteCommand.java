@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zerospark.config.ConfigException;
 import dev.zerospark.config.GenerateConfig;
+import dev.zerospark.config.LocalPaths;
 import dev.zerospark.generate.GenerationOptions;
 import dev.zerospark.generate.TextCompleter;
 import picocli.CommandLine;
@@ -15,7 +16,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -38,6 +38,8 @@ public final class CompleteCommand implements Runnable {
     @Option(names = "--top-p", paramLabel = "P", description = "Nucleus mass in (0, 1]; 1 disables (default 1).") Double topP;
     @Option(names = "--seed", paramLabel = "S", description = "Random seed for sampling (default 0).") Long seed;
     @Option(names = "--stop", paramLabel = "STR", description = "Stop once the new text contains STR (cut before it); repeatable.") List<String> stops;
+    @Option(names = "--truncate", paramLabel = "left|error",
+            description = "A prompt longer than the context minus --max-new-tokens: left = cut its oldest tokens with a warning, error = refuse (default left).") String truncate;
     @Option(names = "--json", description = "Print one JSON object per prompt: prompt, completion, tokens, finish_reason.") boolean json;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -50,7 +52,31 @@ public final class CompleteCommand implements Runnable {
         o.put("generate.top_k", topK);
         o.put("generate.top_p", topP);
         o.put("generate.seed", seed);
+        o.put("generate.truncate", truncate);
         return config.load(o).generate();
+    }
+
+    /**
+     * The HF directory a user named (a path or {@code file:} URI), or a usage error that says what it is instead: a
+     * checkpoint root needs {@code zerospark export} first.
+     */
+    static Path modelDir(String location) {
+        Path dir = LocalPaths.of(location);
+        if (Files.isRegularFile(dir.resolve("config.json"))) return dir;
+        if (Files.isDirectory(dir) && (Files.exists(dir.resolve("latest")) || Files.isRegularFile(dir.resolve("manifest.json")) || hasStepDir(dir))) {
+            throw new ConfigException("generate.model", dir.toAbsolutePath() + " is a training checkpoint, not an HF model directory: run `zerospark export --checkpoint "
+                    + location + " --output <dir>` first and pass that directory");
+        }
+        throw new ConfigException("generate.model", "model directory " + dir.toAbsolutePath()
+                + (Files.isDirectory(dir) ? " has no config.json" : " does not exist"));
+    }
+
+    private static boolean hasStepDir(Path dir) {
+        try (var entries = Files.list(dir)) {
+            return entries.anyMatch(p -> p.getFileName().toString().startsWith("step-") && Files.isDirectory(p));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Override
@@ -59,16 +85,20 @@ public final class CompleteCommand implements Runnable {
         if (g.model() == null) {
             throw new ConfigException("generate.model", "no model given: pass --model DIR or set generate.model in --config");
         }
-        Path dir = Paths.get(g.model());
-        if (!Files.isDirectory(dir) || !Files.isRegularFile(dir.resolve("config.json"))) {
-            throw new ConfigException("generate.model", "model directory " + dir.toAbsolutePath()
-                    + (Files.isDirectory(dir) ? " has no config.json" : " does not exist"));
-        }
+        Path dir = modelDir(g.model());
         PrintWriter out = spec.commandLine().getOut();
         try (TextCompleter completer = TextCompleter.open(dir)) {
             GenerationOptions opts = completer.options(g.maxNewTokens(), g.temperature(), g.topK(), g.topP(), g.seed(),
                     stops == null ? List.of() : stops);
-            List<TextCompleter.Completion> done = completer.complete(prompts, opts);
+            List<TextCompleter.Completion> done = completer.complete(prompts, opts,
+                    TextCompleter.Truncation.valueOf(g.truncate().toUpperCase(java.util.Locale.ROOT)));
+            for (int i = 0; i < done.size(); i++) {
+                TextCompleter.Completion c = done.get(i);
+                if (c.cutTokens() > 0) {
+                    spec.commandLine().getErr().printf("zerospark: warning: prompt %d has %d tokens; the model's context is %d and --max-new-tokens %d leaves %d, so its first %d tokens were cut (--truncate error refuses instead)%n",
+                            i + 1, c.promptTokens() + c.cutTokens(), completer.model().config().maxPositions(), g.maxNewTokens(), c.promptTokens(), c.cutTokens());
+                }
+            }
             ObjectMapper mapper = new ObjectMapper();
             for (int i = 0; i < done.size(); i++) {
                 TextCompleter.Completion c = done.get(i);
@@ -82,6 +112,8 @@ public final class CompleteCommand implements Runnable {
                     }
                     n.set("tokens", mapper.valueToTree(tokens));
                     n.put("finish_reason", c.finishReason().name().toLowerCase());
+                    n.put("prompt_tokens", c.promptTokens());
+                    n.put("prompt_tokens_cut", c.cutTokens());
                     out.println(n);
                 } else {
                     out.println(c.text());

@@ -1,7 +1,9 @@
 package dev.zerospark.cli;
 
 import dev.zerospark.config.ConfigException;
+import dev.zerospark.config.LocalPaths;
 import dev.zerospark.data.NotADeltaTableException;
+import dev.zerospark.generate.PromptTooLongException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -44,8 +46,11 @@ public final class ZeroSpark implements Runnable {
 
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new ZeroSpark());
+        // Every Path-typed flag takes a file: URI as well as a plain path (picocli's default makes ./file:/x of it).
+        cl.registerConverter(java.nio.file.Path.class, LocalPaths::of);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof ConfigException || ex instanceof CommandLine.ParameterException || ex instanceof NotADeltaTableException) {
+            if (ex instanceof ConfigException || ex instanceof CommandLine.ParameterException || ex instanceof NotADeltaTableException
+                    || ex instanceof PromptTooLongException) {
                 cmd.getErr().println("zerospark: " + ex.getMessage());
                 return CommandLine.ExitCode.USAGE;
             }

@@ -101,6 +101,56 @@ class CompleteCommandTest {
         assertTrue(bad.err().contains(missing.toString()), bad.toString());
     }
 
+    /** Forty-odd words: well past the tiny fixtures' 64-token context once a few tokens are reserved. */
+    private static final String LONG = "The harbour reopened on Monday after a week of repairs to the main pier, and the first ferries "
+            + "arrived before noon while officials counted passengers, checked tickets and thanked the divers who had worked "
+            + "through the storm to lift the broken beams out of the water before the tide turned again.";
+
+    @Test
+    void aPromptPastTheContextIsCutFromTheLeftWithAWarning() throws Exception {
+        for (String fixture : List.of("tiny-gpt2", "tiny-llama")) {
+            CliRun r = CliRun.of("complete", "--model", TestPaths.fixture(fixture).toString(), "--prompt", LONG, "--max-new-tokens", "8", "--json");
+            assertEquals(0, r.code(), r.toString());
+            JsonNode n = JSON.readTree(r.out().lines().findFirst().orElseThrow());
+            assertEquals(64 - 8, n.get("prompt_tokens").asInt(), fixture + ": the prompt fills the context less the new tokens: " + n);
+            int cut = n.get("prompt_tokens_cut").asInt();
+            assertTrue(cut > 0, n.toString());
+            assertEquals(8, n.get("tokens").size(), n.toString());
+            assertTrue(r.err().contains("prompt 1 has " + (56 + cut) + " tokens; the model's context is 64"), r.err());
+        }
+    }
+
+    @Test
+    void truncateErrorRefusesALongPromptOnOneLine() {
+        CliRun r = CliRun.of("complete", "--model", model(), "--prompt", LONG, "--max-new-tokens", "8", "--truncate", "error");
+        assertEquals(2, r.code(), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("model's context of 64"), r.err());
+        CliRun noRoom = CliRun.of("complete", "--model", model(), "--prompt", PROMPT, "--max-new-tokens", "64");
+        assertEquals(2, noRoom.code(), noRoom.toString());
+        assertTrue(noRoom.err().contains("max_new_tokens 64 leaves no room"), noRoom.err());
+        assertEquals(2, CliRun.of("complete", "--model", model(), "--prompt", PROMPT, "--truncate", "right").code());
+    }
+
+    @Test
+    void fileUriModelsWork() throws Exception {
+        String uri = TestPaths.fixture("tiny-gpt2").toUri().toString();
+        assertTrue(uri.startsWith("file:/"), uri);
+        CliRun viaUri = CliRun.of("complete", "--model", uri, "--prompt", PROMPT, "--max-new-tokens", "4");
+        assertEquals(0, viaUri.code(), viaUri.toString());
+        assertEquals(CliRun.of("complete", "--model", model(), "--prompt", PROMPT, "--max-new-tokens", "4").out(), viaUri.out());
+    }
+
+    @Test
+    void aCheckpointRootPointsAtExport(@TempDir Path tmp) throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("ckpt"));
+        Files.createDirectories(root.resolve("step-4"));
+        Files.writeString(root.resolve("latest"), "4");
+        CliRun r = CliRun.of("complete", "--model", root.toString(), "--prompt", PROMPT);
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("is a training checkpoint") && r.err().contains("zerospark export --checkpoint " + root), r.err());
+    }
+
     private static CliRun run(String[] base, String... more) {
         String[] args = new String[base.length + more.length];
         System.arraycopy(base, 0, args, 0, base.length);
