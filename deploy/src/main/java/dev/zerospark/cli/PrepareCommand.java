@@ -2,7 +2,9 @@ package dev.zerospark.cli;
 
 import dev.zerospark.config.ConfigException;
 import dev.zerospark.config.PrepareConfig;
+import dev.zerospark.data.NothingUsableException;
 import dev.zerospark.data.PrepareJob;
+import dev.zerospark.data.ingest.InputFields;
 import dev.zerospark.data.PrepareResult;
 import dev.zerospark.spark.SparkSessions;
 import org.apache.spark.sql.SparkSession;
@@ -23,7 +25,11 @@ public final class PrepareCommand implements Runnable {
     @Option(names = "--format", description = "jsonl | parquet | csv | text | warc.") String format;
     @Option(names = "--tokenizer", paramLabel = "DIR", description = "Folder with tokenizer.json (and tokenizer_config.json).") String tokenizer;
     @Option(names = "--output", paramLabel = "DIR|URI", description = "Where the Delta tables go.") String output;
-    @Option(names = "--seq-len", paramLabel = "N", description = "Tokens per block (blocks hold N + 1).") Integer seqLen;
+    @Option(names = "--seq-len", paramLabel = "N", description = "Tokens per block; blocks hold N + 1 (default 512).") Integer seqLen;
+    @Option(names = "--id-field", paramLabel = "NAME", description = "Input field holding the article id (default id).") String idField;
+    @Option(names = "--title-field", paramLabel = "NAME", description = "Input field holding the headline (default title).") String titleField;
+    @Option(names = "--body-field", paramLabel = "NAME", description = "Input field holding the article text (default body).") String bodyField;
+    @Option(names = "--target-field", paramLabel = "NAME", description = "Input field holding an SFT target such as a riddle (default riddle).") String targetField;
     @Option(names = "--master", paramLabel = "URL", description = "Spark master when not under spark-submit (default local[*]).") String master;
 
     @picocli.CommandLine.Spec
@@ -36,6 +42,10 @@ public final class PrepareCommand implements Runnable {
         o.put("prepare.tokenizer", tokenizer);
         o.put("prepare.output", output);
         o.put("prepare.seq_len", seqLen);
+        o.put("prepare.fields.id", idField);
+        o.put("prepare.fields.title", titleField);
+        o.put("prepare.fields.body", bodyField);
+        o.put("prepare.fields.target", targetField);
         PrepareConfig c = config.load(o).prepare();
         for (Map.Entry<String, String> e : Map.of("input", String.valueOf(c.input()), "tokenizer", String.valueOf(c.tokenizer()),
                 "output", String.valueOf(c.output())).entrySet()) {
@@ -51,6 +61,10 @@ public final class PrepareCommand implements Runnable {
         PrepareConfig cfg = resolve();
         SparkSession spark = SparkSessions.getOrCreate("zerospark-prepare", sparkMaster(master), Map.of());
         PrepareResult r = PrepareJob.run(spark, cfg);
+        if (r.input() > 0 && r.clean() == 0 && r.quarantined() == r.input()) {
+            throw new NothingUsableException(r.input(), r.quarantineReasons(),
+                    InputFields.found(spark, cfg, PrepareJob.table(cfg, PrepareJob.QUARANTINE), r.runId()), cfg.fields());
+        }
         PrintWriter out = spec.commandLine().getOut();
         printTables(out, cfg);
         out.println(r.toJson());
