@@ -13,7 +13,7 @@ import java.time.Duration;
 import java.util.List;
 
 /** nccl-tests style: algorithm and bus bandwidth per size, next to a raw TCP loopback stream of the same bytes. */
-@Command(name = "allreduce", mixinStandardHelpOptions = true,
+@Command(name = "allreduce", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Ring all-reduce bandwidth per size (algbw, busbw = algbw * 2(N-1)/N) vs a raw TCP loopback stream.")
 public final class BenchAllReduceCommand implements Runnable {
     @Option(names = "--world-size", defaultValue = "2", paramLabel = "N", description = "Ranks as threads (default ${DEFAULT-VALUE}).") int worldSize;

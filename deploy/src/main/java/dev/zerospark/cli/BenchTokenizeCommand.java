@@ -26,7 +26,7 @@ import static org.apache.spark.sql.functions.concat_ws;
  * {@code zerospark bench tokenize}: prepare-job docs/s and tokens/s next to the raw DJL tokenizer on the same texts
  * and cores. Without {@code --input} it generates a synthetic corpus of {@code --mb} megabytes (default 100) first.
  */
-@Command(name = "tokenize", mixinStandardHelpOptions = true, description = "Prepare-job throughput vs the raw tokenizer.")
+@Command(name = "tokenize", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Prepare-job throughput vs the raw tokenizer.")
 public final class BenchTokenizeCommand implements Runnable {
     @Option(names = "--input", paramLabel = "PATH", description = "JSONL corpus (default: generate one of --mb MB).") String input;
     @Option(names = "--mb", paramLabel = "N", defaultValue = "100", description = "Size of the generated corpus in MB (default 100).") int mb;

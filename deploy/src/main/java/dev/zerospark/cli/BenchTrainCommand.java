@@ -9,7 +9,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.util.Locale;
 
-@Command(name = "train", mixinStandardHelpOptions = true,
+@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Training throughput for 1 and 2 ranks at the same total threads, a step-time breakdown, "
                 + "and checkpoint save/load next to raw I/O on the same store.")
 public final class BenchTrainCommand implements Runnable {

@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
  * matmul rates measured in this run. Exit 0 when zerospark ran (the baseline may be absent: python3-torch not
  * installed), 1 when the baseline script failed.
  */
-@Command(name = "train-step", mixinStandardHelpOptions = true,
+@Command(name = "train-step", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Forward+backward+AdamW step of a fresh model, next to the same step in PyTorch eager.")
 public final class BenchTrainStepCommand implements Callable<Integer> {
     @Option(names = "--arch", paramLabel = "A", defaultValue = "gpt2", description = "gpt2 | llama (default ${DEFAULT-VALUE}).") String arch;

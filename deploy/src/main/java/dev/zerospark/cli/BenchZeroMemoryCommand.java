@@ -17,7 +17,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** Per-rank bytes of parameters, gradients, master weights and AdamW state for stages 0/1/2, next to the ZeRO paper. */
-@Command(name = "zero-memory", mixinStandardHelpOptions = true,
+@Command(name = "zero-memory", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Per-rank memory of ZeRO stages 0/1/2 at N = 1, 2, 4 next to the ZeRO paper's formulas.")
 public final class BenchZeroMemoryCommand implements Runnable {
     @Option(names = "--model", paramLabel = "DIR", description = "HF directory whose config.json sets the shapes (default: GPT-2 124M).") Path model;

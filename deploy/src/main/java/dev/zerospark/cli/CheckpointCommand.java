@@ -11,10 +11,10 @@ import picocli.CommandLine.Parameters;
 import java.io.PrintWriter;
 import java.util.Locale;
 
-@Command(name = "checkpoint", mixinStandardHelpOptions = true, description = "List and inspect sharded checkpoints.",
+@Command(name = "checkpoint", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "List and inspect sharded checkpoints.",
         subcommands = {CheckpointCommand.ListCmd.class, CheckpointCommand.Inspect.class})
 public final class CheckpointCommand {
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the complete steps under a checkpoint root URI.")
+    @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "List the complete steps under a checkpoint root URI.")
     static final class ListCmd implements Runnable {
         @Parameters(paramLabel = "URI", description = "Checkpoint root (file://, s3a://, hdfs://, dbfs:/).") String uri;
 
@@ -36,7 +36,7 @@ public final class CheckpointCommand {
         }
     }
 
-    @Command(name = "inspect", mixinStandardHelpOptions = true,
+    @Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = Version.class,
             description = "Verify a checkpoint's checksums and print its manifest (root URI: newest intact step).")
     static final class Inspect implements Runnable {
         @Parameters(paramLabel = "URI", description = "Checkpoint root or <root>/step-N.") String uri;

@@ -25,7 +25,7 @@ import java.util.Map;
  * Completes prompts with a local HF model (KV-cache generation, prompts batched with left padding). Settings come
  * from the {@code generate} section of {@code --config}, flags override them; temperature 0 is greedy.
  */
-@Command(name = "complete", mixinStandardHelpOptions = true,
+@Command(name = "complete", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Generate a completion for a prompt with a local model; flags override --config generate.* values.")
 public final class CompleteCommand implements Runnable {
     @Mixin ConfigOption config;

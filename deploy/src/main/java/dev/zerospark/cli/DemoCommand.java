@@ -33,7 +33,7 @@ import static org.apache.spark.sql.functions.concat_ws;
  * pipeline, trains a tiny model on 2 ranks with ZeRO-2 and generates a riddle with it, all locally (local[2],
  * local disk). Needs nothing outside the repository.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, description = "Run the whole pipeline on the bundled sample corpus, locally.")
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Run the whole pipeline on the bundled sample corpus, locally.")
 public final class DemoCommand implements Runnable {
     @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "work/demo", description = "Where the sample, tokenizer and tables go (default work/demo).") String workDir;
     @Option(names = "--articles", paramLabel = "N", defaultValue = "300", description = "Synthetic articles to generate (default 300).") int articles;

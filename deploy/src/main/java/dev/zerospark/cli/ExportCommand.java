@@ -2,28 +2,76 @@ package dev.zerospark.cli;
 
 import dev.zerospark.training.CheckpointExport;
 import org.apache.hadoop.conf.Configuration;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
 import java.nio.file.Paths;
 
-@Command(name = "export", mixinStandardHelpOptions = true,
+@Command(name = "export", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Write an HF model directory from a sharded checkpoint (a root URI's newest intact step, or <root>/step-N).")
 public final class ExportCommand implements Runnable {
-    @Option(names = "--checkpoint", required = true, paramLabel = "URI", description = "Checkpoint root or step directory.") String checkpoint;
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output HF directory.") Path out;
+    @Parameters(index = "0", arity = "0..1", paramLabel = "URI", description = "Checkpoint root or <root>/step-N (as for checkpoint list|inspect).") String checkpointArg;
+    @Option(names = "--checkpoint", paramLabel = "URI", description = "The same, as a flag.") String checkpointFlag;
+    @Option(names = {"--output", "--out"}, required = true, paramLabel = "DIR", description = "Output HF directory; must be empty or absent unless --overwrite.") Path out;
+    @Option(names = "--overwrite", description = "Delete what the output directory holds before writing.") boolean overwrite;
     @Option(names = "--tokenizer", paramLabel = "DIR", description = "Copy tokenizer files from this directory.") Path tokenizer;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** The checkpoint named positionally or by --checkpoint, exactly one of them. */
+    static String checkpointUri(CommandLine cl, String positional, String flag) {
+        if (positional != null && flag != null && !positional.equals(flag)) {
+            throw new CommandLine.ParameterException(cl, "two checkpoints given: " + positional + " and --checkpoint " + flag);
+        }
+        if (positional == null && flag == null) throw new CommandLine.ParameterException(cl, "the checkpoint URI is required (URI or --checkpoint URI)");
+        return positional != null ? positional : flag;
+    }
+
+    /**
+     * What the output directory holds. An export never mixes with an older model's files (a stale tokenizer.json next
+     * to new weights decodes garbage with exit 0), so a non-empty output is refused unless --overwrite.
+     */
+    static List<Path> existingEntries(CommandLine cl, Path dir, boolean overwrite) throws IOException {
+        if (!Files.exists(dir)) return List.of();
+        if (!Files.isDirectory(dir)) throw new CommandLine.ParameterException(cl, "--output " + dir + " is a file, not a directory");
+        List<Path> held;
+        try (Stream<Path> entries = Files.list(dir)) {
+            held = entries.sorted().toList();
+        }
+        if (!held.isEmpty() && !overwrite) {
+            throw new CommandLine.ParameterException(cl, "--output " + dir.toAbsolutePath() + " is not empty (" + held.size() + " entries, e.g. "
+                    + held.get(0).getFileName() + "); pass --overwrite to clear it first, or choose another directory");
+        }
+        return held;
+    }
+
+    private static void delete(List<Path> entries) throws IOException {
+        for (Path p : entries) {
+            try (Stream<Path> walk = Files.walk(p)) {
+                for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
+            }
+        }
+    }
+
     @Override
     public void run() {
-        CheckpointExport.Target target = CheckpointExport.resolve(checkpoint, new Configuration());
+        CommandLine cl = spec.commandLine();
+        String checkpoint = checkpointUri(cl, checkpointArg, checkpointFlag);
         try {
+            List<Path> stale = existingEntries(cl, out, overwrite);
+            // Resolve (and verify) the checkpoint before clearing anything, so a bad URI never costs the old export.
+            CheckpointExport.Target target = CheckpointExport.resolve(checkpoint, new Configuration());
+            delete(stale);
             int tensors = CheckpointExport.export(target, out, tokenizer);
             spec.commandLine().getOut().printf("exported step %d (%d tensors, saved by %d ranks) to %s%n",
                     target.manifest().step(), tensors, target.manifest().worldSize(), Paths.get(out.toString()).toAbsolutePath());

@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 
-@Command(name = "model", mixinStandardHelpOptions = true, description = "Inspect and verify HF model directories.",
+@Command(name = "model", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Inspect and verify HF model directories.",
         subcommands = {ModelCommand.Verify.class})
 public final class ModelCommand {
 
@@ -20,7 +20,7 @@ public final class ModelCommand {
      * Checks that a converted or exported model computes what transformers recorded: exit 0 when the logits are
      * within tolerance and every greedy output present in the reference matches token for token, 1 otherwise.
      */
-    @Command(name = "verify", mixinStandardHelpOptions = true,
+    @Command(name = "verify", mixinStandardHelpOptions = true, versionProvider = Version.class,
             description = "Compare a model's logits and greedy outputs with a reference file; exit 0 only when all pass.")
     static final class Verify implements Callable<Integer> {
         @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory (config.json + safetensors).") Path model;

@@ -17,7 +17,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** {@code zerospark prepare}: the data pipeline. The last stdout line is the run's counts as one JSON object. */
-@Command(name = "prepare", mixinStandardHelpOptions = true,
+@Command(name = "prepare", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Ingest, clean, deduplicate, tokenize and pack an article corpus into Delta tables.")
 public final class PrepareCommand implements Runnable {
     @Mixin ConfigOption config;

@@ -22,11 +22,11 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Map;
 
-@Command(name = "tokenizer", mixinStandardHelpOptions = true,
+@Command(name = "tokenizer", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Train a byte-level BPE tokenizer on your corpus, or encode text with one.",
         subcommands = {TokenizerCommand.Train.class, TokenizerCommand.Encode.class})
 public final class TokenizerCommand {
-    @Command(name = "train", mixinStandardHelpOptions = true, description = "Train a byte-level BPE tokenizer from an articles table.")
+    @Command(name = "train", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Train a byte-level BPE tokenizer from an articles table.")
     static final class Train implements Runnable {
         @Option(names = "--input", required = true, paramLabel = "URI", description = "Articles Delta table (prepare's <output>/articles).") String input;
         @Option(names = "--vocab-size", required = true, paramLabel = "N", description = "Vocabulary size, special and byte tokens included (>= 258).") int vocabSize;
@@ -48,7 +48,7 @@ public final class TokenizerCommand {
         }
     }
 
-    @Command(name = "encode", mixinStandardHelpOptions = true, description = "Encode stdin lines to JSON arrays of ids.")
+    @Command(name = "encode", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Encode stdin lines to JSON arrays of ids.")
     static final class Encode implements Runnable {
         @Option(names = "--tokenizer", required = true, paramLabel = "DIR", description = "Folder with tokenizer.json.") String tokenizer;
         @Option(names = "--json-lines", description = "Each input line is a JSON string (so texts may hold newlines).") boolean jsonLines;

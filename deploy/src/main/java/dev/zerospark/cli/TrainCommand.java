@@ -15,7 +15,7 @@ import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.Map;
 
-@Command(name = "train", mixinStandardHelpOptions = true,
+@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Data-parallel ZeRO training as one Spark barrier stage; flags override --config values.")
 public final class TrainCommand implements Runnable {
     @Mixin ConfigOption config;

@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
  * Replays a recorded PyTorch training run (training_reference.json + train_batches.safetensors in the model
  * directory) on N ranks talking real TCP on 127.0.0.1 with ZeRO stage S, and compares every step's loss.
  */
-@Command(name = "verify-training", mixinStandardHelpOptions = true,
+@Command(name = "verify-training", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Replay a recorded training run on N ranks over TCP with ZeRO stage S and compare each step's loss.")
 public final class VerifyTrainingCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR",

@@ -37,6 +37,29 @@ class ZeroSparkCliTest {
         }
     }
 
+    /** {@code -V} works at every level a user may type it, down to {@code bench allreduce} and {@code checkpoint list}. */
+    @Test
+    void everyCommandPrintsTheVersion() {
+        String version = run("-V").out().strip();
+        assertTrue(!version.isEmpty(), "root -V prints nothing");
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        walk(ZeroSpark.commandLine(), new java.util.ArrayList<>(), missing, version);
+        assertTrue(missing.isEmpty(), "-V fails on: " + missing);
+    }
+
+    private static void walk(CommandLine cmd, java.util.List<String> path, java.util.List<String> missing, String version) {
+        for (var e : cmd.getSubcommands().entrySet()) {
+            if (e.getKey().equals("help")) continue;
+            java.util.List<String> sub = new java.util.ArrayList<>(path);
+            sub.add(e.getKey());
+            java.util.List<String> args = new java.util.ArrayList<>(sub);
+            args.add("-V");
+            CliRun r = run(args.toArray(String[]::new));
+            if (r.code() != 0 || !r.out().strip().equals(version)) missing.add(String.join(" ", sub));
+            walk(e.getValue(), sub, missing, version);
+        }
+    }
+
     @Test
     void unknownFlagExitsTwoAndNamesIt() {
         CliRun r = run("prepare", "--no-such-flag", "x");
