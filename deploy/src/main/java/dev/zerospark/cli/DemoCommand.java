@@ -25,8 +25,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Map;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.concat_ws;
 
 /**
  * {@code zerospark demo}: generates the sample corpus, trains a byte-level BPE tokenizer on it, runs the prepare
@@ -51,18 +49,14 @@ public final class DemoCommand implements Runnable {
         SparkSession spark = SparkSessions.getOrCreate("zerospark-demo", "local[2]", Map.of());
 
         Path tokenizer = work.resolve("tokenizer");
+        PrepareConfig cfg = PrepareConfig.defaults().with(sample.toString(), "jsonl", tokenizer.toString(),
+                work.resolve("tables").toString(), seqLen);
         if (!Files.isRegularFile(tokenizer.resolve("tokenizer.json"))) {
-            // Trained on the raw sample (well-formed lines only): the tokenizer must exist before prepare runs.
-            var texts = spark.read().option("mode", "DROPMALFORMED").json(sample.toString())
-                    .where(col("body").isNotNull())
-                    .select(concat_ws("\n\n", col("title"), col("body")))
-                    .as(org.apache.spark.sql.Encoders.STRING());
-            TokenizerTraining.train(texts, vocabSize, 2, 2_000_000, tokenizer);
+            // Trained on the raw sample, cleaned as prepare cleans it: the tokenizer must exist before prepare runs.
+            TokenizerTraining.train(TokenizerTraining.rawTexts(spark, cfg), vocabSize, 2, 2_000_000, tokenizer);
         }
         out.println("tokenizer: " + tokenizer);
 
-        PrepareConfig cfg = PrepareConfig.defaults().with(sample.toString(), "jsonl", tokenizer.toString(),
-                work.resolve("tables").toString(), seqLen);
         PrepareResult r = PrepareJob.run(spark, cfg);
         PrepareCommand.printTables(out, cfg);
         out.println("quarantine reasons: " + r.quarantineReasons());

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zerospark.config.ConfigException;
+import dev.zerospark.config.ConfigLoader;
+import dev.zerospark.config.LocalPaths;
 import dev.zerospark.data.tokenize.TokenizerTraining;
 import dev.zerospark.spark.SparkSessions;
 import dev.zerospark.tokenizer.BpeModel;
@@ -19,16 +21,19 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.Map;
 
 @Command(name = "tokenizer", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Train a byte-level BPE tokenizer on your corpus, or encode text with one.",
         subcommands = {TokenizerCommand.Train.class, TokenizerCommand.Encode.class})
 public final class TokenizerCommand {
-    @Command(name = "train", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Train a byte-level BPE tokenizer from an articles table.")
+    @Command(name = "train", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Train a byte-level BPE tokenizer from raw input files (with --format, as prepare reads them) or an articles table.")
     static final class Train implements Runnable {
-        @Option(names = "--input", required = true, paramLabel = "URI", description = "Articles Delta table (prepare's <output>/articles).") String input;
+        @Option(names = "--input", required = true, paramLabel = "PATH|GLOB|URI",
+                description = "Raw input files (give --format), or an articles Delta table (prepare's <output>/articles).") String input;
+        @Option(names = "--format", description = "jsonl | parquet | csv | text | warc: read --input as raw files, cleaned as prepare cleans them.") String format;
+        @Option(names = "--body-field", paramLabel = "NAME", description = "Raw input field holding the article text (default body).") String bodyField;
+        @Option(names = "--title-field", paramLabel = "NAME", description = "Raw input field holding the headline (default title).") String titleField;
         @Option(names = "--vocab-size", required = true, paramLabel = "N", description = "Vocabulary size, special and byte tokens included (>= 258).") int vocabSize;
         @Option(names = "--output", required = true, paramLabel = "DIR", description = "Folder for tokenizer.json and tokenizer_config.json.") String output;
         @Option(names = "--min-frequency", paramLabel = "N", defaultValue = "2", description = "Least pair count worth a merge (default 2).") int minFrequency;
@@ -36,13 +41,29 @@ public final class TokenizerCommand {
         @Option(names = "--master", paramLabel = "URL", description = "Spark master when not under spark-submit (default local[*]).") String master;
         @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+        /** Raw files when --format is given, else the articles table; anything else is a usage error naming the fix. */
+        private org.apache.spark.sql.Dataset<String> texts(SparkSession spark) {
+            if (format != null) {
+                Map<String, Object> o = new java.util.HashMap<>();
+                o.put("prepare.input", input);
+                o.put("prepare.format", format);
+                o.put("prepare.fields.body", bodyField);
+                o.put("prepare.fields.title", titleField);
+                return TokenizerTraining.rawTexts(spark, ConfigLoader.load(null, o).prepare());
+            }
+            if (!io.delta.tables.DeltaTable.isDeltaTable(spark, input)) {
+                throw new ConfigException("tokenizer.input", "--input " + input + " is not a Delta table (no _delta_log); for raw files add --format jsonl|parquet|csv|text|warc");
+            }
+            return TokenizerTraining.articleTexts(spark, input);
+        }
+
         @Override
         public void run() {
             if (vocabSize < 258) throw new ConfigException("vocab_size", "--vocab-size must be >= 258 (2 special + 256 byte tokens), got " + vocabSize);
             SparkSession spark = SparkSessions.getOrCreate("zerospark-tokenizer-train", PrepareCommand.sparkMaster(master), Map.of());
-            BpeModel m = TokenizerTraining.train(TokenizerTraining.articleTexts(spark, input), vocabSize, minFrequency, maxWords, Paths.get(output));
+            BpeModel m = TokenizerTraining.train(texts(spark), vocabSize, minFrequency, maxWords, LocalPaths.of(output));
             PrintWriter out = spec.commandLine().getOut();
-            out.println("{\"tokenizer\":" + new ObjectMapper().valueToTree(Paths.get(output).toAbsolutePath().toString())
+            out.println("{\"tokenizer\":" + new ObjectMapper().valueToTree(LocalPaths.of(output).toAbsolutePath().toString())
                     + ",\"vocab_size\":" + m.vocab().size() + ",\"merges\":" + m.merges().size() + "}");
             out.flush();
         }
@@ -58,7 +79,7 @@ public final class TokenizerCommand {
         public void run() {
             ObjectMapper json = new ObjectMapper();
             PrintWriter out = spec.commandLine().getOut();
-            Path dir = Paths.get(tokenizer);
+            Path dir = LocalPaths.of(tokenizer);
             try (HfTokenizer tok = HfTokenizer.load(dir);
                  BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
                 String line;

@@ -1,5 +1,7 @@
 package dev.zerospark.data.tokenize;
 
+import dev.zerospark.config.PrepareConfig;
+import dev.zerospark.data.clean.CleanStage;
 import dev.zerospark.tokenizer.BpeModel;
 import dev.zerospark.tokenizer.BpeTrainer;
 import dev.zerospark.tokenizer.ByteLevel;
@@ -43,6 +45,16 @@ public final class TokenizerTraining {
     /** Texts of an articles Delta table: title and text, as the LM blocks see them. */
     public static Dataset<String> articleTexts(SparkSession spark, String articlesTable) {
         return spark.read().format("delta").load(articlesTable)
+                .select(col("title"), col("text"))
+                .map((org.apache.spark.api.java.function.MapFunction<Row, String>) r -> Encoder.lmText(r.getString(0), r.getString(1)), Encoders.STRING());
+    }
+
+    /**
+     * Texts of raw input files (any format {@code prepare} reads), ingested and cleaned exactly as {@code prepare}
+     * does, so a first tokenizer can be trained before any table exists. Quarantined records are left out.
+     */
+    public static Dataset<String> rawTexts(SparkSession spark, PrepareConfig cfg) {
+        return CleanStage.read(spark, cfg, "tokenizer-train").where(col("reason").isNull())
                 .select(col("title"), col("text"))
                 .map((org.apache.spark.api.java.function.MapFunction<Row, String>) r -> Encoder.lmText(r.getString(0), r.getString(1)), Encoders.STRING());
     }
