@@ -39,11 +39,33 @@ class MetricsLogTest {
     }
 
     @Test
-    void plotHasBothCurves() {
-        List<StepMetrics> steps = List.of(step(0, 3, Double.NaN), step(1, 2.5, 2.7), step(2, 2.0, Double.NaN));
+    void plotHasLossValidationAndLearningRateWithLabelledAxes() {
+        List<StepMetrics> steps = new ArrayList<>();
+        for (int s = 0; s < 30; s++) {
+            steps.add(new StepMetrics(s, 4 - s * 0.05, 1e-3 * Math.min(1, (s + 1) / 10.0), 0.5, 1000, 0.01,
+                    s % 10 == 9 ? 3.9 - s * 0.04 : Double.NaN, Double.NaN, 0.1, 0.05, 0.02, 0.02, 0.01));
+        }
         String html = LossPlot.html("run", steps);
-        assertTrue(html.contains("<svg") && html.contains("train loss") && html.contains("validation loss"), html);
-        assertEquals(2, html.split("<polyline").length - 1);
+        assertTrue(html.contains("training loss") && html.contains("validation loss"), html);
+        assertEquals(3, html.split("<polyline").length - 1, "training loss, validation loss and learning rate");
+        assertEquals(2, count(html, ">step</text>"), "each panel labels its x axis");
+        assertEquals(1, count(html, ">loss</text>"));
+        assertEquals(1, count(html, ">learning rate</text>"));
+        for (String tick : new String[] {">0</text>", ">10</text>", ">20</text>", ">2.8</text>", ">4</text>"}) {
+            assertTrue(html.contains(tick), "tick " + tick);
+        }
+        assertTrue(html.contains("steps 0 to 29 (30 logged)"), html);
+    }
+
+    private static int count(String s, String part) {
+        return s.split(java.util.regex.Pattern.quote(part), -1).length - 1;
+    }
+
+    @Test
+    void ticksAreRoundAndCoverTheRange() {
+        assertEquals(List.of(0.0, 20.0, 40.0, 60.0, 80.0, 100.0), LossPlot.ticks(0, 100));
+        assertEquals(List.of(2.6, 2.8, 3.0, 3.2, 3.4), LossPlot.ticks(2.55, 3.45).stream().map(t -> Math.round(t * 10) / 10.0).toList());
+        assertEquals(List.of(2e-4, 4e-4, 6e-4, 8e-4, 1e-3), LossPlot.ticks(1e-4, 1e-3).stream().map(t -> Math.round(t * 1e5) / 1e5).toList());
     }
 
     @Test
