@@ -62,16 +62,36 @@ public final class DemoCommand implements Runnable {
         out.println("quarantine reasons: " + r.quarantineReasons());
         out.println(r.toJson());
         out.flush();
+        Path model = work.resolve("model");
         if (trainSteps > 0) {
-            train(spark, work, cfg, tokenizer, out);
+            train(spark, work, cfg, tokenizer, model, out);
         }
+        out.println("next steps:");
+        for (String step : nextSteps(work, cfg, trainSteps > 0 ? model : null)) out.println("  " + step);
+        out.flush();
+    }
+
+    /** Three commands to try next, each a real command line for the tables and model this run made. */
+    static List<String> nextSteps(Path work, PrepareConfig cfg, Path model) {
+        String b = "deploy/bin/zerospark";
+        String lmBlocks = PrepareJob.table(cfg, PrepareJob.LM_BLOCKS);
+        String train = model != null
+                ? b + " train --model " + model + " --data " + lmBlocks + " --world-size 2 --steps 100 --checkpoint-dir "
+                        + work.resolve("next/checkpoints") + " --run-dir " + work.resolve("next/run")
+                : b + " train --arch gpt2 --preset tiny --data " + lmBlocks + " --world-size 2 --steps 100 --checkpoint-dir "
+                        + work.resolve("next/checkpoints") + " --run-dir " + work.resolve("next/run");
+        String second = model != null
+                ? b + " complete --model " + model + " --prompt \"Write a riddle about a harbour.\" --max-new-tokens 40 --temperature 0.8 --seed 1"
+                : b + " table history " + lmBlocks;
+        return List.of(b + " table show " + PrepareJob.table(cfg, PrepareJob.QUARANTINE) + " --columns reason,detail,source_file --limit 10",
+                second, train);
     }
 
     /**
      * Trains a tiny GPT-2 from scratch on the packed blocks with 2 ranks and ZeRO-2, checkpointing as it goes, then
      * exports the last checkpoint to an HF directory and asks it for a riddle about one of the sample articles.
      */
-    private void train(SparkSession spark, Path work, PrepareConfig cfg, Path tokenizer, PrintWriter out) {
+    private void train(SparkSession spark, Path work, PrepareConfig cfg, Path tokenizer, Path model, PrintWriter out) {
         Map<String, Object> keys = new java.util.HashMap<>();
         keys.put("train.arch", "gpt2");
         keys.put("train.preset", "tiny");
@@ -97,7 +117,6 @@ public final class DemoCommand implements Runnable {
             out.println("checkpoints: " + train.checkpointDir());
             out.println("loss plot: " + result.reportUri());
 
-            Path model = work.resolve("model");
             CheckpointExport.export(CheckpointExport.resolve(train.checkpointDir(), new org.apache.hadoop.conf.Configuration()), model, tokenizer);
             out.println("exported model: " + model);
             Row article = spark.read().format("delta").load(PrepareJob.table(cfg, PrepareJob.ARTICLES))
