@@ -45,6 +45,7 @@ public record TrainConfig(
         maxRestarts = Check.nonNegative("max_restarts", Check.or(maxRestarts, 3));
         resume = Check.or(resume, false);
         overwrite = Check.or(overwrite, false);
+        if (resume && overwrite) throw Check.invalid("overwrite", "(--overwrite) deletes the checkpoints that resume (--resume) needs; set one");
         if (arch != null) Check.oneOf("arch", arch, "gpt2", "llama");
         if (preset != null) Check.oneOf("preset", preset, "tiny", "small");
         if (optimizer.warmupSteps() > steps) {

@@ -64,9 +64,6 @@ public final class TrainJob {
         require(config.data(), "train.data (--data)");
         require(config.checkpointDir(), "train.checkpoint_dir (--checkpoint-dir)");
         require(config.runDir(), "train.run_dir (--run-dir)");
-        if (config.resume() && config.overwrite()) {
-            throw new ConfigException("train.overwrite", "train.resume (--resume) and train.overwrite (--overwrite) exclude each other");
-        }
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration hadoop = sc.hadoopConfiguration();
         CheckpointStore store = new CheckpointStore(config.checkpointDir(), hadoop);

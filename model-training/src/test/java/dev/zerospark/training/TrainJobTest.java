@@ -196,21 +196,25 @@ class TrainJobTest {
     }
 
     @Test
-    void failuresNoRestartCanPassStopAtOnceWithTheirExitCodeClass() throws Exception {
-        SparkSession spark = LocalSpark.session();
-        // A bug in a rank: without classification the driver would restart and this run would succeed.
+    void aBugInARankStopsAtOnceWithoutRestarts() {
+        // Without classification the driver would restart from step 0 and this run would succeed.
         TrainingFailedException bug = assertThrows(TrainingFailedException.class,
-                () -> TrainJob.run(spark, config("bug", 2, 2, 1, false), 1, 1, RunSpec.Fault.BUG));
+                () -> TrainJob.run(LocalSpark.session(), config("bug", 2, 2, 1, false), 1, 1, RunSpec.Fault.BUG));
         assertTrue(bug.getMessage().contains("not restarted") && bug.getMessage().contains("rank 1"), bug.getMessage());
+    }
 
-        // A config error only a rank sees: a ConfigException (exit code 2), not restarts.
+    @Test
+    void aConfigErrorInARankStopsAtOnceAsAConfigError() {
+        // A ConfigException (exit code 2), not restarts that end in TrainingFailedException (exit code 1).
         ConfigException config = assertThrows(ConfigException.class,
-                () -> TrainJob.run(spark, config("config", 2, 2, 1, false), 1, 0, RunSpec.Fault.CONFIG));
+                () -> TrainJob.run(LocalSpark.session(), config("config", 2, 2, 1, false), 1, 0, RunSpec.Fault.CONFIG));
         assertTrue(config.getMessage().contains("config error"), config.getMessage());
+    }
 
-        // A model directory that is not one fails on the driver, naming train.model, before any task starts.
+    @Test
+    void aBadModelDirectoryFailsOnTheDriverNamingTrainModel() throws Exception {
         java.nio.file.Path empty = Files.createTempDirectory("zs-no-model");
-        ConfigException model = assertThrows(ConfigException.class, () -> TrainJob.run(spark,
+        ConfigException model = assertThrows(ConfigException.class, () -> TrainJob.run(LocalSpark.session(),
                 config("nomodel", 2, 2, 1, false, Map.of("train.model", empty.toString()))));
         assertEquals("train.model", model.keyPath());
         assertTrue(model.getMessage().contains(empty.toString()), model.getMessage());
