@@ -25,6 +25,7 @@ public record TrainConfig(
         @JsonPropertyDescription("restarts from the latest checkpoint after a failed stage (default 3)") Integer maxRestarts,
         @JsonPropertyDescription("run directory URI for metrics and plots") String runDir,
         @JsonPropertyDescription("resume from the latest complete checkpoint (default false)") Boolean resume,
+        @JsonPropertyDescription("delete the checkpoints already in checkpoint_dir before a fresh run (default false)") Boolean overwrite,
         @JsonPropertyDescription("a DeepSpeed ds_config.json whose mapped keys are applied under these") String deepspeedConfig) {
 
     public TrainConfig {
@@ -43,6 +44,8 @@ public record TrainConfig(
         evalInterval = Check.nonNegative("eval_interval", Check.or(evalInterval, 50));
         maxRestarts = Check.nonNegative("max_restarts", Check.or(maxRestarts, 3));
         resume = Check.or(resume, false);
+        overwrite = Check.or(overwrite, false);
+        if (resume && overwrite) throw Check.invalid("overwrite", "(--overwrite) deletes the checkpoints that resume (--resume) needs; set one");
         if (arch != null) Check.oneOf("arch", arch, "gpt2", "llama");
         if (preset != null) Check.oneOf("preset", preset, "tiny", "small");
         if (optimizer.warmupSteps() > steps) {
@@ -57,6 +60,6 @@ public record TrainConfig(
 
     public static TrainConfig defaults() {
         return new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null);
     }
 }

@@ -1,5 +1,6 @@
 package dev.zerospark.cli;
 
+import dev.zerospark.checkpoint.CheckpointException;
 import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.config.ConfigLoader;
@@ -10,6 +11,7 @@ import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.OptionalLong;
 
 @Command(name = "checkpoint", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "List and inspect sharded checkpoints.",
         subcommands = {CheckpointCommand.ListCmd.class, CheckpointCommand.Inspect.class})
@@ -25,13 +27,22 @@ public final class CheckpointCommand {
         public void run() {
             CheckpointStore store = new CheckpointStore(uri, new Configuration());
             PrintWriter out = spec.commandLine().getOut();
-            out.printf(Locale.ROOT, "%-10s %6s %5s %6s %12s  %s%n", "step", "ranks", "zero", "files", "bytes", "data");
+            out.printf(Locale.ROOT, "%-10s %6s %5s %6s %12s  %-36s  %s%n", "step", "ranks", "zero", "files", "bytes", "run", "data");
             for (long step : store.completeSteps()) {
-                Manifest m = store.manifest(step);
+                Manifest m;
+                try {
+                    m = store.manifest(step);
+                } catch (CheckpointException e) { // one bad manifest is shown, not fatal to the listing
+                    out.printf(Locale.ROOT, "%-10s unusable: %s%n", "step-" + step, e.getMessage());
+                    continue;
+                }
                 long bytes = m.files().values().stream().mapToLong(Manifest.FileEntry::bytes).sum();
-                out.printf(Locale.ROOT, "%-10s %6d %5d %6d %12d  %s@v%s%n", "step-" + step, m.worldSize(), m.zeroStage(),
-                        m.files().size(), bytes, m.data().path("table").asText(), m.data().path("version").asText());
+                out.printf(Locale.ROOT, "%-10s %6d %5d %6d %12d  %-36s  %s@v%s%n", "step-" + step, m.worldSize(), m.zeroStage(),
+                        m.files().size(), bytes, m.runId() == null ? "-" : m.runId(), m.data().path("table").asText(),
+                        m.data().path("version").asText());
             }
+            OptionalLong latest = store.latest();
+            out.println("latest: " + (latest.isPresent() ? "step-" + latest.getAsLong() : "(none)"));
             out.flush();
         }
     }

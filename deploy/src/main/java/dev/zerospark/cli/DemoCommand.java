@@ -107,6 +107,7 @@ public final class DemoCommand implements Runnable {
         keys.put("train.eval_interval", Math.max(1, trainSteps / 6));
         keys.put("train.run_dir", work.resolve("run").toUri().toString());
         keys.put("train.resume", false);
+        keys.put("train.overwrite", true); // the demo owns its work directory: a rerun starts over
         TrainConfig train = ConfigLoader.load(null, keys).train();
         try {
             TrainJob.Result result = TrainJob.run(spark, train);

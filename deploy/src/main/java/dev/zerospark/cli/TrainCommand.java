@@ -34,6 +34,7 @@ public final class TrainCommand implements Runnable {
     @Option(names = "--checkpoint-interval", paramLabel = "K", description = "Steps between checkpoints.") Integer checkpointInterval;
     @Option(names = "--run-dir", paramLabel = "DIR|URI", description = "Where metrics.jsonl and the loss plot go.") String runDir;
     @Option(names = "--resume", description = "Resume from the latest complete checkpoint.") Boolean resume;
+    @Option(names = "--overwrite", description = "Delete the checkpoints already in --checkpoint-dir, then start a fresh run.") Boolean overwrite;
     @Option(names = "--deepspeed-config", paramLabel = "FILE", description = "DeepSpeed ds_config.json; mapped keys apply.") String deepspeedConfig;
 
     /** The resolved training config: file values with these flags laid over them. */
@@ -54,6 +55,7 @@ public final class TrainCommand implements Runnable {
         o.put("train.checkpoint_interval", checkpointInterval);
         o.put("train.run_dir", runDir);
         o.put("train.resume", resume);
+        o.put("train.overwrite", overwrite);
         o.put("train.deepspeed_config", deepspeedConfig);
         ZeroSparkConfig c = config.load(o);
         return c.train();

@@ -16,18 +16,26 @@ import java.nio.charset.StandardCharsets;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.net.URI;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Checkpoints under a root URI on any Hadoop filesystem ({@code file://}, {@code s3a://}, {@code hdfs://},
  * {@code dbfs:/}). Layout: {@code <root>/step-<N>/<files>}, {@code <root>/step-<N>/manifest.json} (written last),
- * and {@code <root>/latest} naming the newest complete step. A step without a manifest is incomplete and ignored,
- * so a crash mid-save never harms the previous checkpoint. Ranks write their own files in parallel.
+ * and {@code <root>/latest} naming the newest verified step. A step without a manifest is incomplete and ignored,
+ * so a crash mid-save never harms the previous checkpoint. Ranks write their own files in parallel. Every manifest
+ * records the run that wrote it: retention and restarts act only on that run's steps.
  */
 public final class CheckpointStore {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
@@ -37,6 +45,8 @@ public final class CheckpointStore {
 
     private final String root;
     private final Configuration conf;
+    /** Steps this store has checksummed since their last commit, so retention hashes each step once. */
+    private final Set<Long> verified = ConcurrentHashMap.newKeySet();
 
     public CheckpointStore(String rootUri, Configuration hadoopConf) {
         this.root = rootUri.endsWith("/") ? rootUri.substring(0, rootUri.length() - 1) : rootUri;
@@ -71,8 +81,11 @@ public final class CheckpointStore {
         }
     }
 
-    /** Writes the manifest (marking the step complete), then moves {@code latest}, then applies retention. */
-    public void commit(Manifest manifest, int keepLast) {
+    /**
+     * Writes the manifest (marking the step complete), applies {@code retention}, then points {@code latest} at
+     * the newest step that retention verified (the committed one unless it failed verification).
+     */
+    public void commit(Manifest manifest, Retention retention) {
         long step = manifest.step();
         String uri = stepUri(step) + "/" + MANIFEST;
         try {
@@ -81,56 +94,80 @@ public final class CheckpointStore {
             // would mark the step complete.
             Path tmp = new Path(uri + ".tmp");
             writeBytes(tmp.toString(), json);
-            if (!tmp.getFileSystem(conf).rename(tmp, new Path(uri))) {
-                throw new IOException("rename of " + tmp + " to " + uri + " failed");
-            }
-            writeBytes(root + "/" + LATEST, ("step-" + step + "\n").getBytes(StandardCharsets.UTF_8));
+            replace(tmp, new Path(uri));
         } catch (IOException e) {
             throw CheckpointException.io("commit", uri, e);
         }
+        verified.remove(step); // a re-committed step has new files: the earlier verification no longer holds
         LOG.info("checkpoint step {} committed to {}", step, stepUri(step));
-        if (keepLast > 0) retain(keepLast);
-    }
-
-    /** Steps that have a manifest, oldest first. */
-    public List<Long> completeSteps() {
-        List<Long> steps = new ArrayList<>();
-        try {
-            Path rootPath = new Path(root);
-            FileSystem fs = rootPath.getFileSystem(conf);
-            if (!fs.exists(rootPath)) return steps;
-            for (FileStatus st : fs.listStatus(rootPath)) {
-                Matcher m = STEP_DIR.matcher(st.getPath().getName());
-                if (st.isDirectory() && m.matches() && fs.exists(new Path(st.getPath(), MANIFEST))) {
-                    steps.add(Long.parseLong(m.group(1)));
-                }
+        long newest = step;
+        if (retention.keepLast() > 0) {
+            newest = retain(manifest.runId(), retention, step);
+            if (newest < 0) {
+                LOG.error("no verified checkpoint of run {} under {}; {} left as it was", manifest.runId(), root, LATEST);
+                return;
             }
-        } catch (IOException e) {
-            throw CheckpointException.io("list", root, e);
         }
-        steps.sort(Long::compare);
-        return steps;
+        writeLatest(newest);
     }
 
+    /**
+     * What a commit may delete. {@code keepLast} (0 keeps everything) counts only verified steps of the committing
+     * run; {@code resumedFrom} (-1: none) is never deleted, so a run that can't save a good step can still restart.
+     */
+    public record Retention(int keepLast, long resumedFrom) {
+        public Retention {
+            if (keepLast < 0) throw new IllegalArgumentException("keep_last must be >= 0, got " + keepLast);
+        }
+    }
+
+    /** Steps that have a manifest, oldest first. Step directories whose number does not parse are skipped. */
+    public List<Long> completeSteps() {
+        return steps(true);
+    }
+
+    /** The highest step directory, complete or not (-1 when there is none). */
+    public long newestStep() {
+        List<Long> all = steps(false);
+        return all.isEmpty() ? -1 : all.get(all.size() - 1);
+    }
+
+    /**
+     * Reads and checks one step's manifest. Manifests are untrusted input: a file key that is absolute, contains
+     * {@code ..} or resolves outside the step directory, an entry without a checksum or size, a manifest listing no
+     * files, or one recording another step, is a {@link CorruptCheckpointException} naming the key.
+     */
     public Manifest manifest(long step) {
         String uri = stepUri(step) + "/" + MANIFEST;
+        Manifest m;
         try (InputStream in = open(uri)) {
-            return ConfigLoader.jsonMapper().readValue(in, Manifest.class);
+            m = ConfigLoader.jsonMapper().readValue(in, Manifest.class);
         } catch (IOException e) {
             throw CheckpointException.io("read manifest", uri, e);
         }
+        check(m, step);
+        return m;
     }
 
-    /** Recomputes every file's sha256 and compares it with the manifest. */
+    /** Checks the manifest, then each file's size and sha256 against it. */
     public void verify(Manifest manifest) {
+        check(manifest, manifest.step());
         for (var e : manifest.files().entrySet()) {
             String uri = stepUri(manifest.step()) + "/" + e.getKey();
             String actual;
-            try (InputStream in = open(uri)) {
-                MessageDigest sha = sha256();
-                byte[] buf = new byte[1 << 16];
-                for (int n; (n = in.read(buf)) > 0; ) sha.update(buf, 0, n);
-                actual = HexFormat.of().formatHex(sha.digest());
+            try {
+                Path p = new Path(uri);
+                FileSystem fs = p.getFileSystem(conf);
+                long size = fs.getFileStatus(p).getLen();
+                if (size != e.getValue().bytes()) {
+                    throw CorruptCheckpointException.sizeMismatch(stepUri(manifest.step()), e.getKey(), e.getValue().bytes(), size);
+                }
+                try (InputStream in = fs.open(p)) {
+                    MessageDigest sha = sha256();
+                    byte[] buf = new byte[1 << 16];
+                    for (int n; (n = in.read(buf)) > 0; ) sha.update(buf, 0, n);
+                    actual = HexFormat.of().formatHex(sha.digest());
+                }
             } catch (IOException ex) {
                 throw CheckpointException.io("read", uri, ex);
             }
@@ -140,15 +177,25 @@ public final class CheckpointStore {
         }
     }
 
-    /**
-     * The newest complete step whose files all match their checksums. A corrupt step is logged with the file
-     * that failed and the previous one is tried, so a damaged shard costs one checkpoint interval, not the run.
-     */
+    /** The newest intact step of any run. */
     public Optional<Manifest> latestValid() {
+        return latestValid(m -> true);
+    }
+
+    /**
+     * The newest complete step that {@code accept} takes and whose files all match their manifest. A corrupt step
+     * is logged with the file that failed and the previous one is tried, so a damaged shard costs one checkpoint
+     * interval, not the run.
+     */
+    public Optional<Manifest> latestValid(Predicate<Manifest> accept) {
         List<Long> steps = completeSteps();
         for (int i = steps.size() - 1; i >= 0; i--) {
             try {
                 Manifest m = manifest(steps.get(i));
+                if (!accept.test(m)) {
+                    LOG.info("checkpoint step {} (run {}) is not one to resume from here; skipped", steps.get(i), m.runId());
+                    continue;
+                }
                 verify(m);
                 return Optional.of(m);
             } catch (CheckpointException e) { // a checksum mismatch, or a manifest or shard that can't be read
@@ -156,6 +203,36 @@ public final class CheckpointStore {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Where a restart of run {@code runId} resumes: its newest intact step (or {@code resumedFrom}, the step the
+     * run itself started from, which may predate run ids). Every step directory above it is deleted first: a
+     * task of the failed attempt that was still running may have left it, complete or not.
+     */
+    public Optional<Manifest> restartPoint(String runId, long resumedFrom) {
+        Optional<Manifest> from = latestValid(m -> m.writtenBy(runId) || m.step() == resumedFrom);
+        deleteStepsAbove(from.map(Manifest::step).orElse(-1L));
+        return from;
+    }
+
+    /** The step {@code latest} names, if it is there and well formed. */
+    public OptionalLong latest() {
+        String uri = root + "/" + LATEST;
+        String text;
+        try {
+            Path p = new Path(uri);
+            FileSystem fs = p.getFileSystem(conf);
+            if (!fs.exists(p)) return OptionalLong.empty();
+            try (InputStream in = fs.open(p)) {
+                text = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            }
+        } catch (IOException e) {
+            throw CheckpointException.io("read", uri, e);
+        }
+        OptionalLong step = parseStep(text);
+        if (step.isEmpty()) LOG.warn("{} holds '{}', not a step directory name; ignored", uri, text);
+        return step;
     }
 
     public InputStream open(long step, String name) {
@@ -167,18 +244,165 @@ public final class CheckpointStore {
         }
     }
 
-    /** Deletes complete steps beyond the newest {@code keepLast}. */
-    public void retain(int keepLast) {
-        List<Long> steps = completeSteps();
-        for (int i = 0; i < steps.size() - keepLast; i++) {
-            String uri = stepUri(steps.get(i));
-            try {
-                Path p = new Path(uri);
-                p.getFileSystem(conf).delete(p, true);
-                LOG.info("retention: deleted {}", uri);
-            } catch (IOException e) {
-                throw CheckpointException.io("delete", uri, e);
+    /**
+     * Deletes every step directory above {@code step}, complete or not: what a task of a failed attempt that was
+     * still running left behind. A restart does this before it resumes at {@code step}.
+     */
+    private void deleteStepsAbove(long step) {
+        for (long s : steps(false)) {
+            if (s > step) deleteStep(s, "above the resume step " + step);
+        }
+    }
+
+    /** Deletes the whole checkpoint root ({@code train --overwrite}). */
+    public void clear() {
+        try {
+            Path p = new Path(root);
+            FileSystem fs = p.getFileSystem(conf);
+            if (fs.exists(p) && !fs.delete(p, true)) throw new IOException("delete returned false");
+            LOG.info("cleared checkpoint root {}", root);
+        } catch (IOException e) {
+            throw CheckpointException.io("delete", root, e);
+        }
+    }
+
+    /**
+     * Keeps the newest {@code keepLast} verified steps of {@code runId}, the step resumed from and anything above
+     * the committed step (only a failed attempt's task writes there, and restarts delete those); deletes the rest:
+     * older steps, incomplete ones, corrupt ones and other runs'. Returns the newest kept verified step, or -1.
+     */
+    private long retain(String runId, Retention retention, long committed) {
+        List<Long> all = steps(false);
+        Set<Long> keep = new HashSet<>();
+        long newestVerified = -1;
+        int kept = 0;
+        for (int i = all.size() - 1; i >= 0; i--) {
+            long step = all.get(i);
+            if (step > committed || step == retention.resumedFrom()) keep.add(step);
+            if (step <= committed && kept < retention.keepLast() && verifiedStepOf(runId, step)) {
+                keep.add(step);
+                kept++;
+                if (newestVerified < 0) newestVerified = step;
             }
+        }
+        for (long step : all) {
+            if (!keep.contains(step)) deleteStep(step, "retention (keep_last=" + retention.keepLast() + ")");
+        }
+        return newestVerified;
+    }
+
+    private boolean verifiedStepOf(String runId, long step) {
+        try {
+            Manifest m = manifest(step);
+            if (!m.writtenBy(runId)) return false;
+            if (!verified.contains(step)) {
+                verify(m);
+                verified.add(step);
+            }
+            return true;
+        } catch (CheckpointException e) {
+            LOG.warn("retention: checkpoint step {} is not a verified step ({}); not kept", step, e.getMessage());
+            return false;
+        }
+    }
+
+    private void deleteStep(long step, String why) {
+        String uri = stepUri(step);
+        try {
+            Path p = new Path(uri);
+            p.getFileSystem(conf).delete(p, true);
+            verified.remove(step);
+            LOG.info("deleted {}: {}", uri, why);
+        } catch (IOException e) {
+            throw CheckpointException.io("delete", uri, e);
+        }
+    }
+
+    /** Step numbers of the step directories under the root, oldest first; with {@code completeOnly}, those with a manifest. */
+    private List<Long> steps(boolean completeOnly) {
+        List<Long> steps = new ArrayList<>();
+        try {
+            Path rootPath = new Path(root);
+            FileSystem fs = rootPath.getFileSystem(conf);
+            if (!fs.exists(rootPath)) return steps;
+            for (FileStatus st : fs.listStatus(rootPath)) {
+                if (!st.isDirectory()) continue;
+                OptionalLong step = parseStep(st.getPath().getName());
+                if (step.isEmpty()) {
+                    if (st.getPath().getName().startsWith("step-")) {
+                        LOG.warn("ignoring {}: its step number does not parse", st.getPath());
+                    }
+                    continue;
+                }
+                if (!completeOnly || fs.exists(new Path(st.getPath(), MANIFEST))) steps.add(step.getAsLong());
+            }
+        } catch (IOException e) {
+            throw CheckpointException.io("list", root, e);
+        }
+        steps.sort(Long::compare);
+        return steps;
+    }
+
+    /** The step of a directory name {@code step-<N>}; empty when it isn't one or N overflows a long. */
+    public static OptionalLong parseStep(String dirName) {
+        Matcher m = STEP_DIR.matcher(dirName);
+        if (!m.matches()) return OptionalLong.empty();
+        try {
+            return OptionalLong.of(Long.parseLong(m.group(1)));
+        } catch (NumberFormatException e) { // more digits than a long holds: not a step this code wrote
+            return OptionalLong.empty();
+        }
+    }
+
+    private void check(Manifest m, long step) {
+        String stepUri = stepUri(step);
+        if (m.step() != step) throw CorruptCheckpointException.stepMismatch(stepUri, m.step());
+        if (m.files().isEmpty()) throw CorruptCheckpointException.noFiles(stepUri);
+        for (var e : m.files().entrySet()) {
+            if (!insideStep(stepUri, e.getKey())) throw CorruptCheckpointException.unsafeKey(stepUri, e.getKey());
+            if (e.getValue().sha256() == null || e.getValue().bytes() < 0) {
+                throw CorruptCheckpointException.badEntry(stepUri, e.getKey());
+            }
+        }
+    }
+
+    /** Whether a manifest key names a file inside its step directory (and nothing a resolver could move out). */
+    private static boolean insideStep(String stepUri, String key) {
+        if (key.isEmpty() || key.startsWith("/") || key.contains("..") || key.contains("\\")) return false;
+        URI step = new Path(stepUri).toUri();
+        URI resolved;
+        try {
+            resolved = new Path(new Path(stepUri), key).toUri();
+        } catch (IllegalArgumentException e) { // not a relative path at all (e.g. a bare scheme)
+            return false;
+        }
+        return Objects.equals(step.getScheme(), resolved.getScheme())
+                && Objects.equals(step.getAuthority(), resolved.getAuthority())
+                && resolved.getPath().startsWith(step.getPath() + "/");
+    }
+
+    /** Writes {@code latest} aside and renames it into place, so no reader ever sees a torn pointer. */
+    private void writeLatest(long step) {
+        String uri = root + "/" + LATEST;
+        try {
+            Path tmp = new Path(uri + ".tmp");
+            writeBytes(tmp.toString(), ("step-" + step + "\n").getBytes(StandardCharsets.UTF_8));
+            replace(tmp, new Path(uri));
+        } catch (IOException e) {
+            throw CheckpointException.io("write", uri, e);
+        }
+    }
+
+    /**
+     * Renames {@code tmp} onto {@code dst}. s3a:// and hdfs:// refuse to rename onto an existing file (a step
+     * re-committed after a restart, a moved {@code latest}), so an existing {@code dst} is deleted first; readers
+     * that look in between find it absent, never torn.
+     */
+    private void replace(Path tmp, Path dst) throws IOException {
+        FileSystem fs = dst.getFileSystem(conf);
+        fs.delete(dst, false);
+        if (!fs.rename(tmp, dst)) {
+            throw new IOException("rename of " + tmp + " to " + dst + " failed");
         }
     }
 

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * written with the model's config.json (and tokenizer files, if given) as {@code transformers} expects.
  */
 public final class CheckpointExport {
-    private static final Pattern STEP_URI = Pattern.compile("^(.*)/step-(\\d+)/?$");
+    private static final Pattern STEP_URI = Pattern.compile("^(.*)/(step-\\d+)/?$");
 
     private CheckpointExport() {}
 
@@ -32,7 +32,9 @@ public final class CheckpointExport {
         Matcher m = STEP_URI.matcher(uri);
         if (m.matches()) {
             CheckpointStore store = new CheckpointStore(m.group(1), conf);
-            Manifest manifest = store.manifest(Long.parseLong(m.group(2)));
+            long step = CheckpointStore.parseStep(m.group(2)).orElseThrow(
+                    () -> new CheckpointException("not a checkpoint step directory (its number does not parse): " + uri));
+            Manifest manifest = store.manifest(step);
             store.verify(manifest);
             return new Target(store, manifest);
         }

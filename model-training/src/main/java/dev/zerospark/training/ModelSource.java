@@ -13,6 +13,7 @@ import dev.zerospark.train.TrainableModels;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
@@ -53,9 +54,14 @@ public record ModelSource(String hfDir, String arch, String preset, int vocabSiz
     public TrainableModel open(Configuration conf, Device device) throws IOException {
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         try {
-            CausalLm model = hfDir != null
-                    ? ModelLoader.load(localCopy(hfDir, conf), manager)
-                    : RandomInit.create(HfConfigs.parse(preset(arch, preset, vocabSize)), manager, seed);
+            CausalLm model;
+            if (hfDir != null) {
+                try (LocalDir local = localCopy(hfDir, conf)) {
+                    model = ModelLoader.load(local.path(), manager); // weights are on the device once this returns
+                }
+            } else {
+                model = RandomInit.create(HfConfigs.parse(preset(arch, preset, vocabSize)), manager, seed);
+            }
             return TrainableModels.wrap(model, manager);
         } catch (IOException | RuntimeException e) {
             manager.close();
@@ -63,18 +69,43 @@ public record ModelSource(String hfDir, String arch, String preset, int vocabSiz
         }
     }
 
-    /** A local folder holding the HF directory: the path itself for local URIs, else a copy under /tmp. */
-    static java.nio.file.Path localCopy(String uri, Configuration conf) throws IOException {
+    /**
+     * A local folder holding the HF directory: the path itself for local URIs, else a copy under /tmp that
+     * {@link LocalDir#close()} deletes, so an attempt leaves no copy of the model behind whether it loads or fails.
+     */
+    static LocalDir localCopy(String uri, Configuration conf) throws IOException {
         Path src = new Path(uri);
         FileSystem fs = src.getFileSystem(conf);
         if ("file".equals(fs.getScheme())) {
-            return java.nio.file.Paths.get(fs.makeQualified(src).toUri());
+            return new LocalDir(java.nio.file.Paths.get(fs.makeQualified(src).toUri()), false);
         }
-        java.nio.file.Path dir = Files.createTempDirectory("zerospark-model");
-        for (FileStatus st : fs.listStatus(src)) {
-            if (st.isFile()) fs.copyToLocalFile(st.getPath(), new Path(dir.resolve(st.getPath().getName()).toUri()));
+        LocalDir dir = new LocalDir(Files.createTempDirectory(TEMP_PREFIX), true);
+        try {
+            for (FileStatus st : fs.listStatus(src)) {
+                if (st.isFile()) fs.copyToLocalFile(st.getPath(), new Path(dir.path().resolve(st.getPath().getName()).toUri()));
+            }
+        } catch (IOException | RuntimeException e) {
+            try {
+                dir.close();
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
         return dir;
+    }
+
+    /** Prefix of the temporary model copies under java.io.tmpdir. */
+    static final String TEMP_PREFIX = "zerospark-model";
+
+    /** A local model folder; a temporary copy is deleted on close. */
+    record LocalDir(java.nio.file.Path path, boolean temporary) implements java.io.Closeable {
+        @Override
+        public void close() throws IOException {
+            if (temporary && !FileUtil.fullyDelete(path.toFile())) {
+                throw new IOException("cannot delete the temporary model copy " + path);
+            }
+        }
     }
 
     /** Size presets for training from scratch; the vocabulary comes from the data's tokenizer. */

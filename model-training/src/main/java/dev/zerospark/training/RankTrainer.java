@@ -121,13 +121,12 @@ public final class RankTrainer {
         LrSchedule lrs = spec.schedule();
         double flopsPerToken = 6.0 * numel;
         double peakFlops = rank == 0 ? MatmulRate.measureFlops() * spec.worldSize() : 1;
-        MetricsLog metrics = rank == 0 ? new MetricsLog(spec.runDir(), conf, List.of()) : null;
+        MetricsLog metrics = rank == 0 ? new MetricsLog(spec.runDir(), conf) : null;
+        if (metrics != null) metrics.resumeAt(start); // keeps the lines of steps before the resume
         long lastCheckpoint = start;
         long runStart = System.nanoTime();
         for (long step = start; step < spec.steps(); step++) {
-            if (spec.attempt() == 0 && step == spec.failAtStep() && rank == spec.failRank()) {
-                throw new IllegalStateException("fault injection: rank " + rank + " dies before step " + step);
-            }
+            if (spec.attempt() == 0 && step == spec.failAtStep() && rank == spec.failRank()) injectFault(rank, step);
             long t0 = System.nanoTime();
             int[][][] ids = new int[spec.gradAccum()][][];
             float[][][] masks = new float[spec.gradAccum()][][];
@@ -235,9 +234,20 @@ public final class RankTrainer {
             ObjectNode data = JSON.createObjectNode().put("table", table.uri()).put("version", table.version())
                     .put("epoch", cursor.epoch()).put("position", cursor.position()).put("rows", table.train().length);
             ObjectNode rng = JSON.createObjectNode().put("seed", spec.seed()).put("shuffle", "SplittableRandom(seed * 1000003 + epoch)");
-            store.commit(new Manifest(step, spec.worldSize(), spec.zeroStage(), files, layoutJson,
-                    JSON.readTree(spec.configJson()), data, rng), spec.keepLast());
+            // The step resumed from is kept whatever keep_last says: it is what a restart falls back to.
+            store.commit(new Manifest(step, spec.runId(), spec.worldSize(), spec.zeroStage(), files, layoutJson,
+                    JSON.readTree(spec.configJson()), data, rng), new CheckpointStore.Retention(spec.keepLast(), spec.resumeStep()));
         }
         host.barrier();
+    }
+
+    /** Test fault injection: fails this rank the way {@link RunSpec#fault()} says. */
+    private void injectFault(int rank, long step) throws java.io.IOException {
+        String what = "fault injection: rank " + rank + " fails before step " + step;
+        switch (spec.fault()) {
+            case LOST_TASK -> throw new java.io.IOException(what + " (lost task)");
+            case BUG -> throw new IllegalStateException(what + " (bug)");
+            case CONFIG -> throw new dev.zerospark.config.ConfigException("train.model", what + " (config error)");
+        }
     }
 }

@@ -13,35 +13,51 @@ import java.util.Locale;
  * (config records stay on the driver; this is the serializable subset).
  *
  * @param resumeStep the checkpoint step to start from, or -1 for a fresh start
+ * @param runId the id every manifest of this run records; retention keeps only this run's steps
  * @param failAtStep fault injection for tests: rank {@code failRank} dies before this step on attempt 0; -1 never
+ * @param fault what the injected failure is
  */
 public record RunSpec(int worldSize, int zeroStage, int steps, int microBatch, int gradAccum, long seed, int threads,
                       double lr, double minLr, int warmup, String decay, double beta1, double beta2, double eps,
                       double weightDecay, double gradClip, int bucketElements, String checkpointRoot,
                       int checkpointInterval, int keepLast, int evalInterval, int evalBatches, String runDir,
-                      long resumeStep, Duration collectiveTimeout, int logEvery, String configJson,
-                      int attempt, long failAtStep, int failRank, String commDtype) implements Serializable {
+                      long resumeStep, String runId, Duration collectiveTimeout, int logEvery,
+                      String configJson, int attempt, long failAtStep, int failRank, Fault fault, String commDtype)
+        implements Serializable {
 
-    static RunSpec from(TrainConfig t, String configJson, long resumeStep, int attempt, Duration timeout) {
+    /** Injected failures (tests): one that a restart can pass, and one of each kind that must fail at once. */
+    public enum Fault {
+        /** As if the task or its executor were lost. */
+        LOST_TASK,
+        /** A programming error in the rank. */
+        BUG,
+        /** A config error only the rank can see. */
+        CONFIG
+    }
+
+    static RunSpec from(TrainConfig t, String configJson, String runId, long resumeStep, Duration timeout) {
         var o = t.optimizer();
         return new RunSpec(t.worldSize(), t.zero().stage(), t.steps(), t.microBatchSize(), t.gradAccum(), t.seed(),
                 t.threads(), o.lr(), o.minLr(), o.warmupSteps(), o.schedule(), o.betas().get(0), o.betas().get(1),
                 o.eps(), o.weightDecay(), o.gradientClipping(),
                 (int) Math.min(Integer.MAX_VALUE, t.zero().reduceBucketSize()), t.checkpointDir(),
-                t.checkpointInterval(), t.keepLast(), t.evalInterval(), 4, t.runDir(), resumeStep, timeout,
-                Math.max(1, Math.min(10, t.steps() / 20)), configJson, attempt, -1, 0, t.zero().communicationDataType());
+                t.checkpointInterval(), t.keepLast(), t.evalInterval(), 4, t.runDir(), resumeStep, runId, timeout,
+                Math.max(1, Math.min(10, t.steps() / 20)), configJson, 0, -1, 0, Fault.LOST_TASK,
+                t.zero().communicationDataType());
     }
 
-    RunSpec withFault(long step, int rank) {
+    RunSpec withFault(long step, int rank, Fault kind) {
         return new RunSpec(worldSize, zeroStage, steps, microBatch, gradAccum, seed, threads, lr, minLr, warmup, decay,
                 beta1, beta2, eps, weightDecay, gradClip, bucketElements, checkpointRoot, checkpointInterval, keepLast,
-                evalInterval, evalBatches, runDir, resumeStep, collectiveTimeout, logEvery, configJson, attempt, step, rank, commDtype);
+                evalInterval, evalBatches, runDir, resumeStep, runId, collectiveTimeout, logEvery, configJson,
+                attempt, step, rank, kind, commDtype);
     }
 
     RunSpec resumingAt(long step, int nextAttempt) {
         return new RunSpec(worldSize, zeroStage, steps, microBatch, gradAccum, seed, threads, lr, minLr, warmup, decay,
                 beta1, beta2, eps, weightDecay, gradClip, bucketElements, checkpointRoot, checkpointInterval, keepLast,
-                evalInterval, evalBatches, runDir, step, collectiveTimeout, logEvery, configJson, nextAttempt, failAtStep, failRank, commDtype);
+                evalInterval, evalBatches, runDir, step, runId, collectiveTimeout, logEvery, configJson,
+                nextAttempt, failAtStep, failRank, fault, commDtype);
     }
 
     AdamWConfig adamW() {

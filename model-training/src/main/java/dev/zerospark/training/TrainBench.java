@@ -76,7 +76,7 @@ public final class TrainBench {
         keys.put("train.eval_interval", 0);
         keys.put("train.run_dir", ckpt + "-run");
         TrainConfig cfg = ConfigLoader.load(null, keys).train();
-        RunSpec spec = RunSpec.from(cfg, "{}", -1, 0, Duration.ofMinutes(5));
+        RunSpec spec = RunSpec.from(cfg, "{}", java.util.UUID.randomUUID().toString(), -1, Duration.ofMinutes(5));
         InProcessRendezvous rendezvous = new InProcessRendezvous(world, Duration.ofMinutes(5));
         ExecutorService pool = Executors.newFixedThreadPool(world);
         try {

@@ -2,8 +2,11 @@ package dev.zerospark.training;
 
 import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Manifest;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zerospark.config.ConfigException;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
+import dev.zerospark.model.HfConfigs;
 import dev.zerospark.training.data.TrainingTable;
 import dev.zerospark.training.metrics.LossPlot;
 import dev.zerospark.training.metrics.StepMetrics;
@@ -22,12 +25,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * The driver side of {@code zerospark train}: pins the data version, runs the ranks as one Spark barrier stage,
@@ -50,14 +55,32 @@ public final class TrainJob {
 
     /** As {@link #run(SparkSession, TrainConfig)}, with fault injection: rank {@code failRank} dies before {@code failAtStep} once. */
     public static Result run(SparkSession spark, TrainConfig config, long failAtStep, int failRank) throws IOException {
+        return run(spark, config, failAtStep, failRank, RunSpec.Fault.LOST_TASK);
+    }
+
+    /** As {@link #run(SparkSession, TrainConfig, long, int)}, with the kind of failure to inject. */
+    static Result run(SparkSession spark, TrainConfig config, long failAtStep, int failRank, RunSpec.Fault fault)
+            throws IOException {
         require(config.data(), "train.data (--data)");
         require(config.checkpointDir(), "train.checkpoint_dir (--checkpoint-dir)");
         require(config.runDir(), "train.run_dir (--run-dir)");
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration hadoop = sc.hadoopConfiguration();
         CheckpointStore store = new CheckpointStore(config.checkpointDir(), hadoop);
+        if (config.model() != null) checkModelDir(config.model(), hadoop);
 
-        Optional<Manifest> resumeFrom = config.resume() ? store.latestValid() : Optional.empty();
+        Optional<Manifest> resumeFrom = Optional.empty();
+        if (config.resume()) {
+            resumeFrom = store.latestValid();
+        } else if (config.overwrite()) {
+            store.clear();
+        } else if (store.newestStep() >= 0) {
+            throw checkpointDirInUse(store);
+        }
+        // A resumed run continues the run it resumes (its id); a checkpoint from before run ids starts a new one.
+        String runId = resumeFrom.map(Manifest::runId).orElseGet(() -> UUID.randomUUID().toString());
+        long resumedFrom = resumeFrom.map(Manifest::step).orElse(-1L);
+        LOG.info("run {} {}", runId, resumedFrom < 0 ? "starts at step 0" : "resumes at " + store.stepUri(resumedFrom));
         Long pinned = resumeFrom.map(m -> m.data().get("version").asLong()).orElse(null);
         TrainingTable table = TrainingTable.read(spark, config.data(), pinned);
         LOG.info("training on {} version {}: {} train rows, {} validation rows of {} tokens", table.uri(), table.version(),
@@ -69,23 +92,32 @@ public final class TrainJob {
         Map<String, String> hadoopEntries = new HashMap<>();
         hadoop.forEach(e -> hadoopEntries.put(e.getKey(), e.getValue()));
 
-        RunSpec spec = RunSpec.from(config, configJson, resumeFrom.map(Manifest::step).orElse(-1L), 0,
-                Duration.ofSeconds(120)).withFault(failAtStep, failRank);
+        RunSpec spec = RunSpec.from(config, configJson, runId, resumedFrom, Duration.ofSeconds(120))
+                .withFault(failAtStep, failRank, fault);
         int restarts = 0;
         while (true) {
             int executors = sc.sc().getExecutorMemoryStatus().size();
             List<RankResult> results;
             try {
                 RunSpec attempt = spec;
-                results = BarrierStage.run(sc, config.worldSize(),
-                        ctx -> new RankTrainer(attempt, data.value(), source, toConf(hadoopEntries)).run(new SparkHost(ctx)));
+                results = BarrierStage.run(sc, config.worldSize(), ctx -> {
+                    try {
+                        return new RankTrainer(attempt, data.value(), source, toConf(hadoopEntries)).run(new SparkHost(ctx));
+                    } catch (Exception e) { // classified here: the driver may get only this failure's text back
+                        throw RankFailedException.of(ctx.partitionId(), e);
+                    }
+                });
             } catch (Exception e) { // SparkException is checked but thrown undeclared from Scala
+                FailureClass failure = RankFailedException.classOf(e);
+                if (failure != FailureClass.RETRYABLE) {
+                    LOG.error("training stage failed ({}: {}); not restarting", failure, rootMessage(e));
+                    throw RankFailedException.stopWith(failure, e);
+                }
                 if (restarts >= config.maxRestarts()) {
                     throw new TrainingFailedException(config.maxRestarts(), e);
                 }
                 restarts++;
-                Optional<Manifest> latest = store.latestValid();
-                long from = latest.map(Manifest::step).orElse(-1L);
+                long from = store.restartPoint(runId, resumedFrom).map(Manifest::step).orElse(-1L);
                 LOG.warn("training stage failed ({}); restart {}/{} from {}", rootMessage(e), restarts, config.maxRestarts(),
                         from < 0 ? "the beginning (no complete checkpoint yet)" : store.stepUri(from));
                 spec = spec.resumingAt(from, restarts);
@@ -95,6 +127,24 @@ public final class TrainJob {
             List<StepMetrics> metrics = results.get(0).metrics();
             String report = writeReport(spark, config, metrics, hadoop);
             return new Result(metrics, restarts, report, config.runDir() + "/metrics");
+        }
+    }
+
+    /** A fresh run refuses a checkpoint directory that holds steps: resuming or clearing it is the user's call. */
+    private static ConfigException checkpointDirInUse(CheckpointStore store) {
+        return new ConfigException("train.checkpoint_dir", "checkpoint directory " + store.root()
+                + " already holds checkpoints (newest: " + store.stepUri(store.newestStep())
+                + "); pass --resume to continue that run or --overwrite to delete them");
+    }
+
+    /** A model directory without a readable, valid config.json fails here, as a config error, not in every task. */
+    private static void checkModelDir(String model, Configuration hadoop) {
+        Path config = new Path(model, "config.json");
+        try (InputStream in = config.getFileSystem(hadoop).open(config)) {
+            HfConfigs.parse((ObjectNode) ConfigLoader.jsonMapper().readTree(in));
+        } catch (IOException | RuntimeException e) {
+            throw new ConfigException("train.model", "train.model (--model) " + model + " is not a usable HF model directory: "
+                    + config + ": " + e.getMessage(), e);
         }
     }
 
@@ -160,7 +210,7 @@ public final class TrainJob {
 
     private static void require(String value, String key) {
         if (value == null || value.isBlank()) {
-            throw new dev.zerospark.config.ConfigException(key, "missing required setting " + key);
+            throw new ConfigException(key, "missing required setting " + key);
         }
     }
 

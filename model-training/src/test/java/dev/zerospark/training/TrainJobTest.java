@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Manifest;
+import dev.zerospark.config.ConfigException;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
 import dev.zerospark.testing.LocalSpark;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -62,6 +64,10 @@ class TrainJobTest {
     }
 
     private static TrainConfig config(String name, int world, int micro, int accum, boolean resume) {
+        return config(name, world, micro, accum, resume, Map.of());
+    }
+
+    private static TrainConfig config(String name, int world, int micro, int accum, boolean resume, Map<String, Object> extra) {
         Map<String, Object> o = new HashMap<>();
         o.put("train.model", TestPaths.fixture("tiny-gpt2").toString());
         o.put("train.data", table);
@@ -79,6 +85,7 @@ class TrainJobTest {
         o.put("train.run_dir", bucket + "/" + name + "/run");
         o.put("train.resume", resume);
         o.put("train.max_restarts", 2);
+        o.putAll(extra);
         return ConfigLoader.load(null, o).train();
     }
 
@@ -117,6 +124,9 @@ class TrainJobTest {
             lines = new String(in.readAllBytes()).lines().toList();
         }
         assertEquals(STEPS, lines.size());
+        String runId = m.runId();
+        assertTrue(runId != null && !runId.isBlank(), "every manifest records its run");
+        for (long step : store.completeSteps()) assertEquals(runId, store.manifest(step).runId());
         JsonNode first = new ObjectMapper().readTree(lines.get(0));
         for (String k : new String[] {"step", "loss", "lr", "grad_norm", "tokens_per_s"}) assertTrue(first.has(k), k);
         assertEquals(STEPS, spark.read().format("delta").load(a.metricsTable()).count());
@@ -131,6 +141,14 @@ class TrainJobTest {
             assertEquals(reference.get(s.step()), s.loss(), 1e-6 * reference.get(s.step()), "step " + s.step());
         }
 
+        // The restarted attempt kept the metrics of steps 0..2 logged before the failure.
+        Path faultyMetrics = new Path(config("faulty", 2, 2, 1, false).runDir() + "/metrics.jsonl");
+        try (InputStream in = faultyMetrics.getFileSystem(hadoop).open(faultyMetrics)) {
+            List<Long> logged = new String(in.readAllBytes()).lines()
+                    .map(l -> readStep(l)).toList();
+            assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L), logged);
+        }
+
         // 3. Resume on 1 rank (same global batch: micro 2 x accumulation 2) from step 4 of the 2-rank run.
         Path step6 = new Path(full.checkpointDir() + "/step-6");
         step6.getFileSystem(hadoop).delete(step6, true);
@@ -141,6 +159,7 @@ class TrainJobTest {
             assertEquals(reference.get(s.step()), s.loss(), 1e-4 * reference.get(s.step()), "resharded step " + s.step());
         }
         assertEquals(1, store.manifest(6).worldSize(), "the 1-rank run wrote the new step-6");
+        assertEquals(runId, store.manifest(6).runId(), "a resumed run continues the run it resumed");
 
         // 4. Export step-4 to an HF directory; reloaded, it gives the loss the run logged at step 4 on the same rows.
         java.nio.file.Path hf = Files.createTempDirectory("zs-export");
@@ -154,5 +173,50 @@ class TrainJobTest {
             LossSum l = exported.forwardBackward(batch, null, 0f, new float[Math.toIntExact(exported.numel())]);
             assertEquals(reference.get(4L), l.sum() / l.tokens(), 1e-5 * reference.get(4L));
         }
+
+        // 5. A fresh run refuses the directory that holds step-6 (exit code 2: a config error naming both) ...
+        ConfigException refused = assertThrows(ConfigException.class, () -> TrainJob.run(spark, config("full", 2, 2, 1, false)));
+        assertTrue(refused.getMessage().contains(full.checkpointDir()) && refused.getMessage().contains("step-6"),
+                refused.getMessage());
+        // ... and --overwrite clears it first: every step is then the new run's.
+        TrainJob.Result d = TrainJob.run(spark, config("full", 2, 2, 1, false, Map.of("train.overwrite", true)));
+        assertEquals(0, d.restarts());
+        assertEquals(List.of(2L, 4L, 6L), store.completeSteps());
+        String newRun = store.manifest(2).runId();
+        assertTrue(!newRun.equals(runId), "a new run id");
+        for (long step : store.completeSteps()) assertEquals(newRun, store.manifest(step).runId());
+    }
+
+    private static long readStep(String jsonLine) {
+        try {
+            return new ObjectMapper().readTree(jsonLine).get("step").asLong();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void aBugInARankStopsAtOnceWithoutRestarts() {
+        // Without classification the driver would restart from step 0 and this run would succeed.
+        TrainingFailedException bug = assertThrows(TrainingFailedException.class,
+                () -> TrainJob.run(LocalSpark.session(), config("bug", 2, 2, 1, false), 1, 1, RunSpec.Fault.BUG));
+        assertTrue(bug.getMessage().contains("not restarted") && bug.getMessage().contains("rank 1"), bug.getMessage());
+    }
+
+    @Test
+    void aConfigErrorInARankStopsAtOnceAsAConfigError() {
+        // A ConfigException (exit code 2), not restarts that end in TrainingFailedException (exit code 1).
+        ConfigException config = assertThrows(ConfigException.class,
+                () -> TrainJob.run(LocalSpark.session(), config("config", 2, 2, 1, false), 1, 0, RunSpec.Fault.CONFIG));
+        assertTrue(config.getMessage().contains("config error"), config.getMessage());
+    }
+
+    @Test
+    void aBadModelDirectoryFailsOnTheDriverNamingTrainModel() throws Exception {
+        java.nio.file.Path empty = Files.createTempDirectory("zs-no-model");
+        ConfigException model = assertThrows(ConfigException.class, () -> TrainJob.run(LocalSpark.session(),
+                config("nomodel", 2, 2, 1, false, Map.of("train.model", empty.toString()))));
+        assertEquals("train.model", model.keyPath());
+        assertTrue(model.getMessage().contains(empty.toString()), model.getMessage());
     }
 }

@@ -1,12 +1,19 @@
 package dev.zerospark.training.metrics;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.CommonPathCapabilities;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -14,26 +21,58 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * metrics.jsonl in the run directory (any Hadoop URI), one JSON object per optimizer step. Object stores can't
- * append, so the file is rewritten whole on each flush; it stays small (one line per step).
+ * metrics.jsonl in the run directory (any Hadoop URI), one JSON object per optimizer step. A run resumed at step k
+ * keeps the lines of steps before k (they are its history) and drops the ones it redoes, once, in
+ * {@link #resumeAt}; after that each flush appends the new lines. Stores without append (s3a://) get the file
+ * rewritten from the lines held here, since an object can only be replaced whole.
  */
 public final class MetricsLog {
+    private static final Logger LOG = LoggerFactory.getLogger(MetricsLog.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private final String runDir;
     private final Configuration conf;
     private final List<StepMetrics> steps = new ArrayList<>();
+    private final StringBuilder pending = new StringBuilder();
+    /** Everything in the file, kept only where the store can't append and the file must be written whole. */
+    private StringBuilder whole;
+    private boolean started;
 
-    public MetricsLog(String runDir, Configuration conf, List<StepMetrics> earlier) {
+    public MetricsLog(String runDir, Configuration conf) {
         this.runDir = runDir.endsWith("/") ? runDir.substring(0, runDir.length() - 1) : runDir;
         this.conf = conf;
-        this.steps.addAll(earlier);
+    }
+
+    /**
+     * Starts this attempt's log at step {@code start}: lines of steps before it stay, lines of steps at or after
+     * it (which this attempt redoes) are dropped. Must be called once, before the first {@link #add}.
+     */
+    public void resumeAt(long start) {
+        Path p = new Path(uri());
+        try {
+            FileSystem fs = fileSystem(p);
+            StringBuilder kept = new StringBuilder();
+            if (start > 0 && fs.exists(p)) {
+                try (InputStream in = fs.open(p)) {
+                    for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                        if (!line.isBlank() && keep(line, start)) kept.append(line).append('\n');
+                    }
+                }
+            }
+            write(fs, p, kept.toString());
+            whole = fs.hasPathCapability(p, CommonPathCapabilities.FS_APPEND) ? null : kept;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + uri(), e);
+        }
+        started = true;
     }
 
     public void add(StepMetrics m) {
-        steps.removeIf(s -> s.step() >= m.step()); // a resumed run replaces what it redoes
+        if (!started) throw new IllegalStateException("MetricsLog.resumeAt must be called before add");
         steps.add(m);
+        pending.append(toJson(m)).append('\n');
     }
 
+    /** The steps this attempt logged. */
     public List<StepMetrics> steps() {
         return List.copyOf(steps);
     }
@@ -42,15 +81,58 @@ public final class MetricsLog {
         return runDir + "/metrics.jsonl";
     }
 
+    /** Appends the lines added since the last flush. */
     public void flush() {
-        StringBuilder sb = new StringBuilder();
-        for (StepMetrics m : steps) sb.append(toJson(m)).append('\n');
+        if (pending.isEmpty()) return;
         Path p = new Path(uri());
-        try (FSDataOutputStream out = p.getFileSystem(conf).create(p, true)) {
-            out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+        try {
+            FileSystem fs = fileSystem(p);
+            if (whole == null) {
+                try (FSDataOutputStream out = fs.append(p)) {
+                    out.write(pending.toString().getBytes(StandardCharsets.UTF_8));
+                }
+            } else {
+                whole.append(pending);
+                write(fs, p, whole.toString());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + uri(), e);
         }
+        pending.setLength(0);
+    }
+
+    /**
+     * The filesystem to write through. Hadoop's checksummed local filesystem can't append, so file:// goes to
+     * the raw local one (no .crc sidecar, which an append would leave stale).
+     */
+    private FileSystem fileSystem(Path p) throws IOException {
+        FileSystem fs = p.getFileSystem(conf);
+        if (fs instanceof LocalFileSystem local) {
+            local.delete(local.getChecksumFile(p), false); // a .crc from an earlier writer would no longer match
+            return local.getRawFileSystem();
+        }
+        return fs;
+    }
+
+    private static void write(FileSystem fs, Path p, String text) throws IOException {
+        try (FSDataOutputStream out = fs.create(p, true)) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Whether a line of the existing file is history before {@code start}; a torn or foreign line is dropped. */
+    private boolean keep(String line, long start) {
+        JsonNode step;
+        try {
+            step = JSON.readTree(line).get("step");
+        } catch (IOException e) { // a line cut short by a crash mid-append
+            step = null;
+        }
+        if (step == null || !step.canConvertToLong()) {
+            LOG.warn("dropping a line of {} that holds no step: {}", uri(), line);
+            return false;
+        }
+        return step.asLong() < start;
     }
 
     static String toJson(StepMetrics m) {

@@ -19,23 +19,64 @@ class MetricsLogTest {
         return new StepMetrics(s, loss, 1e-3, 0.5, 1000, 0.01, val, Math.exp(val), 0.1, 0.05, 0.02, 0.02, 0.01);
     }
 
-    @Test
-    void writesOneJsonObjectPerStepAndResumeReplacesRedoneSteps(@TempDir Path dir) throws Exception {
-        MetricsLog log = new MetricsLog(dir.toUri().toString(), new Configuration(), List.of());
-        for (int s = 0; s < 5; s++) log.add(step(s, 5 - s * 0.1, s == 4 ? 4.5 : Double.NaN));
-        log.add(step(3, 9.0, Double.NaN)); // resumed after step 2: steps 3.. are redone
-        log.flush();
-        List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
-        assertEquals(4, lines.size());
+    private static List<Long> steps(Path file) throws Exception {
         ObjectMapper json = new ObjectMapper();
         List<Long> steps = new ArrayList<>();
-        for (String line : lines) {
+        for (String line : Files.readAllLines(file)) {
             JsonNode n = json.readTree(line);
             for (String k : new String[] {"step", "loss", "lr", "grad_norm", "tokens_per_s"}) assertTrue(n.has(k), k + " in " + line);
             steps.add(n.get("step").asLong());
         }
-        assertEquals(List.of(0L, 1L, 2L, 3L), steps);
-        assertEquals(9.0, json.readTree(lines.get(3)).get("loss").asDouble());
+        return steps;
+    }
+
+    @Test
+    void writesOneJsonObjectPerStepAndAResumedRunKeepsTheStepsBeforeIt(@TempDir Path dir) throws Exception {
+        MetricsLog first = new MetricsLog(dir.toUri().toString(), new Configuration());
+        first.resumeAt(0);
+        for (int s = 0; s < 5; s++) first.add(step(s, 5 - s * 0.1, s == 4 ? 4.5 : Double.NaN));
+        first.flush();
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L), steps(dir.resolve("metrics.jsonl")));
+
+        // The run dies after step 4 and resumes from its step-3 checkpoint: steps 3.. are redone, 0..2 are history.
+        MetricsLog resumed = new MetricsLog(dir.toUri().toString(), new Configuration());
+        resumed.resumeAt(3);
+        resumed.add(step(3, 9.0, Double.NaN));
+        resumed.add(step(4, 8.0, Double.NaN));
+        resumed.flush();
+        List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L), steps(dir.resolve("metrics.jsonl")));
+        assertEquals(9.0, new ObjectMapper().readTree(lines.get(3)).get("loss").asDouble());
+        assertEquals(List.of(3L, 4L), resumed.steps().stream().map(StepMetrics::step).toList());
+    }
+
+    @Test
+    void flushAppendsInsteadOfRewritingTheFile(@TempDir Path dir) throws Exception {
+        MetricsLog log = new MetricsLog(dir.toUri().toString(), new Configuration());
+        log.resumeAt(0);
+        log.add(step(0, 5, Double.NaN));
+        log.flush();
+        // Another line lands in the file between flushes; a flush that rewrote the whole file would drop it.
+        Files.writeString(dir.resolve("metrics.jsonl"), "{\"step\":100}\n", java.nio.file.StandardOpenOption.APPEND);
+        log.add(step(1, 4, Double.NaN));
+        log.flush();
+        List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
+        assertEquals(3, lines.size(), lines.toString());
+        assertEquals("{\"step\":100}", lines.get(1));
+    }
+
+    @Test
+    void aLineTornByACrashIsDroppedOnResume(@TempDir Path dir) throws Exception {
+        MetricsLog log = new MetricsLog(dir.toUri().toString(), new Configuration());
+        log.resumeAt(0);
+        log.add(step(0, 5, Double.NaN));
+        log.flush();
+        Files.writeString(dir.resolve("metrics.jsonl"), "{\"step\":1,\"lo", java.nio.file.StandardOpenOption.APPEND);
+        MetricsLog resumed = new MetricsLog(dir.toUri().toString(), new Configuration());
+        resumed.resumeAt(2);
+        resumed.add(step(2, 3, Double.NaN));
+        resumed.flush();
+        assertEquals(List.of(0L, 2L), steps(dir.resolve("metrics.jsonl")));
     }
 
     @Test

@@ -1,0 +1,39 @@
+package dev.zerospark.checkpoint;
+
+/**
+ * A checkpoint step that can't be trusted: its manifest names a file outside the step, lists no files, or records
+ * a size or checksum that the stored file doesn't have. The message names the step and the offending key.
+ */
+public class CorruptCheckpointException extends CheckpointException {
+    private final String key;
+
+    CorruptCheckpointException(String stepUri, String key, String problem) {
+        super("corrupt checkpoint " + stepUri + ": " + (key == null ? "" : "file key '" + key + "' ") + problem);
+        this.key = key == null ? "" : key;
+    }
+
+    /** The manifest's file key that failed (empty when the manifest as a whole is wrong). */
+    public String key() {
+        return key;
+    }
+
+    static CorruptCheckpointException unsafeKey(String stepUri, String key) {
+        return new CorruptCheckpointException(stepUri, key, "is absolute, contains '..' or resolves outside the step directory");
+    }
+
+    static CorruptCheckpointException noFiles(String stepUri) {
+        return new CorruptCheckpointException(stepUri, null, "manifest lists no files");
+    }
+
+    static CorruptCheckpointException stepMismatch(String stepUri, long recorded) {
+        return new CorruptCheckpointException(stepUri, null, "manifest records step " + recorded);
+    }
+
+    static CorruptCheckpointException badEntry(String stepUri, String key) {
+        return new CorruptCheckpointException(stepUri, key, "has no sha256 or a negative size");
+    }
+
+    static CorruptCheckpointException sizeMismatch(String stepUri, String key, long recorded, long actual) {
+        return new CorruptCheckpointException(stepUri, key, "manifest says " + recorded + " bytes, file has " + actual);
+    }
+}

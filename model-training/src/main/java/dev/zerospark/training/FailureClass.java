@@ -1,0 +1,39 @@
+package dev.zerospark.training;
+
+import dev.zerospark.checkpoint.CheckpointException;
+import dev.zerospark.collective.PeerFailedException;
+import dev.zerospark.config.ConfigException;
+import dev.zerospark.model.CheckpointMismatchException;
+import dev.zerospark.model.ModelConfigException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * What a rank's failure says about a restart. Only failures that can pass are worth one: a lost task or
+ * executor, a peer that failed or timed out, an I/O error. A config error, a bad model directory or a bug
+ * fails the same way on every attempt, so the job stops at once instead of using up {@code max_restarts}.
+ */
+public enum FailureClass {
+    /** Can pass on another attempt. */
+    RETRYABLE,
+    /** Bad input (config, model directory): exit code 2. */
+    CONFIG,
+    /** Anything else: a bug; exit code 1. */
+    BUG;
+
+    /** Classifies an exception thrown by a rank, looking through its causes (outermost first). */
+    public static FailureClass of(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ConfigException || t instanceof ModelConfigException || t instanceof CheckpointMismatchException) {
+                return CONFIG;
+            }
+            if (t instanceof PeerFailedException || t instanceof IOException || t instanceof UncheckedIOException
+                    || t instanceof CheckpointException) {
+                return RETRYABLE;
+            }
+            if (t.getCause() == t) break;
+        }
+        return BUG;
+    }
+}

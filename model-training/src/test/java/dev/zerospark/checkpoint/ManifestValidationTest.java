@@ -1,0 +1,75 @@
+package dev.zerospark.checkpoint;
+
+import dev.zerospark.config.ConfigLoader;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Manifests are untrusted input: a bad one is a corrupt checkpoint, named by its key, and resume skips it. */
+class ManifestValidationTest {
+    private static final byte[] PAYLOAD = "shard".getBytes(StandardCharsets.UTF_8);
+
+    private static CheckpointStore store(Path dir) {
+        return new CheckpointStore(dir.toUri() + "ckpt", new Configuration());
+    }
+
+    /** Writes step {@code step} with {@code files} as its manifest's file list, bypassing commit's checks. */
+    private static void writeManifest(CheckpointStore store, long step, Map<String, Manifest.FileEntry> files) throws Exception {
+        byte[] json = ConfigLoader.jsonMapper().writeValueAsBytes(CheckpointStoreTest.manifest(step, "run", 1, files));
+        store.write(step, CheckpointStore.MANIFEST, out -> out.write(json));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/etc/passwd", "../step-10/optim-rank0.safetensors", "sub/../../x", "a..b",
+            "s3a://elsewhere/x", "file:/etc/passwd", ""})
+    void fileKeyOutsideTheStepIsRejectedByName(String key, @TempDir Path dir) throws Exception {
+        CheckpointStore store = store(dir);
+        CheckpointStoreTest.save(store, "run", 10, 1, new CheckpointStore.Retention(0, -1));
+        Manifest.FileEntry good = store.write(20, "optim-rank0.safetensors", out -> out.write(PAYLOAD));
+        writeManifest(store, 20, Map.of(key, good));
+        CorruptCheckpointException e = assertThrows(CorruptCheckpointException.class, () -> store.manifest(20));
+        assertEquals(key, e.key());
+        assertTrue(e.getMessage().contains("step-20") && e.getMessage().contains("'" + key + "'"), e.getMessage());
+        assertEquals(10, store.latestValid().orElseThrow().step(), "resume falls back past the corrupt step");
+    }
+
+    @Test
+    void sizeThatDiffersFromTheFileIsRejected(@TempDir Path dir) throws Exception {
+        CheckpointStore store = store(dir);
+        Manifest.FileEntry written = store.write(20, "optim-rank0.safetensors", out -> out.write(PAYLOAD));
+        writeManifest(store, 20, Map.of("optim-rank0.safetensors", new Manifest.FileEntry(written.sha256(), written.bytes() + 1)));
+        CorruptCheckpointException e = assertThrows(CorruptCheckpointException.class, () -> store.verify(store.manifest(20)));
+        assertEquals("optim-rank0.safetensors", e.key());
+        assertTrue(e.getMessage().contains((written.bytes() + 1) + " bytes, file has " + written.bytes()), e.getMessage());
+        assertTrue(store.latestValid().isEmpty());
+    }
+
+    @Test
+    void manifestListingNoFilesIsRejected(@TempDir Path dir) throws Exception {
+        CheckpointStore store = store(dir);
+        writeManifest(store, 20, Map.of());
+        CorruptCheckpointException e = assertThrows(CorruptCheckpointException.class, () -> store.manifest(20));
+        assertTrue(e.getMessage().contains("step-20") && e.getMessage().contains("lists no files"), e.getMessage());
+        assertTrue(store.latestValid().isEmpty());
+    }
+
+    @Test
+    void manifestRecordingAnotherStepIsRejected(@TempDir Path dir) throws Exception {
+        CheckpointStore store = store(dir);
+        Manifest.FileEntry written = store.write(20, "optim-rank0.safetensors", out -> out.write(PAYLOAD));
+        byte[] json = ConfigLoader.jsonMapper().writeValueAsBytes(
+                CheckpointStoreTest.manifest(30, "run", 1, Map.of("optim-rank0.safetensors", written)));
+        store.write(20, CheckpointStore.MANIFEST, out -> out.write(json));
+        assertThrows(CorruptCheckpointException.class, () -> store.manifest(20));
+    }
+}
