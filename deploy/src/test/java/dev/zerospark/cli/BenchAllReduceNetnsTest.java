@@ -3,6 +3,10 @@ package dev.zerospark.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.util.List;
 
@@ -33,6 +37,26 @@ class BenchAllReduceNetnsTest {
         assertEquals(bus / raw, row.get("bus_over_link").asDouble(), 1e-9, row.toString());
         assertEquals(3, row.get("worldSize").asInt());
         assertEquals(List.of(), NetsimScriptTest.namespaces("zs"), "the bench removes its namespaces");
+    }
+
+    @Test
+    void aRankThatFailsFailsTheBenchAtOnceWithItsLogAndLeavesNoNamespacesBehind(@TempDir Path tmp) throws Exception {
+        NetsimScriptTest.requireRoot();
+        // The real ip, except that rank 1's JVM never starts (netsim.sh's own `ip netns exec zs1 tc` still runs): rank 0 would wait out its 2-minute rendezvous.
+        Path ip = tmp.resolve("ip");
+        Files.writeString(ip, """
+                #!/bin/sh
+                case "$1 $2 $3 $4" in "netns exec zs1 "*/java) echo "injected: rank 1 cannot start" >&2; exit 7 ;; esac
+                exec %s "$@"
+                """.formatted(NetsimScriptTest.run(java.util.Map.of(), "sh", "-c", "command -v ip").output().strip()));
+        assertTrue(ip.toFile().setExecutable(true));
+        long start = System.nanoTime();
+        CliRun run = CliRun.of("bench", "allreduce", "--netns", "2", "--bytes", "4096", "--ip-command", ip.toString());
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+        assertEquals(1, run.code(), run.toString());
+        assertTrue(run.err().contains("rank 1 exited 7") && run.err().contains("injected: rank 1 cannot start"), run.toString());
+        assertTrue(seconds < 60, "failed after " + seconds + " s, not at once");
+        assertEquals(List.of(), NetsimScriptTest.namespaces("zs"), "the bench removes its namespaces after a failure");
     }
 
     @Test

@@ -14,8 +14,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
@@ -81,14 +84,21 @@ public final class NetnsBench {
     public static List<Row> run(Options o) {
         Netsim netsim = new Netsim(o.netsimScript(), o.ipCommand(), o.prefix());
         netsim.check();
-        // Read by the shutdown hook's thread too.
-        List<Process> ranks = new CopyOnWriteArrayList<>();
-        Thread cleanup = new Thread(() -> tearDown(ranks, netsim), "zerospark-netsim-cleanup");
-        Runtime.getRuntime().addShutdownHook(cleanup);
-        RuntimeException failure = null;
-        Path dir = null;
+        Path dir;
         try {
             dir = Files.createTempDirectory("zerospark-netns-bench");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the netns bench's scratch directory", e);
+        }
+        // Read by the shutdown hook's thread too.
+        List<Process> ranks = new CopyOnWriteArrayList<>();
+        Thread cleanup = new Thread(() -> {
+            tearDown(ranks, netsim);
+            deleteTree(dir);
+        }, "zerospark-netsim-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        RuntimeException failure = null;
+        try {
             return measure(o, netsim, ranks, dir);
         } catch (IOException e) {
             throw failure = new UncheckedIOException("netns all-reduce bench failed", e);
@@ -100,15 +110,13 @@ public final class NetnsBench {
         } finally {
             try {
                 tearDown(ranks, netsim);
+                deleteTree(dir); // after the ranks are gone: they write their logs here
+                Runtime.getRuntime().removeShutdownHook(cleanup);
             } catch (RuntimeException e) {
-                // A failed clean-up must be seen, but not hide why the run itself failed.
+                // A failed clean-up must be seen, but not hide why the run itself failed. During a shutdown
+                // (Ctrl-C) removing the hook fails too: the hook is then what tears down.
                 if (failure == null) throw e;
                 failure.addSuppressed(e);
-            } finally {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
-                if (dir != null) {
-                    deleteTree(dir); // after the ranks are gone: they write their logs here
-                }
             }
         }
     }
@@ -143,7 +151,7 @@ public final class NetnsBench {
         List<String> cmd = new ArrayList<>(List.of(netsim.ipCommand(), "netns", "exec", netsim.namespace(rank),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // N JVMs share this host's cores: the serial collector keeps each from starting a GC thread per core.
-                "-XX:+UseSerialGC", "-Xmx1g"));
+                "-XX:+UseSerialGC", "-Xmx" + heapMiB(o.bytes()) + "m"));
         String log4j = System.getProperty("log4j.configurationFile");
         if (log4j != null) {
             cmd.add("-Dlog4j.configurationFile=" + log4j);
@@ -160,23 +168,34 @@ public final class NetnsBench {
         return p;
     }
 
-    /** Waits for every rank; any failure fails the run with each failed rank's log tail. */
+    /**
+     * Waits for every rank. The first rank to fail (or the deadline) fails the run at once, with that rank's log
+     * tail, and stops the others: a ring cannot finish without it, and they would only wait out their timeouts.
+     */
     private static void awaitRanks(List<Process> ranks, Path dir, long deadlineSeconds) throws InterruptedException, IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(deadlineSeconds);
-        StringBuilder failures = new StringBuilder();
-        for (int r = 0; r < ranks.size(); r++) {
-            Process p = ranks.get(r);
-            if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                failures.append("\nrank ").append(r).append(" did not finish within ").append(deadlineSeconds).append(" s");
-                // The others are killed too: a ring cannot finish without this rank.
-                for (Process q : ranks) q.destroyForcibly();
-            } else if (p.exitValue() != 0) {
-                failures.append("\nrank ").append(r).append(" exited ").append(p.exitValue()).append(":\n")
-                        .append(tail(logOf(dir, r)));
+        List<Process> running = new ArrayList<>(ranks);
+        while (!running.isEmpty()) {
+            CompletableFuture<?> anyExit = CompletableFuture.anyOf(running.stream().map(Process::onExit).toArray(CompletableFuture[]::new));
+            try {
+                anyExit.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("netns all-reduce bench failed: ranks " + running.stream().map(ranks::indexOf).toList()
+                        + " did not finish within " + deadlineSeconds + " s; logs:\n" + tail(logOf(dir, ranks.indexOf(running.get(0)))));
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("waiting for the netns ranks failed", e.getCause());
             }
-        }
-        if (!failures.isEmpty()) {
-            throw new IllegalStateException("netns all-reduce bench failed:" + failures);
+            for (Process p : List.copyOf(running)) {
+                if (p.isAlive()) {
+                    continue;
+                }
+                running.remove(p);
+                int rank = ranks.indexOf(p);
+                if (p.exitValue() != 0) {
+                    throw new IllegalStateException("netns all-reduce bench failed: rank " + rank + " exited " + p.exitValue()
+                            + " (the other ranks are stopped); its log ends:\n" + tail(logOf(dir, rank)));
+                }
+            }
         }
     }
 
@@ -214,6 +233,13 @@ public final class NetnsBench {
         return rows;
     }
 
+    /** The buffer, its wire copy and the JIT warm-up, with room to spare: 3x the largest buffer plus 256 MiB. */
+    static long heapMiB(long[] bytes) {
+        long max = 0;
+        for (long b : bytes) max = Math.max(max, b);
+        return 256 + 3 * (max >> 20);
+    }
+
     static String address(int rank) {
         return SUBNET + (rank + 1);
     }
@@ -239,9 +265,12 @@ public final class NetnsBench {
     }
 
     private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return; // the shutdown hook and the run's own clean-up may both get here
+        }
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
+                Files.deleteIfExists(p);
             }
         } catch (IOException e) {
             LOG.warn("cannot delete the bench's scratch directory {}", dir, e);
