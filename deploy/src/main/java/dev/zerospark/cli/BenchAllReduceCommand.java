@@ -3,19 +3,29 @@ package dev.zerospark.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zerospark.collective.AllReduceBench;
 import dev.zerospark.collective.CollectiveConfig;
+import dev.zerospark.collective.NetnsBench;
+import dev.zerospark.collective.NetsimUnavailableException;
 import dev.zerospark.collective.WireFormat;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Callable;
 
-/** nccl-tests style: algorithm and bus bandwidth per size, next to a raw TCP loopback stream of the same bytes. */
+/**
+ * nccl-tests style: algorithm and bus bandwidth per size, next to a raw TCP loopback stream of the same bytes; with
+ * {@code --netns N}, ranks in N network namespaces over shaped links, next to a raw stream over the same links.
+ */
 @Command(name = "allreduce", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        description = "Ring all-reduce bandwidth per size (algbw, busbw = algbw * 2(N-1)/N) vs a raw TCP loopback stream.")
-public final class BenchAllReduceCommand implements Runnable {
+        description = "Ring all-reduce bandwidth per size (algbw, busbw = algbw * 2(N-1)/N) vs a raw TCP loopback stream, "
+                + "or with --netns vs a raw stream over simulated links (needs root and iproute2).")
+public final class BenchAllReduceCommand implements Callable<Integer> {
+    static final String NETSIM_SCRIPT = "deploy/cluster/netsim.sh";
+
     @Option(names = "--world-size", defaultValue = "2", paramLabel = "N", description = "Ranks as threads (default ${DEFAULT-VALUE}).") int worldSize;
     @Option(names = "--bytes", split = ",", paramLabel = "B", defaultValue = "1048576,16777216,67108864",
             description = "Buffer sizes in bytes (default ${DEFAULT-VALUE}).") long[] bytes;
@@ -23,21 +33,53 @@ public final class BenchAllReduceCommand implements Runnable {
     @Option(names = "--iters", defaultValue = "20", description = "Timed iterations per size.") int iters;
     @Option(names = "--wire", defaultValue = "fp32", paramLabel = "TYPE", converter = WireFormatConverter.class,
             description = "Number format of reduction traffic: fp32, bf16 or fp16 (default ${DEFAULT-VALUE}); buffers stay float32.") WireFormat wire;
+    @Option(names = "--netns", paramLabel = "N", description = "Run N ranks as JVMs in their own network namespaces, "
+            + "linked through a bridge by veth links shaped with tc (deploy/cluster/netsim.sh; replaces --world-size). "
+            + "Needs root and `ip netns`; without them exits 2.") Integer netns;
+    @Option(names = "--link-gbit", defaultValue = "1", paramLabel = "R",
+            description = "With --netns: each link's rate in Gbit/s, both directions (default ${DEFAULT-VALUE}).") double linkGbit;
+    @Option(names = "--ip-command", defaultValue = "ip", paramLabel = "CMD",
+            description = "With --netns: the iproute2 `ip` command (default ${DEFAULT-VALUE}; /usr/sbin is also searched).") String ipCommand;
+    @Option(names = "--netsim-script", paramLabel = "FILE",
+            description = "With --netns: netsim.sh (default: " + NETSIM_SCRIPT + " of the checkout).") Path netsimScript;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public void run() {
-        List<AllReduceBench.Row> rows = AllReduceBench.run(worldSize, bytes, warmup, iters,
-                CollectiveConfig.loopback(Duration.ofMinutes(2)).withReductionWire(wire));
+    public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        out.print(AllReduceBench.table(rows));
+        List<?> rows;
+        if (netns != null) {
+            NetnsBench.Options options;
+            try {
+                options = new NetnsBench.Options(netns, linkGbit, bytes, warmup, iters, wire, CollectiveConfig.DEFAULT_CHUNK_BYTES,
+                        Duration.ofMinutes(2), ProjectFiles.locate(netsimScript, NETSIM_SCRIPT), ipCommand, "zs");
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
+            List<NetnsBench.Row> netnsRows;
+            try {
+                netnsRows = NetnsBench.run(options);
+            } catch (NetsimUnavailableException e) {
+                spec.commandLine().getErr().println("zerospark bench allreduce --netns: " + e.getMessage());
+                return CommandLine.ExitCode.USAGE;
+            }
+            out.printf("ranks in network namespaces, links shaped to %s Gbit/s; link_raw = one TCP stream over the same links%n", linkGbit);
+            out.print(NetnsBench.table(netnsRows));
+            rows = netnsRows;
+        } else {
+            List<AllReduceBench.Row> loopbackRows = AllReduceBench.run(worldSize, bytes, warmup, iters,
+                    CollectiveConfig.loopback(Duration.ofMinutes(2)).withReductionWire(wire));
+            out.print(AllReduceBench.table(loopbackRows));
+            rows = loopbackRows;
+        }
         try {
             out.println(new ObjectMapper().writeValueAsString(rows));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
         out.flush();
+        return CommandLine.ExitCode.OK;
     }
 }

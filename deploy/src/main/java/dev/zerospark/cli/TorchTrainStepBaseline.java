@@ -9,8 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -47,26 +45,10 @@ final class TorchTrainStepBaseline {
     }
 
     /**
-     * The reference script: {@code explicit} when given, else under {@code -Dzerospark.root} (set by bin/zerospark
-     * and surefire), else relative to the working directory (repo root or deploy/). Null when none exists.
+     * The reference script: see {@link ProjectFiles#locate}. Null when none exists.
      */
     static Path locateScript(Path explicit) {
-        if (explicit != null) {
-            return explicit;
-        }
-        List<Path> candidates = new ArrayList<>();
-        String root = System.getProperty("zerospark.root");
-        if (root != null) {
-            candidates.add(Paths.get(root, SCRIPT));
-        }
-        candidates.add(Paths.get(SCRIPT));
-        candidates.add(Paths.get("bench", "train_step_torch.py"));
-        for (Path p : candidates) {
-            if (Files.isRegularFile(p)) {
-                return p.toAbsolutePath().normalize();
-            }
-        }
-        return null;
+        return ProjectFiles.locate(explicit, SCRIPT);
     }
 
     Outcome run(TrainStepBench.Options o, String hfConfigJson, int threads) {

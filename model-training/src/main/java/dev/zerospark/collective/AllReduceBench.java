@@ -58,6 +58,24 @@ public final class AllReduceBench {
 
     /** Measures every size in {@code bytes} (multiples of 4) after {@code warmup} untimed operations. */
     public static List<Row> run(int worldSize, long[] bytes, int warmup, int iterations, CollectiveConfig config) {
+        checkArguments(bytes, warmup, iterations);
+        List<long[]> nanosPerRank = LocalRanks.run(worldSize, config, c -> timeAllReduces(c, bytes, warmup, iterations));
+        List<Row> rows = new ArrayList<>();
+        for (int s = 0; s < bytes.length; s++) {
+            double seconds = slowestSeconds(nanosPerRank, s, iterations);
+            double algBw = bytes[s] / seconds / 1e9;
+            double busBw = busBw(algBw, worldSize);
+            double raw = rawLoopbackGBps(bytes[s], warmup, iterations, config.chunkBytes());
+            long perRank = bytes[s] * 2 * (worldSize - 1) / worldSize;
+            double ring = worldSize == 1 ? Double.NaN : rawRingGBps(worldSize, perRank, warmup, iterations, config.chunkBytes());
+            rows.add(new Row(worldSize, config.reductionWire().name().toLowerCase(java.util.Locale.ROOT), bytes[s], iterations, seconds * 1e3, algBw, busBw, raw,
+                    worldSize == 1 ? Double.NaN : busBw / raw, ring, worldSize == 1 ? Double.NaN : busBw / ring));
+        }
+        return rows;
+    }
+
+    /** Rejects sizes that are not whole float32 buffers, and iteration counts below one. */
+    static void checkArguments(long[] bytes, int warmup, int iterations) {
         for (long b : bytes) {
             if (b < 4 || b % 4 != 0 || b / 4 > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException("--bytes must be a positive multiple of 4 below 8 GiB, got " + b);
@@ -67,44 +85,47 @@ public final class AllReduceBench {
             throw new IllegalArgumentException("need iterations >= 1 and warmup >= 0, got " + iterations + " and "
                     + warmup);
         }
-        List<long[]> nanosPerRank = LocalRanks.run(worldSize, config, c -> {
-            long[] nanos = new long[bytes.length];
-            // Compile the hot loops before the first measured size; per-size warmup then settles TCP windows.
-            float[] jit = new float[1 << 18];
-            for (int i = 0; i < JIT_WARMUP_OPERATIONS; i++) {
-                c.allReduce(jit);
-            }
-            for (int s = 0; s < bytes.length; s++) {
-                float[] buf = new float[(int) (bytes[s] / 4)];
-                java.util.Arrays.fill(buf, 1f / (c.rank() + 1));
-                for (int i = 0; i < warmup; i++) {
-                    c.allReduce(buf);
-                }
-                c.barrier();
-                long start = System.nanoTime();
-                for (int i = 0; i < iterations; i++) {
-                    c.allReduce(buf);
-                }
-                nanos[s] = System.nanoTime() - start;
-            }
-            return nanos;
-        });
-        List<Row> rows = new ArrayList<>();
-        for (int s = 0; s < bytes.length; s++) {
-            long slowest = 0;
-            for (long[] nanos : nanosPerRank) {
-                slowest = Math.max(slowest, nanos[s]);
-            }
-            double seconds = slowest / 1e9 / iterations;
-            double algBw = bytes[s] / seconds / 1e9;
-            double busBw = algBw * 2.0 * (worldSize - 1) / worldSize;
-            double raw = rawLoopbackGBps(bytes[s], warmup, iterations, config.chunkBytes());
-            long perRank = bytes[s] * 2 * (worldSize - 1) / worldSize;
-            double ring = worldSize == 1 ? Double.NaN : rawRingGBps(worldSize, perRank, warmup, iterations, config.chunkBytes());
-            rows.add(new Row(worldSize, config.reductionWire().name().toLowerCase(java.util.Locale.ROOT), bytes[s], iterations, seconds * 1e3, algBw, busBw, raw,
-                    worldSize == 1 ? Double.NaN : busBw / raw, ring, worldSize == 1 ? Double.NaN : busBw / ring));
+    }
+
+    /** Seconds per operation of size {@code s} on the slowest rank. */
+    static double slowestSeconds(List<long[]> nanosPerRank, int s, int iterations) {
+        long slowest = 0;
+        for (long[] nanos : nanosPerRank) {
+            slowest = Math.max(slowest, nanos[s]);
         }
-        return rows;
+        return slowest / 1e9 / iterations;
+    }
+
+    /** nccl-tests' bus bandwidth: what each rank's link carries in a bandwidth-optimal all-reduce. */
+    static double busBw(double algBw, int worldSize) {
+        return algBw * 2.0 * (worldSize - 1) / worldSize;
+    }
+
+    /**
+     * The measuring loop one rank runs: per size, {@code warmup} untimed all-reduces, a barrier, then the time of
+     * {@code iterations} all-reduces. Returns this rank's nanoseconds per size; the slowest rank's time counts.
+     */
+    public static long[] timeAllReduces(Collective c, long[] bytes, int warmup, int iterations) {
+        long[] nanos = new long[bytes.length];
+        // Compile the hot loops before the first measured size; per-size warmup then settles TCP windows.
+        float[] jit = new float[1 << 18];
+        for (int i = 0; i < JIT_WARMUP_OPERATIONS; i++) {
+            c.allReduce(jit);
+        }
+        for (int s = 0; s < bytes.length; s++) {
+            float[] buf = new float[(int) (bytes[s] / 4)];
+            java.util.Arrays.fill(buf, 1f / (c.rank() + 1));
+            for (int i = 0; i < warmup; i++) {
+                c.allReduce(buf);
+            }
+            c.barrier();
+            long start = System.nanoTime();
+            for (int i = 0; i < iterations; i++) {
+                c.allReduce(buf);
+            }
+            nanos[s] = System.nanoTime() - start;
+        }
+        return nanos;
     }
 
     /**
@@ -130,11 +151,7 @@ public final class AllReduceBench {
                 InetSocketAddress next = (InetSocketAddress) servers.get((i + 1) % n).getLocalAddress();
                 senders.add(new FutureTask<>(() -> {
                     try (SocketChannel out = SocketChannel.open(next)) {
-                        ByteBuffer chunk = ByteBuffer.allocateDirect(chunkBytes);
-                        for (long left = bytes * rounds; left > 0; ) {
-                            chunk.clear().limit((int) Math.min(chunkBytes, left));
-                            while (chunk.hasRemaining()) left -= out.write(chunk);
-                        }
+                        send(out, bytes * rounds, chunkBytes);
                     }
                     return 0L;
                 }));
@@ -184,8 +201,17 @@ public final class AllReduceBench {
         }
     }
 
+    /** Writes {@code total} bytes from a direct buffer, {@code chunkBytes} at a time: a raw stream's sender. */
+    static void send(SocketChannel out, long total, int chunkBytes) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocateDirect(chunkBytes);
+        for (long left = total; left > 0; ) {
+            chunk.clear().limit((int) Math.min(chunkBytes, left));
+            while (chunk.hasRemaining()) left -= out.write(chunk);
+        }
+    }
+
     /** Reads {@code rounds} x {@code bytes}; returns the nanoseconds of the rounds after {@code warmup}, timed from the barrier. */
-    private static long timedReceive(SocketChannel in, long bytes, int warmup, int rounds, int chunkBytes, CyclicBarrier together)
+    static long timedReceive(SocketChannel in, long bytes, int warmup, int rounds, int chunkBytes, CyclicBarrier together)
             throws IOException, InterruptedException, BrokenBarrierException, TimeoutException {
         ByteBuffer chunk = ByteBuffer.allocateDirect(chunkBytes);
         long start = 0;
