@@ -25,7 +25,12 @@ public record TrainConfig(
         @JsonPropertyDescription("restarts from the latest checkpoint after a failed stage (default 3)") Integer maxRestarts,
         @JsonPropertyDescription("run directory URI for metrics and plots") String runDir,
         @JsonPropertyDescription("resume from the latest complete checkpoint (default false)") Boolean resume,
-        @JsonPropertyDescription("a DeepSpeed ds_config.json whose mapped keys are applied under these") String deepspeedConfig) {
+        @JsonPropertyDescription("a DeepSpeed ds_config.json whose mapped keys are applied under these") String deepspeedConfig,
+        @JsonPropertyDescription("seconds a rank waits on its ring neighbours (joining the ring, or inside a collective "
+                + "operation with no byte moving) before failing naming the peer; model and checkpoint loading come "
+                + "before joining and do not count (default 120)") Integer collectiveTimeoutS,
+        @JsonPropertyDescription("authenticate every gradient frame between ranks with HMAC-SHA256; turn off only on "
+                + "networks where nobody can alter traffic (default true)") Boolean frameMac) {
 
     public TrainConfig {
         worldSize = Check.positive("world_size", Check.or(worldSize, 1));
@@ -43,6 +48,8 @@ public record TrainConfig(
         evalInterval = Check.nonNegative("eval_interval", Check.or(evalInterval, 50));
         maxRestarts = Check.nonNegative("max_restarts", Check.or(maxRestarts, 3));
         resume = Check.or(resume, false);
+        collectiveTimeoutS = Check.positive("collective_timeout_s", Check.or(collectiveTimeoutS, 120));
+        frameMac = Check.or(frameMac, true);
         if (arch != null) Check.oneOf("arch", arch, "gpt2", "llama");
         if (preset != null) Check.oneOf("preset", preset, "tiny", "small");
         if (optimizer.warmupSteps() > steps) {
@@ -57,6 +64,6 @@ public record TrainConfig(
 
     public static TrainConfig defaults() {
         return new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null);
     }
 }

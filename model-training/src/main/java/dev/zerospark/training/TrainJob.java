@@ -69,8 +69,8 @@ public final class TrainJob {
         Map<String, String> hadoopEntries = new HashMap<>();
         hadoop.forEach(e -> hadoopEntries.put(e.getKey(), e.getValue()));
 
-        RunSpec spec = RunSpec.from(config, configJson, resumeFrom.map(Manifest::step).orElse(-1L), 0,
-                Duration.ofSeconds(120)).withFault(failAtStep, failRank);
+        RunSpec spec = RunSpec.from(config, configJson, resumeFrom.map(Manifest::step).orElse(-1L), 0)
+                .withFault(failAtStep, failRank);
         int restarts = 0;
         while (true) {
             int executors = sc.sc().getExecutorMemoryStatus().size();
