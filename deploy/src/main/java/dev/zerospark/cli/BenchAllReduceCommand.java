@@ -23,14 +23,25 @@ public final class BenchAllReduceCommand implements Runnable {
     @Option(names = "--iters", defaultValue = "20", description = "Timed iterations per size.") int iters;
     @Option(names = "--wire", defaultValue = "fp32", paramLabel = "TYPE", converter = WireFormatConverter.class,
             description = "Number format of reduction traffic: fp32, bf16 or fp16 (default ${DEFAULT-VALUE}); buffers stay float32.") WireFormat wire;
+    @Option(names = "--frame-mac", split = ",", defaultValue = "on,off", paramLabel = "on|off",
+            description = "Frame MAC settings to measure, in order (default ${DEFAULT-VALUE}: its cost side by side).") List<String> frameMac;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        List<AllReduceBench.Row> rows = AllReduceBench.run(worldSize, bytes, warmup, iters,
-                CollectiveConfig.loopback(Duration.ofMinutes(2)).withReductionWire(wire));
+        List<AllReduceBench.Row> rows = new java.util.ArrayList<>();
+        for (String mac : frameMac) {
+            boolean on = switch (mac) {
+                case "on" -> true;
+                case "off" -> false;
+                default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--frame-mac takes on or off, got '" + mac + "'");
+            };
+            rows.addAll(AllReduceBench.run(worldSize, bytes, warmup, iters,
+                    CollectiveConfig.loopback(Duration.ofMinutes(2)).withReductionWire(wire).withFrameMac(on)));
+        }
         PrintWriter out = spec.commandLine().getOut();
         out.print(AllReduceBench.table(rows));
         try {
