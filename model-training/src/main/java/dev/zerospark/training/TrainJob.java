@@ -4,6 +4,7 @@ import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
+import dev.zerospark.spark.TaskHadoopConf;
 import dev.zerospark.training.data.TrainingTable;
 import dev.zerospark.training.metrics.LossPlot;
 import dev.zerospark.training.metrics.StepMetrics;
@@ -24,9 +25,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -66,8 +65,7 @@ public final class TrainJob {
         ModelSource source = new ModelSource(config.model(), config.arch(), config.preset(), roundUp(vocab, 64), config.seed());
         String configJson = ConfigLoader.jsonMapper().writeValueAsString(config);
         Broadcast<TrainingTable> data = sc.broadcast(table);
-        Map<String, String> hadoopEntries = new HashMap<>();
-        hadoop.forEach(e -> hadoopEntries.put(e.getKey(), e.getValue()));
+        TaskHadoopConf taskConf = TaskHadoopConf.forLocations(hadoop, taskLocations(config));
 
         RunSpec spec = RunSpec.from(config, configJson, resumeFrom.map(Manifest::step).orElse(-1L), 0)
                 .withFault(failAtStep, failRank);
@@ -78,7 +76,7 @@ public final class TrainJob {
             try {
                 RunSpec attempt = spec;
                 results = BarrierStage.run(sc, config.worldSize(),
-                        ctx -> new RankTrainer(attempt, data.value(), source, toConf(hadoopEntries)).run(new SparkHost(ctx)));
+                        ctx -> new RankTrainer(attempt, data.value(), source, taskConf.toConfiguration()).run(new SparkHost(ctx)));
             } catch (Exception e) { // SparkException is checked but thrown undeclared from Scala
                 if (restarts >= config.maxRestarts()) {
                     throw new TrainingFailedException(config.maxRestarts(), e);
@@ -141,10 +139,16 @@ public final class TrainJob {
         }
     }
 
-    private static Configuration toConf(Map<String, String> entries) {
-        Configuration c = new Configuration(false);
-        entries.forEach(c::set);
-        return c;
+    /**
+     * What the ranks open through Hadoop: the model directory, the checkpoints and the run directory. The training
+     * table is read here and broadcast, so its filesystem's keys stay on the driver.
+     */
+    static List<String> taskLocations(TrainConfig config) {
+        List<String> locations = new java.util.ArrayList<>();
+        if (config.model() != null) locations.add(config.model());
+        locations.add(config.checkpointDir());
+        locations.add(config.runDir());
+        return locations;
     }
 
     private static int maxToken(TrainingTable t) {
