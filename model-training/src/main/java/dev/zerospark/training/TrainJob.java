@@ -9,6 +9,7 @@ import dev.zerospark.training.data.TrainingTable;
 import dev.zerospark.training.metrics.LossPlot;
 import dev.zerospark.training.metrics.StepMetrics;
 import dev.zerospark.training.spark.BarrierStage;
+import dev.zerospark.training.spark.SparkTransport;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.Path;
@@ -53,6 +54,7 @@ public final class TrainJob {
         require(config.checkpointDir(), "train.checkpoint_dir (--checkpoint-dir)");
         require(config.runDir(), "train.run_dir (--run-dir)");
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        SparkTransport.clearTextRisk(sc.getConf()).ifPresent(risk -> LOG.warn("Training: {}", risk));
         Configuration hadoop = sc.hadoopConfiguration();
         CheckpointStore store = new CheckpointStore(config.checkpointDir(), hadoop);
 
