@@ -149,9 +149,10 @@ final class RingAcceptor {
         if (o.error() == null) {
             return new AuthenticatedChannel(o.channel(), o.frameKey());
         }
+        Object from = o.channel().socket().getRemoteSocketAddress(); // null once closed
         closeQuietly(o.channel());
         if (o.error() instanceof IOException || o.error() instanceof PeerAuthenticationException) {
-            LOG.warn("Rank {} refused a collective connection: {}", rank, o.error().toString());
+            LOG.warn("Rank {} refused a collective connection from {}: {}", rank, from, o.error().toString());
             return null;
         }
         throw (RuntimeException) o.error();

@@ -18,6 +18,9 @@ import java.time.Duration;
  * <p>Liveness: a rank that waits inside the operation sends a KEEPALIVE frame every timeout/3, so only the rank
  * directly downstream of a stalled peer times out; it then aborts the ring naming that peer and every other rank
  * fails with the same culprit. Own keepalives do not count as progress, received bytes and data writes do.
+ *
+ * <p>Integrity: with the frame MAC on, every data and keepalive frame sent gets a {@link FrameMac} tag, and a
+ * received frame counts as arrived (and may feed a dependent send) only once its tag checks out.
  */
 final class RingTransfer {
     private final RingLinks links;
