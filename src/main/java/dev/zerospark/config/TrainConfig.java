@@ -26,7 +26,12 @@ public record TrainConfig(
         @JsonPropertyDescription("run directory URI for metrics and plots") String runDir,
         @JsonPropertyDescription("resume from the latest complete checkpoint (default false)") Boolean resume,
         @JsonPropertyDescription("delete the checkpoints already in checkpoint_dir before a fresh run (default false)") Boolean overwrite,
-        @JsonPropertyDescription("a DeepSpeed ds_config.json whose mapped keys are applied under these") String deepspeedConfig) {
+        @JsonPropertyDescription("a DeepSpeed ds_config.json whose mapped keys are applied under these") String deepspeedConfig,
+        @JsonPropertyDescription("seconds a rank waits on its ring neighbours (joining the ring, or inside a collective "
+                + "operation with no byte moving) before failing naming the peer; model and checkpoint loading come "
+                + "before joining and do not count (default 120)") Integer collectiveTimeoutS,
+        @JsonPropertyDescription("authenticate every gradient frame between ranks with HMAC-SHA256; turn off only on "
+                + "networks where nobody can alter traffic (default true)") Boolean frameMac) {
 
     public TrainConfig {
         worldSize = Check.positive("world_size", Check.or(worldSize, 1));
@@ -46,6 +51,8 @@ public record TrainConfig(
         resume = Check.or(resume, false);
         overwrite = Check.or(overwrite, false);
         if (resume && overwrite) throw Check.invalid("overwrite", "(--overwrite) deletes the checkpoints that resume (--resume) needs; set one");
+        collectiveTimeoutS = Check.positive("collective_timeout_s", Check.or(collectiveTimeoutS, 120));
+        frameMac = Check.or(frameMac, true);
         if (arch != null) Check.oneOf("arch", arch, "gpt2", "llama");
         if (preset != null) Check.oneOf("preset", preset, "tiny", "small");
         if (optimizer.warmupSteps() > steps) {
@@ -60,6 +67,6 @@ public record TrainConfig(
 
     public static TrainConfig defaults() {
         return new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null);
     }
 }

@@ -52,6 +52,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void collectiveKeysHaveDefaultsAndAreChecked() throws IOException {
+        TrainConfig defaults = ConfigLoader.load(null, Map.of()).train();
+        assertEquals(120, defaults.collectiveTimeoutS());
+        assertTrue(defaults.frameMac());
+        Path f = write("t.yaml", "train:\n  collective_timeout_s: 30\n  frame_mac: false\n");
+        TrainConfig set = ConfigLoader.load(f.toString(), Map.of()).train();
+        assertEquals(30, set.collectiveTimeoutS());
+        assertFalse(set.frameMac());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, Map.of("train.collective_timeout_s", 0)));
+        assertEquals("train.collective_timeout_s", e.keyPath());
+    }
+
+    @Test
     void wrongTypeNamesKey() throws IOException {
         Path f = write("t.yaml", "train:\n  steps: many\n");
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(f.toString(), Map.of()));

@@ -42,6 +42,8 @@ public final class BenchAllReduceCommand implements Callable<Integer> {
             description = "With --netns: the iproute2 `ip` command (default ${DEFAULT-VALUE}; /usr/sbin is also searched).") String ipCommand;
     @Option(names = "--netsim-script", paramLabel = "FILE",
             description = "With --netns: netsim.sh (default: " + NETSIM_SCRIPT + " of the checkout).") Path netsimScript;
+    @Option(names = "--frame-mac", split = ",", defaultValue = "on,off", paramLabel = "on|off",
+            description = "Frame MAC settings to measure, in order (default ${DEFAULT-VALUE}: its cost side by side).") List<String> frameMac;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -69,8 +71,17 @@ public final class BenchAllReduceCommand implements Callable<Integer> {
             out.print(NetnsBench.table(netnsRows));
             rows = netnsRows;
         } else {
-            List<AllReduceBench.Row> loopbackRows = AllReduceBench.run(worldSize, bytes, warmup, iters,
-                    CollectiveConfig.loopback(Duration.ofMinutes(2)).withReductionWire(wire));
+            List<AllReduceBench.Row> loopbackRows = new java.util.ArrayList<>();
+            for (String mac : frameMac) {
+                boolean on = switch (mac) {
+                    case "on" -> true;
+                    case "off" -> false;
+                    default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                            "--frame-mac takes on or off, got '" + mac + "'");
+                };
+                loopbackRows.addAll(AllReduceBench.run(worldSize, bytes, warmup, iters,
+                        CollectiveConfig.loopback(Duration.ofMinutes(2)).withReductionWire(wire).withFrameMac(on)));
+            }
             out.print(AllReduceBench.table(loopbackRows));
             rows = loopbackRows;
         }

@@ -36,6 +36,8 @@ public final class TrainCommand implements Runnable {
     @Option(names = "--resume", description = "Resume from the latest complete checkpoint.") Boolean resume;
     @Option(names = "--overwrite", description = "Delete the checkpoints already in --checkpoint-dir, then start a fresh run.") Boolean overwrite;
     @Option(names = "--deepspeed-config", paramLabel = "FILE", description = "DeepSpeed ds_config.json; mapped keys apply.") String deepspeedConfig;
+    @Option(names = "--collective-timeout-s", paramLabel = "S", description = "Seconds a rank waits on its ring neighbours before failing (loading not included).") Integer collectiveTimeoutS;
+    @Option(names = "--frame-mac", negatable = true, description = "Authenticate gradient frames between ranks (HMAC-SHA256); --no-frame-mac only on trusted networks.") Boolean frameMac;
 
     /** The resolved training config: file values with these flags laid over them. */
     TrainConfig resolve() {
@@ -57,6 +59,8 @@ public final class TrainCommand implements Runnable {
         o.put("train.resume", resume);
         o.put("train.overwrite", overwrite);
         o.put("train.deepspeed_config", deepspeedConfig);
+        o.put("train.collective_timeout_s", collectiveTimeoutS);
+        o.put("train.frame_mac", frameMac);
         ZeroSparkConfig c = config.load(o);
         return c.train();
     }

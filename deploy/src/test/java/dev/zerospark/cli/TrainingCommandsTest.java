@@ -70,7 +70,10 @@ class TrainingCommandsTest {
         assertEquals(0, r.code(), r.toString());
         String[] lines = r.out().strip().split("\n");
         JsonNode rows = new ObjectMapper().readTree(lines[lines.length - 1]);
-        assertEquals(2, rows.size());
+        assertEquals(4, rows.size(), "each size with the frame MAC on, then off");
+        for (int i = 0; i < 4; i++) {
+            assertEquals(i < 2, rows.get(i).get("frameMac").asBoolean(), rows.get(i).toString());
+        }
         for (JsonNode row : rows) {
             assertTrue(row.get("busBwGBps").asDouble() > 0 && row.get("rawStreamGBps").asDouble() > 0, row.toString());
             assertEquals(row.get("algBwGBps").asDouble(), row.get("busBwGBps").asDouble(), 1e-9 * row.get("algBwGBps").asDouble());

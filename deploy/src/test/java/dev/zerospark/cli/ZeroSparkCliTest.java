@@ -98,6 +98,16 @@ class ZeroSparkCliTest {
     }
 
     @Test
+    void collectiveFlagsReachTheirKeys() {
+        CliRun timeout = run("train", "--collective-timeout-s", "0");
+        assertEquals(2, timeout.code());
+        assertTrue(timeout.err().contains("train.collective_timeout_s") && timeout.err().contains("0"), timeout.err());
+        CliRun mac = run("bench", "allreduce", "--frame-mac", "maybe", "--bytes", "4096", "--iters", "1");
+        assertEquals(2, mac.code());
+        assertTrue(mac.err().contains("--frame-mac") && mac.err().contains("maybe"), mac.err());
+    }
+
+    @Test
     void badWireFormatExitsTwoAndNamesFlagAndValue() {
         for (String[] args : new String[][] {{"bench", "allreduce", "--wire", "int8"},
                 {"verify-training", "--model", "x", "--communication-data-type", "int8"}}) {

@@ -30,12 +30,15 @@ import java.util.concurrent.TimeoutException;
  * rank sends in a bandwidth-optimal all-reduce (2(N-1)/N of the buffer). On one host the N streams share its
  * cores and memory bandwidth, so this is the most any ring transport here can reach: {@code bus/ring} shows how
  * much of it the collective gets, {@code bus/raw} how the host compares with one stream alone.
+ *
+ * <p>{@code mac} says whether the frames carried their HMAC-SHA256 tags ({@link CollectiveConfig#frameMac()}); the
+ * command runs both by default so the cost of authenticating gradient traffic shows side by side.
  */
 public final class AllReduceBench {
     private static final Logger LOG = LoggerFactory.getLogger(AllReduceBench.class);
 
     /** One size. Bandwidths in GB/s (1e9 bytes); {@code busOverRaw} is NaN for one rank (no traffic). */
-    public record Row(int worldSize, String wire, long bytes, int iterations, double avgMillis, double algBwGBps,
+    public record Row(int worldSize, String wire, boolean frameMac, long bytes, int iterations, double avgMillis, double algBwGBps,
                       double busBwGBps, double rawStreamGBps, double busOverRaw, double rawRingGBps, double busOverRawRing) {}
 
     /** nccl-tests' defaults: enough untimed runs for the JIT and TCP windows to settle. */
@@ -47,10 +50,11 @@ public final class AllReduceBench {
 
     /** nccl-tests-like table. */
     public static String table(List<Row> rows) {
-        StringBuilder out = new StringBuilder(String.format("%5s  %5s  %14s  %10s  %10s  %10s  %10s  %8s  %12s  %9s%n", "ranks", "wire",
+        StringBuilder out = new StringBuilder(String.format("%5s  %5s  %4s  %14s  %10s  %10s  %10s  %10s  %8s  %12s  %9s%n", "ranks", "wire", "mac",
                 "bytes", "time_ms", "algbw_GB/s", "busbw_GB/s", "raw_GB/s", "bus/raw", "raw_ring_GB/s", "bus/ring"));
         for (Row r : rows) {
-            out.append(String.format("%5d  %5s  %14d  %10.3f  %10.3f  %10.3f  %10.3f  %8.3f  %12.3f  %9.3f%n", r.worldSize(), r.wire(), r.bytes(),
+            out.append(String.format("%5d  %5s  %4s  %14d  %10.3f  %10.3f  %10.3f  %10.3f  %8.3f  %12.3f  %9.3f%n", r.worldSize(), r.wire(),
+                    r.frameMac() ? "on" : "off", r.bytes(),
                     r.avgMillis(), r.algBwGBps(), r.busBwGBps(), r.rawStreamGBps(), r.busOverRaw(), r.rawRingGBps(), r.busOverRawRing()));
         }
         return out.toString();
@@ -68,7 +72,7 @@ public final class AllReduceBench {
             double raw = rawLoopbackGBps(bytes[s], warmup, iterations, config.chunkBytes());
             long perRank = bytes[s] * 2 * (worldSize - 1) / worldSize;
             double ring = worldSize == 1 ? Double.NaN : rawRingGBps(worldSize, perRank, warmup, iterations, config.chunkBytes());
-            rows.add(new Row(worldSize, config.reductionWire().name().toLowerCase(java.util.Locale.ROOT), bytes[s], iterations, seconds * 1e3, algBw, busBw, raw,
+            rows.add(new Row(worldSize, config.reductionWire().name().toLowerCase(java.util.Locale.ROOT), config.frameMac(), bytes[s], iterations, seconds * 1e3, algBw, busBw, raw,
                     worldSize == 1 ? Double.NaN : busBw / raw, ring, worldSize == 1 ? Double.NaN : busBw / ring));
         }
         return rows;

@@ -11,8 +11,11 @@ import java.time.Duration;
  *     then this host's canonical address)
  * @param chunkBytes size of one pipelined frame on the wire; a multiple of 4 (one float32)
  * @param reductionWire number format of all-reduce and reduce-scatter traffic (DeepSpeed communication_data_type)
+ * @param frameMac whether every frame after the handshake carries an HMAC-SHA256 tag keyed from the handshake
+ *     (integrity and order of gradient traffic); off only on networks where nobody can alter packets
  */
-public record CollectiveConfig(Duration timeout, String bindAddress, int chunkBytes, WireFormat reductionWire) {
+public record CollectiveConfig(Duration timeout, String bindAddress, int chunkBytes, WireFormat reductionWire,
+                               boolean frameMac) {
     public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
     public static final int MAX_CHUNK_BYTES = 64 << 20;
 
@@ -32,7 +35,12 @@ public record CollectiveConfig(Duration timeout, String bindAddress, int chunkBy
         }
     }
 
-    /** Float32 on the wire. */
+    /** Frames authenticated. */
+    public CollectiveConfig(Duration timeout, String bindAddress, int chunkBytes, WireFormat reductionWire) {
+        this(timeout, bindAddress, chunkBytes, reductionWire, true);
+    }
+
+    /** Float32 on the wire, frames authenticated. */
     public CollectiveConfig(Duration timeout, String bindAddress, int chunkBytes) {
         this(timeout, bindAddress, chunkBytes, WireFormat.FP32);
     }
@@ -43,10 +51,14 @@ public record CollectiveConfig(Duration timeout, String bindAddress, int chunkBy
     }
 
     public CollectiveConfig withChunkBytes(int bytes) {
-        return new CollectiveConfig(timeout, bindAddress, bytes, reductionWire);
+        return new CollectiveConfig(timeout, bindAddress, bytes, reductionWire, frameMac);
     }
 
     public CollectiveConfig withReductionWire(WireFormat wire) {
-        return new CollectiveConfig(timeout, bindAddress, chunkBytes, wire);
+        return new CollectiveConfig(timeout, bindAddress, chunkBytes, wire, frameMac);
+    }
+
+    public CollectiveConfig withFrameMac(boolean on) {
+        return new CollectiveConfig(timeout, bindAddress, chunkBytes, reductionWire, on);
     }
 }

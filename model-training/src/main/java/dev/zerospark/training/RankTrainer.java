@@ -8,10 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.collective.Collective;
-import dev.zerospark.collective.CollectiveConfig;
 import dev.zerospark.collective.JobSecret;
 import dev.zerospark.collective.Rendezvous;
-import dev.zerospark.collective.WireFormat;
 import dev.zerospark.optim.LrSchedule;
 import dev.zerospark.train.LossSum;
 import dev.zerospark.train.ParamSpec;
@@ -35,8 +33,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One rank of a data-parallel run: builds the model, joins the TCP ring, restores the checkpoint (resharding
- * the optimizer if the world size changed), and trains step by step with ZeRO, checkpointing and evaluating
+ * One rank of a data-parallel run: builds the model, loads the checkpoint, joins the TCP ring, restores the
+ * optimizer (resharding it if the world size changed), and trains step by step with ZeRO, checkpointing and evaluating
  * on the way. Used inside a Spark barrier task; the rendezvous is pluggable so tests can run ranks as threads.
  */
 public final class RankTrainer {
@@ -81,12 +79,8 @@ public final class RankTrainer {
         if (host.gpu() >= 0) LOG.info("rank {} trains on GPU {}", rank, host.gpu());
         // Rank 0 makes the job secret and hands it to the others through the rendezvous (Spark's allGather).
         String secretText = host.rendezvous().allGather(rank == 0 ? JobSecret.random().toBase64() : "").get(0);
-        CollectiveConfig cc = new CollectiveConfig(spec.collectiveTimeout(), host.bindAddress(), CollectiveConfig.DEFAULT_CHUNK_BYTES,
-                WireFormat.parse(spec.commDtype()));
         CheckpointStore store = new CheckpointStore(spec.checkpointRoot(), conf);
-        try (TimedCollective c = new TimedCollective(Collective.connect(rank, world, host.rendezvous(),
-                JobSecret.fromBase64(secretText), cc));
-             TrainableModel model = source.open(conf, host.gpu() >= 0 ? Device.gpu(host.gpu()) : Device.cpu())) {
+        try (TrainableModel model = source.open(conf, host.gpu() >= 0 ? Device.gpu(host.gpu()) : Device.cpu())) {
             List<ParamSpec> specs = model.params();
             int numel = Math.toIntExact(model.numel());
             PartitionLayout layout = PartitionLayout.of(TrainingVerifier.flatParams(specs), world, 2 * world);
@@ -99,16 +93,22 @@ public final class RankTrainer {
             } else {
                 model.readParams(initial);
             }
-            ZeroOptimizer zero = ZeroOptimizer.create(c, layout, ZeroStage.of(spec.zeroStage()), spec.adamW(),
-                    spec.gradClip(), spec.bucketElements(), null, initial);
-            long start = 0;
-            if (restored != null) {
-                RankCheckpoint.restore(zero, restored);
-                start = restored.step();
-                if (rank == 0) LOG.info("resumed from {} at step {} (saved by {} ranks)", store.stepUri(start), start, store.manifest(start).worldSize());
-            }
             String modelConfig = source.configJson(conf);
-            return loop(host, c, model, zero, store, specs, numel, start, modelConfig);
+            // The ring is joined only now, after the model download, model load and checkpoint load: the
+            // collective timeout bounds waiting on peers, and a peer that is still loading has not joined yet
+            // (the rendezvous inside connect waits for it), so slow loading cannot trip the timeout.
+            try (TimedCollective c = new TimedCollective(Collective.connect(rank, world, host.rendezvous(),
+                    JobSecret.fromBase64(secretText), spec.collectiveConfig(host.bindAddress())))) {
+                ZeroOptimizer zero = ZeroOptimizer.create(c, layout, ZeroStage.of(spec.zeroStage()), spec.adamW(),
+                        spec.gradClip(), spec.bucketElements(), null, initial);
+                long start = 0;
+                if (restored != null) {
+                    RankCheckpoint.restore(zero, restored);
+                    start = restored.step();
+                    if (rank == 0) LOG.info("resumed from {} at step {} (saved by {} ranks)", store.stepUri(start), start, store.manifest(start).worldSize());
+                }
+                return loop(host, c, model, zero, store, specs, numel, start, modelConfig);
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.zerospark.training;
 
+import dev.zerospark.collective.CollectiveConfig;
+import dev.zerospark.collective.WireFormat;
 import dev.zerospark.config.TrainConfig;
 import dev.zerospark.optim.AdamWConfig;
 import dev.zerospark.optim.LrSchedule;
@@ -22,7 +24,8 @@ public record RunSpec(int worldSize, int zeroStage, int steps, int microBatch, i
                       double weightDecay, double gradClip, int bucketElements, String checkpointRoot,
                       int checkpointInterval, int keepLast, int evalInterval, int evalBatches, String runDir,
                       long resumeStep, String runId, Duration collectiveTimeout, int logEvery,
-                      String configJson, int attempt, long failAtStep, int failRank, Fault fault, String commDtype)
+                      String configJson, int attempt, long failAtStep, int failRank, Fault fault, String commDtype,
+                      boolean frameMac)
         implements Serializable {
 
     /** Injected failures (tests): one that a restart can pass, and one of each kind that must fail at once. */
@@ -35,29 +38,35 @@ public record RunSpec(int worldSize, int zeroStage, int steps, int microBatch, i
         CONFIG
     }
 
-    static RunSpec from(TrainConfig t, String configJson, String runId, long resumeStep, Duration timeout) {
+    static RunSpec from(TrainConfig t, String configJson, String runId, long resumeStep) {
         var o = t.optimizer();
         return new RunSpec(t.worldSize(), t.zero().stage(), t.steps(), t.microBatchSize(), t.gradAccum(), t.seed(),
                 t.threads(), o.lr(), o.minLr(), o.warmupSteps(), o.schedule(), o.betas().get(0), o.betas().get(1),
                 o.eps(), o.weightDecay(), o.gradientClipping(),
                 (int) Math.min(Integer.MAX_VALUE, t.zero().reduceBucketSize()), t.checkpointDir(),
-                t.checkpointInterval(), t.keepLast(), t.evalInterval(), 4, t.runDir(), resumeStep, runId, timeout,
-                Math.max(1, Math.min(10, t.steps() / 20)), configJson, 0, -1, 0, Fault.LOST_TASK,
-                t.zero().communicationDataType());
+                t.checkpointInterval(), t.keepLast(), t.evalInterval(), 4, t.runDir(), resumeStep, runId,
+                Duration.ofSeconds(t.collectiveTimeoutS()), Math.max(1, Math.min(10, t.steps() / 20)), configJson, 0, -1, 0,
+                Fault.LOST_TASK, t.zero().communicationDataType(), t.frameMac());
     }
 
     RunSpec withFault(long step, int rank, Fault kind) {
         return new RunSpec(worldSize, zeroStage, steps, microBatch, gradAccum, seed, threads, lr, minLr, warmup, decay,
                 beta1, beta2, eps, weightDecay, gradClip, bucketElements, checkpointRoot, checkpointInterval, keepLast,
                 evalInterval, evalBatches, runDir, resumeStep, runId, collectiveTimeout, logEvery, configJson,
-                attempt, step, rank, kind, commDtype);
+                attempt, step, rank, kind, commDtype, frameMac);
     }
 
     RunSpec resumingAt(long step, int nextAttempt) {
         return new RunSpec(worldSize, zeroStage, steps, microBatch, gradAccum, seed, threads, lr, minLr, warmup, decay,
                 beta1, beta2, eps, weightDecay, gradClip, bucketElements, checkpointRoot, checkpointInterval, keepLast,
                 evalInterval, evalBatches, runDir, step, runId, collectiveTimeout, logEvery, configJson,
-                nextAttempt, failAtStep, failRank, fault, commDtype);
+                nextAttempt, failAtStep, failRank, fault, commDtype, frameMac);
+    }
+
+    /** How this rank's collective runs: the run's timeout, reduction wire format and frame MAC setting. */
+    CollectiveConfig collectiveConfig(String bindAddress) {
+        return new CollectiveConfig(collectiveTimeout, bindAddress, CollectiveConfig.DEFAULT_CHUNK_BYTES,
+                WireFormat.parse(commDtype), frameMac);
     }
 
     AdamWConfig adamW() {

@@ -75,8 +75,9 @@ public final class TrainBench {
         keys.put("train.checkpoint_interval", steps);
         keys.put("train.eval_interval", 0);
         keys.put("train.run_dir", ckpt + "-run");
+        keys.put("train.collective_timeout_s", 300);
         TrainConfig cfg = ConfigLoader.load(null, keys).train();
-        RunSpec spec = RunSpec.from(cfg, "{}", java.util.UUID.randomUUID().toString(), -1, Duration.ofMinutes(5));
+        RunSpec spec = RunSpec.from(cfg, "{}", java.util.UUID.randomUUID().toString(), -1);
         InProcessRendezvous rendezvous = new InProcessRendezvous(world, Duration.ofMinutes(5));
         ExecutorService pool = Executors.newFixedThreadPool(world);
         try {

@@ -7,10 +7,12 @@ import dev.zerospark.config.ConfigException;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
 import dev.zerospark.model.HfConfigs;
+import dev.zerospark.spark.TaskHadoopConf;
 import dev.zerospark.training.data.TrainingTable;
 import dev.zerospark.training.metrics.LossPlot;
 import dev.zerospark.training.metrics.StepMetrics;
 import dev.zerospark.training.spark.BarrierStage;
+import dev.zerospark.training.spark.SparkTransport;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.Path;
@@ -28,9 +30,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -65,6 +65,7 @@ public final class TrainJob {
         require(config.checkpointDir(), "train.checkpoint_dir (--checkpoint-dir)");
         require(config.runDir(), "train.run_dir (--run-dir)");
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        SparkTransport.clearTextRisk(sc.getConf()).ifPresent(risk -> LOG.warn("Training: {}", risk));
         Configuration hadoop = sc.hadoopConfiguration();
         CheckpointStore store = new CheckpointStore(config.checkpointDir(), hadoop);
         if (config.model() != null) checkModelDir(config.model(), hadoop);
@@ -89,11 +90,9 @@ public final class TrainJob {
         ModelSource source = new ModelSource(config.model(), config.arch(), config.preset(), roundUp(vocab, 64), config.seed());
         String configJson = ConfigLoader.jsonMapper().writeValueAsString(config);
         Broadcast<TrainingTable> data = sc.broadcast(table);
-        Map<String, String> hadoopEntries = new HashMap<>();
-        hadoop.forEach(e -> hadoopEntries.put(e.getKey(), e.getValue()));
+        TaskHadoopConf taskConf = TaskHadoopConf.forLocations(hadoop, taskLocations(config));
 
-        RunSpec spec = RunSpec.from(config, configJson, runId, resumedFrom, Duration.ofSeconds(120))
-                .withFault(failAtStep, failRank, fault);
+        RunSpec spec = RunSpec.from(config, configJson, runId, resumedFrom).withFault(failAtStep, failRank, fault);
         int restarts = 0;
         while (true) {
             int executors = sc.sc().getExecutorMemoryStatus().size();
@@ -102,7 +101,7 @@ public final class TrainJob {
                 RunSpec attempt = spec;
                 results = BarrierStage.run(sc, config.worldSize(), ctx -> {
                     try {
-                        return new RankTrainer(attempt, data.value(), source, toConf(hadoopEntries)).run(new SparkHost(ctx));
+                        return new RankTrainer(attempt, data.value(), source, taskConf.toConfiguration()).run(new SparkHost(ctx));
                     } catch (Exception e) { // classified here: the driver may get only this failure's text back
                         throw RankFailedException.of(ctx.partitionId(), e);
                     }
@@ -191,10 +190,16 @@ public final class TrainJob {
         }
     }
 
-    private static Configuration toConf(Map<String, String> entries) {
-        Configuration c = new Configuration(false);
-        entries.forEach(c::set);
-        return c;
+    /**
+     * What the ranks open through Hadoop: the model directory, the checkpoints and the run directory. The training
+     * table is read here and broadcast, so its filesystem's keys stay on the driver.
+     */
+    static List<String> taskLocations(TrainConfig config) {
+        List<String> locations = new java.util.ArrayList<>();
+        if (config.model() != null) locations.add(config.model());
+        locations.add(config.checkpointDir());
+        locations.add(config.runDir());
+        return locations;
     }
 
     private static int maxToken(TrainingTable t) {

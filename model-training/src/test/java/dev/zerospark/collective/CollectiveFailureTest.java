@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -132,6 +133,41 @@ class CollectiveFailureTest {
     }
 
     @Test
+    void aTricklingStrangerAndAWrongSecretClientConnectingFirstDoNotDelayTheRing() throws Exception {
+        Duration timeout = Duration.ofSeconds(20);
+        InProcessRendezvous rendezvous = new InProcessRendezvous(2, timeout);
+        JobSecret secret = JobSecret.random();
+        CollectiveConfig config = CollectiveConfig.loopback(timeout);
+        java.util.concurrent.atomic.AtomicInteger trickled = new java.util.concurrent.atomic.AtomicInteger();
+        Thread[] trickler = new Thread[1];
+        String[] rogueResult = new String[1];
+        // Both strangers are connected to rank 1 (queued ahead of rank 0) before rank 0 even starts to dial.
+        Rendezvous rank0 = info -> {
+            List<String> all = rendezvous.forRank(0).allGather(info);
+            InetSocketAddress target = address(all.get(1));
+            trickler[0] = tricklingClient(target, trickled);
+            rogueResult[0] = wrongSecretClient(target);
+            return all;
+        };
+        List<TestRing.Outcome<float[]>> outcomes = new java.util.ArrayList<>();
+        Thread other = new Thread(() -> outcomes.add(connectAndSum(1, rendezvous.forRank(1), secret, config)));
+        other.start();
+        TestRing.Outcome<float[]> mine = connectAndSum(0, rank0, secret, config);
+        other.join(timeout.multipliedBy(2).toMillis());
+        trickler[0].join(timeout.toMillis()); // rank 1 closed it once the ring formed
+        assertEquals("PeerAuthenticationException", rogueResult[0]);
+        assertArrayEquals(new float[] {1f, 2f}, mine.get());
+        assertArrayEquals(new float[] {1f, 2f}, outcomes.get(0).get());
+        // A stranger that keeps its connection alive byte by byte must not hold the acceptor: the ring forms in
+        // about the time it takes without strangers, far below the handshake cap and the timeout.
+        assertTrue(mine.elapsedNanos() < Duration.ofSeconds(3).toNanos(), mine.elapsedNanos() / 1e6 + " ms");
+        assertTrue(outcomes.get(0).elapsedNanos() < Duration.ofSeconds(3).toNanos(),
+                outcomes.get(0).elapsedNanos() / 1e6 + " ms");
+        assertFalse(trickler[0].isAlive(), "the trickling connection was closed");
+        assertTrue(trickled.get() >= 1, "the stranger did trickle");
+    }
+
+    @Test
     void aRankWithAnotherSecretCannotJoin() {
         InProcessRendezvous rendezvous = new InProcessRendezvous(2, TIMEOUT);
         CollectiveConfig config = CollectiveConfig.loopback(TIMEOUT);
@@ -170,13 +206,44 @@ class CollectiveFailureTest {
         try (Socket socket = new Socket()) {
             socket.connect(target, 5000);
             socket.setSoTimeout(5000);
-            Handshake.connect(socket, 0, 1, JobSecret.random());
+            Handshake.connect(socket, 0, 1, JobSecret.random(), true, System.nanoTime() + 5_000_000_000L);
             return "accepted";
         } catch (PeerAuthenticationException e) {
             return "PeerAuthenticationException";
         } catch (java.io.IOException e) {
             return e.toString();
         }
+    }
+
+    /**
+     * Connects now, then sends a hello one byte every 300 ms on its own thread, keeping every per-read socket
+     * timeout from firing, until the other side closes the connection.
+     */
+    private static Thread tricklingClient(InetSocketAddress target, java.util.concurrent.atomic.AtomicInteger sent) {
+        Socket socket = new Socket();
+        try {
+            socket.connect(target, 5000);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("trickling client could not connect", e);
+        }
+        Thread t = new Thread(() -> {
+            try (socket) {
+                // A well-formed hello header claiming to be rank 0, then nonce bytes that never end.
+                byte[] hello = java.nio.ByteBuffer.allocate(20).putInt(0x5A53434C).putInt(2).putInt(0).putInt(1)
+                        .putInt(1).array();
+                for (int i = 0; ; i++) {
+                    socket.getOutputStream().write(i < hello.length ? hello[i] : 0);
+                    socket.getOutputStream().flush();
+                    sent.incrementAndGet();
+                    Thread.sleep(300); // the attacker's pace, not a synchronisation
+                }
+            } catch (java.io.IOException | InterruptedException e) {
+                // The acceptor closed us: what the test waits for.
+            }
+        }, "trickling-stranger");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     /** Not a collective client at all. */

@@ -5,7 +5,6 @@ import dev.zerospark.collective.CollectiveConfig;
 import dev.zerospark.collective.CollectiveException;
 import dev.zerospark.collective.CollectiveTimeoutException;
 import dev.zerospark.collective.JobSecret;
-import dev.zerospark.collective.PeerAuthenticationException;
 import dev.zerospark.collective.PeerFailedException;
 import dev.zerospark.collective.Rendezvous;
 import dev.zerospark.collective.ShardRanges;
@@ -25,12 +24,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** {@link Collective} over a ring of authenticated TCP connections: rank r connects to r+1, accepts r-1. */
 public final class RingCollective implements Collective {
     private static final Logger LOG = LoggerFactory.getLogger(RingCollective.class);
-    /** Longest a fresh connection may take to authenticate, so a silent client cannot hold up the ring. */
-    private static final long HANDSHAKE_CAP_MILLIS = 10_000;
+    /** How long past the join deadline the acceptor may take to close its pending handshakes. */
+    private static final long JOIN_GRACE_NANOS = 1_000_000_000L;
 
     private final int rank;
     private final int worldSize;
@@ -69,33 +70,46 @@ public final class RingCollective implements Collective {
             long deadline = System.nanoTime() + config.timeout().toNanos();
             int next = (rank + 1) % worldSize;
             int prev = Math.floorMod(rank - 1, worldSize);
-            ServerSocketChannel listening = server;
-            FutureTask<SocketChannel> accepting = new FutureTask<>(() -> acceptPrev(listening, rank, prev,
-                    addresses.get(prev), secret, deadline, config.timeout()));
-            Thread acceptor = new Thread(accepting, "zerospark-collective-accept-" + rank);
-            acceptor.setDaemon(true);
-            acceptor.start();
-            SocketChannel nextChannel;
+            RingAcceptor acceptor = new RingAcceptor(server, rank, prev, addresses.get(prev), secret,
+                    config.frameMac(), deadline, config.timeout());
+            FutureTask<AuthenticatedChannel> accepting = new FutureTask<>(acceptor::accept);
+            Thread acceptorThread = new Thread(accepting, "zerospark-collective-accept-" + rank);
+            acceptorThread.setDaemon(true);
+            acceptorThread.start();
+            AuthenticatedChannel nextLink;
             try {
-                nextChannel = connectNext(rank, next, addresses.get(next), secret, deadline, config.timeout());
+                nextLink = connectNext(rank, next, addresses.get(next), secret, config.frameMac(), deadline,
+                        config.timeout());
             } catch (RuntimeException e) {
-                server.close(); // unblocks the acceptor so it can be joined
+                acceptorThread.interrupt(); // wakes its selector; it closes pending handshakes and returns
                 joinQuietly(accepting);
                 throw e;
             }
-            SocketChannel prevChannel;
+            AuthenticatedChannel prevLink;
             try {
-                prevChannel = accepting.get();
-            } catch (ExecutionException e) {
-                nextChannel.close();
+                // The acceptor gives up at the deadline by itself; the extra second only covers its clean-up.
+                prevLink = accepting.get(Math.max(0, deadline - System.nanoTime()) + JOIN_GRACE_NANOS,
+                        TimeUnit.NANOSECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                closeQuietly(nextLink.channel());
+                if (e instanceof TimeoutException) {
+                    acceptorThread.interrupt();
+                    joinQuietly(accepting);
+                    throw new CollectiveTimeoutException(prev, addresses.get(prev), "did not connect to rank "
+                            + rank + " within " + config.timeout());
+                }
                 throw e.getCause() instanceof RuntimeException re ? re
                         : new CollectiveException("rank " + rank + " could not accept rank " + prev, e.getCause());
             }
+            SocketChannel prevChannel = prevLink.channel();
+            SocketChannel nextChannel = nextLink.channel();
             LOG.info("Rank {}/{} joined the collective ring: prev {} at {}, next {} at {}", rank, worldSize, prev,
                     addresses.get(prev), next, addresses.get(next));
             try {
                 return new RingCollective(rank, worldSize, config,
-                        RingLinks.open(rank, addresses, prevChannel, nextChannel, config.chunkBytes()));
+                        RingLinks.open(rank, addresses, prevChannel, nextChannel, config.chunkBytes(),
+                                config.frameMac() ? prevLink.frameKey() : null,
+                                config.frameMac() ? nextLink.frameKey() : null));
             } catch (IOException e) {
                 closeQuietly(prevChannel);
                 closeQuietly(nextChannel);
@@ -117,19 +131,18 @@ public final class RingCollective implements Collective {
         }
     }
 
-    private static SocketChannel connectNext(int rank, int next, String address, JobSecret secret, long deadline,
-                                             Duration timeout) {
+    private static AuthenticatedChannel connectNext(int rank, int next, String address, JobSecret secret,
+                                                    boolean frameMac, long deadline, Duration timeout) {
         SocketChannel channel = null;
         try {
             channel = SocketChannel.open();
             Socket socket = channel.socket();
             socket.connect(parse(address), millisLeft(deadline));
             socket.setTcpNoDelay(true);
-            socket.setSoTimeout(millisLeft(deadline));
-            Handshake.connect(socket, rank, next, secret);
+            byte[] frameKey = Handshake.connect(socket, rank, next, secret, frameMac, deadline);
             socket.setSoTimeout(0);
-            return channel;
-        } catch (PeerAuthenticationException e) {
+            return new AuthenticatedChannel(channel, frameKey);
+        } catch (CollectiveException e) {
             closeQuietly(channel);
             throw e;
         } catch (SocketTimeoutException e) {
@@ -140,34 +153,6 @@ public final class RingCollective implements Collective {
             String hint = e instanceof java.io.EOFException
                     ? " (it dropped us during authentication: does it hold the same job secret?)" : "";
             throw new PeerFailedException(next, address, "could not connect: " + e + hint, e);
-        }
-    }
-
-    private static SocketChannel acceptPrev(ServerSocketChannel server, int rank, int prev, String prevAddress,
-                                            JobSecret secret, long deadline, Duration timeout) throws IOException {
-        while (true) {
-            if (deadline - System.nanoTime() <= 0) {
-                throw new CollectiveTimeoutException(prev, prevAddress, "did not connect to rank " + rank
-                        + " within " + timeout);
-            }
-            server.socket().setSoTimeout(millisLeft(deadline));
-            Socket socket;
-            try {
-                socket = server.socket().accept();
-            } catch (SocketTimeoutException e) {
-                continue;
-            }
-            try {
-                socket.setTcpNoDelay(true);
-                socket.setSoTimeout((int) Math.min(millisLeft(deadline), HANDSHAKE_CAP_MILLIS));
-                Handshake.accept(socket, rank, prev, secret);
-                socket.setSoTimeout(0);
-                return socket.getChannel();
-            } catch (IOException | PeerAuthenticationException e) {
-                LOG.warn("Rank {} refused a collective connection from {}: {}", rank,
-                        socket.getRemoteSocketAddress(), e.toString());
-                socket.close();
-            }
         }
     }
 
@@ -337,12 +322,16 @@ public final class RingCollective implements Collective {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (deadline - System.nanoTime()) / 1_000_000));
     }
 
-    private static void joinQuietly(FutureTask<SocketChannel> task) {
+    /** Bounded: the interrupted acceptor returns as soon as its handshake threads end (each within the cap). */
+    private static void joinQuietly(FutureTask<AuthenticatedChannel> task) {
         try {
-            SocketChannel accepted = task.get();
-            closeQuietly(accepted);
+            AuthenticatedChannel accepted = task.get(RingAcceptor.HANDSHAKE_CAP.toNanos() + JOIN_GRACE_NANOS,
+                    TimeUnit.NANOSECONDS);
+            closeQuietly(accepted.channel());
         } catch (ExecutionException e) {
             LOG.debug("Acceptor stopped after the connect side failed", e.getCause());
+        } catch (TimeoutException e) {
+            LOG.warn("Acceptor thread did not stop within {}", RingAcceptor.HANDSHAKE_CAP);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -37,10 +37,13 @@ final class RingLinks {
     final ByteBuffer recvBuf;
     /** Incoming bytes on the reverse direction of the next connection (only ABORT frames), read mode. */
     final ByteBuffer backBuf;
+    /** Tags of the frames sent to next, and checks of those received from prev; both null with the MAC off. */
+    final FrameMac sendMac;
+    final FrameMac recvMac;
 
     private RingLinks(int rank, List<String> addresses, SocketChannel prev, SocketChannel next, int frameFloats,
                       Selector selector, SelectionKey prevKey, SelectionKey nextKey, ByteBuffer sendBuf,
-                      ByteBuffer recvBuf, ByteBuffer backBuf) {
+                      ByteBuffer recvBuf, ByteBuffer backBuf, FrameMac sendMac, FrameMac recvMac) {
         int n = addresses.size();
         this.rank = rank;
         this.addresses = addresses;
@@ -57,18 +60,23 @@ final class RingLinks {
         this.sendBuf = sendBuf;
         this.recvBuf = recvBuf;
         this.backBuf = backBuf;
+        this.sendMac = sendMac;
+        this.recvMac = recvMac;
     }
 
-    /** Switches both authenticated channels to non-blocking mode and allocates the frame buffers. */
-    static RingLinks open(int rank, List<String> addresses, SocketChannel prev, SocketChannel next, int chunkBytes)
-            throws IOException {
+    /**
+     * Switches both authenticated channels to non-blocking mode and allocates the frame buffers. With frame keys
+     * (null for none) data and keepalive frames carry a MAC tag.
+     */
+    static RingLinks open(int rank, List<String> addresses, SocketChannel prev, SocketChannel next, int chunkBytes,
+                          byte[] prevFrameKey, byte[] nextFrameKey) throws IOException {
         prev.configureBlocking(false);
         next.configureBlocking(false);
         Selector selector = Selector.open();
         SelectionKey prevKey = prev.register(selector, 0);
         SelectionKey nextKey = next.register(selector, 0);
         int controlBytes = Wire.HEADER_BYTES + 4 + Wire.MAX_ABORT_MESSAGE_BYTES;
-        int frameBytes = Math.max(Wire.HEADER_BYTES + chunkBytes, controlBytes);
+        int frameBytes = Math.max(Wire.HEADER_BYTES + chunkBytes + FrameMac.TAG_BYTES, controlBytes);
         ByteBuffer sendBuf = ByteBuffer.allocateDirect(frameBytes).order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer recvBuf = ByteBuffer.allocateDirect(frameBytes).order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer backBuf = ByteBuffer.allocateDirect(controlBytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -76,7 +84,8 @@ final class RingLinks {
         recvBuf.limit(0);
         backBuf.limit(0);
         return new RingLinks(rank, addresses, prev, next, chunkBytes / 4, selector, prevKey, nextKey, sendBuf,
-                recvBuf, backBuf);
+                recvBuf, backBuf, nextFrameKey == null ? null : FrameMac.keyed(nextFrameKey),
+                prevFrameKey == null ? null : FrameMac.keyed(prevFrameKey));
     }
 
     String address(int peer) {

@@ -18,6 +18,9 @@ import java.time.Duration;
  * <p>Liveness: a rank that waits inside the operation sends a KEEPALIVE frame every timeout/3, so only the rank
  * directly downstream of a stalled peer times out; it then aborts the ring naming that peer and every other rank
  * fails with the same culprit. Own keepalives do not count as progress, received bytes and data writes do.
+ *
+ * <p>Integrity: with the frame MAC on, every data and keepalive frame sent gets a {@link FrameMac} tag, and a
+ * received frame counts as arrived (and may feed a dependent send) only once its tag checks out.
  */
 final class RingTransfer {
     private final RingLinks links;
@@ -39,6 +42,8 @@ final class RingTransfer {
     /** Floats still expected in the current receive frame; -1 while a header is expected. */
     private int recvInFrame = -1;
     private int recvFramePos;
+    /** With the frame MAC on: the current receive frame's values are in, its tag is not yet checked. */
+    private boolean recvTagPending;
     private long lastProgress;
     private long lastSend;
 
@@ -151,7 +156,9 @@ final class RingTransfer {
             out.position(Wire.HEADER_BYTES);
             out.asShortBuffer().put(s, 0, n); // one bulk copy into the direct buffer
         }
-        out.position(Wire.HEADER_BYTES + wire.bytes() * n).flip();
+        out.position(Wire.HEADER_BYTES + wire.bytes() * n);
+        appendTag(out);
+        out.flip();
         if (++sendFrame == Wire.frames(seg.length(), frameFloats)) {
             sendSeg++;
             sendFrame = 0;
@@ -161,8 +168,20 @@ final class RingTransfer {
 
     private void stageKeepalive() {
         links.sendBuf.clear();
-        links.sendBuf.putInt(Wire.KEEPALIVE).putInt(seq).flip();
+        links.sendBuf.putInt(Wire.KEEPALIVE).putInt(seq);
+        appendTag(links.sendBuf);
+        links.sendBuf.flip();
         keepaliveInFlight = true;
+    }
+
+    /** With the frame MAC on, appends the tag of the frame staged in {@code out[0, position)}. */
+    private void appendTag(ByteBuffer out) {
+        FrameMac mac = links.sendMac;
+        if (mac != null) {
+            mac.begin();
+            mac.update(out, 0, out.position());
+            mac.finishInto(out);
+        }
     }
 
     // ---- receiving ----------------------------------------------------------------------------------------
@@ -199,6 +218,16 @@ final class RingTransfer {
         boolean progress = false;
         while (recvSeg < schedule.receives.size()) {
             RingSchedule.Receive seg = schedule.receives.get(recvSeg);
+            if (recvTagPending) {
+                if (in.remaining() < FrameMac.TAG_BYTES) {
+                    return progress;
+                }
+                verifyTag(in);
+                recvTagPending = false;
+                progress = true;
+                completeFrame(seg);
+                continue;
+            }
             if (recvInFrame < 0) {
                 if (in.remaining() < Wire.HEADER_BYTES) {
                     return progress;
@@ -206,7 +235,15 @@ final class RingTransfer {
                 int count = in.getInt(in.position());
                 int tag = in.getInt(in.position() + 4);
                 if (count == Wire.KEEPALIVE) {
+                    // A keepalive is checked as a whole: header and tag, or nothing yet.
+                    if (links.recvMac != null && in.remaining() < Wire.HEADER_BYTES + FrameMac.TAG_BYTES) {
+                        return progress;
+                    }
+                    startTag(in);
                     in.position(in.position() + Wire.HEADER_BYTES);
+                    if (links.recvMac != null) {
+                        verifyTag(in);
+                    }
                     continue;
                 }
                 if (count == Wire.ABORT) {
@@ -222,12 +259,13 @@ final class RingTransfer {
                             + seq + ", got " + count + " floats of operation #" + tag
                             + " (all ranks must call the same collectives with the same sizes)", null);
                 }
+                startTag(in);
                 in.position(in.position() + Wire.HEADER_BYTES);
                 recvInFrame = count;
                 recvFramePos = 0;
                 progress = true;
                 if (count == 0) {
-                    completeFrame(seg);
+                    endValues(seg);
                 }
                 continue;
             }
@@ -237,6 +275,9 @@ final class RingTransfer {
             }
             int dst = seg.offset() + recvFrame * frameFloats + recvFramePos;
             int at = in.position();
+            if (links.recvMac != null) {
+                links.recvMac.update(in, at, at + wire.bytes() * n);
+            }
             if (wire == WireFormat.FP32) {
                 if (seg.add()) {
                     // A bulk copy out of the direct buffer, then an array loop the JIT turns into SIMD adds:
@@ -268,14 +309,43 @@ final class RingTransfer {
             recvFramePos += n;
             progress = true;
             if (recvInFrame == 0) {
-                completeFrame(seg);
+                endValues(seg);
             }
         }
         return progress;
     }
 
-    private void completeFrame(RingSchedule.Receive seg) {
+    /** With the frame MAC on, starts the tag of the frame whose header is at {@code in}'s position. */
+    private void startTag(ByteBuffer in) {
+        FrameMac mac = links.recvMac;
+        if (mac != null) {
+            mac.begin();
+            mac.update(in, in.position(), in.position() + Wire.HEADER_BYTES);
+        }
+    }
+
+    /**
+     * All values of the frame are in. With the MAC on the frame counts as received only once its tag checks out,
+     * so nothing derived from it (a dependent send) leaves before that.
+     */
+    private void endValues(RingSchedule.Receive seg) {
         recvInFrame = -1;
+        if (links.recvMac != null) {
+            recvTagPending = true;
+        } else {
+            completeFrame(seg);
+        }
+    }
+
+    private void verifyTag(ByteBuffer in) {
+        long frame = links.recvMac.counter();
+        if (!links.recvMac.finishAndVerify(in)) {
+            throw failedPrev("frame " + frame + " of this connection (in operation #" + seq + ") failed its MAC"
+                    + " check: it was altered, replayed or reordered on the way", null);
+        }
+    }
+
+    private void completeFrame(RingSchedule.Receive seg) {
         if (++recvFrame == Wire.frames(seg.length(), frameFloats)) {
             recvSeg++;
             recvFrame = 0;

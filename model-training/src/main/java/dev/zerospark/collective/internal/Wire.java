@@ -5,7 +5,9 @@ package dev.zerospark.collective.internal;
  * {@code count} float32 values. Negative counts are control frames: {@link #KEEPALIVE} (tag = op sequence) says
  * "I am alive and inside the operation"; {@link #ABORT} (tag = culprit rank) is followed by
  * {@code [int byteLength][UTF-8 message]} and tells the receiver the ring is broken. The reverse direction of
- * each connection (receiver to sender) carries only ABORT frames.
+ * each connection (receiver to sender) carries only ABORT frames. With the frame MAC on, data and KEEPALIVE frames
+ * are followed by a 32-byte {@link FrameMac} tag; ABORT frames are not, since an abort only stops the job, which
+ * anyone able to alter the stream can do anyway by dropping it, and it must still go out when state is broken.
  */
 final class Wire {
     static final int HEADER_BYTES = 8;

@@ -2,7 +2,7 @@ package dev.zerospark.data.ingest;
 
 import dev.zerospark.config.PrepareConfig;
 import dev.zerospark.spark.InternalRows;
-import org.apache.hadoop.conf.Configuration;
+import dev.zerospark.spark.TaskHadoopConf;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -25,9 +25,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
@@ -67,11 +65,14 @@ public final class Ingest {
         WarcParser warc = new WarcParser(maxBytes, cfg.clean().rawPrefixChars());
         String format = cfg.format();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Broadcast<Map<String, String>> hadoopConf = jsc.broadcast(hadoopSettings(spark));
+        // Only the keys of the input's filesystem travel; the rest of the driver's configuration (other stores'
+        // credentials) stays on the driver.
+        Broadcast<TaskHadoopConf> hadoopConf = jsc.broadcast(TaskHadoopConf.forLocations(
+                spark.sparkContext().hadoopConfiguration(), splits.stream().map(InputSplit::path).distinct().toList()));
         FlatMapFunction<InputSplit, InternalRow> parse = split -> {
             List<RawRecord> recs;
             Path path = new Path(split.path());
-            FileSystem fs = path.getFileSystem(configuration(hadoopConf.value()));
+            FileSystem fs = path.getFileSystem(hadoopConf.value().toConfiguration());
             try (FSDataInputStream in = fs.open(path)) {
                 recs = switch (format) {
                     case "jsonl" -> lines.jsonl(split.path(), LineRange.read(in, split, maxBytes));
@@ -148,18 +149,6 @@ public final class Ingest {
         byte[] b = new byte[(int) split.fileLength()];
         in.readFully(0, b);
         return b;
-    }
-
-    private static Map<String, String> hadoopSettings(SparkSession spark) {
-        Map<String, String> m = new HashMap<>();
-        for (Map.Entry<String, String> e : spark.sparkContext().hadoopConfiguration()) m.put(e.getKey(), e.getValue());
-        return m;
-    }
-
-    private static Configuration configuration(Map<String, String> settings) {
-        Configuration c = new Configuration(false);
-        settings.forEach(c::set);
-        return c;
     }
 
     /** Parquet has no byte-level failure modes here; lineage is the file path and Spark's row index. */
