@@ -136,4 +136,71 @@ class SafetensorsTest {
         e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.open(p));
         assertTrue(e.getMessage().contains("tensor w") && e.getMessage().contains("needs 16 bytes"), e.getMessage());
     }
+
+    /** Writes a raw safetensors file: the 8-byte length, {@code header} verbatim, then {@code dataBytes} zero bytes. */
+    private Path raw(String header, long dataBytes) throws Exception {
+        Path p = tmp.resolve("raw.safetensors");
+        byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length + (int) dataBytes).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h);
+        Files.write(p, b.array());
+        return p;
+    }
+
+    private String rejected(String header, long dataBytes) throws Exception {
+        Path p = raw(header, dataBytes);
+        return assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.open(p).close()).getMessage();
+    }
+
+    @Test
+    void shapeEntriesMustBeNonNegativeJsonIntegers() throws Exception {
+        for (String shape : List.of("[\"4\"]", "[4.0]", "[true]", "[null]", "[-4]", "[2, 2.5]", "[18446744073709551616]")) {
+            String m = rejected("{\"w\":{\"dtype\":\"F32\",\"shape\":" + shape + ",\"data_offsets\":[0,16]}}", 16);
+            assertTrue(m.contains("tensor w") && m.contains("shape") && m.contains("non-negative integers"), shape + ": " + m);
+        }
+        String m = rejected("{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[\"0\",16]}}", 16);
+        assertTrue(m.contains("data_offsets") && m.contains("non-negative integers"), m);
+    }
+
+    @Test
+    void overlappingOrNonContiguousOffsetsAreRejected() throws Exception {
+        String two = "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[%d,%d]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[%d,%d]}}";
+        String overlap = rejected(String.format(two, 0, 16, 8, 24), 24);
+        assertTrue(overlap.contains("tensor b") && overlap.contains("overlapping"), overlap);
+        String gap = rejected(String.format(two, 0, 16, 20, 36), 36);
+        assertTrue(gap.contains("tensor b") && gap.contains("non-contiguous"), gap);
+        String notAtZero = rejected(String.format(two, 4, 20, 20, 36), 36);
+        assertTrue(notAtZero.contains("tensor a") && notAtZero.contains("non-contiguous"), notAtZero);
+        String trailing = rejected(String.format(two, 0, 16, 16, 32), 40);
+        assertTrue(trailing.contains("declare 32 bytes") && trailing.contains("holds 40 bytes"), trailing);
+        String duplicate = rejected("{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
+                + "\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[16,32]}}", 32);
+        assertTrue(duplicate.contains("Duplicate field 'a'"), duplicate);
+        // listed out of order is fine: the reference sorts by offset too
+        try (SafetensorsFile f = SafetensorsFile.open(raw(String.format(two, 16, 32, 0, 16), 32))) {
+            assertEquals(List.of("a", "b"), f.names());
+            assertEquals(16, f.info("a").begin());
+        }
+    }
+
+    @Test
+    void shapeTimesDtypeOverflowIsAFormatError() throws Exception {
+        String m = rejected("{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,16]}}", 16);
+        assertTrue(m.contains("tensor w") && m.contains("overflows"), m);
+        m = rejected("{\"w\":{\"dtype\":\"F64\",\"shape\":[2305843009213693952],\"data_offsets\":[0,16]}}", 16);
+        assertTrue(m.contains("tensor w") && m.contains("overflows"), m);
+    }
+
+    @Test
+    void declaredSizesAreCheckedAgainstTheFileBeforeAllocating() throws Exception {
+        // 8 GiB of F32 declared by a 200-byte file: an error at open, long before readFloats could allocate.
+        String header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2147483648],\"data_offsets\":[0,8589934592]}}";
+        Path p = raw(header + " ".repeat(200 - 8 - header.length()), 0);
+        assertEquals(200, Files.size(p));
+        SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.open(p).close());
+        assertTrue(e.getMessage().contains("8589934592") && e.getMessage().contains("holds 0 bytes"), e.getMessage());
+        String meta = rejected("{\"__metadata__\":{\"format\":1}}", 0);
+        assertTrue(meta.contains("__metadata__") && meta.contains("format"), meta);
+    }
 }
