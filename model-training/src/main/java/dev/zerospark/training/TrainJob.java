@@ -60,10 +60,12 @@ public final class TrainJob {
         Optional<Manifest> resumeFrom = config.resume() ? store.latestValid() : Optional.empty();
         Long pinned = resumeFrom.map(m -> m.data().get("version").asLong()).orElse(null);
         TrainingTable table = TrainingTable.read(spark, config.data(), pinned);
+        table.checkSeqLen(config.seqLen());
         LOG.info("training on {} version {}: {} train rows, {} validation rows of {} tokens", table.uri(), table.version(),
                 table.train().length, table.validation().length, table.sequenceLength());
         int vocab = 1 + maxToken(table);
         ModelSource source = new ModelSource(config.model(), config.arch(), config.preset(), roundUp(vocab, 64), config.seed());
+        table.checkTokenIds(source.modelVocabSize(hadoop)); // here, not as a native crash on a rank
         String configJson = ConfigLoader.jsonMapper().writeValueAsString(config);
         Broadcast<TrainingTable> data = sc.broadcast(table);
         Map<String, String> hadoopEntries = new HashMap<>();
