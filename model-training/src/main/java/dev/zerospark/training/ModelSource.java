@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zerospark.model.HfConfigs;
+import dev.zerospark.model.ModelConfig;
 import dev.zerospark.model.ModelConfigException;
 import dev.zerospark.model.RandomInit;
 import dev.zerospark.train.TrainableModel;
@@ -46,16 +47,13 @@ public record ModelSource(String hfDir, String arch, String preset, int vocabSiz
         return JSON.writeValueAsString(preset(arch, preset, vocabSize));
     }
 
-    /** The model's vocabulary size, from its config.json (validated) or the preset; read on the driver. */
-    public int modelVocabSize(Configuration conf) throws IOException {
-        if (hfDir == null) {
-            return vocabSize;
-        }
+    /** The model's architecture, from its config.json (validated here) or the preset; read on the driver. */
+    public ModelConfig modelConfig(Configuration conf) throws IOException {
         JsonNode json = JSON.readTree(configJson(conf));
         if (!(json instanceof ObjectNode config)) {
             throw new ModelConfigException("", hfDir + "/config.json is not a JSON object");
         }
-        return HfConfigs.parse(config).vocabSize();
+        return HfConfigs.parse(config);
     }
 
     /** Builds the trainable model on this JVM's CPU. */

@@ -4,6 +4,7 @@ import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
+import dev.zerospark.model.ModelConfig;
 import dev.zerospark.training.data.TrainingTable;
 import dev.zerospark.training.metrics.LossPlot;
 import dev.zerospark.training.metrics.StepMetrics;
@@ -65,7 +66,8 @@ public final class TrainJob {
                 table.train().length, table.validation().length, table.sequenceLength());
         int vocab = 1 + maxToken(table);
         ModelSource source = new ModelSource(config.model(), config.arch(), config.preset(), roundUp(vocab, 64), config.seed());
-        table.checkTokenIds(source.modelVocabSize(hadoop)); // here, not as a native crash on a rank
+        ModelConfig model = source.modelConfig(hadoop);
+        table.checkAgainstModel(model.vocabSize(), model.maxPositions()); // here, not as a native crash on a rank
         String configJson = ConfigLoader.jsonMapper().writeValueAsString(config);
         Broadcast<TrainingTable> data = sc.broadcast(table);
         Map<String, String> hadoopEntries = new HashMap<>();

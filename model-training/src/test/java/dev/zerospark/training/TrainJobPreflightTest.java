@@ -5,6 +5,7 @@ import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
 import dev.zerospark.testing.LocalSpark;
 import dev.zerospark.testing.TestPaths;
+import dev.zerospark.training.data.SequenceTooLongException;
 import dev.zerospark.training.data.TokenIdOutOfRangeException;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -31,10 +32,14 @@ class TrainJobPreflightTest {
 
     /** An lm_blocks table of 8 train blocks of 17 tokens (seq_len 16); block b003 holds {@code badId} at position 5. */
     private String table(String name, int badId) {
+        return table(name, badId, 17);
+    }
+
+    private String table(String name, int badId, int length) {
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             List<Integer> ids = new ArrayList<>();
-            for (int t = 0; t < 17; t++) ids.add(i == 3 && t == 5 ? badId : (i + t) % 50);
+            for (int t = 0; t < length; t++) ids.add(i == 3 && t == 5 ? badId : (i + t) % 50);
             rows.add(RowFactory.create(String.format("b%03d", i), "train", ids, "run"));
         }
         StructType schema = new StructType().add("block_id", DataTypes.StringType).add("split", DataTypes.StringType)
@@ -65,6 +70,14 @@ class TrainJobPreflightTest {
                 () -> TrainJob.run(spark, config(uri, null)));
         assertTrue(e.getMessage().contains(uri) && e.getMessage().contains("split train row 3")
                 && e.getMessage().contains("token id 1500") && e.getMessage().contains("[0, 1024)"), e.getMessage());
+    }
+
+    @Test
+    void rowsLongerThanTheModelsPositionsFailOnTheDriver() {
+        SparkSession spark = LocalSpark.session();
+        String uri = table("too_long", 7, 65); // tiny-gpt2 has n_positions 64
+        SequenceTooLongException e = assertThrows(SequenceTooLongException.class, () -> TrainJob.run(spark, config(uri, null)));
+        assertTrue(e.getMessage().contains(uri) && e.getMessage().contains("64 positions"), e.getMessage());
     }
 
     @Test

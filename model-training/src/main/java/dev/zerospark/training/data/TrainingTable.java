@@ -81,10 +81,14 @@ public record TrainingTable(String uri, long version, int[][] train, float[][] t
     }
 
     /**
-     * Every token id must index the model's embedding; an id outside [0, vocabSize) would otherwise reach
-     * libtorch's embedding lookup on a rank and crash there, far from the data that caused it.
+     * Checks the rows against the model they will train: every row must fit the model's positions and every token
+     * id must index its embedding. Either would otherwise reach libtorch on a rank and crash there, far from the
+     * data that caused it.
      */
-    public void checkTokenIds(int vocabSize) {
+    public void checkAgainstModel(int vocabSize, int maxPositions) {
+        if (train[0].length > maxPositions) {
+            throw new SequenceTooLongException(uri, version, train[0].length, maxPositions);
+        }
         checkTokenIds("train", train, vocabSize);
         checkTokenIds("validation", validation, vocabSize);
     }

@@ -24,18 +24,27 @@ class TrainingTableTest {
         int[][] train = rows(5, 17);
         train[3][5] = 1024;
         TrainingTable t = new TrainingTable("file:/data/lm_blocks", 7, train, null, rows(2, 17), null);
-        TokenIdOutOfRangeException e = assertThrows(TokenIdOutOfRangeException.class, () -> t.checkTokenIds(1024));
+        TokenIdOutOfRangeException e = assertThrows(TokenIdOutOfRangeException.class, () -> t.checkAgainstModel(1024, 64));
         for (String s : new String[] {"file:/data/lm_blocks", "version 7", "split train row 3", "position 5",
                 "token id 1024", "[0, 1024)"}) {
             assertTrue(e.getMessage().contains(s), s + " in " + e.getMessage());
         }
-        assertDoesNotThrow(() -> t.checkTokenIds(1025));
+        assertDoesNotThrow(() -> t.checkAgainstModel(1025, 64));
 
         int[][] validation = rows(2, 17);
         validation[1][0] = -1;
         TrainingTable neg = new TrainingTable("t", 0, rows(5, 17), null, validation, null);
-        TokenIdOutOfRangeException v = assertThrows(TokenIdOutOfRangeException.class, () -> neg.checkTokenIds(1024));
+        TokenIdOutOfRangeException v = assertThrows(TokenIdOutOfRangeException.class, () -> neg.checkAgainstModel(1024, 64));
         assertTrue(v.getMessage().contains("split validation row 1 (in table order) position 0 has token id -1"), v.getMessage());
+    }
+
+    @Test
+    void rowsLongerThanTheModelsPositionsAreRejected() {
+        TrainingTable t = new TrainingTable("file:/data/lm_blocks", 1, rows(4, 65), null, rows(1, 65), null);
+        SequenceTooLongException e = assertThrows(SequenceTooLongException.class, () -> t.checkAgainstModel(1024, 64));
+        assertTrue(e.getMessage().contains("file:/data/lm_blocks") && e.getMessage().contains("rows of 65 tokens")
+                && e.getMessage().contains("64 positions"), e.getMessage());
+        assertDoesNotThrow(() -> t.checkAgainstModel(1024, 65));
     }
 
     @Test
