@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +71,10 @@ class ConfigKeysTest {
                     && PrepareConfig.Sft.DEFAULT_PROMPT.contains("riddle that summarizes"));
     private static final Pattern DEFAULT = Pattern.compile("\\bdefault:? ([^;)]+)");
 
-    private static final Set<String> reads = new HashSet<>(); // "owner#name" reads, owner as internal name
+    /** "owner#name" (owner as an internal name) accessor calls from classes other than the owner. */
+    private static final Set<String> reads = new HashSet<>();
+    /** "owner#name" reads inside the owner itself, with the methods that make them (plumbing and copiers left out). */
+    private static final Map<String, Set<String>> ownReads = new HashMap<>();
     private static final List<Class<?>> configRecords = new ArrayList<>();
 
     @BeforeAll
@@ -90,7 +94,9 @@ class ConfigKeysTest {
                 if (c.isRecord()) configRecords.add(c);
             }
         }
-        configRecords.addAll(List.of(Gpt2Config.class, LlamaConfig.class, CollectiveConfig.class));
+        // The model architecture, the collective's settings and the rank-side RunSpec the train keys become.
+        configRecords.addAll(List.of(Gpt2Config.class, LlamaConfig.class, CollectiveConfig.class,
+                Class.forName("dev.zerospark.training.RunSpec")));
     }
 
     /** Main (not test) classes under dev/zerospark in one classpath root: a directory or a jar. */
@@ -131,8 +137,7 @@ class ConfigKeysTest {
         @Override
         public MethodVisitor visitMethod(int access, String method, String desc, String sig, String[] exceptions) {
             boolean plumbing = method.equals("<init>") || method.equals("equals") || method.equals("hashCode")
-                    || method.equals("toString") || desc.startsWith("()") && !method.startsWith("lambda$")
-                    && (access & Opcodes.ACC_STATIC) == 0;
+                    || method.equals("toString");
             List<String> own = new ArrayList<>();
             return new MethodVisitor(Opcodes.ASM9) {
                 private boolean copies;
@@ -151,7 +156,8 @@ class ConfigKeysTest {
 
                 @Override
                 public void visitEnd() {
-                    if (!plumbing && !copies) reads.addAll(own);
+                    if (plumbing || copies) return;
+                    for (String read : own) ownReads.computeIfAbsent(read, k -> new HashSet<>()).add(method);
                 }
             };
         }
@@ -175,9 +181,18 @@ class ConfigKeysTest {
         assertEquals(Set.of(), unread, "config keys that nothing reads: make them do something or remove them");
     }
 
-    /** Read through the record's own accessor or through an interface it implements (ModelConfig.eosTokenIds()). */
+    /**
+     * Read through the record's accessor from another class, through an interface it implements
+     * (ModelConfig.eosTokenIds()), or by one of the record's own methods other than the accessors.
+     */
     private static boolean isRead(Class<?> record, String component) {
-        if (reads.contains(Type.getInternalName(record) + "#" + component)) return true;
+        String key = Type.getInternalName(record) + "#" + component;
+        if (reads.contains(key)) return true;
+        Set<String> accessors = new HashSet<>();
+        for (RecordComponent c : record.getRecordComponents()) accessors.add(c.getName());
+        for (String method : ownReads.getOrDefault(key, Set.of())) {
+            if (!accessors.contains(method)) return true;
+        }
         for (Class<?> i : record.getInterfaces()) {
             if (reads.contains(Type.getInternalName(i) + "#" + component)) return true;
         }
@@ -195,6 +210,9 @@ class ConfigKeysTest {
         assertTrue(reads.contains("dev/zerospark/config/TrainConfig#worldSize"));
         assertFalse(reads.contains("dev/zerospark/config/TrainConfig#precision"), "only validated in the constructor");
         assertTrue(reads.contains("dev/zerospark/config/DeepSpeedConfig$ZeroOptimization#overlapComm"));
+        assertTrue(isRead(DeepSpeedConfig.class, "stepsPerPrint"), "read by its own ignoredSettings");
+        assertFalse(ownReads.getOrDefault("dev/zerospark/config/PrepareConfig#splitMb", Set.of()).contains("with"),
+                "the copier with(...) is not a read");
     }
 
     @Test
