@@ -203,4 +203,17 @@ class SafetensorsTest {
         String meta = rejected("{\"__metadata__\":{\"format\":1}}", 0);
         assertTrue(meta.contains("__metadata__") && meta.contains("format"), meta);
     }
+
+    @Test
+    void shardIndexEntriesMustNameAShard() throws Exception {
+        SafetensorsCheckpoint.write(tmp, List.of(WritableTensor.f32("a", new long[] {300}, new float[300]),
+                WritableTensor.f32("b", new long[] {300}, new float[300])), 1000);
+        Path index = tmp.resolve(SafetensorsCheckpoint.INDEX_FILE);
+        Files.writeString(index, "{\"weight_map\": {\"a\": 1}}");
+        SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsCheckpoint.open(tmp));
+        assertTrue(e.getMessage().contains("weight_map entry a") && e.getMessage().contains("got 1"), e.getMessage());
+        Files.writeString(index, "{\"weight_map\": ");
+        e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsCheckpoint.open(tmp));
+        assertTrue(e.getMessage().contains(index.toString()) && e.getMessage().contains("not valid JSON"), e.getMessage());
+    }
 }
