@@ -34,6 +34,8 @@ public final class SafetensorsFile implements TensorSource {
     /** The reference implementation refuses headers above 100 MB; so do we, to catch garbage lengths early. */
     private static final long MAX_HEADER = 100L << 20;
     private static final int CHUNK = 1 << 24;
+    /** The most elements the JVM allocates in one array. */
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private final Path path;
     private final FileChannel channel;
@@ -214,7 +216,7 @@ public final class SafetensorsFile implements TensorSource {
         if (!info.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("tensor " + name + " in " + path + " is " + info.dtype() + ", not a float type");
         }
-        float[] out = new float[Math.toIntExact(info.numel())];
+        float[] out = new float[arrayLength(info)];
         int w = info.dtype().bytes();
         int[] pos = {0};
         readChunks(info, w, buf -> {
@@ -237,7 +239,7 @@ public final class SafetensorsFile implements TensorSource {
         if (info.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("tensor " + name + " in " + path + " is " + info.dtype() + ", not an integer type");
         }
-        long[] out = new long[Math.toIntExact(info.numel())];
+        long[] out = new long[arrayLength(info)];
         int w = info.dtype().bytes();
         int[] pos = {0};
         readChunks(info, w, buf -> {
@@ -253,6 +255,14 @@ public final class SafetensorsFile implements TensorSource {
             }
         });
         return out;
+    }
+
+    /** Checked before allocating: the header's size is only bounded by the file, which may be large and sparse. */
+    private int arrayLength(TensorInfo info) {
+        if (info.numel() > MAX_ARRAY) {
+            throw new TensorTooLargeException(info, path.toString(), MAX_ARRAY);
+        }
+        return (int) info.numel();
     }
 
     private interface ChunkConsumer {

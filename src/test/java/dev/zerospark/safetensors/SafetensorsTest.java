@@ -200,6 +200,18 @@ class SafetensorsTest {
         assertEquals(200, Files.size(p));
         SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.open(p).close());
         assertTrue(e.getMessage().contains("8589934592") && e.getMessage().contains("holds 0 bytes"), e.getMessage());
+        // A sparse file really 8 GiB long is well-formed, but its tensor is refused before an array is allocated.
+        Path sparse = tmp.resolve("sparse.safetensors");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(sparse.toFile(), "rw")) {
+            byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            f.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).array());
+            f.write(h);
+            f.setLength(8 + h.length + 8589934592L);
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(sparse)) {
+            TensorTooLargeException big = assertThrows(TensorTooLargeException.class, () -> f.readFloats("w"));
+            assertTrue(big.getMessage().contains("2147483648 elements"), big.getMessage());
+        }
         String meta = rejected("{\"__metadata__\":{\"format\":1}}", 0);
         assertTrue(meta.contains("__metadata__") && meta.contains("format"), meta);
     }
