@@ -3,6 +3,7 @@ package dev.zerospark.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zerospark.safetensors.TensorSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,8 +22,6 @@ public final class HfConfigs {
     static final int MAX_WIDTH = 1 << 17;
     static final int MAX_VOCAB = 1 << 24;
     static final int MAX_POSITIONS = 1 << 24;
-    /** A weight matrix is read into one Java float[], which holds at most this many elements. */
-    static final long MAX_TENSOR_ELEMENTS = Integer.MAX_VALUE - 8;
 
     private HfConfigs() {}
 
@@ -172,9 +171,9 @@ public final class HfConfigs {
 
     /** Refuses a shape that no single tensor can hold, before anything is allocated for it. */
     private static void fitsOneTensor(String key, long rows, long cols) {
-        if (rows * cols > MAX_TENSOR_ELEMENTS) {
+        if (rows * cols > TensorSource.MAX_READ_ELEMENTS) {
             throw new ModelConfigException(key, "config.json key \"" + key + "\" makes a " + rows + " x " + cols
-                    + " weight of " + rows * cols + " elements, more than the " + MAX_TENSOR_ELEMENTS
+                    + " weight of " + rows * cols + " elements, more than the " + TensorSource.MAX_READ_ELEMENTS
                     + " one tensor can hold");
         }
     }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -34,8 +35,6 @@ public final class SafetensorsFile implements TensorSource {
     /** The reference implementation refuses headers above 100 MB; so do we, to catch garbage lengths early. */
     private static final long MAX_HEADER = 100L << 20;
     private static final int CHUNK = 1 << 24;
-    /** The most elements the JVM allocates in one array. */
-    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private final Path path;
     private final FileChannel channel;
@@ -76,9 +75,15 @@ public final class SafetensorsFile implements TensorSource {
         }
         ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
         readFully(ch, headerBuf, 8);
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(headerBuf.flip()).toString(); // reports, never replaces
+        } catch (CharacterCodingException e) {
+            throw new SafetensorsFormatException(path + ": header is not valid UTF-8", e);
+        }
         JsonNode header;
         try {
-            header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
+            header = JSON.readTree(text);
         } catch (JsonProcessingException e) {
             throw new SafetensorsFormatException(path + ": header is not valid JSON (" + e.getOriginalMessage() + ")", e);
         }
@@ -259,8 +264,8 @@ public final class SafetensorsFile implements TensorSource {
 
     /** Checked before allocating: the header's size is only bounded by the file, which may be large and sparse. */
     private int arrayLength(TensorInfo info) {
-        if (info.numel() > MAX_ARRAY) {
-            throw new TensorTooLargeException(info, path.toString(), MAX_ARRAY);
+        if (info.numel() > MAX_READ_ELEMENTS) {
+            throw new TensorTooLargeException(info, path.toString(), MAX_READ_ELEMENTS);
         }
         return (int) info.numel();
     }

@@ -212,6 +212,12 @@ class SafetensorsTest {
             TensorTooLargeException big = assertThrows(TensorTooLargeException.class, () -> f.readFloats("w"));
             assertTrue(big.getMessage().contains("2147483648 elements"), big.getMessage());
         }
+        byte[] latin1 = "{\"__metadata__\":{\"k\":\"\u00ff\"}}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        Path notUtf8 = tmp.resolve("latin1.safetensors");
+        Files.write(notUtf8, ByteBuffer.allocate(8 + latin1.length).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(latin1.length).put(latin1).array());
+        String utf8 = assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.open(notUtf8).close()).getMessage();
+        assertTrue(utf8.contains("not valid UTF-8"), utf8);
         String meta = rejected("{\"__metadata__\":{\"format\":1}}", 0);
         assertTrue(meta.contains("__metadata__") && meta.contains("format"), meta);
     }
