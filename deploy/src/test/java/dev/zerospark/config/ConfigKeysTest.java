@@ -105,6 +105,7 @@ class ConfigKeysTest {
         if (root.getProtocol().equals("jar")) {
             JarURLConnection conn = (JarURLConnection) root.openConnection();
             if (conn.getJarFileURL().getPath().endsWith("-tests.jar")) return out;
+            conn.setUseCaches(false); // our own JarFile to close, not the class loader's shared one
             try (JarFile jar = conn.getJarFile()) {
                 for (JarEntry e : Collections.list(jar.entries())) {
                     if (e.getName().startsWith("dev/zerospark/") && e.getName().endsWith(".class")) {
