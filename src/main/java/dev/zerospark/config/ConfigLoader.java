@@ -11,6 +11,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
@@ -22,6 +25,7 @@ import java.util.stream.Collectors;
  * CLI flags are applied as dotted-path overrides on the document before binding, so they win over the file.
  */
 public final class ConfigLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigLoader.class);
     private static final ObjectMapper JSON = configure(new ObjectMapper());
     private static final ObjectMapper YAML = configure(new ObjectMapper(new YAMLFactory()));
 
@@ -125,7 +129,9 @@ public final class ConfigLoader {
         if (train == null || !train.hasNonNull("deepspeed_config")) return;
         String location = ConfigSources.resolveAgainst(configFile, train.get("deepspeed_config").asText());
         int worldSize = train.hasNonNull("world_size") ? train.get("world_size").asInt() : 1;
-        Map<String, Object> ds = DeepSpeedConfig.read(location).toTrainOverrides(worldSize, location);
+        DeepSpeedConfig deepSpeed = DeepSpeedConfig.read(location);
+        Map<String, Object> ds = deepSpeed.toTrainOverrides(worldSize, location);
+        deepSpeed.ignoredSettings(location).forEach(LOG::warn);
         java.util.Map<String, Object> missing = new java.util.LinkedHashMap<>();
         ds.forEach((key, value) -> {
             if (value != null && tree.at("/" + key.replace('.', '/')).isMissingNode()) missing.put(key, value);

@@ -11,6 +11,9 @@ import java.util.Map;
 /**
  * The subset of a DeepSpeed {@code ds_config.json} that maps onto zerospark's training config. Keys that have no
  * counterpart are errors naming the key, so a config never silently means something else here than in DeepSpeed.
+ * Keys that only tune DeepSpeed's speed or logging ({@code overlap_comm}, {@code contiguous_gradients},
+ * {@code steps_per_print}, {@code wall_clock_breakdown}) cannot change what is trained; when they ask for something
+ * zerospark does not do, {@link #ignoredSettings} says so and the loader logs it as a warning.
  * Values set under {@code train} (file or flags) win over the DeepSpeed file.
  */
 public record DeepSpeedConfig(
@@ -107,6 +110,31 @@ public record DeepSpeedConfig(
         if (bf) o.put("train.precision", "bf16");
         if (fp) o.put("train.precision", "fp16");
         return o;
+    }
+
+    /**
+     * One line per key of this file that asks for a behaviour zerospark does not have but that cannot change the
+     * trained weights, naming the key and what happens instead. Empty when every such key matches zerospark.
+     */
+    public List<String> ignoredSettings(String source) {
+        List<String> out = new java.util.ArrayList<>();
+        if (zeroOptimization != null && Boolean.TRUE.equals(zeroOptimization.overlapComm())) {
+            out.add("zero_optimization.overlap_comm=true in " + source + " has no effect: zerospark reduces the gradient"
+                    + " buckets after the backward pass, not overlapped with it");
+        }
+        if (zeroOptimization != null && Boolean.FALSE.equals(zeroOptimization.contiguousGradients())) {
+            out.add("zero_optimization.contiguous_gradients=false in " + source + " has no effect: gradients always"
+                    + " live in one contiguous flat buffer");
+        }
+        if (stepsPerPrint != null) {
+            out.add("steps_per_print=" + stepsPerPrint + " in " + source + " has no effect: progress is logged every"
+                    + " max(1, min(10, steps / 20)) steps and every step goes to metrics.jsonl");
+        }
+        if (Boolean.FALSE.equals(wallClockBreakdown)) {
+            out.add("wall_clock_breakdown=false in " + source + " has no effect: compute, communication, optimizer"
+                    + " and data times are always recorded per step");
+        }
+        return out;
     }
 
     private void mapScheduler(Map<String, Object> o, String source) {

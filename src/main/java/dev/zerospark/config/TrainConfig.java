@@ -14,8 +14,8 @@ public record TrainConfig(
         @JsonPropertyDescription("optimizer steps (default 100)") Integer steps,
         @JsonPropertyDescription("sequences per rank per micro-batch (default 4)") Integer microBatchSize,
         @JsonPropertyDescription("micro-batches accumulated per step (default 1)") Integer gradAccum,
-        @JsonPropertyDescription("tokens per sequence (default 256)") Integer seqLen,
-        @JsonPropertyDescription("fp32 | bf16 | fp16 (default fp32; bf16/fp16 need a GPU)") String precision,
+        @JsonPropertyDescription("tokens per sequence; must equal the prepare.seq_len the table was packed with (default: the table's)") Integer seqLen,
+        @JsonPropertyDescription("fp32 only for now: bf16 and fp16 (also from DeepSpeed's bf16/fp16 sections) are errors until mixed precision is implemented (default fp32)") String precision,
         @JsonPropertyDescription("seed for init, shuffling and sampling (default 42)") Long seed,
         @JsonPropertyDescription("CPU threads per rank when no GPU is assigned (default 1)") Integer threads,
         @JsonPropertyDescription("checkpoint root URI") String checkpointDir,
@@ -40,8 +40,13 @@ public record TrainConfig(
         steps = Check.positive("steps", Check.or(steps, 100));
         microBatchSize = Check.positive("micro_batch_size", Check.or(microBatchSize, 4));
         gradAccum = Check.positive("grad_accum", Check.or(gradAccum, 1));
-        seqLen = Check.positive("seq_len", Check.or(seqLen, 256));
+        if (seqLen != null) Check.positive("seq_len", seqLen); // null: whatever the table was packed with
         precision = Check.oneOf("precision", Check.or(precision, "fp32"), "fp32", "bf16", "fp16");
+        if (!precision.equals("fp32")) {
+            // Training runs in fp32 throughout; accepting bf16/fp16 would train in fp32 without a word.
+            throw Check.invalid("precision", "is '" + precision + "' (set here or by DeepSpeed's bf16/fp16 enabled):"
+                    + " mixed precision is not implemented yet, only fp32 trains");
+        }
         seed = Check.or(seed, 42L);
         threads = Check.positive("threads", Check.or(threads, 1));
         checkpointInterval = Check.positive("checkpoint_interval", Check.or(checkpointInterval, 50));

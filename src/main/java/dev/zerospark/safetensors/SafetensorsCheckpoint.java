@@ -1,5 +1,6 @@
 package dev.zerospark.safetensors;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -50,7 +51,12 @@ public final class SafetensorsCheckpoint implements TensorSource {
     }
 
     private static SafetensorsCheckpoint openIndex(Path dir, Path index) throws IOException {
-        JsonNode root = JSON.readTree(index.toFile());
+        JsonNode root;
+        try {
+            root = JSON.readTree(index.toFile());
+        } catch (JsonProcessingException e) {
+            throw new SafetensorsFormatException(index + ": not valid JSON (" + e.getOriginalMessage() + ")", e);
+        }
         JsonNode map = root == null ? null : root.get("weight_map");
         if (map == null || !map.isObject()) {
             throw new SafetensorsFormatException(index + ": missing object \"weight_map\"");
@@ -60,6 +66,10 @@ public final class SafetensorsCheckpoint implements TensorSource {
         List<SafetensorsFile> files = new ArrayList<>();
         try {
             for (Map.Entry<String, JsonNode> e : iterable(map)) {
+                if (!e.getValue().isTextual()) {
+                    throw new SafetensorsFormatException(index + ": weight_map entry " + e.getKey()
+                            + " must name a shard file, got " + e.getValue());
+                }
                 String shard = e.getValue().asText();
                 SafetensorsFile f = byFile.get(shard);
                 if (f == null) {

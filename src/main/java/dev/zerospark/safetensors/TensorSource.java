@@ -5,6 +5,9 @@ import java.util.List;
 
 /** Read access to named tensors: one safetensors file or a sharded checkpoint. */
 public interface TensorSource extends AutoCloseable {
+    /** Reads return one Java array per tensor, which the JVM allocates with at most this many elements. */
+    long MAX_READ_ELEMENTS = Integer.MAX_VALUE - 8;
+
     /** Tensor names in header order (for shards: index order). */
     List<String> names();
 

@@ -83,11 +83,35 @@ class DeepSpeedConfigTest {
     }
 
     @Test
-    void precisionMaps() throws IOException {
+    void precisionMapsAndMixedPrecisionIsRefusedUntilImplemented() throws IOException {
         Path d = dir();
         Files.writeString(d.resolve("ds.json"), "{\"fp16\": {\"enabled\": true, \"initial_scale_power\": 16, \"loss_scale_window\": 1000}}");
         Files.writeString(d.resolve("t.yaml"), "train:\n  deepspeed_config: ds.json\n");
-        assertEquals("fp16", ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()).train().precision());
+        assertEquals("fp16", DeepSpeedConfig.read(d.resolve("ds.json").toString()).toTrainOverrides(1, "ds.json")
+                .get("train.precision"));
+        // A DeepSpeed fp16 config must not quietly train in fp32.
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()));
+        assertEquals("train.precision", e.keyPath());
+        assertTrue(e.getMessage().contains("'fp16'") && e.getMessage().contains("not implemented"), e.getMessage());
+        Files.writeString(d.resolve("ds.json"), "{\"bf16\": {\"enabled\": false}}");
+        assertEquals("fp32", ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()).train().precision());
+    }
+
+    @Test
+    void speedOnlyKeysThatAskForSomethingElseAreReportedNotDropped() throws IOException {
+        Path d = dir();
+        Files.writeString(d.resolve("ds.json"), "{\"zero_optimization\": {\"stage\": 2, \"overlap_comm\": true,"
+                + " \"contiguous_gradients\": false}, \"steps_per_print\": 5, \"wall_clock_breakdown\": false}");
+        var ignored = DeepSpeedConfig.read(d.resolve("ds.json").toString()).ignoredSettings("ds.json");
+        assertEquals(4, ignored.size(), ignored.toString());
+        assertTrue(ignored.get(0).startsWith("zero_optimization.overlap_comm=true in ds.json has no effect"), ignored.get(0));
+        assertTrue(ignored.get(1).startsWith("zero_optimization.contiguous_gradients=false"), ignored.get(1));
+        assertTrue(ignored.get(2).startsWith("steps_per_print=5"), ignored.get(2));
+        assertTrue(ignored.get(3).startsWith("wall_clock_breakdown=false"), ignored.get(3));
+        // what zerospark does anyway is not worth a warning
+        Files.writeString(d.resolve("ds.json"), "{\"zero_optimization\": {\"overlap_comm\": false,"
+                + " \"contiguous_gradients\": true}, \"wall_clock_breakdown\": true}");
+        assertEquals(java.util.List.of(), DeepSpeedConfig.read(d.resolve("ds.json").toString()).ignoredSettings("ds.json"));
     }
 
     @Test

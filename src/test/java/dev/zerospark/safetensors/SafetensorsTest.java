@@ -136,4 +136,102 @@ class SafetensorsTest {
         e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.open(p));
         assertTrue(e.getMessage().contains("tensor w") && e.getMessage().contains("needs 16 bytes"), e.getMessage());
     }
+
+    /** Writes a raw safetensors file: the 8-byte length, {@code header} verbatim, then {@code dataBytes} zero bytes. */
+    private Path raw(String header, long dataBytes) throws Exception {
+        Path p = tmp.resolve("raw.safetensors");
+        byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length + (int) dataBytes).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h);
+        Files.write(p, b.array());
+        return p;
+    }
+
+    private String rejected(String header, long dataBytes) throws Exception {
+        Path p = raw(header, dataBytes);
+        return assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.open(p).close()).getMessage();
+    }
+
+    @Test
+    void shapeEntriesMustBeNonNegativeJsonIntegers() throws Exception {
+        for (String shape : List.of("[\"4\"]", "[4.0]", "[true]", "[null]", "[-4]", "[2, 2.5]", "[18446744073709551616]")) {
+            String m = rejected("{\"w\":{\"dtype\":\"F32\",\"shape\":" + shape + ",\"data_offsets\":[0,16]}}", 16);
+            assertTrue(m.contains("tensor w") && m.contains("shape") && m.contains("non-negative integers"), shape + ": " + m);
+        }
+        String m = rejected("{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[\"0\",16]}}", 16);
+        assertTrue(m.contains("data_offsets") && m.contains("non-negative integers"), m);
+    }
+
+    @Test
+    void overlappingOrNonContiguousOffsetsAreRejected() throws Exception {
+        String two = "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[%d,%d]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[%d,%d]}}";
+        String overlap = rejected(String.format(two, 0, 16, 8, 24), 24);
+        assertTrue(overlap.contains("tensor b") && overlap.contains("overlapping"), overlap);
+        String gap = rejected(String.format(two, 0, 16, 20, 36), 36);
+        assertTrue(gap.contains("tensor b") && gap.contains("non-contiguous"), gap);
+        String notAtZero = rejected(String.format(two, 4, 20, 20, 36), 36);
+        assertTrue(notAtZero.contains("tensor a") && notAtZero.contains("non-contiguous"), notAtZero);
+        String trailing = rejected(String.format(two, 0, 16, 16, 32), 40);
+        assertTrue(trailing.contains("declare 32 bytes") && trailing.contains("holds 40 bytes"), trailing);
+        String duplicate = rejected("{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
+                + "\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[16,32]}}", 32);
+        assertTrue(duplicate.contains("Duplicate field 'a'"), duplicate);
+        // listed out of order is fine: the reference sorts by offset too
+        try (SafetensorsFile f = SafetensorsFile.open(raw(String.format(two, 16, 32, 0, 16), 32))) {
+            assertEquals(List.of("a", "b"), f.names());
+            assertEquals(16, f.info("a").begin());
+        }
+    }
+
+    @Test
+    void shapeTimesDtypeOverflowIsAFormatError() throws Exception {
+        String m = rejected("{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,16]}}", 16);
+        assertTrue(m.contains("tensor w") && m.contains("overflows"), m);
+        m = rejected("{\"w\":{\"dtype\":\"F64\",\"shape\":[2305843009213693952],\"data_offsets\":[0,16]}}", 16);
+        assertTrue(m.contains("tensor w") && m.contains("overflows"), m);
+    }
+
+    @Test
+    void declaredSizesAreCheckedAgainstTheFileBeforeAllocating() throws Exception {
+        // 8 GiB of F32 declared by a 200-byte file: an error at open, long before readFloats could allocate.
+        String header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2147483648],\"data_offsets\":[0,8589934592]}}";
+        Path p = raw(header + " ".repeat(200 - 8 - header.length()), 0);
+        assertEquals(200, Files.size(p));
+        SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.open(p).close());
+        assertTrue(e.getMessage().contains("8589934592") && e.getMessage().contains("holds 0 bytes"), e.getMessage());
+        // A sparse file really 8 GiB long is well-formed, but its tensor is refused before an array is allocated.
+        Path sparse = tmp.resolve("sparse.safetensors");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(sparse.toFile(), "rw")) {
+            byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            f.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).array());
+            f.write(h);
+            f.setLength(8 + h.length + 8589934592L);
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(sparse)) {
+            TensorTooLargeException big = assertThrows(TensorTooLargeException.class, () -> f.readFloats("w"));
+            assertTrue(big.getMessage().contains("2147483648 elements"), big.getMessage());
+        }
+        byte[] latin1 = "{\"__metadata__\":{\"k\":\"\u00ff\"}}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        Path notUtf8 = tmp.resolve("latin1.safetensors");
+        Files.write(notUtf8, ByteBuffer.allocate(8 + latin1.length).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(latin1.length).put(latin1).array());
+        String utf8 = assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.open(notUtf8).close()).getMessage();
+        assertTrue(utf8.contains("not valid UTF-8"), utf8);
+        String meta = rejected("{\"__metadata__\":{\"format\":1}}", 0);
+        assertTrue(meta.contains("__metadata__") && meta.contains("format"), meta);
+    }
+
+    @Test
+    void shardIndexEntriesMustNameAShard() throws Exception {
+        SafetensorsCheckpoint.write(tmp, List.of(WritableTensor.f32("a", new long[] {300}, new float[300]),
+                WritableTensor.f32("b", new long[] {300}, new float[300])), 1000);
+        Path index = tmp.resolve(SafetensorsCheckpoint.INDEX_FILE);
+        Files.writeString(index, "{\"weight_map\": {\"a\": 1}}");
+        SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsCheckpoint.open(tmp));
+        assertTrue(e.getMessage().contains("weight_map entry a") && e.getMessage().contains("got 1"), e.getMessage());
+        Files.writeString(index, "{\"weight_map\": ");
+        e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsCheckpoint.open(tmp));
+        assertTrue(e.getMessage().contains(index.toString()) && e.getMessage().contains("not valid JSON"), e.getMessage());
+    }
 }

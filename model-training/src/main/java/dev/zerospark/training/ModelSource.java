@@ -4,9 +4,12 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.ModelLoader;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zerospark.model.HfConfigs;
+import dev.zerospark.model.ModelConfig;
+import dev.zerospark.model.ModelConfigException;
 import dev.zerospark.model.RandomInit;
 import dev.zerospark.train.TrainableModel;
 import dev.zerospark.train.TrainableModels;
@@ -43,6 +46,15 @@ public record ModelSource(String hfDir, String arch, String preset, int vocabSiz
             }
         }
         return JSON.writeValueAsString(preset(arch, preset, vocabSize));
+    }
+
+    /** The model's architecture, from its config.json (validated here) or the preset; read on the driver. */
+    public ModelConfig modelConfig(Configuration conf) throws IOException {
+        JsonNode json = JSON.readTree(configJson(conf));
+        if (!(json instanceof ObjectNode config)) {
+            throw new ModelConfigException("", hfDir + "/config.json is not a JSON object");
+        }
+        return HfConfigs.parse(config);
     }
 
     /** Builds the trainable model on this JVM's CPU. */

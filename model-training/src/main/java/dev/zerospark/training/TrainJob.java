@@ -8,6 +8,7 @@ import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
 import dev.zerospark.model.HfConfigs;
 import dev.zerospark.spark.TaskHadoopConf;
+import dev.zerospark.model.ModelConfig;
 import dev.zerospark.training.data.TrainingTable;
 import dev.zerospark.training.metrics.LossPlot;
 import dev.zerospark.training.metrics.StepMetrics;
@@ -68,7 +69,7 @@ public final class TrainJob {
         SparkTransport.clearTextRisk(sc.getConf()).ifPresent(risk -> LOG.warn("Training: {}", risk));
         Configuration hadoop = sc.hadoopConfiguration();
         CheckpointStore store = new CheckpointStore(config.checkpointDir(), hadoop);
-        if (config.model() != null) checkModelDir(config.model(), hadoop);
+        ModelConfig modelDir = config.model() != null ? checkModelDir(config.model(), hadoop) : null;
 
         Optional<Manifest> resumeFrom = Optional.empty();
         if (config.resume()) {
@@ -84,10 +85,13 @@ public final class TrainJob {
         LOG.info("run {} {}", runId, resumedFrom < 0 ? "starts at step 0" : "resumes at " + store.stepUri(resumedFrom));
         Long pinned = resumeFrom.map(m -> m.data().get("version").asLong()).orElse(null);
         TrainingTable table = TrainingTable.read(spark, config.data(), pinned);
+        table.checkSeqLen(config.seqLen());
         LOG.info("training on {} version {}: {} train rows, {} validation rows of {} tokens", table.uri(), table.version(),
                 table.train().length, table.validation().length, table.sequenceLength());
         int vocab = 1 + maxToken(table);
         ModelSource source = new ModelSource(config.model(), config.arch(), config.preset(), roundUp(vocab, 64), config.seed());
+        ModelConfig model = modelDir != null ? modelDir : source.modelConfig(hadoop);
+        table.checkAgainstModel(model.vocabSize(), model.maxPositions()); // here, not as a native crash on a rank
         String configJson = ConfigLoader.jsonMapper().writeValueAsString(config);
         Broadcast<TrainingTable> data = sc.broadcast(table);
         TaskHadoopConf taskConf = TaskHadoopConf.forLocations(hadoop, taskLocations(config));
@@ -137,10 +141,10 @@ public final class TrainJob {
     }
 
     /** A model directory without a readable, valid config.json fails here, as a config error, not in every task. */
-    private static void checkModelDir(String model, Configuration hadoop) {
+    private static ModelConfig checkModelDir(String model, Configuration hadoop) {
         Path config = new Path(model, "config.json");
         try (InputStream in = config.getFileSystem(hadoop).open(config)) {
-            HfConfigs.parse((ObjectNode) ConfigLoader.jsonMapper().readTree(in));
+            return HfConfigs.parse((ObjectNode) ConfigLoader.jsonMapper().readTree(in));
         } catch (IOException | RuntimeException e) {
             throw new ConfigException("train.model", "train.model (--model) " + model + " is not a usable HF model directory: "
                     + config + ": " + e.getMessage(), e);

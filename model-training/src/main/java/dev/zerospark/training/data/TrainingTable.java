@@ -1,5 +1,6 @@
 package dev.zerospark.training.data;
 
+import dev.zerospark.config.ConfigException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -46,6 +47,61 @@ public record TrainingTable(String uri, long version, int[][] train, float[][] t
 
     public int sequenceLength() {
         return train[0].length;
+    }
+
+    /**
+     * The {@code prepare.seq_len} this table was packed with: lm_blocks rows hold seq_len + 1 tokens (inputs and
+     * the shifted labels come from one block), sft_pairs rows (those with a loss mask) hold seq_len.
+     */
+    public int blockLength() {
+        return trainMask == null ? train[0].length - 1 : train[0].length;
+    }
+
+    /**
+     * Checks {@code train.seq_len} against the table, when it is set, and that every row has the table's length:
+     * training on blocks of another length than the config says would silently train something else.
+     */
+    public void checkSeqLen(Integer seqLen) {
+        if (seqLen != null && seqLen != blockLength()) {
+            throw new ConfigException("train.seq_len", "train.seq_len is " + seqLen + " but table " + uri + " (version "
+                    + version + ") was packed with seq_len " + blockLength() + " (rows of " + train[0].length
+                    + " tokens); set train.seq_len to " + blockLength() + " or leave it unset");
+        }
+        checkRowLengths("train", train);
+        checkRowLengths("validation", validation);
+    }
+
+    private void checkRowLengths(String split, int[][] rows) {
+        for (int r = 0; r < rows.length; r++) {
+            if (rows[r].length != train[0].length) {
+                throw new IllegalArgumentException("table " + uri + " (version " + version + ") split " + split + " row "
+                        + r + " has " + rows[r].length + " tokens but the table's rows have " + train[0].length);
+            }
+        }
+    }
+
+    /**
+     * Checks the rows against the model they will train: every row must fit the model's positions and every token
+     * id must index its embedding. Either would otherwise reach libtorch on a rank and crash there, far from the
+     * data that caused it.
+     */
+    public void checkAgainstModel(int vocabSize, int maxPositions) {
+        if (train[0].length > maxPositions) {
+            throw new SequenceTooLongException(uri, version, train[0].length, maxPositions);
+        }
+        checkTokenIds("train", train, vocabSize);
+        checkTokenIds("validation", validation, vocabSize);
+    }
+
+    private void checkTokenIds(String split, int[][] rows, int vocabSize) {
+        for (int r = 0; r < rows.length; r++) {
+            for (int t = 0; t < rows[r].length; t++) {
+                int id = rows[r][t];
+                if (id < 0 || id >= vocabSize) {
+                    throw new TokenIdOutOfRangeException(uri, version, split, r, t, id, vocabSize);
+                }
+            }
+        }
     }
 
     private record Part(int[][] ids, float[][] mask) {}

@@ -1,0 +1,11 @@
+package dev.zerospark.training.data;
+
+/** A training table holds a token id outside the model's vocabulary; names the table, split, row and position. */
+public final class TokenIdOutOfRangeException extends IllegalArgumentException {
+    public TokenIdOutOfRangeException(String table, long version, String split, int row, int position, int id,
+                                      int vocabSize) {
+        super("table " + table + " (version " + version + ") split " + split + " row " + row + " (in table order)"
+                + " position " + position + " has token id " + id + ", outside the model's vocabulary [0, "
+                + vocabSize + "); was the table tokenized for another model?");
+    }
+}
