@@ -43,14 +43,14 @@ class RankTrainerTest {
 
     @Test
     void theCollectiveTimeoutAndFrameMacKeysReachTheCollective(@TempDir Path dir) {
-        RunSpec defaults = RunSpec.from(config(dir, Map.of()), "{}", -1, 0);
+        RunSpec defaults = RunSpec.from(config(dir, Map.of()), "{}", "run-a", -1);
         assertEquals(Duration.ofSeconds(120), defaults.collectiveConfig("127.0.0.1").timeout());
         assertEquals(true, defaults.collectiveConfig("127.0.0.1").frameMac());
         RunSpec set = RunSpec.from(config(dir, Map.of("train.collective_timeout_s", 7, "train.frame_mac", false)),
-                "{}", -1, 0);
+                "{}", "run-a", -1);
         assertEquals(Duration.ofSeconds(7), set.collectiveConfig("127.0.0.1").timeout());
         assertFalse(set.collectiveConfig("127.0.0.1").frameMac());
-        assertFalse(set.withFault(3, 1).resumingAt(2, 1).frameMac(), "restarts keep the setting");
+        assertFalse(set.withFault(3, 1, RunSpec.Fault.LOST_TASK).resumingAt(2, 1).frameMac(), "restarts keep the setting");
     }
 
     /**
@@ -59,7 +59,7 @@ class RankTrainerTest {
      */
     @Test
     void aModelDownloadLongerThanTheCollectiveTimeoutDoesNotFailTheRun(@TempDir Path dir) throws Exception {
-        RunSpec spec = RunSpec.from(config(dir, Map.of("train.collective_timeout_s", TIMEOUT_S)), "{}", -1, 0);
+        RunSpec spec = RunSpec.from(config(dir, Map.of("train.collective_timeout_s", TIMEOUT_S)), "{}", "run-a", -1);
         ModelSource source = new ModelSource("slow://" + TestPaths.fixture("tiny-gpt2").toAbsolutePath(), null,
                 null, 1024, 1);
         Random rnd = new Random(3);
