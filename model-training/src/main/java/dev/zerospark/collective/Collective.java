@@ -78,6 +78,13 @@ public interface Collective extends AutoCloseable {
     /** Returns only once every rank has entered it. */
     void barrier();
 
+    /**
+     * This rank stops for {@code reason}, outside any operation (a config error, an exception in its own code):
+     * both neighbours are told, so every peer's current or next operation fails naming this rank and the reason,
+     * instead of "connection closed" with the cause lost. Later operations here fail; {@link #close()} still follows.
+     */
+    void abort(String reason);
+
     /** Closes the connections. Peers still in an operation with this rank fail fast. */
     @Override
     void close();

@@ -28,7 +28,12 @@ public enum FailureClass {
             if (t instanceof ConfigException || t instanceof ModelConfigException || t instanceof CheckpointMismatchException) {
                 return CONFIG;
             }
-            if (t instanceof PeerFailedException || t instanceof IOException || t instanceof UncheckedIOException
+            if (t instanceof PeerFailedException) {
+                // A peer that aborted with its own class (RankTrainer's abort) decides: a config error anywhere is
+                // a config error everywhere.
+                return RankFailedException.tagIn(t.getMessage()).orElse(RETRYABLE);
+            }
+            if (t instanceof IOException || t instanceof UncheckedIOException
                     || t instanceof CheckpointException) {
                 return RETRYABLE;
             }

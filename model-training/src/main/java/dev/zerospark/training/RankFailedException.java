@@ -45,6 +45,13 @@ public final class RankFailedException extends RuntimeException {
         return spark ? FailureClass.RETRYABLE : FailureClass.BUG;
     }
 
+    /** The class a rank's failure text carries ("rank N failed [CONFIG]: ..."), if it carries one. */
+    static Optional<FailureClass> tagIn(String text) {
+        if (text == null) return Optional.empty();
+        Matcher m = TAG.matcher(text);
+        return m.find() ? Optional.of(FailureClass.valueOf(m.group(2))) : Optional.empty();
+    }
+
     /** The exception to stop with when a failure can't pass: a config error keeps its key (exit code 2). */
     static RuntimeException stopWith(FailureClass failureClass, Throwable stageFailure) {
         Optional<ConfigException> config = find(stageFailure, ConfigException.class);

@@ -107,7 +107,14 @@ public final class RankTrainer {
                     start = restored.step();
                     if (rank == 0) LOG.info("resumed from {} at step {} (saved by {} ranks)", store.stepUri(start), start, store.manifest(start).worldSize());
                 }
-                return loop(host, c, model, zero, store, specs, numel, start, modelConfig);
+                try {
+                    return loop(host, c, model, zero, store, specs, numel, start, modelConfig);
+                } catch (Exception e) {
+                    // Peers would otherwise see only a closed connection and report themselves as the failure
+                    // (retryable), racing this rank's own report to the driver; the abort carries its class.
+                    c.abort(RankFailedException.of(rank, e).getMessage());
+                    throw e;
+                }
             }
         }
     }

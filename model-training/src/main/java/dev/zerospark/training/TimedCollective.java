@@ -64,6 +64,11 @@ final class TimedCollective implements Collective {
     }
 
     @Override
+    public void abort(String reason) {
+        inner.abort(reason);
+    }
+
+    @Override
     public void close() {
         inner.close();
     }

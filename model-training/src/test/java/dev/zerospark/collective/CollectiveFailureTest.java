@@ -55,6 +55,28 @@ class CollectiveFailureTest {
     }
 
     @Test
+    void anAbortingRankTellsEveryPeerWhy() {
+        int quitter = 1;
+        String reason = "rank 1 failed [CONFIG]: bad key train.x";
+        CollectiveConfig config = CollectiveConfig.loopback(TIMEOUT).withChunkBytes(64 << 10);
+        List<TestRing.Outcome<String>> outcomes = TestRing.runAll(4, config, c -> {
+            float[] buf = new float[1 << 16];
+            c.allReduce(buf);
+            if (c.rank() == quitter) {
+                c.abort(reason);
+                assertThrows(CollectiveException.class, () -> c.allReduce(buf), "an aborted collective stays broken");
+                return "aborted";
+            }
+            PeerFailedException e = assertThrows(PeerFailedException.class, () -> c.allReduce(buf));
+            assertEquals(quitter, e.peerRank(), e.getMessage());
+            return e.getMessage();
+        });
+        for (int r = 0; r < 4; r++) {
+            if (r != quitter) assertTrue(outcomes.get(r).get().contains(reason), "rank " + r + ": " + outcomes.get(r).get());
+        }
+    }
+
+    @Test
     void aStalledPeerMakesEveryOtherRankFailWithinTheTimeoutNamingIt() throws InterruptedException {
         int stalled = 1;
         CountDownLatch othersDone = new CountDownLatch(2);

@@ -235,6 +235,12 @@ public final class RingCollective implements Collective {
         }
     }
 
+    @Override
+    public void abort(String reason) {
+        if (broken != null || closed || links == null) return; // a failed ring has already told its neighbours
+        fail(new CollectiveException("rank " + rank + " aborted: " + reason), rank, reason);
+    }
+
     /** Tells both neighbours who failed, closes, and remembers the failure for later calls. */
     private CollectiveException fail(CollectiveException e, int culprit, String reason) {
         broken = e;
