@@ -57,7 +57,7 @@ public final class ZeroSpark implements Runnable {
             if (Verbosity.on()) {
                 org.slf4j.LoggerFactory.getLogger(ZeroSpark.class).error("{} failed", cmd.getCommandName(), ex);
             }
-            cmd.getErr().println("zerospark " + cmd.getCommandName() + " failed: " + oneLine(ex)
+            cmd.getErr().println("zerospark " + cmd.getCommandName() + " failed: " + summary(ex)
                     + (Verbosity.on() ? "" : " (--verbose shows the stack trace)"));
             return CommandLine.ExitCode.SOFTWARE;
         });
@@ -70,12 +70,21 @@ public final class ZeroSpark implements Runnable {
         return cl;
     }
 
-    /** The failure's own message on one line: the first line of it, else the exception's type. */
-    static String oneLine(Throwable ex) {
+    /**
+     * The failure's own message without the stack traces that Spark and others embed in messages: lines up to the
+     * first stack frame ("at ...", "Caused by:", "Driver stacktrace:"). Multi-line messages that carry information,
+     * such as a failed rank's log tail, stay; the exception's type stands in for a missing message.
+     */
+    static String summary(Throwable ex) {
         String m = ex.getMessage();
         if (m == null || m.isBlank()) return ex.getClass().getSimpleName();
-        int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
+        StringBuilder kept = new StringBuilder();
+        for (String line : m.split("\n")) {
+            String t = line.strip();
+            if (t.startsWith("at ") || t.startsWith("Caused by:") || t.startsWith("Driver stacktrace:") || t.startsWith("... ")) break;
+            kept.append(kept.length() == 0 ? "" : "\n").append(line);
+        }
+        return kept.toString().stripTrailing();
     }
 
     public static int execute(String... args) {

@@ -61,6 +61,17 @@ class ZeroSparkCliTest {
     }
 
     @Test
+    void aFailureSummaryKeepsTheMessageAndDropsEmbeddedStackTraces() {
+        String spark = "Job aborted due to stage failure: rank 0 failed [BUG]: java.lang.IllegalStateException: oops\n"
+                + "\tat dev.zerospark.training.RankTrainer.loop(RankTrainer.java:129)\n\tat java.base/java.lang.Thread.run(Thread.java:840)\n"
+                + "Driver stacktrace:\n\tat org.apache.spark.scheduler.DAGScheduler.failJobAndIndependentStages(DAGScheduler.scala:2856)";
+        assertEquals("Job aborted due to stage failure: rank 0 failed [BUG]: java.lang.IllegalStateException: oops",
+                ZeroSpark.summary(new RuntimeException(spark)));
+        assertEquals("rank 1 exited 7; its log ends:\ninjected: no java", ZeroSpark.summary(new RuntimeException("rank 1 exited 7; its log ends:\ninjected: no java")));
+        assertEquals("NullPointerException", ZeroSpark.summary(new NullPointerException()));
+    }
+
+    @Test
     void unknownFlagExitsTwoAndNamesIt() {
         CliRun r = run("prepare", "--no-such-flag", "x");
         assertEquals(2, r.code());
