@@ -26,6 +26,9 @@ public final class CheckpointCommand {
         @Override
         public void run() {
             CheckpointStore store = new CheckpointStore(uri, new Configuration());
+            if (!store.rootExists()) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "no checkpoint root at " + uri + ": nothing exists there");
+            }
             PrintWriter out = spec.commandLine().getOut();
             out.printf(Locale.ROOT, "%-10s %6s %5s %6s %12s  %-36s  %s%n", "step", "ranks", "zero", "files", "bytes", "run", "data");
             for (long step : store.completeSteps()) {

@@ -1,5 +1,6 @@
 package dev.zerospark.cli;
 
+import dev.zerospark.config.ConfigException;
 import dev.zerospark.config.TrainConfig;
 import dev.zerospark.config.ZeroSparkConfig;
 import picocli.CommandLine.Command;
@@ -70,11 +71,24 @@ public final class TrainCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /**
+     * The master when none is given: one local slot per rank. More ranks than cores would run, slowly, one core
+     * shared by several ranks, so that needs an explicit {@code --master local[N]}.
+     */
+    static String defaultLocalMaster(int worldSize, int cores) {
+        if (worldSize > cores) {
+            throw new ConfigException("train.world_size", "train.world_size " + worldSize + " is more than the " + cores
+                    + " cores of this machine, and the default master runs one rank per core: lower --world-size to " + cores
+                    + ", or pass --master local[" + worldSize + "] to share cores between ranks anyway");
+        }
+        return "local[" + Math.max(2, worldSize) + "]";
+    }
+
     @Override
     public void run() {
         TrainConfig cfg = resolve();
         String sparkMaster = master != null ? master
-                : System.getProperty("spark.master") != null ? null : "local[" + Math.max(2, cfg.worldSize()) + "]";
+                : System.getProperty("spark.master") != null ? null : defaultLocalMaster(cfg.worldSize(), Runtime.getRuntime().availableProcessors());
         SparkSession spark = SparkSessions.getOrCreate("zerospark-train", sparkMaster, Map.of());
         TrainJob.Result r;
         try {
@@ -88,7 +102,7 @@ public final class TrainCommand implements Runnable {
         out.println("metrics: " + cfg.runDir() + "/metrics.jsonl (Delta table " + r.metricsTable() + ")");
         out.println("checkpoints: " + cfg.checkpointDir());
         out.printf(java.util.Locale.ROOT, "{\"steps\":%d,\"final_loss\":%.6f,\"restarts\":%d,\"report\":\"%s\"}%n",
-                last.step() + 1, last.loss(), r.restarts(), r.reportUri());
+                last.step(), last.loss(), r.restarts(), r.reportUri());
         out.flush();
     }
 }

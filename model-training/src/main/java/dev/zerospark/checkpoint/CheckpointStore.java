@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -55,6 +56,16 @@ public final class CheckpointStore {
 
     public String root() {
         return root;
+    }
+
+    /** Whether anything exists at the root: a mistyped root is a user's mistake, not an empty listing. */
+    public boolean rootExists() {
+        Path p = new Path(root);
+        try {
+            return p.getFileSystem(conf).exists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot reach checkpoint root " + root, e);
+        }
     }
 
     public String stepUri(long step) {

@@ -180,7 +180,7 @@ public final class RankTrainer {
             }
             if (rank == 0) {
                 double tps = globalTokens / stepS;
-                StepMetrics sm = new StepMetrics(step, loss, lr, result.gradNorm(), tps, tps * flopsPerToken / peakFlops,
+                StepMetrics sm = new StepMetrics(step + 1, loss, lr, result.gradNorm(), tps, tps * flopsPerToken / peakFlops,
                         valLoss, Math.exp(valLoss), stepS, computeNanos / 1e9, commS,
                         Math.max(0, optimizerAndComm - commS), dataS);
                 metrics.add(sm);

@@ -11,8 +11,11 @@ import dev.zerospark.spark.TaskHadoopConf;
 import dev.zerospark.model.ModelConfig;
 import dev.zerospark.training.data.TrainingTable;
 import dev.zerospark.training.metrics.LossPlot;
+import dev.zerospark.training.metrics.MetricsLog;
 import dev.zerospark.training.metrics.StepMetrics;
 import dev.zerospark.training.spark.BarrierStage;
+import dev.zerospark.training.spark.TaskSlots;
+import dev.zerospark.training.data.BatchSchedule;
 import dev.zerospark.training.spark.SparkTransport;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -67,6 +70,7 @@ public final class TrainJob {
         require(config.runDir(), "train.run_dir (--run-dir)");
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         SparkTransport.clearTextRisk(sc.getConf()).ifPresent(risk -> LOG.warn("Training: {}", risk));
+        TaskSlots.require(sc, config.worldSize());
         Configuration hadoop = sc.hadoopConfiguration();
         CheckpointStore store = new CheckpointStore(config.checkpointDir(), hadoop);
         ModelConfig modelDir = config.model() != null ? checkModelDir(config.model(), hadoop) : null;
@@ -74,6 +78,8 @@ public final class TrainJob {
         Optional<Manifest> resumeFrom = Optional.empty();
         if (config.resume()) {
             resumeFrom = store.latestValid();
+            if (resumeFrom.isEmpty()) LOG.warn("--resume: no checkpoint under {}; starting from step 0", store.root());
+            resumeFrom.ifPresent(m -> warnIfReplanned(m, config));
         } else if (config.overwrite()) {
             store.clear();
         } else if (store.newestStep() >= 0) {
@@ -86,6 +92,12 @@ public final class TrainJob {
         Long pinned = resumeFrom.map(m -> m.data().get("version").asLong()).orElse(null);
         TrainingTable table = TrainingTable.read(spark, config.data(), pinned);
         table.checkSeqLen(config.seqLen());
+        try {
+            BatchSchedule.requireOneGlobalBatch(table.train().length, config.microBatchSize(), config.gradAccum(), config.worldSize());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("train.micro_batch_size", table.uri() + " version " + table.version() + ": " + e.getMessage()
+                    + "; lower --micro-batch-size, --grad-accum or --world-size, or train on more data");
+        }
         LOG.info("training on {} version {}: {} train rows, {} validation rows of {} tokens", table.uri(), table.version(),
                 table.train().length, table.validation().length, table.sequenceLength());
         int vocab = 1 + maxToken(table);
@@ -128,8 +140,23 @@ public final class TrainJob {
                 continue;
             }
             List<StepMetrics> metrics = results.get(0).metrics();
-            String report = writeReport(spark, config, metrics, hadoop);
+            // The report and the metrics table show the whole run, steps logged before a resume included.
+            List<StepMetrics> history = MetricsLog.readAll(config.runDir(), hadoop);
+            String report = writeReport(spark, config, history.isEmpty() ? metrics : history, hadoop);
             return new Result(metrics, restarts, report, config.runDir() + "/metrics");
+        }
+    }
+
+    /**
+     * A resume with another step total keeps the optimizer state but re-plans the learning-rate schedule (warmup and
+     * decay are fractions of the run), which users should hear about rather than discover in the loss curve.
+     */
+    private static void warnIfReplanned(Manifest m, TrainConfig config) {
+        if (m.config() == null || !m.config().has("steps")) return;
+        long before = m.config().get("steps").asLong();
+        if (before != config.steps()) {
+            LOG.warn("resuming at step {} with --steps {} instead of the {} this run was started with: the learning-rate "
+                    + "schedule is re-planned for {} steps", m.step(), config.steps(), before, config.steps());
         }
     }
 

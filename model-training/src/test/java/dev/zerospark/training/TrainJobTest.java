@@ -133,20 +133,27 @@ class TrainJobTest {
         Path report = new Path(a.reportUri());
         assertTrue(report.getFileSystem(hadoop).exists(report));
 
-        // 2. Rank 1 dies before step 3: the stage fails, the driver restarts from step-2 and finishes identically.
+        // 2. Rank 1 dies before step 4 (fault index 3): the stage fails, the driver restarts from step-2 and finishes identically.
         TrainJob.Result b = TrainJob.run(spark, config("faulty", 2, 2, 1, false), 3, 1);
         assertEquals(1, b.restarts());
-        assertEquals(2, b.metrics().get(0).step(), "the restart resumes after the step-2 checkpoint");
+        assertEquals(3, b.metrics().get(0).step(), "the restart resumes after the step-2 checkpoint, with step 3");
         for (StepMetrics s : b.metrics()) {
             assertEquals(reference.get(s.step()), s.loss(), 1e-6 * reference.get(s.step()), "step " + s.step());
         }
 
-        // The restarted attempt kept the metrics of steps 0..2 logged before the failure.
+        // The restarted attempt kept the metrics of steps 1..2 logged before the failure, and the report and the
+        // Delta metrics table show the whole run, not only the last attempt.
         Path faultyMetrics = new Path(config("faulty", 2, 2, 1, false).runDir() + "/metrics.jsonl");
         try (InputStream in = faultyMetrics.getFileSystem(hadoop).open(faultyMetrics)) {
             List<Long> logged = new String(in.readAllBytes()).lines()
                     .map(l -> readStep(l)).toList();
-            assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L), logged);
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), logged);
+        }
+        assertEquals(STEPS, spark.read().format("delta").load(b.metricsTable()).count());
+        Path faultyReport = new Path(b.reportUri());
+        try (InputStream in = faultyReport.getFileSystem(hadoop).open(faultyReport)) {
+            String html = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(html.contains("steps 1 to 6 (6 logged)"), "the report covers the steps before the restart");
         }
 
         // 3. Resume on 1 rank (same global batch: micro 2 x accumulation 2) from step 4 of the 2-rank run.
@@ -154,14 +161,14 @@ class TrainJobTest {
         step6.getFileSystem(hadoop).delete(step6, true);
         TrainConfig oneRank = config("full", 1, 2, 2, true);
         TrainJob.Result c = TrainJob.run(spark, oneRank);
-        assertEquals(List.of(4L, 5L), c.metrics().stream().map(StepMetrics::step).toList());
+        assertEquals(List.of(5L, 6L), c.metrics().stream().map(StepMetrics::step).toList());
         for (StepMetrics s : c.metrics()) {
             assertEquals(reference.get(s.step()), s.loss(), 1e-4 * reference.get(s.step()), "resharded step " + s.step());
         }
         assertEquals(1, store.manifest(6).worldSize(), "the 1-rank run wrote the new step-6");
         assertEquals(runId, store.manifest(6).runId(), "a resumed run continues the run it resumed");
 
-        // 4. Export step-4 to an HF directory; reloaded, it gives the loss the run logged at step 4 on the same rows.
+        // 4. Export step-4 to an HF directory; reloaded, it gives the loss the run logged at step 5 on the same rows.
         java.nio.file.Path hf = Files.createTempDirectory("zs-export");
         CheckpointExport.export(CheckpointExport.resolve(full.checkpointDir() + "/step-4", hadoop), hf, null);
         BatchSchedule schedule = new BatchSchedule(32, 2, 1, 2, full.seed(), true);
@@ -171,7 +178,8 @@ class TrainJobTest {
         try (TrainableModel exported = TrainableModels.load(hf)) {
             int[][] batch = rows.toArray(new int[0][]);
             LossSum l = exported.forwardBackward(batch, null, 0f, new float[Math.toIntExact(exported.numel())]);
-            assertEquals(reference.get(4L), l.sum() / l.tokens(), 1e-5 * reference.get(4L));
+            // Step 5's loss is measured on the step-4 weights, before step 5's update.
+            assertEquals(reference.get(5L), l.sum() / l.tokens(), 1e-5 * reference.get(5L));
         }
 
         // 5. A fresh run refuses the directory that holds step-6 (exit code 2: a config error naming both) ...

@@ -17,6 +17,11 @@ public record BatchSchedule(int rows, int microBatch, int gradAccum, int worldSi
         if (microBatch < 1 || gradAccum < 1 || worldSize < 1) {
             throw new IllegalArgumentException("micro batch, accumulation and world size must be >= 1");
         }
+        requireOneGlobalBatch(rows, microBatch, gradAccum, worldSize);
+    }
+
+    /** The driver checks this before launching ranks, which would otherwise each find it (and restart for it). */
+    public static void requireOneGlobalBatch(int rows, int microBatch, int gradAccum, int worldSize) {
         int global = microBatch * gradAccum * worldSize;
         if (rows < global) {
             throw new IllegalArgumentException("the training table has " + rows + " rows, fewer than one global batch ("

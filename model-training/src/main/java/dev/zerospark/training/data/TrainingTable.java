@@ -1,6 +1,8 @@
 package dev.zerospark.training.data;
 
 import dev.zerospark.config.ConfigException;
+import dev.zerospark.data.NotADeltaTableException;
+import io.delta.tables.DeltaTable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -23,11 +25,12 @@ public record TrainingTable(String uri, long version, int[][] train, float[][] t
 
     /** Reads {@code uri} at {@code version}, or at its latest version when {@code version} is null. */
     public static TrainingTable read(SparkSession spark, String uri, Long version) {
+        if (!DeltaTable.isDeltaTable(spark, uri)) throw new NotADeltaTableException(uri);
         long v = version != null ? version : latestVersion(spark, uri);
         Dataset<Row> df = spark.read().format("delta").option("versionAsOf", v).load(uri);
         List<String> cols = List.of(df.columns());
         if (!cols.contains("input_ids") || !cols.contains("split")) {
-            throw new IllegalArgumentException("table " + uri + " (version " + v + ") is not an lm_blocks or sft_pairs "
+            throw new ConfigException("train.data", "table " + uri + " (version " + v + ") is not an lm_blocks or sft_pairs "
                     + "table: it lacks input_ids or split (columns: " + cols + ")");
         }
         boolean masked = cols.contains("loss_mask");
@@ -35,7 +38,7 @@ public record TrainingTable(String uri, long version, int[][] train, float[][] t
         Part train = collect(df.filter(col("split").equalTo("train")).orderBy(order), masked);
         Part validation = collect(df.filter(col("split").equalTo("validation")).orderBy(order), masked);
         if (train.ids.length == 0) {
-            throw new IllegalArgumentException("table " + uri + " (version " + v + ") has no rows with split = 'train'");
+            throw new ConfigException("train.data", "table " + uri + " (version " + v + ") has no rows with split = 'train'");
         }
         return new TrainingTable(uri, v, train.ids, train.mask, validation.ids, validation.mask);
     }

@@ -43,8 +43,8 @@ public final class MetricsLog {
     }
 
     /**
-     * Starts this attempt's log at step {@code start}: lines of steps before it stay, lines of steps at or after
-     * it (which this attempt redoes) are dropped. Must be called once, before the first {@link #add}.
+     * Starts this attempt's log after step {@code start} (the steps its checkpoint holds): lines of steps up to it
+     * stay, lines of later steps (which this attempt redoes) are dropped. Must be called once, before the first {@link #add}.
      */
     public void resumeAt(long start) {
         Path p = new Path(uri());
@@ -132,7 +132,42 @@ public final class MetricsLog {
             LOG.warn("dropping a line of {} that holds no step: {}", uri(), line);
             return false;
         }
-        return step.asLong() < start;
+        return step.asLong() <= start;
+    }
+
+    /**
+     * Every step in the run directory's metrics.jsonl, earlier attempts' included, in file order: the history the
+     * report plots. A torn last line (a crash mid-append) is skipped.
+     */
+    public static List<StepMetrics> readAll(String runDir, Configuration conf) throws IOException {
+        MetricsLog log = new MetricsLog(runDir, conf);
+        Path p = new Path(log.uri());
+        FileSystem fs = p.getFileSystem(conf);
+        List<StepMetrics> out = new ArrayList<>();
+        if (!fs.exists(p)) return out;
+        try (InputStream in = fs.open(p)) {
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (line.isBlank()) continue;
+                try {
+                    out.add(fromJson(JSON.readTree(line)));
+                } catch (IOException | IllegalArgumentException e) {
+                    LOG.warn("skipping a line of {} that is not a step: {}", log.uri(), line);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static StepMetrics fromJson(JsonNode n) {
+        if (n == null || !n.hasNonNull("step")) throw new IllegalArgumentException("no step");
+        return new StepMetrics(n.get("step").asLong(), num(n, "loss"), num(n, "lr"), num(n, "grad_norm"), num(n, "tokens_per_s"),
+                num(n, "mfu"), num(n, "val_loss"), num(n, "val_perplexity"), num(n, "step_s"), num(n, "compute_s"),
+                num(n, "comm_s"), num(n, "optimizer_s"), num(n, "data_s"));
+    }
+
+    private static double num(JsonNode n, String key) {
+        JsonNode v = n.get(key);
+        return v == null || !v.isNumber() ? Double.NaN : v.asDouble();
     }
 
     static String toJson(StepMetrics m) {
@@ -158,7 +193,7 @@ public final class MetricsLog {
     /** The console progress line: step/total, loss, lr, grad norm, tokens/s, MFU, ETA. */
     public static String progressLine(StepMetrics m, long totalSteps, double etaSeconds) {
         return String.format(Locale.ROOT, "step %d/%d  loss %.4f  lr %.2e  grad_norm %.3f  tok/s %.0f  mfu %.2f%%  eta %s",
-                m.step() + 1, totalSteps, m.loss(), m.lr(), m.gradNorm(), m.tokensPerS(), 100 * m.mfu(), eta(etaSeconds));
+                m.step(), totalSteps, m.loss(), m.lr(), m.gradNorm(), m.tokensPerS(), 100 * m.mfu(), eta(etaSeconds));
     }
 
     private static String eta(double s) {

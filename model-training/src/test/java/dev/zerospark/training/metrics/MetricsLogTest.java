@@ -34,20 +34,20 @@ class MetricsLogTest {
     void writesOneJsonObjectPerStepAndAResumedRunKeepsTheStepsBeforeIt(@TempDir Path dir) throws Exception {
         MetricsLog first = new MetricsLog(dir.toUri().toString(), new Configuration());
         first.resumeAt(0);
-        for (int s = 0; s < 5; s++) first.add(step(s, 5 - s * 0.1, s == 4 ? 4.5 : Double.NaN));
+        for (int s = 1; s <= 5; s++) first.add(step(s, 5 - s * 0.1, s == 5 ? 4.5 : Double.NaN));
         first.flush();
-        assertEquals(List.of(0L, 1L, 2L, 3L, 4L), steps(dir.resolve("metrics.jsonl")));
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), steps(dir.resolve("metrics.jsonl")));
 
-        // The run dies after step 4 and resumes from its step-3 checkpoint: steps 3.. are redone, 0..2 are history.
+        // The run dies after step 5 and resumes from its step-3 checkpoint: steps 4.. are redone, 1..3 are history.
         MetricsLog resumed = new MetricsLog(dir.toUri().toString(), new Configuration());
         resumed.resumeAt(3);
-        resumed.add(step(3, 9.0, Double.NaN));
-        resumed.add(step(4, 8.0, Double.NaN));
+        resumed.add(step(4, 9.0, Double.NaN));
+        resumed.add(step(5, 8.0, Double.NaN));
         resumed.flush();
         List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
-        assertEquals(List.of(0L, 1L, 2L, 3L, 4L), steps(dir.resolve("metrics.jsonl")));
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), steps(dir.resolve("metrics.jsonl")));
         assertEquals(9.0, new ObjectMapper().readTree(lines.get(3)).get("loss").asDouble());
-        assertEquals(List.of(3L, 4L), resumed.steps().stream().map(StepMetrics::step).toList());
+        assertEquals(List.of(4L, 5L), resumed.steps().stream().map(StepMetrics::step).toList());
     }
 
     @Test
@@ -69,14 +69,14 @@ class MetricsLogTest {
     void aLineTornByACrashIsDroppedOnResume(@TempDir Path dir) throws Exception {
         MetricsLog log = new MetricsLog(dir.toUri().toString(), new Configuration());
         log.resumeAt(0);
-        log.add(step(0, 5, Double.NaN));
+        log.add(step(1, 5, Double.NaN));
         log.flush();
-        Files.writeString(dir.resolve("metrics.jsonl"), "{\"step\":1,\"lo", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(dir.resolve("metrics.jsonl"), "{\"step\":2,\"lo", java.nio.file.StandardOpenOption.APPEND);
         MetricsLog resumed = new MetricsLog(dir.toUri().toString(), new Configuration());
         resumed.resumeAt(2);
-        resumed.add(step(2, 3, Double.NaN));
+        resumed.add(step(3, 3, Double.NaN));
         resumed.flush();
-        assertEquals(List.of(0L, 2L), steps(dir.resolve("metrics.jsonl")));
+        assertEquals(List.of(1L, 3L), steps(dir.resolve("metrics.jsonl")));
     }
 
     @Test
@@ -111,7 +111,7 @@ class MetricsLogTest {
 
     @Test
     void progressLineShowsTheEssentials() {
-        String line = MetricsLog.progressLine(step(9, 2.3456, Double.NaN), 100, 125);
+        String line = MetricsLog.progressLine(step(10, 2.3456, Double.NaN), 100, 125);
         assertEquals("step 10/100  loss 2.3456  lr 1.00e-03  grad_norm 0.500  tok/s 1000  mfu 1.00%  eta 2m05s", line);
     }
 }
