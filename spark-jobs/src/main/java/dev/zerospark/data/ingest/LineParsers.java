@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zerospark.config.PrepareConfig;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -125,7 +126,16 @@ public final class LineParsers implements Serializable {
         return null;
     }
 
-    public List<RawRecord> text(String file, byte[] bytes) {
+    /**
+     * A text file as one article. Only {@code max_record_bytes + 1} bytes are read from the stream: a longer file is
+     * over the cap whatever follows, so it is quarantined without reading it whole.
+     */
+    public List<RawRecord> text(String file, InputStream in) throws IOException {
+        byte[] bytes = in.readNBytes(maxRecordBytes + 1);
+        if (bytes.length > maxRecordBytes) {
+            return List.of(RawRecord.rejected(file, 0, Reasons.TOO_LONG, "file > max_record_bytes " + maxRecordBytes,
+                    Utf8.prefix(bytes, 0, bytes.length, prefixChars)));
+        }
         RawRecord guard = guard(file, 0, bytes, 0, bytes.length);
         if (guard != null) return List.of(guard);
         String text = Utf8.decodeStrict(bytes, 0, bytes.length);
@@ -144,33 +154,30 @@ public final class LineParsers implements Serializable {
         return List.of(r);
     }
 
-    public List<RawRecord> csv(String file, byte[] bytes) {
+    /**
+     * The records of a CSV file with a header row, read from the stream one record at a time ({@link CsvRecords}):
+     * a record over the cap is quarantined from its first bytes, and one with broken quoting is quarantined alone.
+     */
+    public List<RawRecord> csv(String file, InputStream in) throws IOException {
         List<RawRecord> out = new ArrayList<>();
         List<String> header = null;
-        int start = 0;
-        long line = 1;
-        while (start < bytes.length) {
-            // One record ends at a newline outside quotes; quoted fields may hold newlines.
-            int end = start;
-            boolean quoted = false;
-            int newlines = 0;
-            while (end < bytes.length && (quoted || bytes[end] != '\n')) {
-                if (bytes[end] == '"') quoted = !quoted;
-                if (bytes[end] == '\n') newlines++;
-                end++;
+        CsvRecords records = new CsvRecords(in, maxRecordBytes);
+        while (records.next()) {
+            if (records.blank()) continue;
+            long recordLine = records.line();
+            byte[] bytes = records.bytes();
+            int stop = records.keptLength();
+            if (records.length() > maxRecordBytes) {
+                out.add(RawRecord.rejected(file, recordLine, Reasons.TOO_LONG,
+                        records.length() + " bytes > max_record_bytes " + maxRecordBytes, Utf8.prefix(bytes, 0, stop, prefixChars)));
+                continue;
             }
-            int stop = end > start && bytes[end - 1] == '\r' ? end - 1 : end;
-            long recordLine = line;
-            line += newlines + 1;
-            int from = start;
-            start = end + 1;
-            if (isBlank(bytes, from, stop)) continue;
-            RawRecord guard = guard(file, recordLine, bytes, from, stop);
+            RawRecord guard = guard(file, recordLine, bytes, 0, stop);
             if (guard != null) {
                 out.add(guard);
                 continue;
             }
-            String text = Utf8.decodeStrict(bytes, from, stop);
+            String text = Utf8.decodeStrict(bytes, 0, stop);
             List<String> cells = csvCells(text);
             if (header == null) {
                 if (cells == null) {

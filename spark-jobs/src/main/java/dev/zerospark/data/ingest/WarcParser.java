@@ -24,7 +24,9 @@ import java.util.Optional;
  * reduced to the main content by {@link HtmlText}. Other record types (warcinfo, request, metadata, ...) are not
  * articles: each becomes a {@link Reasons#NOT_AN_ARTICLE} record with its WARC-Type as detail, which the job counts
  * (as {@code skipped}) and writes nowhere. A parse error quarantines the rest of the file at its offset, because
- * WARC has no resynchronisation marker to skip to.
+ * WARC has no resynchronisation marker to skip to. The file is read as a stream, record by record, and of each
+ * HTTP body only {@code max_record_bytes + 1} bytes are read (jwarc skips the rest), so a file of any size costs one
+ * capped record of memory.
  */
 public final class WarcParser implements Serializable {
     private static final Logger LOG = LoggerFactory.getLogger(WarcParser.class);
@@ -37,37 +39,41 @@ public final class WarcParser implements Serializable {
         this.prefixChars = prefixChars;
     }
 
-    public List<RawRecord> parse(String file, byte[] bytes) {
+    /** The file's raw bytes from an offset on, for the quarantine prefix of a record that cannot be parsed. */
+    public interface PrefixAt {
+        String at(long offset) throws IOException;
+    }
+
+    /** @param prefixAt reads the file's raw prefix at an offset (a positioned read: the stream is not moved) */
+    public List<RawRecord> parse(String file, InputStream in, PrefixAt prefixAt) throws IOException {
         List<RawRecord> out = new ArrayList<>();
         long offset = 0;
-        try (WarcReader reader = new WarcReader(new ByteArrayInputStream(bytes))) {
+        try (WarcReader reader = new WarcReader(in)) {
             while (true) {
                 Optional<WarcRecord> next;
                 try {
                     next = reader.next();
                 } catch (IOException | RuntimeException e) {
                     long at = Math.max(offset, reader.position());
-                    out.add(RawRecord.rejected(file, at, Reasons.MALFORMED_WARC, LineParsers.firstLine(e.getMessage()),
-                            Utf8.prefix(bytes, (int) Math.min(at, bytes.length), bytes.length, prefixChars)));
+                    out.add(RawRecord.rejected(file, at, Reasons.MALFORMED_WARC, LineParsers.firstLine(e.getMessage()), prefixAt.at(at)));
                     break;
                 }
                 if (next.isEmpty()) break;
                 offset = reader.position();
                 if (next.get() instanceof WarcResponse resp) {
-                    out.add(response(file, offset, resp, bytes));
+                    out.add(response(file, offset, resp, prefixAt));
                 } else {
                     out.add(RawRecord.rejected(file, offset, Reasons.NOT_AN_ARTICLE, next.get().type(), null));
                 }
             }
         } catch (IOException e) {
-            out.add(RawRecord.rejected(file, offset, Reasons.MALFORMED_WARC, LineParsers.firstLine(e.getMessage()),
-                    Utf8.prefix(bytes, 0, bytes.length, prefixChars)));
+            out.add(RawRecord.rejected(file, offset, Reasons.MALFORMED_WARC, LineParsers.firstLine(e.getMessage()), prefixAt.at(0)));
         }
         LOG.debug("{}: {} WARC records", file, out.size());
         return out;
     }
 
-    private RawRecord response(String file, long offset, WarcResponse resp, byte[] warcBytes) {
+    private RawRecord response(String file, long offset, WarcResponse resp, PrefixAt prefixAt) throws IOException {
         try {
             HttpResponse http = resp.http();
             MediaType type = http.contentType();
@@ -101,8 +107,7 @@ public final class WarcParser implements Serializable {
             r.rawPrefix = prefix;
             return r;
         } catch (IOException | RuntimeException e) {
-            return RawRecord.rejected(file, offset, Reasons.MALFORMED_WARC, LineParsers.firstLine(String.valueOf(e.getMessage())),
-                    Utf8.prefix(warcBytes, (int) Math.min(offset, warcBytes.length), warcBytes.length, prefixChars));
+            return RawRecord.rejected(file, offset, Reasons.MALFORMED_WARC, LineParsers.firstLine(String.valueOf(e.getMessage())), prefixAt.at(offset));
         }
     }
 }
