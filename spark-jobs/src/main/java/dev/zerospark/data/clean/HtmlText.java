@@ -82,13 +82,13 @@ public final class HtmlText {
         String title = meta(doc, "og:title");
         if (title == null && !doc.title().isBlank()) title = doc.title().strip();
         String published = meta(doc, "article:published_time");
-        doc.select("script, style, noscript, template, nav, header, footer, aside, form, iframe, svg, button, [role=navigation], [role=banner], [role=contentinfo]").remove();
+        removeAll(doc.select("script, style, noscript, template, nav, header, footer, aside, form, iframe, svg, button, [role=navigation], [role=banner], [role=contentinfo]"));
         List<Element> noisy = new ArrayList<>();
         for (Element e : doc.getAllElements()) {
             String classes = e.className() + " " + e.id();
             if (!classes.isBlank() && BOILERPLATE.matcher(classes).find() && e != doc.body()) noisy.add(e);
         }
-        noisy.forEach(Element::remove);
+        removeAll(noisy);
 
         Element root = doc.selectFirst("article");
         if (root == null) root = doc.selectFirst("main");
@@ -103,8 +103,26 @@ public final class HtmlText {
     /** Text of an HTML fragment (an article body field holding markup), paragraphs on their own lines. */
     public static String fragmentText(String html) {
         Document doc = Jsoup.parseBodyFragment(html);
-        doc.select("script, style, noscript, template, nav, footer, aside, form, iframe").remove();
+        removeAll(doc.select("script, style, noscript, template, nav, footer, aside, form, iframe"));
         return blocksText(doc.body());
+    }
+
+    /**
+     * Removes the elements from the tree, rebuilding each parent's children once. jsoup removes one node by
+     * shifting and renumbering the siblings after it, so removing many siblings one by one (a page of thousands of
+     * {@code <nav>} or ad blocks) was quadratic in them.
+     */
+    static void removeAll(List<Element> elements) {
+        Set<Node> gone = Collections.newSetFromMap(new IdentityHashMap<>());
+        gone.addAll(elements);
+        Set<Element> parents = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Element e : elements) if (e.parent() != null) parents.add(e.parent());
+        for (Element parent : parents) {
+            List<Node> kept = new ArrayList<>(parent.childNodeSize());
+            for (Node c : parent.childNodes()) if (!gone.contains(c)) kept.add(c);
+            parent.empty(); // detaches every child, so re-adding the kept ones moves nothing twice
+            parent.appendChildren(kept);
+        }
     }
 
     /**

@@ -102,4 +102,18 @@ class HtmlTextTest {
         HtmlText.Extracted ex = assertTimeoutPreemptively(BOUND, () -> HtmlText.extract(Jsoup.parse(html)));
         assertEquals(MB / para.length(), ex.text().split("\n\n").length);
     }
+
+    @Test
+    void manyBoilerplateSiblingsAreRemovedInLinearTime() {
+        // 8 MB (a raised max_record_bytes): ~170k <nav> and as many ad blocks among the paragraphs of one parent.
+        // Removing them one by one shifted every sibling after each: about two minutes.
+        String unit = "<nav>menu</nav><p>kept text</p><div class=\"ad\">buy</div>";
+        String html = "<html><body><div>" + repeat(unit, 8 * MB) + "</div></body></html>";
+        HtmlText.Extracted ex = assertTimeoutPreemptively(BOUND, () -> HtmlText.extract(Jsoup.parse(html)));
+        String[] paragraphs = ex.text().split("\n\n");
+        assertEquals(8 * MB / unit.length(), paragraphs.length);
+        assertTrue(java.util.Arrays.stream(paragraphs).allMatch("kept text"::equals), "menus and ads removed, paragraphs kept in order");
+        String fragment = assertTimeoutPreemptively(BOUND, () -> HtmlText.fragmentText(repeat("<nav>menu</nav><p>kept</p>", 8 * MB)));
+        assertEquals(8 * MB / "<nav>menu</nav><p>kept</p>".length(), fragment.split("\n\n").length);
+    }
 }
