@@ -47,6 +47,7 @@ public final class CleanBench {
         rows.add(time("normal articles, HTML paragraphs", normalHtml, cleaner::clean, minSeconds));
         rows.add(time("1 MB of words, no markup", List.of(repeat("market prices rose again ")), cleaner::clean, minSeconds));
         rows.add(time("1 MB of '<' without '>'", List.of(repeat("if a<b then ")), cleaner::clean, minSeconds));
+        rows.add(time("1 MB of combining marks on one base", List.of("a" + "\u0301\u0316".repeat(MB / 4)), cleaner::clean, minSeconds));
         rows.add(time("1 MB of <p> under one parent", List.of("<div>" + repeat("<p>short paragraph text</p>") + "</div>"), cleaner::clean, minSeconds));
         rows.add(time("1 MB of list items 10 deep", List.of("<div>".repeat(10) + "<ul>" + repeat("<li>item</li>") + "</ul>"), cleaner::clean, minSeconds));
         rows.add(time("1 MB page of <p>, extract (WARC)", List.of("<html><body><div class=\"content\">" + repeat("<p>short paragraph text</p>") + "</div></body></html>"),
