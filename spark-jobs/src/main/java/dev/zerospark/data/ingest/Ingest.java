@@ -9,6 +9,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -19,6 +20,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.TaskCompletionListener;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -40,8 +43,9 @@ import static org.apache.spark.sql.functions.to_json;
  * in the same task (the cleaner), so that raw rows are never materialised or shuffled. Byte formats (JSONL, CSV,
  * text, WARC) are read as bytes through Hadoop's FileSystem so that no decoder runs before the UTF-8 check. JSONL
  * files are cut into {@link InputSplit byte ranges}; CSV, text and WARC are read a whole file per task (a CSV
- * field may hold newlines, and WARC has no record marker to resynchronise on), as a stream: no file is ever held
- * whole in memory, only one record at a time, each up to {@code max_record_bytes}.
+ * field may hold newlines, and WARC has no record marker to resynchronise on), as a stream parsed while the task
+ * consumes its rows: no file is ever held whole in memory, only one record at a time, each up to
+ * {@code max_record_bytes}.
  */
 public final class Ingest {
     private Ingest() {}
@@ -72,19 +76,36 @@ public final class Ingest {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<Map<String, String>> hadoopConf = jsc.broadcast(hadoopSettings(spark));
         FlatMapFunction<InputSplit, InternalRow> parse = split -> {
-            List<RawRecord> recs;
             Path path = new Path(split.path());
             FileSystem fs = path.getFileSystem(configuration(hadoopConf.value()));
-            try (FSDataInputStream in = fs.open(path)) {
-                recs = switch (format) {
-                    case "jsonl" -> lines.jsonl(split.path(), LineRange.read(in, split, maxBytes));
-                    case "csv" -> lines.csv(split.path(), in);
-                    case "text" -> lines.text(split.path(), in);
-                    case "warc" -> warc.parse(split.path(), in, at -> prefixAt(in, at, prefixChars));
-                    default -> throw new IllegalStateException("unhandled format " + format);
-                };
+            if (format.equals("jsonl")) { // a byte range of at most split_mb (plus one capped line)
+                List<RawRecord> recs;
+                try (FSDataInputStream in = fs.open(path)) {
+                    recs = lines.jsonl(split.path(), LineRange.read(in, split, maxBytes));
+                }
+                return recs.stream().map(r -> perRecord.apply(r, runId)).iterator();
             }
-            return recs.stream().map(r -> perRecord.apply(r, runId)).iterator();
+            // The other formats are parsed as the task consumes the rows, a record at a time, so the stream stays open
+            // until the task ends (successfully or not).
+            FSDataInputStream in = fs.open(path);
+            TaskContext.get().addTaskCompletionListener((TaskCompletionListener) ctx -> close(in, split.path()));
+            Iterator<RawRecord> recs = switch (format) {
+                case "csv" -> lines.csv(split.path(), in);
+                case "text" -> lines.text(split.path(), in).iterator();
+                case "warc" -> warc.parse(split.path(), in, at -> prefixAt(in, at, prefixChars));
+                default -> throw new IllegalStateException("unhandled format " + format);
+            };
+            return new Iterator<InternalRow>() {
+                @Override
+                public boolean hasNext() {
+                    return recs.hasNext();
+                }
+
+                @Override
+                public InternalRow next() {
+                    return perRecord.apply(recs.next(), runId);
+                }
+            };
         };
         // One split per partition, in path and offset order: the partitions of everything downstream follow the input.
         return InternalRows.frame(spark, jsc.parallelize(splits, splits.size()).flatMap(parse).rdd(), schema);
@@ -142,6 +163,14 @@ public final class Ingest {
     /** Spark's rule (InMemoryFileIndex): {@code _*} and {@code .*} are metadata or temporary, as are uploads in progress. */
     static boolean hiddenName(String name) {
         return name.startsWith("_") || name.startsWith(".") || name.endsWith("._COPYING_");
+    }
+
+    private static void close(FSDataInputStream in, String path) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot close input file " + path, e);
+        }
     }
 
     /** Up to {@code chars} characters of the file from {@code offset}, by a positioned read that leaves the stream where it is. */

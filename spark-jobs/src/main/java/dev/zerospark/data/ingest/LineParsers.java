@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -155,54 +156,62 @@ public final class LineParsers implements Serializable {
     }
 
     /**
-     * The records of a CSV file with a header row, read from the stream one record at a time ({@link CsvRecords}):
-     * a record over the cap is quarantined from its first bytes, and one with broken quoting is quarantined alone.
+     * The records of a CSV file with a header row, parsed from the stream as they are asked for, one record at a time
+     * ({@link CsvRecords}): a record over the cap is quarantined from its first bytes, and one with broken quoting is
+     * quarantined alone. An unparseable header ends the file there.
      */
-    public List<RawRecord> csv(String file, InputStream in) throws IOException {
-        List<RawRecord> out = new ArrayList<>();
-        List<String> header = null;
+    public Iterator<RawRecord> csv(String file, InputStream in) {
         CsvRecords records = new CsvRecords(in, maxRecordBytes);
-        while (records.next()) {
-            if (records.blank()) continue;
-            long recordLine = records.line();
-            byte[] bytes = records.bytes();
-            int stop = records.keptLength();
-            if (records.length() > maxRecordBytes) {
-                out.add(RawRecord.rejected(file, recordLine, Reasons.TOO_LONG,
-                        records.length() + " bytes > max_record_bytes " + maxRecordBytes, Utf8.prefix(bytes, 0, stop, prefixChars)));
-                continue;
-            }
-            RawRecord guard = guard(file, recordLine, bytes, 0, stop);
-            if (guard != null) {
-                out.add(guard);
-                continue;
-            }
-            String text = Utf8.decodeStrict(bytes, 0, stop);
-            List<String> cells = csvCells(text);
-            if (header == null) {
-                if (cells == null) {
-                    out.add(RawRecord.rejected(file, recordLine, Reasons.MALFORMED_CSV, "unparseable header row", Utf8.prefix(text, prefixChars)));
-                    return out;
+        return new RecordStream(file) {
+            private List<String> header;
+            private boolean stopped;
+
+            @Override
+            RawRecord read() throws IOException {
+                while (!stopped && records.next()) {
+                    if (records.blank()) continue;
+                    RawRecord r = csvRecord(file, records, header);
+                    if (r == null) { // the header row
+                        header = csvCells(Utf8.decodeStrict(records.bytes(), 0, records.keptLength()));
+                        continue;
+                    }
+                    if (header == null && Reasons.MALFORMED_CSV.equals(r.reason)) stopped = true;
+                    return r;
                 }
-                header = cells;
-                continue;
+                return null;
             }
-            if (cells == null || cells.size() != header.size()) {
-                String why = cells == null ? "bad quoting" : cells.size() + " fields, header has " + header.size();
-                out.add(RawRecord.rejected(file, recordLine, Reasons.MALFORMED_CSV, why, Utf8.prefix(text, prefixChars)));
-                continue;
-            }
-            RawRecord r = new RawRecord(file, recordLine);
-            r.id = cell(header, cells, id);
-            r.title = cell(header, cells, title);
-            r.body = cell(header, cells, body);
-            r.published = cell(header, cells, published);
-            r.url = cell(header, cells, url);
-            r.target = cell(header, cells, target);
-            r.rawPrefix = Utf8.prefix(text, prefixChars);
-            out.add(r);
+        };
+    }
+
+    /** One CSV record: an article, a quarantined record, or null when it is the (valid) header row. */
+    private RawRecord csvRecord(String file, CsvRecords records, List<String> header) {
+        long recordLine = records.line();
+        byte[] bytes = records.bytes();
+        int stop = records.keptLength();
+        if (records.length() > maxRecordBytes) {
+            return RawRecord.rejected(file, recordLine, Reasons.TOO_LONG,
+                    records.length() + " bytes > max_record_bytes " + maxRecordBytes, Utf8.prefix(bytes, 0, stop, prefixChars));
         }
-        return out;
+        RawRecord guard = guard(file, recordLine, bytes, 0, stop);
+        if (guard != null) return guard;
+        String text = Utf8.decodeStrict(bytes, 0, stop);
+        List<String> cells = csvCells(text);
+        if (header == null) {
+            return cells == null ? RawRecord.rejected(file, recordLine, Reasons.MALFORMED_CSV, "unparseable header row", Utf8.prefix(text, prefixChars)) : null;
+        }
+        if (cells == null || cells.size() != header.size()) {
+            String why = cells == null ? "bad quoting" : cells.size() + " fields, header has " + header.size();
+            return RawRecord.rejected(file, recordLine, Reasons.MALFORMED_CSV, why, Utf8.prefix(text, prefixChars));
+        }
+        RawRecord r = new RawRecord(file, recordLine);
+        r.id = cell(header, cells, id);
+        r.title = cell(header, cells, title);
+        r.body = cell(header, cells, body);
+        r.published = cell(header, cells, published);
+        r.url = cell(header, cells, url);
+        r.target = cell(header, cells, target);
+        r.rawPrefix = Utf8.prefix(text, prefixChars);
+        return r;
     }
 
     /** RFC 4180 fields of one record, or null when its quoting is broken. */

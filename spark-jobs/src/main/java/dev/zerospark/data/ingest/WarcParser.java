@@ -7,15 +7,13 @@ import org.netpreserve.jwarc.MediaType;
 import org.netpreserve.jwarc.WarcReader;
 import org.netpreserve.jwarc.WarcRecord;
 import org.netpreserve.jwarc.WarcResponse;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
 import java.nio.charset.Charset;
-import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 
@@ -29,8 +27,6 @@ import java.util.Optional;
  * capped record of memory.
  */
 public final class WarcParser implements Serializable {
-    private static final Logger LOG = LoggerFactory.getLogger(WarcParser.class);
-
     private final int maxRecordBytes;
     private final int prefixChars;
 
@@ -44,33 +40,39 @@ public final class WarcParser implements Serializable {
         String at(long offset) throws IOException;
     }
 
-    /** @param prefixAt reads the file's raw prefix at an offset (a positioned read: the stream is not moved) */
-    public List<RawRecord> parse(String file, InputStream in, PrefixAt prefixAt) throws IOException {
-        List<RawRecord> out = new ArrayList<>();
-        long offset = 0;
-        try (WarcReader reader = new WarcReader(in)) {
-            while (true) {
+    /**
+     * The file's records, parsed from the stream as they are asked for.
+     *
+     * @param prefixAt reads the file's raw prefix at an offset (a positioned read: the stream is not moved)
+     */
+    public Iterator<RawRecord> parse(String file, InputStream in, PrefixAt prefixAt) throws IOException {
+        WarcReader reader;
+        try {
+            reader = new WarcReader(in);
+        } catch (IOException e) { // not even a WARC (or gzip) header
+            return List.of(RawRecord.rejected(file, 0, Reasons.MALFORMED_WARC, LineParsers.firstLine(e.getMessage()), prefixAt.at(0))).iterator();
+        }
+        return new RecordStream(file) {
+            private long offset;
+            private boolean stopped;
+
+            @Override
+            RawRecord read() throws IOException {
+                if (stopped) return null;
                 Optional<WarcRecord> next;
                 try {
                     next = reader.next();
-                } catch (IOException | RuntimeException e) {
+                } catch (IOException | RuntimeException e) { // no marker to resynchronise on: the rest of the file is one bad record
+                    stopped = true;
                     long at = Math.max(offset, reader.position());
-                    out.add(RawRecord.rejected(file, at, Reasons.MALFORMED_WARC, LineParsers.firstLine(e.getMessage()), prefixAt.at(at)));
-                    break;
+                    return RawRecord.rejected(file, at, Reasons.MALFORMED_WARC, LineParsers.firstLine(e.getMessage()), prefixAt.at(at));
                 }
-                if (next.isEmpty()) break;
+                if (next.isEmpty()) return null;
                 offset = reader.position();
-                if (next.get() instanceof WarcResponse resp) {
-                    out.add(response(file, offset, resp, prefixAt));
-                } else {
-                    out.add(RawRecord.rejected(file, offset, Reasons.NOT_AN_ARTICLE, next.get().type(), null));
-                }
+                if (next.get() instanceof WarcResponse resp) return response(file, offset, resp, prefixAt);
+                return RawRecord.rejected(file, offset, Reasons.NOT_AN_ARTICLE, next.get().type(), null);
             }
-        } catch (IOException e) {
-            out.add(RawRecord.rejected(file, offset, Reasons.MALFORMED_WARC, LineParsers.firstLine(e.getMessage()), prefixAt.at(0)));
-        }
-        LOG.debug("{}: {} WARC records", file, out.size());
-        return out;
+        };
     }
 
     private RawRecord response(String file, long offset, WarcResponse resp, PrefixAt prefixAt) throws IOException {

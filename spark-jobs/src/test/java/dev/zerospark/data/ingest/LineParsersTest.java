@@ -13,10 +13,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The streaming JSONL reader gives what reading each line as a Jackson tree gives, field for field. */
@@ -97,7 +99,13 @@ class LineParsersTest {
     }
 
     private static List<RawRecord> csv(String text, int maxRecordBytes) throws IOException {
-        return new LineParsers(FIELDS, maxRecordBytes, 2000).csv("f.csv", new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)));
+        return list(new LineParsers(FIELDS, maxRecordBytes, 2000).csv("f.csv", new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8))));
+    }
+
+    private static List<RawRecord> list(Iterator<RawRecord> records) {
+        List<RawRecord> out = new ArrayList<>();
+        records.forEachRemaining(out::add);
+        return out;
     }
 
     @Test
@@ -148,7 +156,7 @@ class LineParsersTest {
                 new ByteArrayInputStream("id,title,body\nbefore,T,fine\nhuge,T,".getBytes(StandardCharsets.UTF_8)),
                 new Generated("lorem ipsum ", huge),
                 new ByteArrayInputStream("\nafter,T,fine\n".getBytes(StandardCharsets.UTF_8)))));
-        List<RawRecord> recs = new LineParsers(FIELDS, 100_000, 2000).csv("f.csv", in);
+        List<RawRecord> recs = list(new LineParsers(FIELDS, 100_000, 2000).csv("f.csv", in));
         assertEquals(List.of("before", "too_long", "after"), recs.stream().map(r -> r.reason != null ? r.reason : r.id).toList());
         assertEquals(List.of(2L, 3L, 4L), recs.stream().map(r -> r.sourceOffset).toList());
         assertEquals((huge + "huge,T,".length()) + " bytes > max_record_bytes 100000", recs.get(1).detail);
@@ -166,5 +174,20 @@ class LineParsersTest {
         List<RawRecord> ok = new LineParsers(FIELDS, 1_000_000, 2000).text("dir/small.txt",
                 new ByteArrayInputStream("Headline\n\nBody text.\n".getBytes(StandardCharsets.UTF_8)));
         assertEquals(List.of("small", "Headline", "Body text."), List.of(ok.get(0).id, ok.get(0).title, ok.get(0).body));
+    }
+
+    @Test
+    void csvRecordsAreReadAsTheyAreAskedFor() {
+        // A 1 TiB file (generated as it is read): its first records come after reading one buffer of it.
+        Generated in = new Generated("id,title,body\n", 14);
+        InputStream rows = new SequenceInputStream(in, new Generated("x,T,a short body\n", 1L << 40));
+        Iterator<RawRecord> recs = new LineParsers(FIELDS, 1_000_000, 2000).csv("huge.csv", rows);
+        List<RawRecord> first = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+            List<RawRecord> out = new ArrayList<>();
+            for (int i = 0; i < 3; i++) out.add(recs.next());
+            return out;
+        });
+        assertEquals(List.of(2L, 3L, 4L), first.stream().map(r -> r.sourceOffset).toList());
+        assertEquals("a short body", first.get(2).body);
     }
 }
