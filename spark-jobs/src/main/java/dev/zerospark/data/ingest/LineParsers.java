@@ -18,7 +18,9 @@ import java.util.List;
 /**
  * Parsers for whole files read as bytes: JSONL (one object per line), CSV (RFC 4180 with a header row) and
  * plain text (one article per file). UTF-8 is checked per record on the raw bytes before decoding, so one bad
- * line quarantines that line only.
+ * line quarantines that line only. Each record's parse is budgeted: at most {@code max_record_bytes} of it is
+ * parsed, in one linear pass, and JSON nesting stops at Jackson's default limit (1000 levels), which quarantines
+ * the record as malformed instead of recursing a megabyte deep.
  */
 public final class LineParsers implements Serializable {
     private static final ObjectMapper JSON = new ObjectMapper();

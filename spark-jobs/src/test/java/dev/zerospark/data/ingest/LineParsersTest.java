@@ -190,4 +190,20 @@ class LineParsersTest {
         assertEquals(List.of(2L, 3L, 4L), first.stream().map(r -> r.sourceOffset).toList());
         assertEquals("a short body", first.get(2).body);
     }
+
+    @Test
+    void deeplyNestedJsonIsMalformedWithinTheParseBudgetNotAStackOverflow() {
+        // 1 MB of nesting, in a skipped field and in a kept one: Jackson's nesting budget (1000 levels) rejects both.
+        String deep = "[".repeat(500_000) + "]".repeat(500_000);
+        List<String> lines = List.of("{\"id\": \"a\", \"extra\": " + deep + ", \"body\": \"b\"}", "{\"id\": \"b\", \"body\": " + deep + "}");
+        byte[] bytes = String.join("\n", lines).getBytes(StandardCharsets.UTF_8);
+        int[] starts = {0, lines.get(0).length() + 1};
+        int[] ends = {lines.get(0).length(), bytes.length};
+        List<RawRecord> recs = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> new LineParsers(FIELDS, 2 << 20, 2000)
+                .jsonl("f.jsonl", new LineRange.Lines(bytes, 0, starts, ends, new boolean[2], 2)));
+        for (RawRecord r : recs) {
+            assertEquals("malformed_json", r.reason);
+            assertTrue(r.detail.contains("nesting depth"), r.detail);
+        }
+    }
 }
