@@ -99,7 +99,11 @@ public record PrepareConfig(
             @JsonPropertyDescription("MinHash rows per band; bands x rows hashes per article (default 8)") Integer rows,
             @JsonPropertyDescription("classify on the driver, with no shuffle, when this run's clean records plus the table's articles"
                     + " number at most this (about 0.5 KB of driver heap each while it runs); above it Spark jobs do it (default 250000; 0 = always Spark)")
-            Integer localMaxRecords) {
+            Integer localMaxRecords,
+            @JsonPropertyDescription("LSH buckets (documents sharing a band key) with more members than this are not compared pair by pair, which is"
+                    + " quadratic: each member is compared with the bucket's earliest member and its neighbour in band-key order, and counted"
+                    + " under dedup_fallbacks.lsh_bucket_capped (default 256)")
+            Integer maxBucketSize) {
         public Dedup {
             near = Check.or(near, true);
             jaccardThreshold = Check.inRange("jaccard_threshold", Check.or(jaccardThreshold, 0.8), 0.0, 1.0);
@@ -110,10 +114,16 @@ public record PrepareConfig(
             if (localMaxRecords > 100_000_000) {
                 throw Check.invalid("local_max_records", "must be at most 100000000 (driver heap), got " + localMaxRecords);
             }
+            maxBucketSize = Check.positive("max_bucket_size", Check.or(maxBucketSize, 256));
+        }
+
+        /** The keys before {@code max_bucket_size}, which takes its default. */
+        public Dedup(Boolean near, Double jaccardThreshold, Integer shingleSize, Integer bands, Integer rows, Integer localMaxRecords) {
+            this(near, jaccardThreshold, shingleSize, bands, rows, localMaxRecords, null);
         }
 
         public static Dedup defaults() {
-            return new Dedup(null, null, null, null, null, null);
+            return new Dedup(null, null, null, null, null, null, null);
         }
     }
 

@@ -141,7 +141,8 @@ public final class PrepareJob {
         String articlesPath = table(cfg, ARTICLES);
         Dataset<Row> existing = DeltaTables.exists(spark, articlesPath) ? spark.read().format("delta").load(articlesPath) : null;
         Dataset<Row> good = cleaned.filter(col("reason").isNull());
-        Dataset<Row> notNew = Dedup.notNew(good, input - quarantined, existing, cfg.dedup());
+        Dedup.Outcome dedup = Dedup.notNew(good, input - quarantined, existing, cfg.dedup());
+        Dataset<Row> notNew = dedup.notNew();
         try {
             Map<String, Long> byStatus = new LinkedHashMap<>();
             for (Row r : notNew.groupBy("status").count().collectAsList()) byStatus.put(r.getString(0), r.getLong(1));
@@ -164,7 +165,7 @@ public final class PrepareJob {
             Map<String, Long> versions = new LinkedHashMap<>();
             for (String t : List.of(ARTICLES, QUARANTINE, LM_BLOCKS, SFT_PAIRS)) versions.put(t, DeltaTables.version(spark, table(cfg, t)));
             PrepareResult result = new PrepareResult(runId, input, present + fresh, fresh, quarantined, duplicates, near,
-                    written[0], written[1], written[2], reasons, skipped, versions);
+                    written[0], written[1], written[2], reasons, skipped, dedup.fallbacks(), versions);
             writeStats(spark, cfg, result, started);
             LOG.info("prepare run {} done: {}", runId, result.toJson());
             return result;
@@ -250,6 +251,7 @@ public final class PrepareJob {
                 .add("blocks", DataTypes.LongType).add("tokens", DataTypes.LongType).add("sft_pairs", DataTypes.LongType)
                 .add("quarantine_reasons", DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType))
                 .add("skipped", DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType))
+                .add("dedup_fallbacks", DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType))
                 .add("table_versions", DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType))
                 .add("config_json", DataTypes.StringType);
         String config;
@@ -263,6 +265,7 @@ public final class PrepareJob {
                 r.nearDuplicates(), r.blocks(), r.tokens(), r.sftPairs(),
                 scala.jdk.javaapi.CollectionConverters.asScala(r.quarantineReasons()),
                 scala.jdk.javaapi.CollectionConverters.asScala(r.skipped()),
+                scala.jdk.javaapi.CollectionConverters.asScala(r.dedupFallbacks()),
                 scala.jdk.javaapi.CollectionConverters.asScala(r.tableVersions()), config);
         // mergeSchema: a stats table written before a column was added takes the new column instead of failing.
         spark.createDataFrame(List.of(row), schema).write().format("delta").mode("append").option("mergeSchema", "true").save(table(cfg, STATS));

@@ -12,7 +12,9 @@ import java.util.Map;
  * {@code blocks}, {@code tokens} and {@code sftPairs} count what this run added; {@code tokens} are the tokens of
  * the new articles' LM texts, EOS included, before packing drops each partition's short tail. {@code skipped}
  * counts input records that are no article at all, by kind (WARC {@code warc_request}, {@code warc_warcinfo}, ...):
- * they are outside {@code input} and written nowhere.
+ * they are outside {@code input} and written nowhere. {@code dedupFallbacks} counts documents that dedup handled by
+ * a fallback, by reason ({@code lsh_bucket_capped}: in an LSH bucket too large to compare pair by pair); each is
+ * still exactly one of the four.
  */
 public record PrepareResult(
         String runId,
@@ -27,6 +29,7 @@ public record PrepareResult(
         long sftPairs,
         Map<String, Long> quarantineReasons,
         Map<String, Long> skipped,
+        Map<String, Long> dedupFallbacks,
         Map<String, Long> tableVersions) {
 
     public boolean reconciles() {
@@ -49,6 +52,7 @@ public record PrepareResult(
         n.put("sft_pairs", sftPairs);
         n.set("quarantine_reasons", m.valueToTree(quarantineReasons));
         n.set("skipped", m.valueToTree(skipped));
+        n.set("dedup_fallbacks", m.valueToTree(dedupFallbacks));
         n.set("table_versions", m.valueToTree(tableVersions));
         return n.toString();
     }

@@ -327,6 +327,26 @@ class PrepareJobTest {
         assertEquals(1L, spark.sql("SELECT skipped['warc_request'] FROM delta.`" + warcOut.resolve("stats") + "`").first().getLong(0));
     }
 
+    /** Pages that differ by one token fill one LSH bucket past max_bucket_size: still near duplicates, and counted as a fallback. */
+    @Test
+    void oversizedLshBucketsAreComparedLinearlyAndCountedInTheStats(@TempDir Path dir) throws Exception {
+        SparkSession spark = LocalSpark.session();
+        Path txt = Files.createDirectories(dir.resolve("txt"));
+        String body = article(900, 120);
+        for (int i = 0; i < 4; i++) Files.writeString(txt.resolve("page" + i + ".txt"), "Word" + i + body.substring(3)); // "The" replaced
+        Path out = dir.resolve("out");
+        PrepareConfig base = config(txt.toString(), "text", out, 32);
+        PrepareConfig cfg = new PrepareConfig(base.input(), base.format(), base.tokenizer(), base.output(), base.seqLen(), null, null,
+                new PrepareConfig.Dedup(null, null, null, null, null, null, 2), null, null, null, null);
+        PrepareResult r = PrepareJob.run(spark, cfg);
+        assertEquals(List.of(4L, 1L, 3L), List.of(r.input(), r.clean(), r.nearDuplicates()), r.toJson());
+        assertTrue(r.reconciles(), r.toJson());
+        assertEquals(Map.of("lsh_bucket_capped", 4L), r.dedupFallbacks(), r.toJson());
+        assertTrue(r.toJson().contains("\"dedup_fallbacks\":{\"lsh_bucket_capped\":4}"), r.toJson());
+        assertEquals(4L, spark.sql("SELECT dedup_fallbacks['lsh_bucket_capped'] FROM delta.`" + out.resolve("stats") + "`").first().getLong(0));
+        assertEquals("page0", spark.read().format("delta").load(out.resolve("articles").toString()).first().getAs("article_id"), "the earliest page is kept");
+    }
+
     /** The whole job against S3 (S3Proxy): input read in byte ranges over s3a, tokenizer shipped from s3a, tables written there. */
     @Test
     void wholeJobOnS3InputTokenizerAndTables() throws Exception {

@@ -32,7 +32,9 @@ public final class TextCleaner implements Serializable {
     private static final Pattern DATELINE = Pattern.compile(
             "\\A\\s*[A-Z][A-Za-z .,'&]{1,60}?,\\s+[A-Z][a-z]{2,8}\\.?\\s+\\d{1,2}\\s*(?:\\((?:Reuters|Reuter|AP|AFP|UPI)\\))?\\s*[-\u2013\u2014]{1,2}\\s*"
             + "|\\A\\s*[A-Z][A-Z .,'&]{1,60}\\s*\\((?:Reuters|Reuter|AP|AFP|UPI)\\)\\s*[-\u2013\u2014]{1,2}\\s*");
-    private static final Pattern EMAIL = Pattern.compile("(?<![\\w.+-])[\\w.+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}");
+    // The domain's labels are bounded ({0,30}, not *): Java's regex engine recurses once per repetition of a group,
+    // so "x@a.a.a..." a megabyte long overflowed the stack and failed the task. Real addresses have a few labels.
+    private static final Pattern EMAIL = Pattern.compile("(?<![\\w.+-])[\\w.+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+){0,30}\\.[A-Za-z]{2,}");
     private static final Pattern PHONE = Pattern.compile(
             "(?<![\\w+])(?:\\+\\d{1,3}[ .-]?)?(?:\\(\\d{2,4}\\)[ .-]?|\\d{2,4}[ .-])\\d{3,4}[ .-]\\d{3,4}(?![\\w])");
 
@@ -102,9 +104,39 @@ public final class TextCleaner implements Serializable {
     /** NFKC leaves ASCII unchanged. */
     private static String nfkc(String s) {
         for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) >= 0x80) return Normalizer.normalize(s, Normalizer.Form.NFKC);
+            if (s.charAt(i) >= 0x80) return Normalizer.normalize(streamSafe(s), Normalizer.Form.NFKC);
         }
         return s;
+    }
+
+    /** Combining marks in a row before a U+034F joiner goes in (the limit of Unicode's stream-safe text format). */
+    static final int MAX_MARKS = 30;
+
+    /**
+     * The text with U+034F (combining grapheme joiner, a starter) after every {@value #MAX_MARKS}th combining mark
+     * of a longer run, as Unicode's stream-safe text format (UAX #15) does. The JDK's normalizer reorders a
+     * combining sequence by insertion sort, quadratic in its length: a megabyte of alternating marks took about a
+     * minute. No script needs 30 marks on one base, so real text is returned as it is.
+     */
+    static String streamSafe(String s) {
+        StringBuilder sb = null;
+        int run = 0;
+        int copied = 0;
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            int next = i + Character.charCount(cp);
+            int type = cp < 0x300 ? Character.UNASSIGNED : Character.getType(cp); // no mark below U+0300
+            boolean mark = type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK || type == Character.ENCLOSING_MARK;
+            run = mark ? run + 1 : 0;
+            if (run > MAX_MARKS) {
+                if (sb == null) sb = new StringBuilder(s.length() + s.length() / MAX_MARKS);
+                sb.append(s, copied, i).append('\u034F');
+                copied = i;
+                run = 1;
+            }
+            i = next;
+        }
+        return sb == null ? s : sb.append(s, copied, s.length()).toString();
     }
 
     /** {@code [\p{Cc}\u200B\u2060\uFEFF&&[^\n\t]]} removed. */

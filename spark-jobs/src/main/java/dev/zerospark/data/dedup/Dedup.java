@@ -1,10 +1,13 @@
 package dev.zerospark.data.dedup;
 
 import dev.zerospark.config.PrepareConfig;
+import dev.zerospark.data.ingest.Reasons;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
@@ -15,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
@@ -23,9 +27,13 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.greatest;
+import static org.apache.spark.sql.functions.lag;
+import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
@@ -44,7 +52,10 @@ import static org.apache.spark.sql.functions.xxhash64;
  * below is mostly the scheduling latency of its thirty-odd small jobs. {@code DedupTest} holds the two to the same answers.
  * <p>In the Spark plan a document is identified by {@code dk = xxhash64(content_hash)}, so copies of one text share their LSH band keys and collapse to one member of a band. Documents that share a band key are
  * candidate pairs; the signature agreement confirms them, and the later of a confirmed pair (table articles count
- * as earliest) is the near duplicate.
+ * as earliest) is the near duplicate. A bucket of more than {@code dedup.max_bucket_size} documents would give
+ * quadratically many pairs; its members are paired linearly instead (with the bucket's earliest member, and with
+ * their neighbour in band-key order), and counted under {@link Reasons#LSH_BUCKET_CAPPED}: see
+ * {@link LocalDedup#candidatePairs}, which both paths follow.
  */
 public final class Dedup {
     private static final Logger LOG = LoggerFactory.getLogger(Dedup.class);
@@ -60,25 +71,31 @@ public final class Dedup {
     private Dedup() {}
 
     /**
+     * What {@link #notNew} found: the records that are not new ({@link #SCHEMA}; unpersist it when done), and the
+     * dedup fallbacks taken, by reason ({@link Reasons#LSH_BUCKET_CAPPED}: documents in an oversized LSH bucket).
+     */
+    public record Outcome(Dataset<Row> notNew, Map<String, Long> fallbacks) {}
+
+    /**
      * @param good      clean records ({@code CleanStage.SCHEMA}, reason null)
      * @param goodCount how many they are
      * @param existing  the articles table (content_hash, source_file, source_offset, minhash, lsh), or null
      * @return (source_file, source_offset, status) of every record that is not new; unpersist it when done (the
-     *         Spark-job path persists it, the driver path returns a local relation)
+     *         Spark-job path persists it, the driver path returns a local relation); and the fallbacks taken
      */
-    public static Dataset<Row> notNew(Dataset<Row> good, long goodCount, Dataset<Row> existing, PrepareConfig.Dedup cfg) {
+    public static Outcome notNew(Dataset<Row> good, long goodCount, Dataset<Row> existing, PrepareConfig.Dedup cfg) {
         int numHashes = cfg.bands() * cfg.rows();
         long tableCount = existing == null ? 0 : existing.count(); // Delta answers a bare count from its log
         if (goodCount + tableCount <= cfg.localMaxRecords()) {
             LOG.info("dedup on the driver: {} clean records, {} table articles", goodCount, tableCount);
-            return onDriver(good, existing, cfg.near(), cfg.jaccardThreshold(), numHashes);
+            return onDriver(good, existing, cfg.near(), cfg.jaccardThreshold(), numHashes, cfg.maxBucketSize());
         }
         LOG.info("dedup with Spark jobs: {} clean records, {} table articles (local_max_records {})", goodCount, tableCount, cfg.localMaxRecords());
-        return distributed(good, existing, cfg.jaccardThreshold(), cfg.near(), numHashes);
+        return distributed(good, existing, cfg.jaccardThreshold(), cfg.near(), numHashes, cfg.maxBucketSize());
     }
 
     /** {@link LocalDedup} over the collected key columns; signatures are fetched for candidate pairs only. */
-    static Dataset<Row> onDriver(Dataset<Row> good, Dataset<Row> existing, boolean near, double threshold, int numHashes) {
+    static Outcome onDriver(Dataset<Row> good, Dataset<Row> existing, boolean near, double threshold, int numHashes, int maxBucket) {
         Map<String, String> files = new HashMap<>(); // one String per file name, not one per record
         List<LocalDedup.Doc> run = new ArrayList<>();
         for (Row r : good.select("source_file", "source_offset", "content_hash", "order_key", "lsh").collectAsList()) {
@@ -90,7 +107,8 @@ public final class Dedup {
                 table.add(new LocalDedup.Stored(files.computeIfAbsent(r.getString(0), f -> f), r.getLong(1), r.getString(2), longs(r.getList(3))));
             }
         }
-        List<LocalDedup.Verdict> verdicts = LocalDedup.classify(run, table, near, threshold, numHashes, hashes -> {
+        Map<String, Long> fallbacks = new TreeMap<>();
+        List<LocalDedup.Verdict> verdicts = LocalDedup.classify(run, table, near, threshold, numHashes, maxBucket, fallbacks, hashes -> {
             Map<String, int[]> sig = new HashMap<>();
             List<Row> keys = new ArrayList<>(hashes.size());
             for (String h : hashes) keys.add(RowFactory.create(h));
@@ -102,7 +120,7 @@ public final class Dedup {
         });
         List<Row> rows = new ArrayList<>(verdicts.size());
         for (LocalDedup.Verdict v : verdicts) rows.add(RowFactory.create(v.file(), v.offset(), v.status()));
-        return good.sparkSession().createDataFrame(rows, SCHEMA);
+        return new Outcome(good.sparkSession().createDataFrame(rows, SCHEMA), fallbacks);
     }
 
     private static long[] longs(List<Long> values) {
@@ -112,7 +130,7 @@ public final class Dedup {
     }
 
     /** The same classification as Spark jobs, for inputs too large to collect their keys. */
-    static Dataset<Row> distributed(Dataset<Row> good, Dataset<Row> existing, double threshold, boolean near, int numHashes) {
+    static Outcome distributed(Dataset<Row> good, Dataset<Row> existing, double threshold, boolean near, int numHashes, int maxBucket) {
         Dataset<Row> keys = good.select("source_file", "source_offset", "content_hash", "order_key");
         // Exact, within the run: hashes seen more than once (partial aggregation keeps this shuffle small) and their keeper.
         Dataset<Row> repeated = keys.groupBy("content_hash").agg(min("order_key").as("first_ord"), count(lit(1)).as("n"))
@@ -132,23 +150,44 @@ public final class Dedup {
         }
         exact = exact.persist(StorageLevel.MEMORY_AND_DISK());
         Dataset<Row> nearRows = null;
+        Map<String, Long> fallbacks = new TreeMap<>();
         try {
             Dataset<Row> dropped = exact;
             if (near) {
-                nearRows = nearDuplicates(good, exact, existing, threshold, numHashes);
+                nearRows = nearDuplicates(good, exact, existing, threshold, numHashes, maxBucket, fallbacks);
                 dropped = dropped.unionByName(nearRows);
             }
             dropped = dropped.persist(StorageLevel.MEMORY_AND_DISK());
             dropped.count(); // materialise before the inputs it was computed from go away
-            return dropped;
+            return new Outcome(dropped, fallbacks);
         } finally {
             exact.unpersist();
             if (nearRows != null) nearRows.unpersist();
         }
     }
 
+    /**
+     * Candidate pairs (a &lt; b) of the oversized buckets' members ({@code key, dk}), linearly many: each member with
+     * the bucket's earliest (order key, then content hash; table articles first) and with the member before it in
+     * band-key order. The same pairs as {@link LocalDedup#candidatePairs} makes.
+     */
+    private static Dataset<Row> cappedPairs(Dataset<Row> docs, Dataset<Row> existing, Dataset<Row> large) {
+        Dataset<Row> all = docs.select(col("dk"), col("order_key").as("ord"), col("content_hash").as("h"), col("lsh"));
+        if (existing != null) all = all.unionByName(existing.select(xxhash64(col("content_hash")).as("dk"), lit("").as("ord"), col("content_hash").as("h"), col("lsh")));
+        Dataset<Row> info = all.join(large.select("dk").distinct(), "dk")
+                .groupBy("dk").agg(min("ord").as("ord"), first("h").as("h"), first("lsh").as("lsh"));
+        WindowSpec byOrder = Window.partitionBy("key").orderBy(col("ord"), col("h"));
+        WindowSpec byKeys = Window.partitionBy("key").orderBy(col("lsh"), col("h"));
+        Dataset<Row> m = large.join(info, "dk")
+                .select(col("dk"), first("dk").over(byOrder).as("head"), lag("dk", 1).over(byKeys).as("prev"));
+        Dataset<Row> star = m.where(col("head").notEqual(col("dk"))).select(least(col("head"), col("dk")).as("a"), greatest(col("head"), col("dk")).as("b"));
+        Dataset<Row> chain = m.where(col("prev").isNotNull()).select(least(col("prev"), col("dk")).as("a"), greatest(col("prev"), col("dk")).as("b"));
+        return star.unionByName(chain);
+    }
+
     /** (source_file, source_offset, 'near_duplicate') of the new-so-far records that resemble an earlier article; persisted. */
-    private static Dataset<Row> nearDuplicates(Dataset<Row> good, Dataset<Row> exact, Dataset<Row> existing, double threshold, int numHashes) {
+    private static Dataset<Row> nearDuplicates(Dataset<Row> good, Dataset<Row> exact, Dataset<Row> existing, double threshold, int numHashes,
+                                               int maxBucket, Map<String, Long> fallbacks) {
         Dataset<Row> docs = good.withColumn("dk", xxhash64(col("content_hash")));
         // Band keys already mix in the band index, so one key column serves all bands.
         Dataset<Row> bands = docs.select(col("dk"), explode(col("lsh")).as("key"));
@@ -156,12 +195,25 @@ public final class Dedup {
         // Almost every band key belongs to one document. Find the shared keys with a fixed-width aggregate (Spark's
         // collect_set falls back to sorting past 128 keys), then gather the members of just those keys.
         Dataset<Row> shared = bands.groupBy("key").agg(min("dk").as("lo"), max("dk").as("hi")).where(col("lo").notEqual(col("hi"))).select("key");
-        Dataset<Row> pairs = bands.join(broadcast(shared), "key").groupBy("key").agg(collect_set("dk").as("m"))
-                .select(explode(col("m")).as("a"), col("m"))
-                .select(col("a"), explode(col("m")).as("b"))
-                .where(col("a").lt(col("b")))
-                .distinct()
+        Dataset<Row> buckets = bands.join(broadcast(shared), "key").groupBy("key").agg(collect_set("dk").as("m"))
                 .persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> pairs;
+        try {
+            Dataset<Row> small = buckets.where(size(col("m")).leq(maxBucket))
+                    .select(explode(col("m")).as("a"), col("m"))
+                    .select(col("a"), explode(col("m")).as("b"))
+                    .where(col("a").lt(col("b")));
+            Dataset<Row> large = buckets.where(size(col("m")).gt(maxBucket)).select(col("key"), explode(col("m")).as("dk"));
+            long capped = large.select("dk").distinct().count();
+            if (capped > 0) {
+                fallbacks.merge(Reasons.LSH_BUCKET_CAPPED, capped, Long::sum);
+                small = small.unionByName(cappedPairs(docs, existing, large));
+            }
+            pairs = small.distinct().persist(StorageLevel.MEMORY_AND_DISK());
+            pairs.count();
+        } finally {
+            buckets.unpersist();
+        }
         try {
             // Earliest order key and signature of just the documents in a candidate pair (table articles: order "").
             Dataset<Row> members = broadcast(pairs.select(col("a").as("dk")).union(pairs.select(col("b").as("dk"))).distinct());

@@ -1,7 +1,12 @@
 package dev.zerospark.data.dedup;
 
+import dev.zerospark.data.ingest.Reasons;
+
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -29,11 +34,13 @@ public final class LocalDedup {
     public record Verdict(String file, long offset, String status) {}
 
     /**
+     * @param maxBucket  LSH buckets with more members are compared linearly ({@link #candidatePairs})
+     * @param fallbacks  where the documents compared that way are counted, under {@link Reasons#LSH_BUCKET_CAPPED}
      * @param signatures given the content hashes of the documents in candidate pairs, their MinHash signatures
      *                   (only these few are fetched)
      */
     public static List<Verdict> classify(List<Doc> run, List<Stored> table, boolean near, double threshold, int numHashes,
-                                         Function<Set<String>, Map<String, int[]>> signatures) {
+                                         int maxBucket, Map<String, Long> fallbacks, Function<Set<String>, Map<String, int[]>> signatures) {
         Map<String, String> firstOrder = new HashMap<>();
         for (Doc d : run) firstOrder.merge(d.hash, d.order, (a, b) -> utf8Compare(a, b) <= 0 ? a : b);
         Map<String, List<Stored>> stored = new HashMap<>();
@@ -54,7 +61,7 @@ public final class LocalDedup {
         }
         if (!near) return out;
 
-        Set<String> later = nearDuplicateHashes(run, table, firstOrder, threshold, numHashes, signatures);
+        Set<String> later = nearDuplicateHashes(run, table, firstOrder, threshold, numHashes, maxBucket, fallbacks, signatures);
         for (Doc d : run) {
             if (later.contains(d.hash) && !exact.contains(d)) out.add(new Verdict(d.file, d.offset, "near_duplicate"));
         }
@@ -63,7 +70,8 @@ public final class LocalDedup {
 
     /** Content hashes of this run's documents that resemble an earlier document (of the run or the table). */
     private static Set<String> nearDuplicateHashes(List<Doc> run, List<Stored> table, Map<String, String> firstOrder, double threshold,
-                                                   int numHashes, Function<Set<String>, Map<String, int[]>> signatures) {
+                                                   int numHashes, int maxBucket, Map<String, Long> fallbacks,
+                                                   Function<Set<String>, Map<String, int[]>> signatures) {
         // Distinct documents: table articles first (order ""), then the run's new contents.
         Map<String, Integer> id = new HashMap<>();
         List<String> hashes = new ArrayList<>();
@@ -83,7 +91,9 @@ public final class LocalDedup {
                 bands.add(d.lsh);
             }
         }
-        Set<Long> pairs = candidatePairs(bands);
+        Candidates candidates = candidatePairs(bands, orders, hashes, maxBucket);
+        if (candidates.cappedDocs() > 0) fallbacks.merge(Reasons.LSH_BUCKET_CAPPED, (long) candidates.cappedDocs(), Long::sum);
+        Set<Long> pairs = candidates.pairs();
         if (pairs.isEmpty()) return Set.of();
 
         Set<String> wanted = new LinkedHashSet<>();
@@ -109,10 +119,22 @@ public final class LocalDedup {
         return later;
     }
 
-    /** Pairs (lower id in the high half) of documents sharing at least one LSH band key. */
-    static Set<Long> candidatePairs(List<long[]> bands) {
+    /**
+     * Candidate pairs (lower id in the high half) and how many documents were in an oversized bucket, where the
+     * capped comparison ran instead of all pairs.
+     */
+    record Candidates(Set<Long> pairs, int cappedDocs) {}
+
+    /**
+     * Pairs of documents sharing at least one LSH band key. A bucket (the documents sharing one key) of at most
+     * {@code maxBucket} members gives all its pairs; a larger one, where all pairs would be quadratic (tens of
+     * thousands of pages that differ by a token share most of their keys), gives linearly many: each member with
+     * the bucket's earliest member ({@code orders}, then {@code hashes}), and each with its neighbour in band-key
+     * order, where documents that share most keys sort next to each other.
+     */
+    static Candidates candidatePairs(List<long[]> bands, List<String> orders, List<String> hashes, int maxBucket) {
         // One band at a time through a primitive open-addressing table (12 bytes a slot, reused): almost every
-        // key has one document, and only the shared ones go to a boxed map of their members.
+        // key has one document, and only the shared ones get a list of their members.
         int docs = bands.size();
         int numBands = 0;
         for (long[] b : bands) numBands = Math.max(numBands, b.length);
@@ -120,9 +142,10 @@ public final class LocalDedup {
         long[] keys = new long[cap];
         int[] first = new int[cap]; // doc + 1; 0 = empty slot
         Set<Long> pairs = new HashSet<>();
+        BitSet capped = new BitSet();
         for (int band = 0; band < numBands; band++) {
             Arrays.fill(first, 0);
-            Map<Long, int[]> shared = new HashMap<>();
+            Map<Long, Members> shared = new HashMap<>();
             for (int doc = 0; doc < docs; doc++) {
                 long[] lsh = bands.get(doc);
                 if (band >= lsh.length) continue;
@@ -134,14 +157,55 @@ public final class LocalDedup {
                     first[slot] = doc + 1;
                     continue;
                 }
-                int[] m = shared.getOrDefault(key, new int[] {first[slot] - 1});
-                for (int other : m) pairs.add(((long) other << 32) | doc); // docs come in increasing order
-                int[] grown = Arrays.copyOf(m, m.length + 1);
-                grown[m.length] = doc;
-                shared.put(key, grown);
+                int firstDoc = first[slot] - 1;
+                shared.computeIfAbsent(key, k -> new Members(firstDoc)).add(doc);
+            }
+            for (Members m : shared.values()) {
+                if (m.n <= maxBucket) {
+                    for (int i = 0; i < m.n; i++) for (int j = i + 1; j < m.n; j++) pairs.add(pair(m.docs[i], m.docs[j]));
+                } else {
+                    for (int i = 0; i < m.n; i++) capped.set(m.docs[i]);
+                    cappedPairs(m, bands, orders, hashes, pairs);
+                }
             }
         }
-        return pairs;
+        return new Candidates(pairs, capped.cardinality());
+    }
+
+    /** The linear comparison of an oversized bucket: see {@link #candidatePairs}. */
+    private static void cappedPairs(Members m, List<long[]> bands, List<String> orders, List<String> hashes, Set<Long> pairs) {
+        Comparator<Integer> byOrder = (x, y) -> {
+            int c = utf8Compare(orders.get(x), orders.get(y));
+            return c != 0 ? c : hashes.get(x).compareTo(hashes.get(y));
+        };
+        Integer[] sorted = new Integer[m.n];
+        for (int i = 0; i < m.n; i++) sorted[i] = m.docs[i];
+        int earliest = Collections.min(Arrays.asList(sorted), byOrder);
+        for (int d : sorted) if (d != earliest) pairs.add(pair(earliest, d));
+        Arrays.sort(sorted, (x, y) -> {
+            int c = Arrays.compare(bands.get(x), bands.get(y));
+            return c != 0 ? c : hashes.get(x).compareTo(hashes.get(y));
+        });
+        for (int i = 1; i < sorted.length; i++) pairs.add(pair(sorted[i - 1], sorted[i]));
+    }
+
+    private static long pair(int a, int b) {
+        return a < b ? ((long) a << 32) | b : ((long) b << 32) | a;
+    }
+
+    /** The documents of one shared band key, in increasing order. */
+    private static final class Members {
+        int[] docs = new int[4];
+        int n;
+
+        Members(int doc) {
+            docs[n++] = doc;
+        }
+
+        void add(int doc) {
+            if (n == docs.length) docs = Arrays.copyOf(docs, n * 2);
+            docs[n++] = doc;
+        }
     }
 
     private static long mix(long k) {

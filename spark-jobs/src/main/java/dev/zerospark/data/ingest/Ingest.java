@@ -9,6 +9,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -19,12 +20,14 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.TaskCompletionListener;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
@@ -38,7 +41,9 @@ import static org.apache.spark.sql.functions.to_json;
  * in the same task (the cleaner), so that raw rows are never materialised or shuffled. Byte formats (JSONL, CSV,
  * text, WARC) are read as bytes through Hadoop's FileSystem so that no decoder runs before the UTF-8 check. JSONL
  * files are cut into {@link InputSplit byte ranges}; CSV, text and WARC are read a whole file per task (a CSV
- * field may hold newlines, and WARC has no record marker to resynchronise on).
+ * field may hold newlines, and WARC has no record marker to resynchronise on), as a stream parsed while the task
+ * consumes its rows: no file is ever held whole in memory, only one record at a time, each up to
+ * {@code max_record_bytes}.
  */
 public final class Ingest {
     private Ingest() {}
@@ -54,7 +59,8 @@ public final class Ingest {
     /** @param perRecord turns raw records into rows of {@code schema} */
     public static Dataset<Row> read(SparkSession spark, PrepareConfig cfg, String runId, StructType schema, RecordFn perRecord) {
         if (cfg.format().equals("parquet")) {
-            JavaRDD<InternalRow> rows = InternalRows.of(parquet(spark, cfg, runId)).map(r -> perRecord.apply(RawRecord.of(r), runId));
+            int cap = cfg.clean().maxRecordBytes();
+            JavaRDD<InternalRow> rows = InternalRows.of(parquet(spark, cfg, runId)).map(r -> perRecord.apply(parquetRecord(r, cap), runId));
             return InternalRows.frame(spark, rows.rdd(), schema);
         }
         List<InputSplit> splits = splits(spark, cfg);
@@ -64,25 +70,43 @@ public final class Ingest {
         LineParsers lines = new LineParsers(cfg.fields(), maxBytes, cfg.clean().rawPrefixChars());
         WarcParser warc = new WarcParser(maxBytes, cfg.clean().rawPrefixChars());
         String format = cfg.format();
+        int prefixChars = cfg.clean().rawPrefixChars();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         // Only the keys of the input's filesystem travel; the rest of the driver's configuration (other stores'
         // credentials) stays on the driver.
         Broadcast<TaskHadoopConf> hadoopConf = jsc.broadcast(TaskHadoopConf.forLocations(
                 spark.sparkContext().hadoopConfiguration(), splits.stream().map(InputSplit::path).distinct().toList()));
         FlatMapFunction<InputSplit, InternalRow> parse = split -> {
-            List<RawRecord> recs;
             Path path = new Path(split.path());
             FileSystem fs = path.getFileSystem(hadoopConf.value().toConfiguration());
-            try (FSDataInputStream in = fs.open(path)) {
-                recs = switch (format) {
-                    case "jsonl" -> lines.jsonl(split.path(), LineRange.read(in, split, maxBytes));
-                    case "csv" -> lines.csv(split.path(), whole(in, split));
-                    case "text" -> lines.text(split.path(), whole(in, split));
-                    case "warc" -> warc.parse(split.path(), whole(in, split));
-                    default -> throw new IllegalStateException("unhandled format " + format);
-                };
+            if (format.equals("jsonl")) { // a byte range of at most split_mb (plus one capped line)
+                List<RawRecord> recs;
+                try (FSDataInputStream in = fs.open(path)) {
+                    recs = lines.jsonl(split.path(), LineRange.read(in, split, maxBytes));
+                }
+                return recs.stream().map(r -> perRecord.apply(r, runId)).iterator();
             }
-            return recs.stream().map(r -> perRecord.apply(r, runId)).iterator();
+            // The other formats are parsed as the task consumes the rows, a record at a time, so the stream stays open
+            // until the task ends (successfully or not).
+            FSDataInputStream in = fs.open(path);
+            TaskContext.get().addTaskCompletionListener((TaskCompletionListener) ctx -> close(in, split.path()));
+            Iterator<RawRecord> recs = switch (format) {
+                case "csv" -> lines.csv(split.path(), in);
+                case "text" -> lines.text(split.path(), in).iterator();
+                case "warc" -> warc.parse(split.path(), in, at -> prefixAt(in, at, prefixChars));
+                default -> throw new IllegalStateException("unhandled format " + format);
+            };
+            return new Iterator<InternalRow>() {
+                @Override
+                public boolean hasNext() {
+                    return recs.hasNext();
+                }
+
+                @Override
+                public InternalRow next() {
+                    return perRecord.apply(recs.next(), runId);
+                }
+            };
         };
         // One split per partition, in path and offset order: the partitions of everything downstream follow the input.
         return InternalRows.frame(spark, jsc.parallelize(splits, splits.size()).flatMap(parse).rdd(), schema);
@@ -142,13 +166,24 @@ public final class Ingest {
         return name.startsWith("_") || name.startsWith(".") || name.endsWith("._COPYING_");
     }
 
-    private static byte[] whole(FSDataInputStream in, InputSplit split) throws IOException {
-        if (split.fileLength() > Integer.MAX_VALUE - 8) {
-            throw new IOException(split.path() + " is " + split.fileLength() + " bytes; " + "a non-JSONL input file must be under 2 GiB");
+    private static void close(FSDataInputStream in, String path) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot close input file " + path, e);
         }
-        byte[] b = new byte[(int) split.fileLength()];
-        in.readFully(0, b);
-        return b;
+    }
+
+    /** Up to {@code chars} characters of the file from {@code offset}, by a positioned read that leaves the stream where it is. */
+    private static String prefixAt(FSDataInputStream in, long offset, int chars) throws IOException {
+        byte[] b = new byte[chars * 4];
+        int n = 0;
+        while (n < b.length) {
+            int r = in.read(offset + n, b, n, b.length - n);
+            if (r < 0) break;
+            n += r;
+        }
+        return Utf8.prefix(b, 0, n, chars);
     }
 
     /** Parquet has no byte-level failure modes here; lineage is the file path and Spark's row index. */
@@ -169,6 +204,19 @@ public final class Ingest {
                 substring(to_json(struct(cols.stream().map(c -> col("`" + c + "`")).toArray(Column[]::new))), 1, cfg.clean().rawPrefixChars()).as("raw_prefix"),
                 lit(null).cast("string").as("reason"),
                 lit(null).cast("string").as("detail"));
+    }
+
+    /**
+     * A Parquet row as a raw record, under the same byte cap as a record of the byte formats: the article fields
+     * together (in UTF-8, as stored) may hold at most {@code maxBytes}, else the record is quarantined as too long
+     * before any of it is decoded or cleaned.
+     */
+    static RawRecord parquetRecord(InternalRow row, int maxBytes) {
+        long bytes = 0;
+        for (int i = 3; i <= 8; i++) if (!row.isNullAt(i)) bytes += row.getUTF8String(i).numBytes();
+        if (bytes <= maxBytes) return RawRecord.of(row);
+        return RawRecord.rejected(row.getUTF8String(0).toString(), row.getLong(1), Reasons.TOO_LONG,
+                bytes + " bytes of article fields > max_record_bytes " + maxBytes, InternalRows.string(row, 9));
     }
 
     private static Column field(List<String> cols, String name) {

@@ -8,15 +8,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zerospark.config.PrepareConfig;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /**
  * Parsers for whole files read as bytes: JSONL (one object per line), CSV (RFC 4180 with a header row) and
  * plain text (one article per file). UTF-8 is checked per record on the raw bytes before decoding, so one bad
- * line quarantines that line only.
+ * line quarantines that line only. Each record's parse is budgeted: at most {@code max_record_bytes} of it is
+ * parsed, in one linear pass, and JSON nesting stops at Jackson's default limit (1000 levels), which quarantines
+ * the record as malformed instead of recursing a megabyte deep.
  */
 public final class LineParsers implements Serializable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -125,7 +129,16 @@ public final class LineParsers implements Serializable {
         return null;
     }
 
-    public List<RawRecord> text(String file, byte[] bytes) {
+    /**
+     * A text file as one article. Only {@code max_record_bytes + 1} bytes are read from the stream: a longer file is
+     * over the cap whatever follows, so it is quarantined without reading it whole.
+     */
+    public List<RawRecord> text(String file, InputStream in) throws IOException {
+        byte[] bytes = in.readNBytes(maxRecordBytes + 1);
+        if (bytes.length > maxRecordBytes) {
+            return List.of(RawRecord.rejected(file, 0, Reasons.TOO_LONG, "file > max_record_bytes " + maxRecordBytes,
+                    Utf8.prefix(bytes, 0, bytes.length, prefixChars)));
+        }
         RawRecord guard = guard(file, 0, bytes, 0, bytes.length);
         if (guard != null) return List.of(guard);
         String text = Utf8.decodeStrict(bytes, 0, bytes.length);
@@ -144,58 +157,63 @@ public final class LineParsers implements Serializable {
         return List.of(r);
     }
 
-    public List<RawRecord> csv(String file, byte[] bytes) {
-        List<RawRecord> out = new ArrayList<>();
-        List<String> header = null;
-        int start = 0;
-        long line = 1;
-        while (start < bytes.length) {
-            // One record ends at a newline outside quotes; quoted fields may hold newlines.
-            int end = start;
-            boolean quoted = false;
-            int newlines = 0;
-            while (end < bytes.length && (quoted || bytes[end] != '\n')) {
-                if (bytes[end] == '"') quoted = !quoted;
-                if (bytes[end] == '\n') newlines++;
-                end++;
-            }
-            int stop = end > start && bytes[end - 1] == '\r' ? end - 1 : end;
-            long recordLine = line;
-            line += newlines + 1;
-            int from = start;
-            start = end + 1;
-            if (isBlank(bytes, from, stop)) continue;
-            RawRecord guard = guard(file, recordLine, bytes, from, stop);
-            if (guard != null) {
-                out.add(guard);
-                continue;
-            }
-            String text = Utf8.decodeStrict(bytes, from, stop);
-            List<String> cells = csvCells(text);
-            if (header == null) {
-                if (cells == null) {
-                    out.add(RawRecord.rejected(file, recordLine, Reasons.MALFORMED_CSV, "unparseable header row", Utf8.prefix(text, prefixChars)));
-                    return out;
+    /**
+     * The records of a CSV file with a header row, parsed from the stream as they are asked for, one record at a time
+     * ({@link CsvRecords}): a record over the cap is quarantined from its first bytes, and one with broken quoting is
+     * quarantined alone. An unparseable header ends the file there.
+     */
+    public Iterator<RawRecord> csv(String file, InputStream in) {
+        CsvRecords records = new CsvRecords(in, maxRecordBytes);
+        return new RecordStream(file) {
+            private List<String> header;
+            private boolean stopped;
+
+            @Override
+            RawRecord read() throws IOException {
+                while (!stopped && records.next()) {
+                    if (records.blank()) continue;
+                    RawRecord r = csvRecord(file, records, header);
+                    if (r == null) { // the header row
+                        header = csvCells(Utf8.decodeStrict(records.bytes(), 0, records.keptLength()));
+                        continue;
+                    }
+                    if (header == null && Reasons.MALFORMED_CSV.equals(r.reason)) stopped = true;
+                    return r;
                 }
-                header = cells;
-                continue;
+                return null;
             }
-            if (cells == null || cells.size() != header.size()) {
-                String why = cells == null ? "bad quoting" : cells.size() + " fields, header has " + header.size();
-                out.add(RawRecord.rejected(file, recordLine, Reasons.MALFORMED_CSV, why, Utf8.prefix(text, prefixChars)));
-                continue;
-            }
-            RawRecord r = new RawRecord(file, recordLine);
-            r.id = cell(header, cells, id);
-            r.title = cell(header, cells, title);
-            r.body = cell(header, cells, body);
-            r.published = cell(header, cells, published);
-            r.url = cell(header, cells, url);
-            r.target = cell(header, cells, target);
-            r.rawPrefix = Utf8.prefix(text, prefixChars);
-            out.add(r);
+        };
+    }
+
+    /** One CSV record: an article, a quarantined record, or null when it is the (valid) header row. */
+    private RawRecord csvRecord(String file, CsvRecords records, List<String> header) {
+        long recordLine = records.line();
+        byte[] bytes = records.bytes();
+        int stop = records.keptLength();
+        if (records.length() > maxRecordBytes) {
+            return RawRecord.rejected(file, recordLine, Reasons.TOO_LONG,
+                    records.length() + " bytes > max_record_bytes " + maxRecordBytes, Utf8.prefix(bytes, 0, stop, prefixChars));
         }
-        return out;
+        RawRecord guard = guard(file, recordLine, bytes, 0, stop);
+        if (guard != null) return guard;
+        String text = Utf8.decodeStrict(bytes, 0, stop);
+        List<String> cells = csvCells(text);
+        if (header == null) {
+            return cells == null ? RawRecord.rejected(file, recordLine, Reasons.MALFORMED_CSV, "unparseable header row", Utf8.prefix(text, prefixChars)) : null;
+        }
+        if (cells == null || cells.size() != header.size()) {
+            String why = cells == null ? "bad quoting" : cells.size() + " fields, header has " + header.size();
+            return RawRecord.rejected(file, recordLine, Reasons.MALFORMED_CSV, why, Utf8.prefix(text, prefixChars));
+        }
+        RawRecord r = new RawRecord(file, recordLine);
+        r.id = cell(header, cells, id);
+        r.title = cell(header, cells, title);
+        r.body = cell(header, cells, body);
+        r.published = cell(header, cells, published);
+        r.url = cell(header, cells, url);
+        r.target = cell(header, cells, target);
+        r.rawPrefix = Utf8.prefix(text, prefixChars);
+        return r;
     }
 
     /** RFC 4180 fields of one record, or null when its quoting is broken. */

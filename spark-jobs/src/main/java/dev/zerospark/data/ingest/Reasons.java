@@ -1,8 +1,9 @@
 package dev.zerospark.data.ingest;
 
 /**
- * Machine-readable quarantine reasons (the {@code reason} column), and {@link #NOT_AN_ARTICLE}, which marks input
- * records that are not articles at all (WARC warcinfo, request, metadata, resource): counted, never quarantined.
+ * Machine-readable quarantine reasons (the {@code reason} column), {@link #NOT_AN_ARTICLE}, which marks input
+ * records that are not articles at all (WARC warcinfo, request, metadata, resource): counted, never quarantined, and
+ * {@link #LSH_BUCKET_CAPPED}, a dedup fallback: counted, never quarantined.
  */
 public final class Reasons {
     private Reasons() {}
@@ -18,6 +19,13 @@ public final class Reasons {
     public static final String TOO_SHORT = "too_short";
     public static final String SYMBOL_RATIO = "symbol_ratio";
     public static final String REPEATED_LINES = "repeated_lines";
+
+    /**
+     * Not a quarantine reason but a dedup fallback, counted in the run's {@code dedup_fallbacks}: documents in an LSH
+     * bucket over {@code dedup.max_bucket_size}, compared with the bucket's earliest member and their neighbours in
+     * band-key order instead of with every member (which is quadratic). Their exact dedup is unchanged.
+     */
+    public static final String LSH_BUCKET_CAPPED = "lsh_bucket_capped";
 
     /** Not a quarantine reason: the record is no article (its {@code detail} says what it is); see the class doc. */
     public static final String NOT_AN_ARTICLE = "not_an_article";

@@ -7,15 +7,13 @@ import org.netpreserve.jwarc.MediaType;
 import org.netpreserve.jwarc.WarcReader;
 import org.netpreserve.jwarc.WarcRecord;
 import org.netpreserve.jwarc.WarcResponse;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
 import java.nio.charset.Charset;
-import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,11 +22,11 @@ import java.util.Optional;
  * reduced to the main content by {@link HtmlText}. Other record types (warcinfo, request, metadata, ...) are not
  * articles: each becomes a {@link Reasons#NOT_AN_ARTICLE} record with its WARC-Type as detail, which the job counts
  * (as {@code skipped}) and writes nowhere. A parse error quarantines the rest of the file at its offset, because
- * WARC has no resynchronisation marker to skip to.
+ * WARC has no resynchronisation marker to skip to. The file is read as a stream, record by record, and of each
+ * HTTP body only {@code max_record_bytes + 1} bytes are read (jwarc skips the rest), so a file of any size costs one
+ * capped record of memory.
  */
 public final class WarcParser implements Serializable {
-    private static final Logger LOG = LoggerFactory.getLogger(WarcParser.class);
-
     private final int maxRecordBytes;
     private final int prefixChars;
 
@@ -37,37 +35,47 @@ public final class WarcParser implements Serializable {
         this.prefixChars = prefixChars;
     }
 
-    public List<RawRecord> parse(String file, byte[] bytes) {
-        List<RawRecord> out = new ArrayList<>();
-        long offset = 0;
-        try (WarcReader reader = new WarcReader(new ByteArrayInputStream(bytes))) {
-            while (true) {
+    /** The file's raw bytes from an offset on, for the quarantine prefix of a record that cannot be parsed. */
+    public interface PrefixAt {
+        String at(long offset) throws IOException;
+    }
+
+    /**
+     * The file's records, parsed from the stream as they are asked for.
+     *
+     * @param prefixAt reads the file's raw prefix at an offset (a positioned read: the stream is not moved)
+     */
+    public Iterator<RawRecord> parse(String file, InputStream in, PrefixAt prefixAt) throws IOException {
+        WarcReader reader;
+        try {
+            reader = new WarcReader(in);
+        } catch (IOException e) { // not even a WARC (or gzip) header
+            return List.of(RawRecord.rejected(file, 0, Reasons.MALFORMED_WARC, LineParsers.firstLine(e.getMessage()), prefixAt.at(0))).iterator();
+        }
+        return new RecordStream(file) {
+            private long offset;
+            private boolean stopped;
+
+            @Override
+            RawRecord read() throws IOException {
+                if (stopped) return null;
                 Optional<WarcRecord> next;
                 try {
                     next = reader.next();
-                } catch (IOException | RuntimeException e) {
+                } catch (IOException | RuntimeException e) { // no marker to resynchronise on: the rest of the file is one bad record
+                    stopped = true;
                     long at = Math.max(offset, reader.position());
-                    out.add(RawRecord.rejected(file, at, Reasons.MALFORMED_WARC, LineParsers.firstLine(e.getMessage()),
-                            Utf8.prefix(bytes, (int) Math.min(at, bytes.length), bytes.length, prefixChars)));
-                    break;
+                    return RawRecord.rejected(file, at, Reasons.MALFORMED_WARC, LineParsers.firstLine(e.getMessage()), prefixAt.at(at));
                 }
-                if (next.isEmpty()) break;
+                if (next.isEmpty()) return null;
                 offset = reader.position();
-                if (next.get() instanceof WarcResponse resp) {
-                    out.add(response(file, offset, resp, bytes));
-                } else {
-                    out.add(RawRecord.rejected(file, offset, Reasons.NOT_AN_ARTICLE, next.get().type(), null));
-                }
+                if (next.get() instanceof WarcResponse resp) return response(file, offset, resp, prefixAt);
+                return RawRecord.rejected(file, offset, Reasons.NOT_AN_ARTICLE, next.get().type(), null);
             }
-        } catch (IOException e) {
-            out.add(RawRecord.rejected(file, offset, Reasons.MALFORMED_WARC, LineParsers.firstLine(e.getMessage()),
-                    Utf8.prefix(bytes, 0, bytes.length, prefixChars)));
-        }
-        LOG.debug("{}: {} WARC records", file, out.size());
-        return out;
+        };
     }
 
-    private RawRecord response(String file, long offset, WarcResponse resp, byte[] warcBytes) {
+    private RawRecord response(String file, long offset, WarcResponse resp, PrefixAt prefixAt) throws IOException {
         try {
             HttpResponse http = resp.http();
             MediaType type = http.contentType();
@@ -101,8 +109,7 @@ public final class WarcParser implements Serializable {
             r.rawPrefix = prefix;
             return r;
         } catch (IOException | RuntimeException e) {
-            return RawRecord.rejected(file, offset, Reasons.MALFORMED_WARC, LineParsers.firstLine(String.valueOf(e.getMessage())),
-                    Utf8.prefix(warcBytes, (int) Math.min(offset, warcBytes.length), warcBytes.length, prefixChars));
+            return RawRecord.rejected(file, offset, Reasons.MALFORMED_WARC, LineParsers.firstLine(String.valueOf(e.getMessage())), prefixAt.at(offset));
         }
     }
 }

@@ -5,6 +5,8 @@ import dev.zerospark.data.ingest.Reasons;
 import dev.zerospark.testing.TestPaths;
 import org.junit.jupiter.api.Test;
 
+import java.text.Normalizer;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -13,6 +15,8 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TextCleanerTest {
@@ -71,5 +75,28 @@ class TextCleanerTest {
         String html = "<p>Shares of Acme rose &amp; fell in a volatile session on Tuesday as investors weighed the offer.</p><p>Second paragraph with enough words to pass.</p>";
         assertEquals("Shares of Acme rose & fell in a volatile session on Tuesday as investors weighed the offer.\nSecond paragraph with enough words to pass.",
                 cleaner.clean(html).text());
+    }
+
+    private static final Duration BOUND = Duration.ofSeconds(20);
+
+    @Test
+    void aMegabyteOfDomainLabelsAfterAnAtSignIsMaskedWithoutOverflowingTheStack() {
+        String body = "Write to press@acme.com today. Then x@" + "a.".repeat(1 << 19) + "com and more.";
+        TextCleaner lenient = new TextCleaner(new PrepareConfig.Clean(null, 5_000_000, null, 1.0, null, null, null, null, null));
+        String t = assertTimeoutPreemptively(BOUND, () -> lenient.clean(body).text());
+        assertTrue(t.startsWith("Write to [EMAIL] today. Then "), t.substring(0, 60));
+        assertTrue(t.endsWith("com and more."), "the label chain is left as text past 31 labels");
+    }
+
+    @Test
+    void aMegabyteOfCombiningMarksNormalizesInLinearTime() {
+        String zalgo = "a" + "\u0301\u0316".repeat(1 << 18); // 1 MB in UTF-8: marks of classes 230 and 220, alternating
+        String s = assertTimeoutPreemptively(BOUND, () -> TextCleaner.streamSafe(zalgo));
+        assertEquals(zalgo.length() + (zalgo.length() - 2) / TextCleaner.MAX_MARKS, s.length(), "one joiner per 30 marks");
+        TextCleaner.Result r = assertTimeoutPreemptively(BOUND, () -> cleaner.clean("Headline text " + zalgo));
+        assertEquals(Reasons.TOO_LONG, r.reason());
+        String normal = "The cafe\u0301 na\u00EFve \u1EC7 Zu\u0308rich";
+        assertSame(normal, TextCleaner.streamSafe(normal), "real text is left as it is");
+        assertEquals(Normalizer.normalize(normal, Normalizer.Form.NFKC), cleaner.cleanShort(normal));
     }
 }

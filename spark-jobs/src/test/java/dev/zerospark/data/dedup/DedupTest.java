@@ -1,6 +1,7 @@
 package dev.zerospark.data.dedup;
 
 import dev.zerospark.data.clean.CleanStage;
+import dev.zerospark.data.ingest.Reasons;
 import dev.zerospark.testing.LocalSpark;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -17,6 +18,7 @@ import java.util.Random;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The driver path and the Spark-job path classify the same records the same way. */
 class DedupTest {
@@ -71,8 +73,8 @@ class DedupTest {
 
         Dataset<Row> good = spark.createDataFrame(run, KEYS);
         Dataset<Row> existing = spark.createDataFrame(table, KEYS);
-        Map<String, String> local = verdicts(Dedup.onDriver(good, existing, true, 0.8, 128));
-        Map<String, String> jobs = verdicts(Dedup.distributed(good, existing, 0.8, true, 128));
+        Map<String, String> local = verdicts(Dedup.onDriver(good, existing, true, 0.8, 128, 256));
+        Map<String, String> jobs = verdicts(Dedup.distributed(good, existing, 0.8, true, 128, 256));
         assertEquals(jobs, local);
 
         Map<String, String> expected = new TreeMap<>();
@@ -91,11 +93,22 @@ class DedupTest {
         assertEquals(expected, local);
 
         // Without a table, and without near-dup detection.
-        assertEquals(verdicts(Dedup.distributed(good, null, 0.8, true, 128)), verdicts(Dedup.onDriver(good, null, true, 0.8, 128)));
-        assertEquals(verdicts(Dedup.distributed(good, existing, 0.8, false, 128)), verdicts(Dedup.onDriver(good, existing, false, 0.8, 128)));
+        assertEquals(verdicts(Dedup.distributed(good, null, 0.8, true, 128, 256)), verdicts(Dedup.onDriver(good, null, true, 0.8, 128, 256)));
+        assertEquals(verdicts(Dedup.distributed(good, existing, 0.8, false, 128, 256)), verdicts(Dedup.onDriver(good, existing, false, 0.8, 128, 256)));
+
+        // Buckets capped at 2 members: the 7 group (three members, in all bands) and the 9 copies take the linear
+        // comparison in both paths, which still finds the same near duplicates, and both count the same documents.
+        Dedup.Outcome cappedLocal = Dedup.onDriver(good, existing, true, 0.8, 128, 2);
+        Dedup.Outcome cappedJobs = Dedup.distributed(good, existing, 0.8, true, 128, 2);
+        assertEquals(cappedJobs.fallbacks(), cappedLocal.fallbacks());
+        assertTrue(cappedLocal.fallbacks().getOrDefault(Reasons.LSH_BUCKET_CAPPED, 0L) >= 3, cappedLocal.fallbacks().toString());
+        assertEquals(verdicts(cappedJobs), verdicts(cappedLocal));
+        assertEquals(expected, verdicts(Dedup.onDriver(good, existing, true, 0.8, 128, 2)));
+        assertEquals(Map.of(), Dedup.onDriver(good, existing, true, 0.8, 128, 256).fallbacks());
     }
 
-    private static Map<String, String> verdicts(Dataset<Row> ds) {
+    private static Map<String, String> verdicts(Dedup.Outcome outcome) {
+        Dataset<Row> ds = outcome.notNew();
         Map<String, String> out = new TreeMap<>();
         for (Row r : ds.collectAsList()) out.put(r.getString(0) + ":" + r.getLong(1), r.getString(2));
         ds.unpersist();
