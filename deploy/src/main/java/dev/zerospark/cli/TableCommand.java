@@ -34,10 +34,7 @@ public final class TableCommand {
 
         @Override
         public void run() {
-            if (limit < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 1, got " + limit);
-            SparkSession spark = SparkSessions.getOrCreate("zerospark-table", PrepareCommand.sparkMaster(master), Map.of());
-            TableView.Rows rows = TableView.show(spark, uri, where, columns, limit);
-            print(spec.commandLine().getOut(), rows, uri);
+            print(spec.commandLine().getOut(), TableView.show(session(spec, limit, master), uri, where, columns, limit), uri);
         }
     }
 
@@ -53,10 +50,14 @@ public final class TableCommand {
 
         @Override
         public void run() {
-            if (limit < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 1, got " + limit);
-            SparkSession spark = SparkSessions.getOrCreate("zerospark-table", PrepareCommand.sparkMaster(master), Map.of());
-            print(spec.commandLine().getOut(), TableView.history(spark, uri, limit), uri);
+            print(spec.commandLine().getOut(), TableView.history(session(spec, limit, master), uri, limit), uri);
         }
+    }
+
+    /** Checks --limit, then the session to read with. */
+    private static SparkSession session(picocli.CommandLine.Model.CommandSpec spec, int limit, String master) {
+        if (limit < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 1, got " + limit);
+        return SparkSessions.getOrCreate("zerospark-table", PrepareCommand.sparkMaster(master), Map.of());
     }
 
     /** A plain text table: column widths from the cells, each cut to {@link #MAX_CELL}, newlines shown as spaces. */
