@@ -4,10 +4,10 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /** The data pipeline ({@code prepare}): ingest, clean, deduplicate, tokenize and pack into Delta tables. */
 public record PrepareConfig(
-        @JsonPropertyDescription("input path, glob or URI") String input,
+        @JsonPropertyDescription("input path, glob or URI (required)") String input,
         @JsonPropertyDescription("jsonl | parquet | csv | text | warc (default jsonl)") String format,
-        @JsonPropertyDescription("directory holding tokenizer.json") String tokenizer,
-        @JsonPropertyDescription("output directory or URI for the Delta tables") String output,
+        @JsonPropertyDescription("directory holding tokenizer.json (required)") String tokenizer,
+        @JsonPropertyDescription("output directory or URI for the Delta tables (required)") String output,
         @JsonPropertyDescription("tokens per training block (default 512)") Integer seqLen,
         @JsonPropertyDescription("input field (column) names") Fields fields,
         @JsonPropertyDescription("cleaning, masking and quality filters") Clean clean,
