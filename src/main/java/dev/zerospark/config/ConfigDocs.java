@@ -23,7 +23,7 @@ public final class ConfigDocs {
      * One key. {@code defaultValue} is what the record's {@code defaults()} holds, null when the key has none (or the
      * default is derived at run time, as {@code train.seq_len} from the table).
      */
-    public record Key(String path, Class<?> type, String doc, Object defaultValue) {
+    public record Key(String path, String doc, Object defaultValue) {
         /** Whether the doc marks the key required. */
         public boolean required() {
             return doc.contains(REQUIRED);
@@ -61,7 +61,7 @@ public final class ConfigDocs {
             // The annotation does not target record components, so Java puts it on the accessor (and field) instead.
             JsonPropertyDescription doc = c.getAccessor().getAnnotation(JsonPropertyDescription.class);
             if (doc == null) throw new IllegalStateException("config key " + path + " (" + type.getName() + "." + c.getName() + ") has no @JsonPropertyDescription");
-            into.put(path, new Key(path, c.getType(), doc.value(), value));
+            into.put(path, new Key(path, doc.value(), value));
         }
         return into;
     }

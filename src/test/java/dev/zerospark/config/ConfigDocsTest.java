@@ -16,7 +16,6 @@ class ConfigDocsTest {
     void keysAreTheDottedSnakeCaseLeavesWithTheirDocAndRealDefault() {
         ConfigDocs.Key stage = ConfigDocs.key("train.zero.stage");
         assertEquals(2, stage.defaultValue());
-        assertEquals(Integer.class, stage.type());
         assertTrue(stage.doc().contains("shard gradients"), stage.doc());
         assertEquals(512, ConfigDocs.key("prepare.seq_len").defaultValue());
         assertEquals(120, ConfigDocs.key("train.collective_timeout_s").defaultValue());

@@ -17,8 +17,13 @@ final class ConfigHelp extends ListResourceBundle {
                 .toArray(Object[][]::new);
     }
 
-    /** picocli formats descriptions with String.format, so a literal % is doubled. */
+    /**
+     * The doc, its real default appended where the doc does not state one (ConfigKeysTest checks the stated ones),
+     * and the key. picocli formats descriptions with String.format, so a literal % is doubled.
+     */
     static String text(ConfigDocs.Key key) {
-        return (key.doc() + " [" + key.path() + "]").replace("%", "%%");
+        String doc = key.doc();
+        if (key.defaultValue() != null && !doc.contains("default")) doc += " (default " + key.defaultValue() + ")";
+        return (doc + " [" + key.path() + "]").replace("%", "%%");
     }
 }

@@ -44,10 +44,18 @@ class HelpTextTest {
             if (key == null) return;
             flags[0]++;
             ConfigDocs.Key k = ConfigDocs.key(key);
-            if (!help(o).contains(k.doc()) || !help(o).contains("[" + key + "]")) bad.add(cmd + " " + o.longestName() + ": " + help(o));
+            boolean showsDefault = k.defaultValue() == null || help(o).contains("default");
+            if (!help(o).contains(k.doc()) || !help(o).contains("[" + key + "]") || !showsDefault) bad.add(cmd + " " + o.longestName() + ": " + help(o));
         });
         assertTrue(bad.isEmpty(), "help not from the config doc:\n" + String.join("\n", bad));
         assertTrue(flags[0] >= 35, "config flags found: " + flags[0]);
+    }
+
+    @Test
+    void aDocThatDoesNotStateItsDefaultGetsTheRealOne() {
+        assertEquals("blocks per step (default 5) [train.x]", ConfigHelp.text(new ConfigDocs.Key("train.x", "blocks per step", 5)));
+        assertEquals("blocks (default 4) [train.x]", ConfigHelp.text(new ConfigDocs.Key("train.x", "blocks (default 4)", 4)));
+        assertEquals("50%% of it (required) [train.x]", ConfigHelp.text(new ConfigDocs.Key("train.x", "50% of it (required)", null)));
     }
 
     @Test
