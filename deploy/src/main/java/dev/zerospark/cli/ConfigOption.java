@@ -1,6 +1,8 @@
 package dev.zerospark.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.zerospark.config.ConfigDocs;
+import dev.zerospark.config.ConfigException;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.ZeroSparkConfig;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,6 +42,22 @@ public final class ConfigOption {
             if (key != null) o.put(key, opt.getValue());
         }
         return o;
+    }
+
+    /**
+     * Fails naming the first key of {@code section} whose doc marks it required ({@link ConfigDocs#REQUIRED}) and
+     * that neither the file nor a flag set, with the flag that sets it when the command has one.
+     */
+    static void requireSet(CommandSpec spec, ZeroSparkConfig config, String section) {
+        JsonNode tree = ConfigLoader.jsonMapper().valueToTree(config);
+        for (ConfigDocs.Key k : ConfigDocs.keys().values()) {
+            if (!k.required() || !k.path().startsWith(section + ".")) continue;
+            JsonNode v = tree.at("/" + k.path().replace('.', '/'));
+            if (!v.isMissingNode() && !v.isNull()) continue;
+            String flag = spec.options().stream().filter(o -> k.path().equals(o.descriptionKey())).map(OptionSpec::longestName)
+                    .findFirst().map(f -> f + " or ").orElse("");
+            throw new ConfigException(k.path(), k.path() + " is required (" + flag + "the config file)");
+        }
     }
 
     /** The config key an option sets, or null when it sets none; a descriptionKey that is no config key is an error. */

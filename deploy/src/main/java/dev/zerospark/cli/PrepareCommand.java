@@ -1,6 +1,6 @@
 package dev.zerospark.cli;
 
-import dev.zerospark.config.ConfigException;
+import dev.zerospark.config.ZeroSparkConfig;
 import dev.zerospark.config.PrepareConfig;
 import dev.zerospark.data.NothingUsableException;
 import dev.zerospark.data.PrepareJob;
@@ -35,14 +35,9 @@ public final class PrepareCommand implements Runnable {
     picocli.CommandLine.Model.CommandSpec spec;
 
     PrepareConfig resolve() {
-        PrepareConfig c = config.load(spec).prepare();
-        for (Map.Entry<String, String> e : Map.of("input", String.valueOf(c.input()), "tokenizer", String.valueOf(c.tokenizer()),
-                "output", String.valueOf(c.output())).entrySet()) {
-            if (e.getValue().equals("null")) {
-                throw new ConfigException("prepare." + e.getKey(), "prepare." + e.getKey() + " is required (--" + e.getKey() + " or the config file)");
-            }
-        }
-        return c;
+        ZeroSparkConfig c = config.load(spec);
+        ConfigOption.requireSet(spec, c, "prepare");
+        return c.prepare();
     }
 
     @Override

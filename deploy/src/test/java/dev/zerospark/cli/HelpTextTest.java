@@ -120,6 +120,16 @@ class HelpTextTest {
     }
 
     @Test
+    void aKeyItsDocMarksRequiredIsRequiredNamingItsFlag() {
+        CliRun r = CliRun.of("prepare", "--input", "in.jsonl", "--tokenizer", "tok");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("prepare.output is required (--output or the config file)"), r.err());
+        CliRun t = CliRun.of("prepare", "--input", "in.jsonl", "--output", "out");
+        assertEquals(2, t.code(), t.toString());
+        assertTrue(t.err().contains("prepare.tokenizer is required (--tokenizer or the config file)"), t.err());
+    }
+
+    @Test
     void flagsReachTheirKeysAndAbsentFlagsLeaveTheFileValues(@TempDir Path dir) throws Exception {
         Path conf = Files.writeString(dir.resolve("c.yaml"), "train:\n  steps: 7\n  world_size: 3\nprepare:\n  seq_len: 64\n");
         CommandLine cl = ZeroSpark.commandLine();
