@@ -41,12 +41,12 @@ public record PrepareConfig(
 
     /** Names of the input fields (JSONL keys, Parquet/CSV columns). A missing optional field reads as null. */
     public record Fields(
-            @JsonPropertyDescription("article id (default id); missing ids become source:offset") String id,
-            @JsonPropertyDescription("headline (default title)") String title,
-            @JsonPropertyDescription("article text (default body)") String body,
-            @JsonPropertyDescription("publication date, ISO-8601; the earliest copy of a duplicate is kept (default published)") String published,
-            @JsonPropertyDescription("source URL (default url)") String url,
-            @JsonPropertyDescription("optional SFT target, e.g. riddle or summary (default riddle)") String target) {
+            @JsonPropertyDescription("field holding the article id (default id); missing ids become source:offset") String id,
+            @JsonPropertyDescription("field holding the headline (default title)") String title,
+            @JsonPropertyDescription("field holding the article text (default body)") String body,
+            @JsonPropertyDescription("field holding the publication date, ISO-8601; the earliest copy of a duplicate is kept (default published)") String published,
+            @JsonPropertyDescription("field holding the source URL (default url)") String url,
+            @JsonPropertyDescription("field holding an optional SFT target, e.g. riddle or summary (default riddle)") String target) {
         public Fields {
             id = Check.or(id, "id");
             title = Check.or(title, "title");
