@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /** Text generation ({@code complete}, batch riddles). Greedy when temperature is 0. */
 public record GenerateConfig(
-        @JsonPropertyDescription("HF model directory or URI") String model,
+        @JsonPropertyDescription("HF model directory or URI (required)") String model,
         @JsonPropertyDescription("tokens to generate at most (default 64)") Integer maxNewTokens,
         @JsonPropertyDescription("sampling temperature; 0 means greedy (default 0)") Double temperature,
         @JsonPropertyDescription("keep only the k most likely tokens; 0 disables (default 0)") Integer topK,

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /** The data pipeline ({@code prepare}): ingest, clean, deduplicate, tokenize and pack into Delta tables. */
 public record PrepareConfig(
-        @JsonPropertyDescription("input path, glob or URI") String input,
+        @JsonPropertyDescription("input path, glob or URI (required)") String input,
         @JsonPropertyDescription("jsonl | parquet | csv | text | warc (default jsonl)") String format,
-        @JsonPropertyDescription("directory holding tokenizer.json") String tokenizer,
-        @JsonPropertyDescription("output directory or URI for the Delta tables") String output,
+        @JsonPropertyDescription("directory holding tokenizer.json (required)") String tokenizer,
+        @JsonPropertyDescription("output directory or URI for the Delta tables (required)") String output,
         @JsonPropertyDescription("tokens per training block (default 512)") Integer seqLen,
         @JsonPropertyDescription("input field (column) names") Fields fields,
         @JsonPropertyDescription("cleaning, masking and quality filters") Clean clean,
@@ -41,12 +41,12 @@ public record PrepareConfig(
 
     /** Names of the input fields (JSONL keys, Parquet/CSV columns). A missing optional field reads as null. */
     public record Fields(
-            @JsonPropertyDescription("article id (default id); missing ids become source:offset") String id,
-            @JsonPropertyDescription("headline (default title)") String title,
-            @JsonPropertyDescription("article text (default body)") String body,
-            @JsonPropertyDescription("publication date, ISO-8601; the earliest copy of a duplicate is kept (default published)") String published,
-            @JsonPropertyDescription("source URL (default url)") String url,
-            @JsonPropertyDescription("optional SFT target, e.g. riddle or summary (default riddle)") String target) {
+            @JsonPropertyDescription("field holding the article id (default id); missing ids become source:offset") String id,
+            @JsonPropertyDescription("field holding the headline (default title)") String title,
+            @JsonPropertyDescription("field holding the article text (default body)") String body,
+            @JsonPropertyDescription("field holding the publication date, ISO-8601; the earliest copy of a duplicate is kept (default published)") String published,
+            @JsonPropertyDescription("field holding the source URL (default url)") String url,
+            @JsonPropertyDescription("field holding an optional SFT target, e.g. riddle or summary (default riddle)") String target) {
         public Fields {
             id = Check.or(id, "id");
             title = Check.or(title, "title");

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /** Distributed training ({@code train}). Locations are URI strings for any Hadoop filesystem. */
 public record TrainConfig(
-        @JsonPropertyDescription("HF model directory or URI to fine-tune") String model,
-        @JsonPropertyDescription("gpt2 | llama, to train from scratch with a preset") String arch,
-        @JsonPropertyDescription("size preset for arch: tiny | small") String preset,
-        @JsonPropertyDescription("Delta table URI of lm_blocks or sft_pairs") String data,
+        @JsonPropertyDescription("HF model directory or URI to fine-tune (optional: this, or arch with preset)") String model,
+        @JsonPropertyDescription("gpt2 | llama, to train from scratch with a preset (optional: this with preset, or model)") String arch,
+        @JsonPropertyDescription("size preset for arch: tiny | small (optional: required with arch)") String preset,
+        @JsonPropertyDescription("Delta table URI of lm_blocks or sft_pairs (required)") String data,
         @JsonPropertyDescription("number of ranks, one Spark barrier task each (default 1)") Integer worldSize,
         @JsonPropertyDescription("ZeRO settings") ZeroConfig zero,
         @JsonPropertyDescription("AdamW, schedule and clipping") OptimizerConfig optimizer,
@@ -18,15 +18,15 @@ public record TrainConfig(
         @JsonPropertyDescription("fp32 only for now: bf16 and fp16 (also from DeepSpeed's bf16/fp16 sections) are errors until mixed precision is implemented (default fp32)") String precision,
         @JsonPropertyDescription("seed for init, shuffling and sampling (default 42)") Long seed,
         @JsonPropertyDescription("CPU threads per rank when no GPU is assigned (default 1)") Integer threads,
-        @JsonPropertyDescription("checkpoint root URI") String checkpointDir,
+        @JsonPropertyDescription("checkpoint root URI (required)") String checkpointDir,
         @JsonPropertyDescription("steps between checkpoints (default 50)") Integer checkpointInterval,
         @JsonPropertyDescription("checkpoints to keep; 0 keeps all (default 3)") Integer keepLast,
         @JsonPropertyDescription("steps between validation passes; 0 disables (default 50)") Integer evalInterval,
         @JsonPropertyDescription("restarts from the latest checkpoint after a failed stage (default 3)") Integer maxRestarts,
-        @JsonPropertyDescription("run directory URI for metrics and plots") String runDir,
+        @JsonPropertyDescription("run directory URI for metrics and plots (required)") String runDir,
         @JsonPropertyDescription("resume from the latest complete checkpoint (default false)") Boolean resume,
         @JsonPropertyDescription("delete the checkpoints already in checkpoint_dir before a fresh run (default false)") Boolean overwrite,
-        @JsonPropertyDescription("a DeepSpeed ds_config.json whose mapped keys are applied under these") String deepspeedConfig,
+        @JsonPropertyDescription("a DeepSpeed ds_config.json whose mapped keys are applied under these (optional)") String deepspeedConfig,
         @JsonPropertyDescription("seconds a rank waits on its ring neighbours (joining the ring, or inside a collective "
                 + "operation with no byte moving) before failing naming the peer; model and checkpoint loading come "
                 + "before joining and do not count (default 120)") Integer collectiveTimeoutS,

@@ -29,13 +29,13 @@ public final class BenchAllReduceCommand implements Callable<Integer> {
     @Option(names = "--world-size", defaultValue = "2", paramLabel = "N", description = "Ranks as threads (default ${DEFAULT-VALUE}).") int worldSize;
     @Option(names = "--bytes", split = ",", paramLabel = "B", defaultValue = "1048576,16777216,67108864",
             description = "Buffer sizes in bytes (default ${DEFAULT-VALUE}).") long[] bytes;
-    @Option(names = "--warmup", defaultValue = "5", description = "Untimed iterations per size.") int warmup;
-    @Option(names = "--iters", defaultValue = "20", description = "Timed iterations per size.") int iters;
+    @Option(names = "--warmup", defaultValue = "5", description = "Untimed iterations per size (default ${DEFAULT-VALUE}).") int warmup;
+    @Option(names = "--iters", defaultValue = "20", description = "Timed iterations per size (default ${DEFAULT-VALUE}).") int iters;
     @Option(names = "--wire", defaultValue = "fp32", paramLabel = "TYPE", converter = WireFormatConverter.class,
             description = "Number format of reduction traffic: fp32, bf16 or fp16 (default ${DEFAULT-VALUE}); buffers stay float32.") WireFormat wire;
     @Option(names = "--netns", paramLabel = "N", description = "Run N ranks as JVMs in their own network namespaces, "
             + "linked through a bridge by veth links shaped with tc (deploy/cluster/netsim.sh; replaces --world-size). "
-            + "Needs root and `ip netns`; without them exits 2.") Integer netns;
+            + "Needs root and `ip netns`; without them exits 2 (optional; default: ranks as threads).") Integer netns;
     @Option(names = "--link-gbit", defaultValue = "1", paramLabel = "R",
             description = "With --netns: each link's rate in Gbit/s, both directions (default ${DEFAULT-VALUE}).") double linkGbit;
     @Option(names = "--ip-command", defaultValue = "ip", paramLabel = "CMD",

@@ -29,11 +29,11 @@ import static org.apache.spark.sql.functions.concat_ws;
 @Command(name = "tokenize", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Prepare-job throughput vs the raw tokenizer.")
 public final class BenchTokenizeCommand implements Runnable {
     @Option(names = "--input", paramLabel = "PATH", description = "JSONL corpus (default: generate one of --mb MB).") String input;
-    @Option(names = "--mb", paramLabel = "N", defaultValue = "100", description = "Size of the generated corpus in MB (default 100).") int mb;
+    @Option(names = "--mb", paramLabel = "N", defaultValue = "100", description = "Size of the generated corpus in MB (default ${DEFAULT-VALUE}).") int mb;
     @Option(names = "--tokenizer", paramLabel = "DIR", description = "Tokenizer folder (default: train a 1024-token BPE on the corpus).") String tokenizer;
-    @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "work/bench-tokenize", description = "Scratch folder (default work/bench-tokenize).") String workDir;
-    @Option(names = "--seq-len", paramLabel = "N", defaultValue = "512", description = "Block length (default 512).") int seqLen;
-    @Option(names = "--master", paramLabel = "URL", defaultValue = "local[2]", description = "Spark master (default local[2]).") String master;
+    @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "work/bench-tokenize", description = "Scratch folder (default ${DEFAULT-VALUE}).") String workDir;
+    @Option(names = "--seq-len", paramLabel = "N", defaultValue = "512", description = "Block length (default ${DEFAULT-VALUE}).") int seqLen;
+    @Option(names = "--master", paramLabel = "URL", defaultValue = "local[2]", description = "Spark master (default ${DEFAULT-VALUE}).") String master;
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override

@@ -7,7 +7,7 @@ import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.training.CheckpointExport;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -18,13 +18,14 @@ import java.util.OptionalLong;
 public final class CheckpointCommand {
     @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "List the complete steps under a checkpoint root URI.")
     static final class ListCmd implements Runnable {
-        @Parameters(paramLabel = "URI", description = "Checkpoint root (file://, s3a://, hdfs://, dbfs:/).") String uri;
+        @Mixin CheckpointUri checkpoint;
 
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public void run() {
+            String uri = checkpoint.get(spec.commandLine());
             CheckpointStore store = new CheckpointStore(uri, new Configuration());
             if (!store.rootExists()) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "no checkpoint root at " + uri + ": nothing exists there");
@@ -53,13 +54,14 @@ public final class CheckpointCommand {
     @Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = Version.class,
             description = "Verify a checkpoint's checksums and print its manifest (root URI: newest intact step).")
     static final class Inspect implements Runnable {
-        @Parameters(paramLabel = "URI", description = "Checkpoint root or <root>/step-N.") String uri;
+        @Mixin CheckpointUri checkpoint;
 
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public void run() {
+            String uri = checkpoint.get(spec.commandLine());
             CheckpointExport.Target t = CheckpointExport.resolve(uri, new Configuration());
             PrintWriter out = spec.commandLine().getOut();
             try {

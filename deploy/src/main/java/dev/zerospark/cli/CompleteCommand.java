@@ -17,9 +17,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Completes prompts with a local HF model (KV-cache generation, prompts batched with left padding). Settings come
@@ -29,31 +27,22 @@ import java.util.Map;
         description = "Generate a completion for a prompt with a local model; flags override --config generate.* values.")
 public final class CompleteCommand implements Runnable {
     @Mixin ConfigOption config;
-    @Option(names = "--model", paramLabel = "DIR", description = "HF model directory (generate.model).") String model;
+    @Option(names = "--model", paramLabel = "DIR", descriptionKey = "generate.model") String model;
     @Option(names = "--prompt", required = true, paramLabel = "TEXT",
-            description = "Prompt text; repeat to complete several prompts in one batch.") List<String> prompts;
-    @Option(names = "--max-new-tokens", paramLabel = "N", description = "Tokens to generate at most (default 64).") Integer maxNewTokens;
-    @Option(names = "--temperature", paramLabel = "T", description = "Sampling temperature; 0 is greedy (default 0).") Double temperature;
-    @Option(names = "--top-k", paramLabel = "K", description = "Sample from the K most likely tokens; 0 disables (default 0).") Integer topK;
-    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus mass in (0, 1]; 1 disables (default 1).") Double topP;
-    @Option(names = "--seed", paramLabel = "S", description = "Random seed for sampling (default 0).") Long seed;
-    @Option(names = "--stop", paramLabel = "STR", description = "Stop once the new text contains STR (cut before it); repeatable.") List<String> stops;
-    @Option(names = "--truncate", paramLabel = "left|error",
-            description = "A prompt longer than the context minus --max-new-tokens: left = cut its oldest tokens with a warning, error = refuse (default left).") String truncate;
+            description = "Prompt text; repeat to complete several prompts in one batch (required).") List<String> prompts;
+    @Option(names = "--max-new-tokens", paramLabel = "N", descriptionKey = "generate.max_new_tokens") Integer maxNewTokens;
+    @Option(names = "--temperature", paramLabel = "T", descriptionKey = "generate.temperature") Double temperature;
+    @Option(names = "--top-k", paramLabel = "K", descriptionKey = "generate.top_k") Integer topK;
+    @Option(names = "--top-p", paramLabel = "P", descriptionKey = "generate.top_p") Double topP;
+    @Option(names = "--seed", paramLabel = "S", descriptionKey = "generate.seed") Long seed;
+    @Option(names = "--stop", paramLabel = "STR", description = "Stop once the new text contains STR (cut before it); repeatable (optional).") List<String> stops;
+    @Option(names = "--truncate", paramLabel = "left|error", descriptionKey = "generate.truncate") String truncate;
     @Option(names = "--json", description = "Print one JSON object per prompt: prompt, completion, tokens, finish_reason.") boolean json;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     /** The resolved generation config: file values with these flags laid over them. */
     GenerateConfig resolve() {
-        Map<String, Object> o = new HashMap<>();
-        o.put("generate.model", model);
-        o.put("generate.max_new_tokens", maxNewTokens);
-        o.put("generate.temperature", temperature);
-        o.put("generate.top_k", topK);
-        o.put("generate.top_p", topP);
-        o.put("generate.seed", seed);
-        o.put("generate.truncate", truncate);
-        return config.load(o).generate();
+        return config.load(spec).generate();
     }
 
     /**

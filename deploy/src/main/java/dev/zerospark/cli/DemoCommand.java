@@ -33,11 +33,11 @@ import java.util.Map;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Run the whole pipeline on the bundled sample corpus, locally.")
 public final class DemoCommand implements Runnable {
-    @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "work/demo", description = "Where the sample, tokenizer and tables go (default work/demo).") String workDir;
-    @Option(names = "--articles", paramLabel = "N", defaultValue = "300", description = "Synthetic articles to generate (default 300).") int articles;
-    @Option(names = "--vocab-size", paramLabel = "N", defaultValue = "1024", description = "Tokenizer vocabulary (default 1024).") int vocabSize;
-    @Option(names = "--seq-len", paramLabel = "N", defaultValue = "128", description = "Tokens per block (default 128).") int seqLen;
-    @Option(names = "--train-steps", paramLabel = "N", defaultValue = "300", description = "Training steps after prepare; 0 skips training (default 300).") int trainSteps;
+    @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "work/demo", description = "Where the sample, tokenizer and tables go (default ${DEFAULT-VALUE}).") String workDir;
+    @Option(names = "--articles", paramLabel = "N", defaultValue = "300", description = "Synthetic articles to generate (default ${DEFAULT-VALUE}).") int articles;
+    @Option(names = "--vocab-size", paramLabel = "N", defaultValue = "1024", description = "Tokenizer vocabulary (default ${DEFAULT-VALUE}).") int vocabSize;
+    @Option(names = "--seq-len", paramLabel = "N", defaultValue = "128", description = "Tokens per block (default ${DEFAULT-VALUE}).") int seqLen;
+    @Option(names = "--train-steps", paramLabel = "N", defaultValue = "300", description = "Training steps after prepare; 0 skips training (default ${DEFAULT-VALUE}).") int trainSteps;
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override

@@ -5,7 +5,7 @@ import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,23 +19,13 @@ import java.nio.file.Paths;
 @Command(name = "export", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Write an HF model directory from a sharded checkpoint (a root URI's newest intact step, or <root>/step-N).")
 public final class ExportCommand implements Runnable {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "URI", description = "Checkpoint root or <root>/step-N (as for checkpoint list|inspect).") String checkpointArg;
-    @Option(names = "--checkpoint", paramLabel = "URI", description = "The same, as a flag.") String checkpointFlag;
-    @Option(names = {"--output", "--out"}, required = true, paramLabel = "DIR", description = "Output HF directory; must be empty or absent unless --overwrite.") Path out;
+    @Mixin CheckpointUri checkpointUri;
+    @Option(names = {"--output", "--out"}, required = true, paramLabel = "DIR", description = "Output HF directory; must be empty or absent unless --overwrite (required).") Path out;
     @Option(names = "--overwrite", description = "Delete what the output directory holds before writing.") boolean overwrite;
-    @Option(names = "--tokenizer", paramLabel = "DIR", description = "Copy tokenizer files from this directory.") Path tokenizer;
+    @Option(names = "--tokenizer", paramLabel = "DIR", description = "Copy tokenizer files from this directory (optional).") Path tokenizer;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
-
-    /** The checkpoint named positionally or by --checkpoint, exactly one of them. */
-    static String checkpointUri(CommandLine cl, String positional, String flag) {
-        if (positional != null && flag != null && !positional.equals(flag)) {
-            throw new CommandLine.ParameterException(cl, "two checkpoints given: " + positional + " and --checkpoint " + flag);
-        }
-        if (positional == null && flag == null) throw new CommandLine.ParameterException(cl, "the checkpoint URI is required (URI or --checkpoint URI)");
-        return positional != null ? positional : flag;
-    }
 
     /**
      * What the output directory holds. An export never mixes with an older model's files (a stale tokenizer.json next
@@ -66,7 +56,7 @@ public final class ExportCommand implements Runnable {
     @Override
     public void run() {
         CommandLine cl = spec.commandLine();
-        String checkpoint = checkpointUri(cl, checkpointArg, checkpointFlag);
+        String checkpoint = checkpointUri.get(cl);
         try {
             List<Path> stale = existingEntries(cl, out, overwrite);
             // Resolve (and verify) the checkpoint before clearing anything, so a bad URI never costs the old export.

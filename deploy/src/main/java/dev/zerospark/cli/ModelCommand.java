@@ -23,10 +23,10 @@ public final class ModelCommand {
     @Command(name = "verify", mixinStandardHelpOptions = true, versionProvider = Version.class,
             description = "Compare a model's logits and greedy outputs with a reference file; exit 0 only when all pass.")
     static final class Verify implements Callable<Integer> {
-        @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory (config.json + safetensors).") Path model;
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory (config.json + safetensors); required.") Path model;
         @Option(names = "--reference", required = true, paramLabel = "FILE",
                 description = "reference_outputs.safetensors: input_ids + logits, optionally greedy_prompt/greedy_output "
-                        + "and padded_prompt/padded_attention_mask/padded_greedy_output.") Path reference;
+                        + "and padded_prompt/padded_attention_mask/padded_greedy_output (required).") Path reference;
         @Option(names = "--tolerance", paramLabel = "X", defaultValue = "1e-4",
                 description = "Largest allowed logits error |ours - ref| / max(|ref|, 1) (default ${DEFAULT-VALUE}).") double tolerance;
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -1,6 +1,6 @@
 package dev.zerospark.cli;
 
-import dev.zerospark.config.ConfigException;
+import dev.zerospark.config.ZeroSparkConfig;
 import dev.zerospark.config.PrepareConfig;
 import dev.zerospark.data.NothingUsableException;
 import dev.zerospark.data.PrepareJob;
@@ -13,7 +13,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.util.HashMap;
 import java.util.Map;
 
 /** {@code zerospark prepare}: the data pipeline. The last stdout line is the run's counts as one JSON object. */
@@ -21,39 +20,24 @@ import java.util.Map;
         description = "Ingest, clean, deduplicate, tokenize and pack an article corpus into Delta tables.")
 public final class PrepareCommand implements Runnable {
     @Mixin ConfigOption config;
-    @Option(names = "--input", paramLabel = "PATH|GLOB|URI", description = "Input files or folder.") String input;
-    @Option(names = "--format", description = "jsonl | parquet | csv | text | warc.") String format;
-    @Option(names = "--tokenizer", paramLabel = "DIR", description = "Folder with tokenizer.json (and tokenizer_config.json).") String tokenizer;
-    @Option(names = "--output", paramLabel = "DIR|URI", description = "Where the Delta tables go.") String output;
-    @Option(names = "--seq-len", paramLabel = "N", description = "Tokens per block; blocks hold N + 1 (default 512).") Integer seqLen;
-    @Option(names = "--id-field", paramLabel = "NAME", description = "Input field holding the article id (default id).") String idField;
-    @Option(names = "--title-field", paramLabel = "NAME", description = "Input field holding the headline (default title).") String titleField;
-    @Option(names = "--body-field", paramLabel = "NAME", description = "Input field holding the article text (default body).") String bodyField;
-    @Option(names = "--target-field", paramLabel = "NAME", description = "Input field holding an SFT target such as a riddle (default riddle).") String targetField;
+    @Option(names = "--input", paramLabel = "PATH|GLOB|URI", descriptionKey = "prepare.input") String input;
+    @Option(names = "--format", paramLabel = "FORMAT", descriptionKey = "prepare.format") String format;
+    @Option(names = "--tokenizer", paramLabel = "DIR", descriptionKey = "prepare.tokenizer") String tokenizer;
+    @Option(names = {"--output", "--out"}, paramLabel = "DIR|URI", descriptionKey = "prepare.output") String output;
+    @Option(names = "--seq-len", paramLabel = "N", descriptionKey = "prepare.seq_len") Integer seqLen;
+    @Option(names = "--id-field", paramLabel = "NAME", descriptionKey = "prepare.fields.id") String idField;
+    @Option(names = "--title-field", paramLabel = "NAME", descriptionKey = "prepare.fields.title") String titleField;
+    @Option(names = "--body-field", paramLabel = "NAME", descriptionKey = "prepare.fields.body") String bodyField;
+    @Option(names = "--target-field", paramLabel = "NAME", descriptionKey = "prepare.fields.target") String targetField;
     @Option(names = "--master", paramLabel = "URL", description = "Spark master when not under spark-submit (default local[*]).") String master;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     PrepareConfig resolve() {
-        Map<String, Object> o = new HashMap<>();
-        o.put("prepare.input", input);
-        o.put("prepare.format", format);
-        o.put("prepare.tokenizer", tokenizer);
-        o.put("prepare.output", output);
-        o.put("prepare.seq_len", seqLen);
-        o.put("prepare.fields.id", idField);
-        o.put("prepare.fields.title", titleField);
-        o.put("prepare.fields.body", bodyField);
-        o.put("prepare.fields.target", targetField);
-        PrepareConfig c = config.load(o).prepare();
-        for (Map.Entry<String, String> e : Map.of("input", String.valueOf(c.input()), "tokenizer", String.valueOf(c.tokenizer()),
-                "output", String.valueOf(c.output())).entrySet()) {
-            if (e.getValue().equals("null")) {
-                throw new ConfigException("prepare." + e.getKey(), "prepare." + e.getKey() + " is required (--" + e.getKey() + " or the config file)");
-            }
-        }
-        return c;
+        ZeroSparkConfig c = config.load(spec);
+        ConfigOption.requireSet(spec, c, "prepare");
+        return c.prepare();
     }
 
     @Override

@@ -24,7 +24,7 @@ public final class TableCommand {
             description = "Print rows of a Delta table (latest version).")
     static final class Show implements Runnable {
         @Parameters(paramLabel = "URI", description = "The table (path or file://, s3a://, hdfs://, dbfs:/ URI).") String uri;
-        @Option(names = "--where", paramLabel = "SQL", description = "Keep rows matching this Spark SQL predicate.") String where;
+        @Option(names = "--where", paramLabel = "SQL", description = "Keep rows matching this Spark SQL predicate (optional; default all rows).") String where;
         @Option(names = "--columns", paramLabel = "A,B", split = ",", description = "Columns (or SQL expressions) to print; default all.") List<String> columns = new ArrayList<>();
         @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "Rows to print (default: ${DEFAULT-VALUE}).") int limit;
         @Option(names = "--master", paramLabel = "URL", description = "Spark master when not under spark-submit (default local[*]).") String master;

@@ -30,25 +30,24 @@ public final class TokenizerCommand {
     @Command(name = "train", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Train a byte-level BPE tokenizer from raw input files (with --format, as prepare reads them) or an articles table.")
     static final class Train implements Runnable {
         @Option(names = "--input", required = true, paramLabel = "PATH|GLOB|URI",
-                description = "Raw input files (give --format), or an articles Delta table (prepare's <output>/articles).") String input;
-        @Option(names = "--format", description = "jsonl | parquet | csv | text | warc: read --input as raw files, cleaned as prepare cleans them.") String format;
-        @Option(names = "--body-field", paramLabel = "NAME", description = "Raw input field holding the article text (default body).") String bodyField;
-        @Option(names = "--title-field", paramLabel = "NAME", description = "Raw input field holding the headline (default title).") String titleField;
-        @Option(names = "--vocab-size", required = true, paramLabel = "N", description = "Vocabulary size, special and byte tokens included (>= 258).") int vocabSize;
-        @Option(names = "--output", required = true, paramLabel = "DIR", description = "Folder for tokenizer.json and tokenizer_config.json.") String output;
-        @Option(names = "--min-frequency", paramLabel = "N", defaultValue = "2", description = "Least pair count worth a merge (default 2).") int minFrequency;
-        @Option(names = "--max-words", paramLabel = "N", defaultValue = "2000000", description = "Most frequent distinct words sent to the driver.") int maxWords;
+                description = "Raw input files (give --format), or an articles Delta table (prepare's <output>/articles); required.") String input;
+        @Option(names = "--format", description = "jsonl | parquet | csv | text | warc: read --input as raw files, cleaned as prepare cleans them (optional: without it --input is an articles table).") String format;
+        @Option(names = "--body-field", paramLabel = "NAME", descriptionKey = "prepare.fields.body") String bodyField;
+        @Option(names = "--title-field", paramLabel = "NAME", descriptionKey = "prepare.fields.title") String titleField;
+        @Option(names = "--vocab-size", required = true, paramLabel = "N", description = "Vocabulary size, special and byte tokens included (>= 258; required).") int vocabSize;
+        @Option(names = {"--output", "--out"}, required = true, paramLabel = "DIR", description = "Folder for tokenizer.json and tokenizer_config.json (required).") String output;
+        @Option(names = "--min-frequency", paramLabel = "N", defaultValue = "2", description = "Least pair count worth a merge (default ${DEFAULT-VALUE}).") int minFrequency;
+        @Option(names = "--max-words", paramLabel = "N", defaultValue = "2000000", description = "Most frequent distinct words sent to the driver (default ${DEFAULT-VALUE}).") int maxWords;
         @Option(names = "--master", paramLabel = "URL", description = "Spark master when not under spark-submit (default local[*]).") String master;
         @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
         /** Raw files when --format is given, else the articles table; anything else is a usage error naming the fix. */
         private org.apache.spark.sql.Dataset<String> texts(SparkSession spark) {
             if (format != null) {
-                Map<String, Object> o = new java.util.HashMap<>();
+                // --input and --format mean more here than prepare's keys (a table when --format is absent).
+                Map<String, Object> o = ConfigOption.flags(spec);
                 o.put("prepare.input", input);
                 o.put("prepare.format", format);
-                o.put("prepare.fields.body", bodyField);
-                o.put("prepare.fields.title", titleField);
                 return TokenizerTraining.rawTexts(spark, ConfigLoader.load(null, o).prepare());
             }
             if (!io.delta.tables.DeltaTable.isDeltaTable(spark, input)) {
@@ -71,7 +70,7 @@ public final class TokenizerCommand {
 
     @Command(name = "encode", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Encode stdin lines to JSON arrays of ids.")
     static final class Encode implements Runnable {
-        @Option(names = "--tokenizer", required = true, paramLabel = "DIR", description = "Folder with tokenizer.json.") String tokenizer;
+        @Option(names = "--tokenizer", required = true, paramLabel = "DIR", description = "Folder with tokenizer.json (required).") String tokenizer;
         @Option(names = "--json-lines", description = "Each input line is a JSON string (so texts may hold newlines).") boolean jsonLines;
         @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -22,12 +22,12 @@ import java.util.concurrent.Callable;
         description = "Replay a recorded training run on N ranks over TCP with ZeRO stage S and compare each step's loss.")
 public final class VerifyTrainingCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "HF directory holding training_reference.json and train_batches.safetensors.") Path model;
+            description = "HF directory holding training_reference.json and train_batches.safetensors (required).") Path model;
     @Option(names = "--world-size", defaultValue = "1", paramLabel = "N", description = "Ranks (default ${DEFAULT-VALUE}).") int worldSize;
     @Option(names = "--zero-stage", defaultValue = "0", paramLabel = "S", description = "ZeRO stage 0, 1 or 2 (default ${DEFAULT-VALUE}).") int stage;
     @Option(names = "--tolerance", defaultValue = "1e-4", description = "Max absolute loss error per step (default ${DEFAULT-VALUE}).") double tolerance;
-    @Option(names = "--micro-batches", defaultValue = "1", description = "Split each rank's slice into this many micro-batches.") int microBatches;
-    @Option(names = "--timeout-s", defaultValue = "120", description = "Collective timeout in seconds.") int timeoutS;
+    @Option(names = "--micro-batches", defaultValue = "1", description = "Split each rank's slice into this many micro-batches (default ${DEFAULT-VALUE}).") int microBatches;
+    @Option(names = "--timeout-s", defaultValue = "120", description = "Collective timeout in seconds (default ${DEFAULT-VALUE}).") int timeoutS;
     @Option(names = "--communication-data-type", defaultValue = "fp32", paramLabel = "TYPE", converter = WireFormatConverter.class,
             description = "Gradient reduction traffic as fp32, bf16 or fp16 (default ${DEFAULT-VALUE}); 16-bit needs a looser --tolerance.") WireFormat wire;
 

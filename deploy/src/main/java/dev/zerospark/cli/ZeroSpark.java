@@ -48,6 +48,8 @@ public final class ZeroSpark implements Runnable {
         CommandLine cl = new CommandLine(new ZeroSpark());
         // Every Path-typed flag takes a file: URI as well as a plain path (picocli's default makes ./file:/x of it).
         cl.registerConverter(java.nio.file.Path.class, LocalPaths::of);
+        // Flags that set a config key take their help (doc, default, unit, required) from the key's record.
+        cl.setResourceBundle(new ConfigHelp());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof ConfigException || ex instanceof CommandLine.ParameterException || ex instanceof NotADeltaTableException
                     || ex instanceof PromptTooLongException) {

@@ -48,6 +48,29 @@ class CheckpointCommandTest {
     }
 
     @Test
+    void listAndInspectTakeTheCheckpointAsExportDoes(@TempDir Path dir) throws Exception {
+        String root = checkpointWithOneStep(dir);
+        for (String cmd : new String[] {"list", "inspect"}) {
+            String shown = cmd.equals("list") ? "latest: step-10" : "checksums: ok";
+            for (String[] given : new String[][] {{root}, {"--checkpoint", root}, {root, "--checkpoint", root}}) {
+                String[] args = new String[given.length + 2];
+                args[0] = "checkpoint";
+                args[1] = cmd;
+                System.arraycopy(given, 0, args, 2, given.length);
+                CliRun r = CliRun.of(args);
+                assertEquals(0, r.code(), String.join(" ", args) + "\n" + r);
+                assertTrue(r.out().contains(shown), r.out());
+            }
+            CliRun two = CliRun.of("checkpoint", cmd, root, "--checkpoint", root + "-other");
+            assertEquals(2, two.code(), two.toString());
+            assertTrue(two.err().contains("two checkpoints given") && two.err().contains(root + "-other"), two.err());
+            CliRun none = CliRun.of("checkpoint", cmd);
+            assertEquals(2, none.code(), none.toString());
+            assertTrue(none.err().contains("--checkpoint URI"), none.err());
+        }
+    }
+
+    @Test
     void trainWithoutResumeOnADirectoryWithCheckpointsExitsTwoNamingItAndTheNewestStep(@TempDir Path dir) throws Exception {
         String root = checkpointWithOneStep(dir);
         CliRun r = CliRun.of("train", "--model", TestPaths.fixture("tiny-gpt2").toString(),
