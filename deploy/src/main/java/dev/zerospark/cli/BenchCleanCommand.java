@@ -14,10 +14,10 @@ import java.util.List;
  * {@code zerospark bench clean}: the cleaner's MB/s and docs/s on normal articles next to 1 MB adversarial bodies
  * (inputs built in memory, one thread). Hostile input must not be much slower per byte than normal input.
  */
-@Command(name = "clean", mixinStandardHelpOptions = true, description = "Cleaner throughput: normal articles vs 1 MB adversarial bodies.")
+@Command(name = "clean", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Cleaner throughput: normal articles vs 1 MB adversarial bodies.")
 public final class BenchCleanCommand implements Runnable {
-    @Option(names = "--articles", paramLabel = "N", defaultValue = "5000", description = "Normal articles generated (default 5000).") int articles;
-    @Option(names = "--seconds", paramLabel = "S", defaultValue = "2", description = "Minimum timed seconds per row (default 2).") double seconds;
+    @Option(names = "--articles", paramLabel = "N", defaultValue = "5000", description = "Normal articles generated (default ${DEFAULT-VALUE}).") int articles;
+    @Option(names = "--seconds", paramLabel = "S", defaultValue = "2", description = "Minimum timed seconds per row (default ${DEFAULT-VALUE}).") double seconds;
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
