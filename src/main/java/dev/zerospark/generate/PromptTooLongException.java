@@ -1,7 +1,9 @@
 package dev.zerospark.generate;
 
+import dev.zerospark.config.UsageError;
+
 /** A prompt does not fit the model's context with room for the new tokens, and cutting it was not allowed. */
-public final class PromptTooLongException extends RuntimeException {
+public final class PromptTooLongException extends RuntimeException implements UsageError {
     private PromptTooLongException(String message) {
         super(message);
     }

@@ -2,8 +2,7 @@ package dev.zerospark.cli;
 
 import dev.zerospark.config.ConfigException;
 import dev.zerospark.config.LocalPaths;
-import dev.zerospark.data.NotADeltaTableException;
-import dev.zerospark.generate.PromptTooLongException;
+import dev.zerospark.config.UsageError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -51,8 +50,7 @@ public final class ZeroSpark implements Runnable {
         // Flags that set a config key take their help (doc, default, unit, required) from the key's record.
         cl.setResourceBundle(new ConfigHelp());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof ConfigException || ex instanceof CommandLine.ParameterException || ex instanceof NotADeltaTableException
-                    || ex instanceof PromptTooLongException) {
+            if (ex instanceof ConfigException || ex instanceof CommandLine.ParameterException || ex instanceof UsageError) {
                 cmd.getErr().println("zerospark: " + ex.getMessage());
                 return CommandLine.ExitCode.USAGE;
             }

@@ -87,6 +87,23 @@ class TrainCommandTest {
     }
 
     @Test
+    void blocksLongerThanTheModelsPositionsAreAUsageErrorNamingBoth() {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            List<Integer> ids = new ArrayList<>();
+            for (int t = 0; t < 70; t++) ids.add(t);
+            rows.add(RowFactory.create("long" + i, "train", ids));
+        }
+        StructType schema = new StructType().add("block_id", DataTypes.StringType).add("split", DataTypes.StringType)
+                .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType));
+        String longTable = tmp.resolve("long_blocks").toUri().toString();
+        LocalSpark.session().createDataFrame(rows, schema).write().format("delta").save(longTable);
+        CliRun r = train("--data", longTable, "--world-size", "1", "--micro-batch-size", "1");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("70") && r.err().contains("64"), "names the row length and the model's positions: " + r.err());
+    }
+
+    @Test
     void dataThatIsNotADeltaTableIsNamed() throws Exception {
         Path plain = Files.createDirectories(tmp.resolve("blocks"));
         CliRun r = train("--data", plain.toString(), "--world-size", "1");
@@ -109,6 +126,13 @@ class TrainCommandTest {
             assertTrue(log.text().contains("with --steps 4 instead of the 2 this run was started with")
                     && log.text().contains("re-planned for 4 steps"), log.text());
         }
+        CliRun done = train("--data", table, "--world-size", "1", "--micro-batch-size", "2", "--steps", "4", "--resume");
+        assertEquals(2, done.code(), done.toString());
+        assertTrue(done.err().contains("already holds 4 steps") && done.err().contains("raise --steps"), done.err());
+        // --overwrite deletes only once every check passed: a mistyped --data costs nothing.
+        CliRun typo = train("--data", tmp.resolve("no-such-table").toString(), "--world-size", "1", "--overwrite");
+        assertEquals(2, typo.code(), typo.toString());
+        assertTrue(Files.exists(tmp.resolve("ckpt/step-4/manifest.json")), "the checkpoints survive a refused --overwrite");
     }
 
     @Test

@@ -5,6 +5,8 @@ import dev.zerospark.collective.PeerFailedException;
 import dev.zerospark.config.ConfigException;
 import dev.zerospark.model.CheckpointMismatchException;
 import dev.zerospark.model.ModelConfigException;
+import dev.zerospark.safetensors.SafetensorsFormatException;
+import dev.zerospark.safetensors.TensorTooLargeException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,7 +27,9 @@ public enum FailureClass {
     /** Classifies an exception thrown by a rank, looking through its causes (outermost first). */
     public static FailureClass of(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof ConfigException || t instanceof ModelConfigException || t instanceof CheckpointMismatchException) {
+            // Model files are untrusted input: a corrupt or hostile safetensors file fails the same way every time.
+            if (t instanceof ConfigException || t instanceof ModelConfigException || t instanceof CheckpointMismatchException
+                    || t instanceof SafetensorsFormatException || t instanceof TensorTooLargeException) {
                 return CONFIG;
             }
             if (t instanceof PeerFailedException) {

@@ -99,15 +99,15 @@ public final class RankTrainer {
             // (the rendezvous inside connect waits for it), so slow loading cannot trip the timeout.
             try (TimedCollective c = new TimedCollective(Collective.connect(rank, world, host.rendezvous(),
                     JobSecret.fromBase64(secretText), spec.collectiveConfig(host.bindAddress())))) {
-                ZeroOptimizer zero = ZeroOptimizer.create(c, layout, ZeroStage.of(spec.zeroStage()), spec.adamW(),
-                        spec.gradClip(), spec.bucketElements(), null, initial);
-                long start = 0;
-                if (restored != null) {
-                    RankCheckpoint.restore(zero, restored);
-                    start = restored.step();
-                    if (rank == 0) LOG.info("resumed from {} at step {} (saved by {} ranks)", store.stepUri(start), start, store.manifest(start).worldSize());
-                }
                 try {
+                    ZeroOptimizer zero = ZeroOptimizer.create(c, layout, ZeroStage.of(spec.zeroStage()), spec.adamW(),
+                            spec.gradClip(), spec.bucketElements(), null, initial);
+                    long start = 0;
+                    if (restored != null) {
+                        RankCheckpoint.restore(zero, restored);
+                        start = restored.step();
+                        if (rank == 0) LOG.info("resumed from {} at step {} (saved by {} ranks)", store.stepUri(start), start, store.manifest(start).worldSize());
+                    }
                     return loop(host, c, model, zero, store, specs, numel, start, modelConfig);
                 } catch (Exception e) {
                     // Peers would otherwise see only a closed connection and report themselves as the failure
@@ -190,6 +190,9 @@ public final class RankTrainer {
                     double eta = elapsed / (step + 1 - start) * (spec.steps() - step - 1);
                     LOG.info("{}", MetricsLog.progressLine(sm, spec.steps(), eta));
                     metrics.flush();
+                } else if (lastCheckpoint == step + 1) {
+                    // A resume keeps the lines up to its checkpoint: they must be in the file by the time it exists.
+                    metrics.flush();
                 }
             }
         }
@@ -250,7 +253,7 @@ public final class RankTrainer {
 
     /** Test fault injection: fails this rank the way {@link RunSpec#fault()} says. */
     private void injectFault(int rank, long step) throws java.io.IOException {
-        String what = "fault injection: rank " + rank + " fails before step " + step;
+        String what = "fault injection: rank " + rank + " fails before step " + (step + 1);
         switch (spec.fault()) {
             case LOST_TASK -> throw new java.io.IOException(what + " (lost task)");
             case BUG -> throw new IllegalStateException(what + " (bug)");

@@ -80,14 +80,16 @@ public final class TrainJob {
             resumeFrom = store.latestValid();
             if (resumeFrom.isEmpty()) LOG.warn("--resume: no checkpoint under {}; starting from step 0", store.root());
             resumeFrom.ifPresent(m -> warnIfReplanned(m, config));
-        } else if (config.overwrite()) {
-            store.clear();
-        } else if (store.newestStep() >= 0) {
+        } else if (!config.overwrite() && store.newestStep() >= 0) {
             throw checkpointDirInUse(store);
         }
         // A resumed run continues the run it resumes (its id); a checkpoint from before run ids starts a new one.
         String runId = resumeFrom.map(Manifest::runId).orElseGet(() -> UUID.randomUUID().toString());
         long resumedFrom = resumeFrom.map(Manifest::step).orElse(-1L);
+        if (resumedFrom >= config.steps()) {
+            throw new ConfigException("train.steps", store.stepUri(resumedFrom) + " already holds " + resumedFrom
+                    + " steps, and train.steps is " + config.steps() + ": nothing to train; raise --steps to continue the run");
+        }
         LOG.info("run {} {}", runId, resumedFrom < 0 ? "starts at step 0" : "resumes at " + store.stepUri(resumedFrom));
         Long pinned = resumeFrom.map(m -> m.data().get("version").asLong()).orElse(null);
         TrainingTable table = TrainingTable.read(spark, config.data(), pinned);
@@ -108,6 +110,8 @@ public final class TrainJob {
         Broadcast<TrainingTable> data = sc.broadcast(table);
         TaskHadoopConf taskConf = TaskHadoopConf.forLocations(hadoop, taskLocations(config));
 
+        // Deleted only now, after every check above passed: a mistyped --data with --overwrite must not cost the run.
+        if (!config.resume() && config.overwrite()) store.clear();
         RunSpec spec = RunSpec.from(config, configJson, runId, resumedFrom).withFault(failAtStep, failRank, fault);
         int restarts = 0;
         while (true) {

@@ -1,7 +1,9 @@
 package dev.zerospark.data;
 
+import dev.zerospark.config.UsageError;
+
 /** A path given as a Delta table has no {@code _delta_log}: a usage error, named once here. */
-public final class NotADeltaTableException extends RuntimeException {
+public final class NotADeltaTableException extends RuntimeException implements UsageError {
     private final String path;
 
     public NotADeltaTableException(String path) {

@@ -1,7 +1,9 @@
 package dev.zerospark.training.data;
 
+import dev.zerospark.config.UsageError;
+
 /** A training table holds a token id outside the model's vocabulary; names the table, split, row and position. */
-public final class TokenIdOutOfRangeException extends IllegalArgumentException {
+public final class TokenIdOutOfRangeException extends IllegalArgumentException implements UsageError {
     public TokenIdOutOfRangeException(String table, long version, String split, int row, int position, int id,
                                       int vocabSize) {
         super("table " + table + " (version " + version + ") split " + split + " row " + row + " (in table order)"

@@ -58,7 +58,11 @@ public final class MetricsLog {
                     }
                 }
             }
-            write(fs, p, kept.toString());
+            // Written aside and renamed into place: a crash while rewriting must not lose the history before it.
+            Path aside = new Path(p.getParent(), p.getName() + ".resume");
+            write(fs, aside, kept.toString());
+            if (fs.exists(p) && !fs.delete(p, false)) throw new IOException("cannot replace " + p);
+            if (!fs.rename(aside, p)) throw new IOException("cannot rename " + aside + " to " + p);
             whole = fs.hasPathCapability(p, CommonPathCapabilities.FS_APPEND) ? null : kept;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + uri(), e);

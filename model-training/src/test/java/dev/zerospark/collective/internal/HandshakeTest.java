@@ -42,7 +42,8 @@ class HandshakeTest {
             assertThrows(SocketTimeoutException.class, () -> Handshake.accept(accepted, 1, 0, JobSecret.random(),
                     true, start + SECOND));
             long elapsed = System.nanoTime() - start;
-            assertTrue(elapsed < 1_500_000_000L, "the handshake took " + elapsed / 1e6 + " ms, deadline was 1 s");
+            // Generous for a shared CI host, and still half the ~10 s the trickled hello would take to arrive.
+            assertTrue(elapsed < 5_000_000_000L, "the handshake took " + elapsed / 1e6 + " ms, deadline was 1 s");
             trickle.cancel(true);
         } finally {
             pool.shutdownNow();
