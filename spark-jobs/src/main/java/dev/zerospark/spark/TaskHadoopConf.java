@@ -7,6 +7,7 @@ import org.apache.hadoop.fs.Path;
 import java.io.Serializable;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -21,7 +22,8 @@ import java.util.TreeSet;
  * <p>What is sent, for each scheme the locations use (a location without a scheme uses {@code fs.defaultFS}'s):
  * every {@code fs.<scheme>.*} key (implementation, endpoint, credentials, per-bucket settings) and every
  * {@code fs.AbstractFileSystem.<scheme>.*} key; plus {@code fs.defaultFS} and
- * {@code hadoop.security.credential.provider.path} when set. A task that reads or writes {@code s3a://} therefore
+ * {@code hadoop.security.credential.provider.path} when set; and the other prefixes a scheme's client reads
+ * ({@code fs.azure.*} for abfs/wasb, {@code dfs.*} for hdfs and viewfs). A task that reads or writes {@code s3a://} therefore
  * still gets the s3a credentials (it cannot work without them), but none of another filesystem's. Tasks start from
  * their own defaults ({@code core-default.xml}, {@code core-site.xml}) and overlay these.
  */
@@ -59,6 +61,17 @@ public final class TaskHadoopConf implements Serializable {
         return new TaskHadoopConf(selected);
     }
 
+    /**
+     * Key prefixes a scheme's filesystem reads beyond {@code fs.<scheme>.*}: Azure keeps its account keys and OAuth
+     * settings under {@code fs.azure.}, HDFS its HA nameservices and client settings under {@code dfs.}, viewfs its
+     * mount table under {@code fs.viewfs.} and the HDFS keys of the clusters it mounts.
+     */
+    private static final Map<String, List<String>> EXTRA_PREFIXES = Map.of(
+            "abfs", List.of("fs.azure."), "abfss", List.of("fs.azure."),
+            "wasb", List.of("fs.azure."), "wasbs", List.of("fs.azure."),
+            "hdfs", List.of("dfs.", "hadoop.security."),
+            "viewfs", List.of("fs.viewfs.", "dfs.", "hadoop.security."));
+
     private static boolean needed(String key, Set<String> schemes) {
         if (SHARED_KEYS.contains(key)) {
             return true;
@@ -66,6 +79,9 @@ public final class TaskHadoopConf implements Serializable {
         for (String scheme : schemes) {
             if (key.startsWith("fs." + scheme + ".") || key.startsWith("fs.AbstractFileSystem." + scheme + ".")) {
                 return true;
+            }
+            for (String prefix : EXTRA_PREFIXES.getOrDefault(scheme, List.of())) {
+                if (key.startsWith(prefix)) return true;
             }
         }
         return false;

@@ -68,4 +68,18 @@ class TaskHadoopConfTest {
                 "core-default.xml is loaded on the task side");
         assertEquals(null, task.get("fs.azure.account.key.acct.blob.core.windows.net"));
     }
+
+    @Test
+    void azureAndHdfsLocationsShipTheKeysTheirClientsRead() {
+        Configuration d = driver();
+        d.set("dfs.nameservices", "prod");
+        d.set("dfs.ha.namenodes.prod", "nn1,nn2");
+        TaskHadoopConf azure = TaskHadoopConf.forLocations(d, List.of("abfss://c@acct.dfs.core.windows.net/ckpt"));
+        assertEquals("AZURESECRETVALUE", azure.entries().get("fs.azure.account.key.acct.blob.core.windows.net"));
+        assertFalse(azure.entries().containsKey("fs.s3a.secret.key"));
+        TaskHadoopConf hdfs = TaskHadoopConf.forLocations(d, List.of("hdfs://prod/ckpt"));
+        assertEquals("prod", hdfs.entries().get("dfs.nameservices"), "HA nameservices resolve on the task");
+        assertEquals("nn1,nn2", hdfs.entries().get("dfs.ha.namenodes.prod"));
+        assertFalse(hdfs.entries().containsKey("fs.azure.account.key.acct.blob.core.windows.net"));
+    }
 }
