@@ -51,7 +51,7 @@ public final class HtmlText {
             if (gt < i) gt = s.indexOf('>', i);
             if (gt < 0) return false; // no '>' after this '<', so none after any later one either
             if (KNOWN_TAGS.contains(s.substring(name, i).toLowerCase(java.util.Locale.ROOT))
-                    && (i == n || s.charAt(i) != '_') && noLineBreak(s, i, gt)) return true;
+                    && (i == n || !isRegexWordChar(s.charAt(i))) && noLineBreak(s, i, gt)) return true;
             lt = s.indexOf('<', gt + 1);
         }
         return false;
@@ -61,6 +61,11 @@ public final class HtmlText {
     private static final Set<String> KNOWN_TAGS = Set.of("p", "br", "div", "span", "a", "b", "i", "em", "strong",
             "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "table", "tr", "td", "html", "body", "head", "script",
             "style", "nav", "footer", "header", "article", "main", "section", "img", "meta", "title", "aside", "form");
+
+    /** What java.util.regex's {@code \\b} counts as a word character: a letter or digit in any script, or '_'. */
+    private static boolean isRegexWordChar(char c) {
+        return c == '_' || Character.isLetterOrDigit(c);
+    }
 
     private static boolean isAsciiLetterOrDigit(char c) {
         int lower = c | 0x20;

@@ -55,7 +55,7 @@ class HtmlTextTest {
 
     @Test
     void tagScanAgreesWithTheRegexItReplaces() {
-        String[] pieces = {"<", ">", "/", " ", "\n", "\r", "p", "P", "br", "h1", "h7", "x", "_", "1", "a", "div", "=", "\"", "&lt;", "\u2028", "CPML",
+        String[] pieces = {"<", ">", "/", " ", "\u00e9",  "\n", "\r", "p", "P", "br", "h1", "h7", "x", "_", "1", "a", "div", "=", "\"", "&lt;", "\u2028", "CPML",
                 "<p>", "</b>", "<h1 ", "< /li", "<br/>", "<x>", "<P\n>", "<td_", "<a href=", "<ppp>", "<1p>"};
         Random rnd = new Random(11);
         int html = 0;
