@@ -3,6 +3,7 @@ package dev.zerospark.cli;
 import dev.zerospark.config.ConfigException;
 import dev.zerospark.config.LocalPaths;
 import dev.zerospark.data.NotADeltaTableException;
+import dev.zerospark.data.TokenizerMismatchException;
 import dev.zerospark.generate.PromptTooLongException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,7 +51,7 @@ public final class ZeroSpark implements Runnable {
         cl.registerConverter(java.nio.file.Path.class, LocalPaths::of);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof ConfigException || ex instanceof CommandLine.ParameterException || ex instanceof NotADeltaTableException
-                    || ex instanceof PromptTooLongException) {
+                    || ex instanceof PromptTooLongException || ex instanceof TokenizerMismatchException) {
                 cmd.getErr().println("zerospark: " + ex.getMessage());
                 return CommandLine.ExitCode.USAGE;
             }

@@ -86,6 +86,12 @@ public final class TrainJob {
         Long pinned = resumeFrom.map(m -> m.data().get("version").asLong()).orElse(null);
         TrainingTable table = TrainingTable.read(spark, config.data(), pinned);
         table.checkSeqLen(config.seqLen());
+        if (table.tokenizer() == null) {
+            LOG.info("table {} records no tokenizer (prepared before prepare recorded it, or made by hand): the checkpoints "
+                    + "hold none, so export will need --tokenizer", table.uri());
+        } else {
+            CheckpointTokenizer.copyToRoot(table.tokenizer(), store, hadoop);
+        }
         LOG.info("training on {} version {}: {} train rows, {} validation rows of {} tokens", table.uri(), table.version(),
                 table.train().length, table.validation().length, table.sequenceLength());
         int vocab = 1 + maxToken(table);
