@@ -49,11 +49,20 @@ public record TokenizerProvenance(String sha256, String uri) implements Serializ
         }
     }
 
-    /** The provenance recorded in table properties; empty when the table has none (older prepare, or made by hand). */
-    public static Optional<TokenizerProvenance> fromProperties(Map<String, String> properties) {
+    /**
+     * The provenance recorded in {@code table}'s properties; empty when the table has none (older prepare, or made
+     * by hand). Properties that are there but unusable (edited by hand) fail naming the table.
+     */
+    public static Optional<TokenizerProvenance> fromProperties(Map<String, String> properties, String table) {
         String sha = properties.get(SHA256_PROPERTY);
         String uri = properties.get(URI_PROPERTY);
-        return sha == null || uri == null ? Optional.empty() : Optional.of(new TokenizerProvenance(sha, uri));
+        if (sha == null && uri == null) return Optional.empty();
+        try {
+            return Optional.of(new TokenizerProvenance(sha, uri));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("table " + table + " has unusable tokenizer properties (" + SHA256_PROPERTY
+                    + "=" + sha + ", " + URI_PROPERTY + "=" + uri + "): " + e.getMessage(), e);
+        }
     }
 
     public Map<String, String> toProperties() {

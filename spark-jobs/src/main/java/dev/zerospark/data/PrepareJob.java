@@ -105,7 +105,7 @@ public final class PrepareJob {
         for (String name : TOKENIZED) {
             String path = table(cfg, name);
             if (!DeltaTables.exists(spark, path)) continue;
-            var recorded = TokenizerProvenance.fromProperties(DeltaTables.properties(spark, path));
+            var recorded = TokenizerProvenance.fromProperties(DeltaTables.properties(spark, path), path);
             if (recorded.isEmpty()) {
                 LOG.warn("table {} records no tokenizer (written before prepare recorded one): cannot check that its token ids come from {}",
                         path, provenance);

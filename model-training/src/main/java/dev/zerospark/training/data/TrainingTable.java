@@ -54,7 +54,8 @@ public record TrainingTable(String uri, long version, int[][] train, float[][] t
     /** The tokenizer the table's properties record at {@code version}, or null. */
     static TokenizerProvenance tokenizerAt(SparkSession spark, String uri, long version) {
         var properties = DeltaLog.forTable(spark, uri).getSnapshotAt(version, Option.empty(), Option.empty()).metadata().configuration();
-        return TokenizerProvenance.fromProperties(scala.jdk.javaapi.CollectionConverters.asJava(properties)).orElse(null);
+        return TokenizerProvenance.fromProperties(scala.jdk.javaapi.CollectionConverters.asJava(properties), uri + " (version " + version + ")")
+                .orElse(null);
     }
 
     public static long latestVersion(SparkSession spark, String uri) {
