@@ -1,5 +1,6 @@
 package dev.zerospark.cli;
 
+import dev.zerospark.tokenizer.TokenizerProvenance;
 import dev.zerospark.training.CheckpointExport;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine;
@@ -22,7 +23,7 @@ public final class ExportCommand implements Runnable {
     @Mixin CheckpointUri checkpointUri;
     @Option(names = {"--output", "--out"}, required = true, paramLabel = "DIR", description = "Output HF directory; must be empty or absent unless --overwrite (required).") Path out;
     @Option(names = "--overwrite", description = "Delete what the output directory holds before writing.") boolean overwrite;
-    @Option(names = "--tokenizer", paramLabel = "DIR", description = "Copy tokenizer files from this directory (optional).") Path tokenizer;
+    @Option(names = "--tokenizer", paramLabel = "DIR", description = "Copy tokenizer files from this directory instead of the ones train kept in the checkpoint root (optional).") Path tokenizer;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -65,6 +66,11 @@ public final class ExportCommand implements Runnable {
             int tensors = CheckpointExport.export(target, out, tokenizer);
             spec.commandLine().getOut().printf("exported step %d (%d tensors, saved by %d ranks) to %s%n",
                     target.manifest().step(), tensors, target.manifest().worldSize(), Paths.get(out.toString()).toAbsolutePath());
+            if (!Files.isRegularFile(out.resolve(TokenizerProvenance.TOKENIZER_JSON))) {
+                spec.commandLine().getErr().println("zerospark export: warning: " + out.toAbsolutePath() + " has no tokenizer.json "
+                        + "(" + (tokenizer != null ? "--tokenizer " + tokenizer + " has none" : "the checkpoint root holds none: its training "
+                        + "table recorded no tokenizer, or train could not find it") + "); complete will need one: rerun with --tokenizer DIR");
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -256,6 +256,36 @@ public final class CheckpointStore {
     }
 
     /**
+     * Reads a file kept in the root beside the steps (the tokenizer files train copies there); empty when the root
+     * has no such file.
+     */
+    public Optional<byte[]> readRootFile(String name) {
+        String uri = root + "/" + name;
+        try {
+            Path p = new Path(uri);
+            FileSystem fs = p.getFileSystem(conf);
+            if (!fs.isFile(p)) return Optional.empty();
+            try (InputStream in = fs.open(p)) {
+                return Optional.of(in.readAllBytes());
+            }
+        } catch (IOException e) {
+            throw CheckpointException.io("read", uri, e);
+        }
+    }
+
+    /** Writes a file kept in the root beside the steps: aside, then renamed into place, so no reader sees it torn. */
+    public void writeRootFile(String name, byte[] bytes) {
+        String uri = root + "/" + name;
+        try {
+            Path tmp = new Path(uri + ".tmp");
+            writeBytes(tmp.toString(), bytes);
+            replace(tmp, new Path(uri));
+        } catch (IOException e) {
+            throw CheckpointException.io("write", uri, e);
+        }
+    }
+
+    /**
      * Deletes every step directory above {@code step}, complete or not: what a task of a failed attempt that was
      * still running left behind. A restart does this before it resumes at {@code step}.
      */

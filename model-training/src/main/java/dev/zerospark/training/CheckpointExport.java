@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 
 /**
  * Turns a sharded checkpoint into an HF model directory: the ranks' model shards are merged by tensor name and
- * written with the model's config.json (and tokenizer files, if given) as {@code transformers} expects.
+ * written with the model's config.json and tokenizer files as {@code transformers} expects. The tokenizer files are
+ * the ones given, else those train kept in the checkpoint root (see {@link CheckpointTokenizer}).
  */
 public final class CheckpointExport {
     private static final Pattern STEP_URI = Pattern.compile("^(.*)/(step-\\d+)/?$");
@@ -43,13 +44,18 @@ public final class CheckpointExport {
         return new Target(store, manifest);
     }
 
-    /** Writes the HF directory and returns the number of tensors written. */
+    /**
+     * Writes the HF directory and returns the number of tensors written.
+     *
+     * @param tokenizerFrom a tokenizer directory to copy, or null for the checkpoint root's tokenizer (when it has one)
+     */
     public static int export(Target target, Path out, Path tokenizerFrom) throws IOException {
         Manifest manifest = target.manifest();
         String configJson = RankCheckpoint.modelConfig(target.store(), manifest.step());
         ModelConfig config = HfConfigs.parse((ObjectNode) new ObjectMapper().readTree(configJson));
         Map<String, float[]> weights = RankCheckpoint.loadWeights(target.store(), manifest);
         HfCheckpointWriter.save(config, weights, out, HfCheckpointWriter.Options.defaults(tokenizerFrom));
+        if (tokenizerFrom == null) CheckpointTokenizer.exportTo(target.store(), manifest, out);
         return weights.size();
     }
 }

@@ -243,6 +243,9 @@ public final class RankTrainer {
             BatchSchedule.Cursor cursor = schedule.cursorAfter(step);
             ObjectNode data = JSON.createObjectNode().put("table", table.uri()).put("version", table.version())
                     .put("epoch", cursor.epoch()).put("position", cursor.position()).put("rows", table.train().length);
+            if (table.tokenizer() != null) {
+                data.putObject(CheckpointTokenizer.MANIFEST_KEY).put("sha256", table.tokenizer().sha256()).put("uri", table.tokenizer().uri());
+            }
             ObjectNode rng = JSON.createObjectNode().put("seed", spec.seed()).put("shuffle", "SplittableRandom(seed * 1000003 + epoch)");
             // The step resumed from is kept whatever keep_last says: it is what a restart falls back to.
             store.commit(new Manifest(step, spec.runId(), spec.worldSize(), spec.zeroStage(), files, layoutJson,

@@ -112,6 +112,12 @@ public final class TrainJob {
 
         // Deleted only now, after every check above passed: a mistyped --data with --overwrite must not cost the run.
         if (!config.resume() && config.overwrite()) store.clear();
+        if (table.tokenizer() == null) {
+            LOG.info("table {} records no tokenizer (prepared before prepare recorded it, or made by hand): the checkpoints "
+                    + "hold none, so export will need --tokenizer", table.uri());
+        } else {
+            CheckpointTokenizer.copyToRoot(table.tokenizer(), store, hadoop);
+        }
         RunSpec spec = RunSpec.from(config, configJson, runId, resumedFrom).withFault(failAtStep, failRank, fault);
         int restarts = 0;
         while (true) {

@@ -5,8 +5,10 @@ import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.analysis.TableAlreadyExistsException;
 
 import java.util.List;
+import java.util.Map;
 import scala.Option;
 import java.util.stream.Collectors;
 
@@ -27,10 +29,21 @@ final class DeltaTables {
      * @param statsColumns the columns a new table keeps Delta's per-file min/max statistics for
      *                     ({@code delta.dataSkippingStatsColumns}): keys and small values. By default Delta takes the
      *                     first 32 columns, and gathering min/max over article text copies every text once more.
+     * @param properties further table properties a new table is created with (an existing one keeps its own)
      */
-    static long insertNew(SparkSession spark, String path, Dataset<Row> rows, List<String> keys, List<String> statsColumns, long sourceRows) {
+    static long insertNew(SparkSession spark, String path, Dataset<Row> rows, List<String> keys, List<String> statsColumns,
+                          Map<String, String> properties, long sourceRows) {
         if (!exists(spark, path)) {
-            rows.write().format("delta").mode("append").option(STATS_COLUMNS, String.join(",", statsColumns)).save(path);
+            // DataFrameWriterV2 on the path identifier: its table properties land in the creating commit (version 0),
+            // whereas DataFrameWriter options reject unknown "delta." keys and drop all others, and an ALTER TABLE
+            // afterwards would add a commit that moves every table's first version.
+            var create = rows.writeTo(pathIdentifier(path)).using("delta").tableProperty(STATS_COLUMNS, String.join(",", statsColumns));
+            for (Map.Entry<String, String> p : properties.entrySet()) create = create.tableProperty(p.getKey(), p.getValue());
+            try {
+                create.create();
+            } catch (TableAlreadyExistsException e) { // only another writer of the same output gets here
+                throw new IllegalStateException("Delta table " + path + " appeared while prepare was creating it: is another prepare writing to the same output?", e);
+            }
             return sourceRows >= 0 ? sourceRows : spark.read().format("delta").load(path).count();
         }
         String cond = keys.stream().map(k -> "t." + k + " = s." + k).collect(Collectors.joining(" AND "));
@@ -40,6 +53,17 @@ final class DeltaTables {
                 .execute()
                 .first();
         return metrics.getLong(metrics.fieldIndex("num_inserted_rows"));
+    }
+
+    /** The table's properties at its latest version ({@code TBLPROPERTIES}); empty when it sets none. */
+    static Map<String, String> properties(SparkSession spark, String path) {
+        return scala.jdk.javaapi.CollectionConverters.asJava(
+                DeltaLog.forTable(spark, path).update(false, Option.empty(), Option.empty()).metadata().configuration());
+    }
+
+    /** {@code delta.`path`}: a table named by its location, as Delta's catalog takes it. */
+    static String pathIdentifier(String path) {
+        return "delta.`" + path.replace("`", "``") + "`";
     }
 
     /** The table's latest version, read from its log listing (no Spark job, unlike {@code history}); -1 if there is no table. */

@@ -11,6 +11,7 @@ import dev.zerospark.data.tokenize.Packer;
 import dev.zerospark.data.tokenize.TokenizerCache;
 import dev.zerospark.spark.InternalRows;
 import dev.zerospark.spark.RowCache;
+import dev.zerospark.tokenizer.TokenizerProvenance;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -65,6 +66,8 @@ public final class PrepareJob {
     private static final List<String> QUARANTINE_STATS = List.of("quarantine_id", "reason", "source_file", "source_offset", "run_id", "article_id", "quarantined_at");
     private static final List<String> BLOCK_STATS = List.of("block_id", "split", "run_id");
     private static final List<String> SFT_STATS = List.of("content_hash", "article_id", "split", "prompt_tokens", "run_id");
+    /** The tables whose rows hold token ids or counts: each records the tokenizer that made them (table properties). */
+    public static final List<String> TOKENIZED = List.of(ARTICLES, LM_BLOCKS, SFT_PAIRS);
 
     /** Up to this many records that are not new, their keys are broadcast rather than shuffled against the articles. */
     private static final long BROADCAST_DROP_LIMIT = 5_000_000;
@@ -84,15 +87,36 @@ public final class PrepareJob {
         LOG.info("prepare run {}: {} ({}) -> {}", runId, cfg.input(), cfg.format(), cfg.output());
         String tokenizer = TokenizerCache.distribute(spark, cfg.tokenizer());
         TokenizerCache.get(tokenizer); // fail fast on the driver if the tokenizer is unusable
+        TokenizerProvenance provenance = TokenizerCache.provenance(cfg.tokenizer(), tokenizer);
+        checkTokenizer(spark, cfg, provenance);
 
         // 1-2. Ingest and clean in one pass; everything downstream reads this one persisted dataset.
         try (RowCache cleaned = RowCache.persist(CleanStage.read(spark, cfg, runId), "prepare " + runId + ": cleaned records")) {
-            return runCleaned(spark, cfg, runId, started, tokenizer, cleaned.frame());
+            return runCleaned(spark, cfg, runId, started, tokenizer, provenance, cleaned.frame());
+        }
+    }
+
+    /**
+     * Refuses an output whose tables were tokenized with another tokenizer.json: ids from two vocabularies in one
+     * table train nonsense without any error. A table that records none (written before prepare recorded it) can't
+     * be checked: a warning says so.
+     */
+    static void checkTokenizer(SparkSession spark, PrepareConfig cfg, TokenizerProvenance provenance) {
+        for (String name : TOKENIZED) {
+            String path = table(cfg, name);
+            if (!DeltaTables.exists(spark, path)) continue;
+            var recorded = TokenizerProvenance.fromProperties(DeltaTables.properties(spark, path), path);
+            if (recorded.isEmpty()) {
+                LOG.warn("table {} records no tokenizer (written before prepare recorded one): cannot check that its token ids come from {}",
+                        path, provenance);
+            } else if (!recorded.get().sha256().equals(provenance.sha256())) {
+                throw new TokenizerMismatchException(path, recorded.get(), provenance);
+            }
         }
     }
 
     private static PrepareResult runCleaned(SparkSession spark, PrepareConfig cfg, String runId, Instant started,
-                                            String tokenizer, Dataset<Row> cleaned) {
+                                            String tokenizer, TokenizerProvenance provenance, Dataset<Row> cleaned) {
         // One pass for the input count, the quarantine reasons (null reason = passed cleaning) and the records that
         // are no article at all (WARC request, warcinfo, ...): those are counted apart and written nowhere.
         Map<String, Long> reasons = new java.util.TreeMap<>();
@@ -124,9 +148,9 @@ public final class PrepareJob {
                         sha2(concat_ws("\u0001", col("source_file"), col("source_offset").cast("string"), col("reason")), 256).as("quarantine_id"),
                         col("reason"), col("detail"), col("raw_prefix"), col("source_file"), col("source_offset"), col("run_id"),
                         col("article_id"), current_timestamp().as("quarantined_at")); // one reason per record: ids are unique
-                pending.add(writers.submit(() -> DeltaTables.insertNew(spark, table(cfg, QUARANTINE), q, List.of("quarantine_id"), QUARANTINE_STATS, quarantined)));
+                pending.add(writers.submit(() -> DeltaTables.insertNew(spark, table(cfg, QUARANTINE), q, List.of("quarantine_id"), QUARANTINE_STATS, Map.of(), quarantined)));
             }
-            return dedupAndWrite(spark, cfg, runId, started, tokenizer, cleaned, input, quarantined, reasons, skipped, writers, pending);
+            return dedupAndWrite(spark, cfg, runId, started, tokenizer, provenance, cleaned, input, quarantined, reasons, skipped, writers, pending);
         } finally {
             awaitAll(pending); // also on failure: no write is left running behind the caller's back
             writers.shutdown();
@@ -134,7 +158,7 @@ public final class PrepareJob {
     }
 
     private static PrepareResult dedupAndWrite(SparkSession spark, PrepareConfig cfg, String runId, Instant started, String tokenizer,
-                                               Dataset<Row> cleaned, long input, long quarantined, Map<String, Long> reasons,
+                                               TokenizerProvenance provenance, Dataset<Row> cleaned, long input, long quarantined, Map<String, Long> reasons,
                                                Map<String, Long> skipped, ExecutorService writers, List<Future<?>> pending) {
 
         // 4. Dedup against this run and the table, on key columns; the answer is the records that are not new.
@@ -158,7 +182,7 @@ public final class PrepareJob {
             Dataset<Row> newArticles = good.join(dropped <= BROADCAST_DROP_LIMIT ? broadcast(keys) : keys,
                     new String[] {"source_file", "source_offset"}, "left_anti");
             OrphanBlocks.delete(spark, table(cfg, LM_BLOCKS), articlesPath); // also when nothing is new: training reads lm_blocks
-            long[] written = fresh == 0 ? new long[3] : writeNew(spark, cfg, runId, tokenizer, newArticles, writers, pending);
+            long[] written = fresh == 0 ? new long[3] : writeNew(spark, cfg, runId, tokenizer, provenance.toProperties(), newArticles, writers, pending);
             awaitAll(pending); // the quarantine commit, before its version is read
 
             LOG.info("run {}: tokenized and wrote {} new articles after {} s", runId, fresh, secondsSince(started));
@@ -175,8 +199,8 @@ public final class PrepareJob {
     }
 
     /** Writes lm_blocks and sft_pairs, then articles; returns {blocks, tokens, sft pairs} added. */
-    private static long[] writeNew(SparkSession spark, PrepareConfig cfg, String runId, String tokenizer, Dataset<Row> fresh,
-                                   ExecutorService writers, List<Future<?>> pending) {
+    private static long[] writeNew(SparkSession spark, PrepareConfig cfg, String runId, String tokenizer, Map<String, String> tokenizedBy,
+                                   Dataset<Row> fresh, ExecutorService writers, List<Future<?>> pending) {
         int validationPermille = (int) Math.round(cfg.validationFraction() * 1000);
         // Partitions and their order follow the input splits, so the same new articles pack into the same blocks.
         Dataset<Row> articles = fresh.select(
@@ -206,7 +230,7 @@ public final class PrepareJob {
                     .unionByName(spark.createDataFrame(tailBlocks, Packer.SCHEMA));
             long expectedBlocks = sums.getLong(2) + tailBlocks.size();
             // lm_blocks and sft_pairs are independent: two driver threads, so one's commit overlaps the other's write.
-            Future<Long> blockWrite = writers.submit(() -> DeltaTables.insertNew(spark, table(cfg, LM_BLOCKS), blocks, List.of("block_id"), BLOCK_STATS, expectedBlocks));
+            Future<Long> blockWrite = writers.submit(() -> DeltaTables.insertNew(spark, table(cfg, LM_BLOCKS), blocks, List.of("block_id"), BLOCK_STATS, tokenizedBy, expectedBlocks));
             pending.add(blockWrite); // awaited by the caller too, should anything below fail
 
             long sftCount = 0;
@@ -217,7 +241,7 @@ public final class PrepareJob {
                         col("target").as("response"),
                         col("sft_input_ids").as("input_ids"), col("sft_loss_mask").as("loss_mask"),
                         col("sft_prompt_tokens").as("prompt_tokens"), lit(runId).as("run_id"));
-                sftCount = DeltaTables.insertNew(spark, table(cfg, SFT_PAIRS), sft, List.of("content_hash"), SFT_STATS, sums.getLong(1));
+                sftCount = DeltaTables.insertNew(spark, table(cfg, SFT_PAIRS), sft, List.of("content_hash"), SFT_STATS, tokenizedBy, sums.getLong(1));
             }
 
             long blockCount = await(blockWrite);
@@ -228,7 +252,7 @@ public final class PrepareJob {
                             col("target"), col("source_file"), col("source_offset"), col("run_id"), col("minhash"), col("lsh"),
                             col("split"), col("n_tokens"))
                     .withColumn("ingested_at", current_timestamp());
-            DeltaTables.insertNew(spark, table(cfg, ARTICLES), rows, List.of("content_hash"), ARTICLE_STATS, 0);
+            DeltaTables.insertNew(spark, table(cfg, ARTICLES), rows, List.of("content_hash"), ARTICLE_STATS, tokenizedBy, 0);
             return new long[] {blockCount, tokens, sftCount};
         } catch (RuntimeException | Error e) {
             // Before the cache goes: a write still running on the other thread would otherwise tokenize it all again.

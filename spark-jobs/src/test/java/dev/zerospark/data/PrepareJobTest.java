@@ -392,9 +392,22 @@ class PrepareJobTest {
         long tokens = spark.read().format("delta").load(out + "/articles").agg(org.apache.spark.sql.functions.sum("n_tokens")).first().getLong(0);
         assertTrue(r.blocks() * 65 <= tokens && tokens - r.blocks() * 65 < 65L * 2, "packing across the splits drops only each split's last tail");
 
+        // The tables record the tokenizer (created through Delta's catalog on the s3a path), with the exact bytes' sha256.
+        String sha = dev.zerospark.tokenizer.TokenizerProvenance.sha256(new java.io.ByteArrayInputStream(Files.readAllBytes(TOKENIZER.resolve("tokenizer.json"))));
+        for (String t : PrepareJob.TOKENIZED) {
+            assertEquals(java.util.Map.of("zerospark.tokenizer.sha256", sha, "zerospark.tokenizer.uri", tok),
+                    tokenizerProperties(DeltaTables.properties(spark, out + "/" + t)), t);
+        }
+
         PrepareResult again = PrepareJob.run(spark, cfg);
         assertEquals(0, again.newArticles(), again.toJson());
         assertEquals(r.clean(), spark.read().format("delta").load(out + "/articles").count());
+    }
+
+    private static Map<String, String> tokenizerProperties(Map<String, String> all) {
+        Map<String, String> p = new HashMap<>(all);
+        p.keySet().removeIf(k -> !k.startsWith("zerospark.tokenizer."));
+        return p;
     }
 
     /** Ingest + clean only (the readers' part of the job), collected. */

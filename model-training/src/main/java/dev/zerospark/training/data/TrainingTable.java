@@ -3,12 +3,15 @@ package dev.zerospark.training.data;
 import dev.zerospark.config.ConfigException;
 import dev.zerospark.data.NotADeltaTableException;
 import io.delta.tables.DeltaTable;
+import dev.zerospark.tokenizer.TokenizerProvenance;
+import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.Serializable;
 import java.util.List;
+import scala.Option;
 
 import static org.apache.spark.sql.functions.col;
 
@@ -19,9 +22,17 @@ import static org.apache.spark.sql.functions.col;
  * <p>Reads {@code lm_blocks} (input_ids of seq_len + 1, loss on every next token) or {@code sft_pairs}
  * (input_ids + loss_mask). Rows are ordered by their stable id so row i means the same block on every run.
  * The whole table travels to every rank in a broadcast: right for fine-tuning sets up to a few GB of tokens.
+ *
+ * @param tokenizer the tokenizer the table's properties record at that version, or null when it records none
+ *                  (written before prepare recorded it, or made by hand)
  */
 public record TrainingTable(String uri, long version, int[][] train, float[][] trainMask,
-                            int[][] validation, float[][] validationMask) implements Serializable {
+                            int[][] validation, float[][] validationMask, TokenizerProvenance tokenizer) implements Serializable {
+
+    /** A table that records no tokenizer (synthetic data in tests and benchmarks). */
+    public TrainingTable(String uri, long version, int[][] train, float[][] trainMask, int[][] validation, float[][] validationMask) {
+        this(uri, version, train, trainMask, validation, validationMask, null);
+    }
 
     /** Reads {@code uri} at {@code version}, or at its latest version when {@code version} is null. */
     public static TrainingTable read(SparkSession spark, String uri, Long version) {
@@ -40,7 +51,14 @@ public record TrainingTable(String uri, long version, int[][] train, float[][] t
         if (train.ids.length == 0) {
             throw new ConfigException("train.data", "table " + uri + " (version " + v + ") has no rows with split = 'train'");
         }
-        return new TrainingTable(uri, v, train.ids, train.mask, validation.ids, validation.mask);
+        return new TrainingTable(uri, v, train.ids, train.mask, validation.ids, validation.mask, tokenizerAt(spark, uri, v));
+    }
+
+    /** The tokenizer the table's properties record at {@code version}, or null. */
+    static TokenizerProvenance tokenizerAt(SparkSession spark, String uri, long version) {
+        var properties = DeltaLog.forTable(spark, uri).getSnapshotAt(version, Option.empty(), Option.empty()).metadata().configuration();
+        return TokenizerProvenance.fromProperties(scala.jdk.javaapi.CollectionConverters.asJava(properties), uri + " (version " + version + ")")
+                .orElse(null);
     }
 
     public static long latestVersion(SparkSession spark, String uri) {

@@ -1,6 +1,7 @@
 package dev.zerospark.data.tokenize;
 
 import dev.zerospark.tokenizer.HfTokenizer;
+import dev.zerospark.tokenizer.TokenizerProvenance;
 import org.apache.spark.SparkFiles;
 import org.apache.spark.sql.SparkSession;
 
@@ -35,9 +36,22 @@ public final class TokenizerCache {
     }
 
     public static HfTokenizer get(String location) {
-        return CACHE.computeIfAbsent(location, loc -> {
-            Path dir = loc.startsWith(SPARK_FILES) ? Paths.get(SparkFiles.get(loc.substring(SPARK_FILES.length()))) : Paths.get(loc);
-            return HfTokenizer.load(dir);
-        });
+        return CACHE.computeIfAbsent(location, loc -> HfTokenizer.load(localDir(loc)));
+    }
+
+    /**
+     * The provenance of the tokenizer given as {@code location} and {@link #distribute distributed} to
+     * {@code distributed}: the sha256 of the very tokenizer.json this JVM encodes with, and the location as an
+     * absolute URI (a relative local path would mean nothing to a later train or export).
+     */
+    public static TokenizerProvenance provenance(String location, String distributed) {
+        String uri = distributed.startsWith(SPARK_FILES) ? location.replaceAll("/+$", "")
+                : Paths.get(distributed).toUri().toString().replaceAll("/+$", "");
+        return TokenizerProvenance.of(localDir(distributed), uri);
+    }
+
+    private static Path localDir(String distributed) {
+        return distributed.startsWith(SPARK_FILES)
+                ? Paths.get(SparkFiles.get(distributed.substring(SPARK_FILES.length()))) : Paths.get(distributed);
     }
 }
