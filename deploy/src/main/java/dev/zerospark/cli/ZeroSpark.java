@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 ModelCommand.class,
                 ExportCommand.class,
                 CheckpointCommand.class,
+                EvalCommand.class,
                 TableCommand.class,
                 CompleteCommand.class,
                 VerifyTrainingCommand.class,

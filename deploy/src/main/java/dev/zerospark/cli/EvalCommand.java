@@ -1,0 +1,10 @@
+package dev.zerospark.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code zerospark eval ...}: score model outputs against references (ROUGE now; perplexity and comparisons later). */
+@Command(name = "eval", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Evaluate predictions against references.",
+        subcommands = {EvalRougeCommand.class})
+public final class EvalCommand {
+}
