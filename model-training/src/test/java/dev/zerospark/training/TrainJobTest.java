@@ -195,6 +195,26 @@ class TrainJobTest {
         for (long step : store.completeSteps()) assertEquals(newRun, store.manifest(step).runId());
     }
 
+    /**
+     * Metrics are flushed every logEvery (here 2) steps, checkpoints come every 3: rank 1 dies before step 4, after
+     * the step-3 checkpoint but before step 3's line would have been flushed with step 4's. The resume keeps the
+     * lines up to step 3, so step 3's line must already be in the file.
+     */
+    @Test
+    void aCheckpointBetweenLogFlushesLosesNoMetricsLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        TrainConfig c = config("gap", 2, 2, 1, false, Map.of("train.steps", 40, "train.checkpoint_interval", 3,
+                "train.eval_interval", 0, "train.checkpoint_dir", dir.resolve("ckpt").toUri().toString(),
+                "train.run_dir", dir.resolve("run").toUri().toString()));
+        TrainJob.Result r = TrainJob.run(LocalSpark.session(), c, 3, 1);
+        assertEquals(1, r.restarts());
+        List<Long> logged;
+        try (java.util.stream.Stream<String> lines = Files.lines(dir.resolve("run/metrics.jsonl"))) {
+            logged = lines.map(TrainJobTest::readStep).toList();
+        }
+        List<Long> expected = java.util.stream.LongStream.rangeClosed(1, 40).boxed().toList();
+        assertEquals(expected, logged);
+    }
+
     private static long readStep(String jsonLine) {
         try {
             return new ObjectMapper().readTree(jsonLine).get("step").asLong();
