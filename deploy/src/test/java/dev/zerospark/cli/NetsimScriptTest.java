@@ -74,9 +74,20 @@ class NetsimScriptTest {
     @Test
     void withoutRootItSaysSoAndExits2() throws Exception {
         requireRoot(); // to become someone else
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                "bash", script().toString(), "up", "2", "1"));
-        Run r = run(Map.of(), cmd.toArray(String[]::new));
+        // The checkout may sit below a folder only root can enter (mktemp -d makes them 0700), so the unprivileged
+        // user runs a copy of the script from a folder everyone may read, with "/" as its working directory.
+        Path dir = java.nio.file.Files.createTempDirectory("zs-netsim-nobody",
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x")));
+        Path copy = java.nio.file.Files.copy(script(), dir.resolve("netsim.sh"));
+        java.nio.file.Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Run r;
+        try {
+            r = run(Map.of(), "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    "bash", "-c", "cd / && exec bash \"$0\" up 2 1", copy.toString());
+        } finally {
+            java.nio.file.Files.delete(copy);
+            java.nio.file.Files.delete(dir);
+        }
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.output().contains("netsim: needs root") && r.output().contains("uid 65534"), r.toString());
     }
