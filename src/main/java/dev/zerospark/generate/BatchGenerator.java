@@ -1,0 +1,95 @@
+package dev.zerospark.generate;
+
+import dev.zerospark.model.CausalLm;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Generates for many prompts of mixed lengths: sorts them by length, groups them into left-padded batches of at most
+ * {@code batchTokens} = rows × (longest prompt + max_new_tokens), and runs each batch with {@link Generator}. Every
+ * row has its own seed, so a row's output does not depend on which rows share its batch.
+ */
+public final class BatchGenerator {
+    private final CausalLm model;
+
+    public BatchGenerator(CausalLm model) {
+        this.model = model;
+    }
+
+    /** One prompt, already tokenized, and the seed of its sampler (see {@link #rowSeed}). */
+    public record Row(int[] promptTokens, long seed) {}
+
+    /** A row's new tokens (up to and including EOS or the stop token) and why it ended. */
+    public record Output(int[] tokens, FinishReason reason) {}
+
+    /** A row's sampler seed from the run's seed and the article id, so reruns and re-batching reproduce it. */
+    public static long rowSeed(long seed, String articleId) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest((seed + "\u0000" + articleId).getBytes(StandardCharsets.UTF_8));
+            long s = 0;
+            for (int i = 0; i < 8; i++) {
+                s = (s << 8) | (h[i] & 0xff);
+            }
+            return s;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    /**
+     * @param options the shared settings; its {@code seed} is replaced by each row's seed
+     * @param decoder turns new tokens into text for stop strings; may be null without stop strings
+     * @return one output per row, in the order of {@code rows}
+     */
+    public List<Output> generate(List<Row> rows, GenerationOptions options, long batchTokens, Function<int[], String> decoder) {
+        Integer[] order = new Integer[rows.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        Arrays.sort(order, Comparator.comparingInt((Integer i) -> rows.get(i).promptTokens().length).reversed());
+        Output[] out = new Output[rows.size()];
+        int start = 0;
+        while (start < order.length) {
+            int width = rows.get(order[start]).promptTokens().length + options.maxNewTokens(); // longest first
+            int end = start + 1;
+            while (end < order.length && (long) (end - start + 1) * width <= batchTokens) end++;
+            List<Integer> batch = Arrays.asList(order).subList(start, end);
+            runBatch(rows, batch, options, decoder, out);
+            start = end;
+        }
+        return Arrays.asList(out);
+    }
+
+    private void runBatch(List<Row> rows, List<Integer> batch, GenerationOptions o, Function<int[], String> decoder, Output[] out) {
+        if (!o.isGreedy()) {
+            // One sampler per batch in Generator: rows run alone so each keeps its own random stream.
+            for (int i : batch) {
+                GenerationOptions own = new GenerationOptions(o.maxNewTokens(), o.temperature(), o.topK(), o.topP(),
+                        rows.get(i).seed(), o.eosTokenIds(), o.padTokenId(), o.stopStrings());
+                GenerationResult r = new Generator(model).generate(new int[][] {rows.get(i).promptTokens()}, null, own, decoder);
+                out[i] = new Output(r.newTokens()[0], r.finishReasons()[0]);
+            }
+            return;
+        }
+        int width = 1;
+        for (int i : batch) width = Math.max(width, rows.get(i).promptTokens().length);
+        int[][] ids = new int[batch.size()][width];
+        int[][] mask = new int[batch.size()][width];
+        for (int r = 0; r < batch.size(); r++) {
+            int[] p = rows.get(batch.get(r)).promptTokens();
+            int off = width - p.length;
+            Arrays.fill(ids[r], 0, off, o.padTokenId());
+            System.arraycopy(p, 0, ids[r], off, p.length);
+            Arrays.fill(mask[r], off, width, 1);
+        }
+        GenerationResult r = new Generator(model).generate(ids, mask, o, decoder);
+        List<Integer> idx = new ArrayList<>(batch);
+        for (int k = 0; k < idx.size(); k++) {
+            out[idx.get(k)] = new Output(r.newTokens()[k], r.finishReasons()[k]);
+        }
+    }
+}
