@@ -53,27 +53,30 @@ class DeploymentFilesTest {
         }
     }
 
-    /** The bundle's jobs with every {@code ${var.X}} replaced by X's default; a whole-value int variable stays an int. */
+    /**
+     * The bundle's jobs with every {@code ${var.X}} replaced by X's default; a whole-value int variable stays an int
+     * (num_workers), except in a task's parameters, which the Jobs API takes as strings.
+     */
     static ObjectNode resolvedJobs() throws IOException {
         JsonNode b = bundle();
         JsonNode vars = b.path("variables");
-        return (ObjectNode) resolve(b.path("resources").path("jobs"), vars);
+        return (ObjectNode) resolve(b.path("resources").path("jobs"), vars, false);
     }
 
-    static JsonNode resolve(JsonNode n, JsonNode vars) {
+    static JsonNode resolve(JsonNode n, JsonNode vars, boolean text) {
         if (n.isObject()) {
             ObjectNode o = JSON.createObjectNode();
-            n.fields().forEachRemaining(e -> o.set(e.getKey(), resolve(e.getValue(), vars)));
+            n.fields().forEachRemaining(e -> o.set(e.getKey(), resolve(e.getValue(), vars, e.getKey().equals("parameters"))));
             return o;
         }
         if (n.isArray()) {
             ArrayNode a = JSON.createArrayNode();
-            n.forEach(x -> a.add(resolve(x, vars)));
+            n.forEach(x -> a.add(resolve(x, vars, text)));
             return a;
         }
         if (!n.isTextual()) return n;
         Matcher whole = VAR.matcher(n.asText());
-        if (whole.matches()) return defaultOf(vars, whole.group(1));
+        if (whole.matches() && !text) return defaultOf(vars, whole.group(1));
         Matcher m = VAR.matcher(n.asText());
         StringBuilder sb = new StringBuilder();
         while (m.find()) m.appendReplacement(sb, Matcher.quoteReplacement(defaultOf(vars, m.group(1)).asText()));
@@ -87,9 +90,13 @@ class DeploymentFilesTest {
         return d;
     }
 
+    /** A task's parameters: strings, as the Jobs API takes them (a number there is a payload the API refuses). */
     static List<String> parameters(JsonNode task) {
         List<String> p = new ArrayList<>();
-        task.path("spark_jar_task").path("parameters").forEach(x -> p.add(x.asText()));
+        task.path("spark_jar_task").path("parameters").forEach(x -> {
+            assertTrue(x.isTextual(), "a parameter that is not a string: " + x + " in " + task.path("task_key"));
+            p.add(x.asText());
+        });
         return p;
     }
 
