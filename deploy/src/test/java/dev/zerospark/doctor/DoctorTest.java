@@ -95,18 +95,22 @@ class DoctorTest {
     }
 
     @Test
-    void anS3LocationWithoutCredentialsFailsNamingTheKeys() throws Exception {
+    void sharedAccessModeAndAnS3LocationWithoutCredentialsFailNamingTheKeys() throws Exception {
         String bucket = s3.createBucket("doctor-nokeys");
         Map<String, String> props = new java.util.HashMap<>();
         s3.hadoopConf().forEach((k, v) -> {
             if (!k.endsWith(".key") && !k.endsWith("credentials.provider")) props.put("spark.hadoop." + k, v);
         });
+        // Databricks tags standard (shared) access mode clusters so; their user code has no SparkContext.
+        props.put("spark.databricks.clusterUsageTags.dataSecurityMode", "USER_ISOLATION");
         Run r = doctor(props, Map.of(), "--for", "generate", "--master", "local[1]", "--registry", bucket + "/registry");
         assertEquals(2, r.code(), r.toString());
         String line = r.line("fail", "fs.s3a.access.key/fs.s3a.secret.key");
         assertTrue(line.contains("no credentials for " + bucket + "/registry (--registry)") && line.contains("AWS_ACCESS_KEY_ID")
                 && line.contains("fs.s3a.aws.credentials.provider"), line);
-        assertEquals(List.of("fs.s3a.access.key/fs.s3a.secret.key"), failed(r.summary()));
+        assertTrue(r.line("fail", "spark.databricks.clusterUsageTags.dataSecurityMode").contains("is USER_ISOLATION"), r.toString());
+        assertEquals(List.of("spark.databricks.clusterUsageTags.dataSecurityMode", "fs.s3a.access.key/fs.s3a.secret.key"),
+                failed(r.summary()));
     }
 
     /** Spark Connect asked for: no session is made and the checks that need none still run. */
