@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
                 VerifyTrainingCommand.class,
                 BenchCommand.class,
                 DemoCommand.class,
+                DoctorCommand.class,
                 CommandLine.HelpCommand.class})
 public final class ZeroSpark implements Runnable {
     @CommandLine.Spec

@@ -44,7 +44,7 @@ public final class TaskSlots {
     }
 
     /** Slots for tasks of the default resource profile, as the barrier check ({@code maxNumConcurrentTasks}) counts them. */
-    static int available(SparkContext sc) {
+    public static int available(SparkContext sc) {
         return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
     }
 
