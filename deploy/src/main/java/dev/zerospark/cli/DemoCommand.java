@@ -110,8 +110,8 @@ public final class DemoCommand implements Runnable {
         GenerateSummary s = GenerateJob.run(spark, GenerateOptions.from(g, model.toString()));
         out.println("riddles for " + s.articles() + " validation articles (tiny and briefly trained model, so expect word salad): " + table);
         List<Row> shown = spark.read().format("delta").load(table).where(col(Generations.FINISH_REASON).notEqual("error"))
-                .join(spark.read().format("delta").load(PrepareJob.table(cfg, PrepareJob.ARTICLES)).select("article_id", "title"),
-                        col(Generations.ARTICLE_ID).equalTo(col("article_id")))
+                .join(spark.read().format("delta").load(PrepareJob.table(cfg, PrepareJob.ARTICLES)).select(col("article_id").as("a_id"), col("title")),
+                        col(Generations.ARTICLE_ID).equalTo(col("a_id")))
                 .orderBy(col(Generations.GENERATED_AT).desc(), col(Generations.ARTICLE_ID)).select(col("title"), col(Generations.COMPLETION)).limit(3).collectAsList();
         for (Row r : shown) out.println("  " + r.getString(0) + " -> " + r.getString(1).strip().replace('\n', ' '));
         out.println(s.toJson());
