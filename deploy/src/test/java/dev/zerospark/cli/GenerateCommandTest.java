@@ -81,6 +81,36 @@ class GenerateCommandTest {
         assertTrue(notAModel.err().contains("neither an HF model directory"), notAModel.err());
     }
 
+    @Test
+    void aCheckpointRootIsExportedOnTheDriverAndGeneratesLikeItsExport() throws Exception {
+        LocalSpark.session();
+        Path sample = dev.zerospark.data.sample.SampleCorpus.write(tmp.resolve("sample"), 40, 3);
+        String fixture = TestPaths.fixture("tiny-gpt2").toString();
+        CliRun prep = CliRun.of("prepare", "--input", sample.toString(), "--tokenizer", fixture, "--output", tmp.resolve("tables").toString(), "--seq-len", "32");
+        assertEquals(0, prep.code(), prep.toString());
+        String ckpt = tmp.resolve("ckpt").toUri().toString();
+        CliRun train = CliRun.of("train", "--model", fixture, "--data", tmp.resolve("tables/lm_blocks").toString(), "--world-size", "1",
+                "--steps", "1", "--micro-batch-size", "2", "--checkpoint-dir", ckpt, "--checkpoint-interval", "1",
+                "--run-dir", tmp.resolve("run").toUri().toString());
+        assertEquals(0, train.code(), train.toString());
+        String input = tmp.resolve("tables/articles").toString();
+        CliRun fromCkpt = CliRun.of("generate", "--model", ckpt, "--input", input, "--output", tmp.resolve("from-ckpt").toString(),
+                "--limit", "3", "--max-new-tokens", "4", "--master", "local[2]");
+        assertEquals(0, fromCkpt.code(), fromCkpt.toString());
+        CliRun export = CliRun.of("export", ckpt, "--output", tmp.resolve("hf").toString());
+        assertEquals(0, export.code(), export.toString());
+        CliRun fromExport = CliRun.of("generate", "--model", tmp.resolve("hf").toString(), "--input", input, "--output", tmp.resolve("from-hf").toString(),
+                "--limit", "3", "--max-new-tokens", "4", "--master", "local[2]");
+        assertEquals(0, fromExport.code(), fromExport.toString());
+        SparkSession spark = LocalSpark.session();
+        List<Row> a = spark.read().format("delta").load(tmp.resolve("from-ckpt").toString()).orderBy(Generations.ARTICLE_ID)
+                .select(Generations.ARTICLE_ID, Generations.MODEL_ID, Generations.COMPLETION).collectAsList();
+        List<Row> b = spark.read().format("delta").load(tmp.resolve("from-hf").toString()).orderBy(Generations.ARTICLE_ID)
+                .select(Generations.ARTICLE_ID, Generations.MODEL_ID, Generations.COMPLETION).collectAsList();
+        assertEquals(3, a.size());
+        assertEquals(b, a, "the checkpoint and its export are one model (one model_id) and generate alike");
+    }
+
     private static List<String> iterable(JsonNode n) {
         List<String> names = new ArrayList<>();
         n.fieldNames().forEachRemaining(names::add);
