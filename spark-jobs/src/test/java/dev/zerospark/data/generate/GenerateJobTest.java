@@ -204,6 +204,33 @@ class GenerateJobTest {
     }
 
     @Test
+    void theInputIsReadAtThePinnedVersionAndABadWhereIsNamed(@TempDir Path dir) {
+        SparkSession spark = LocalSpark.session();
+        String input = dir.resolve("articles").toString();
+        String output = dir.resolve("out").toString();
+        GenerateFixtures.writeArticles(spark, input, GenerateFixtures.articles(3));
+        spark.createDataFrame(List.of(RowFactory.create("z-1", "hz", "Later", "harbour storm", "train")), GenerateFixtures.ARTICLES)
+                .write().format("delta").mode("append").save(input); // version 1
+        GenerateOptions o = GenerateFixtures.options(GenerateFixtures.MODEL, input, output, 2, 2);
+        GenerateOptions atZero = new GenerateOptions(o.model(), input, output, o.template(), 0L, null, null, o.idCol(), o.textCol(), o.titleCol(),
+                6, 0, 0, 1, 0, null, "fp32", 8192, 2, 2);
+        GenerateSummary s = GenerateJob.run(spark, atZero);
+        assertEquals(0, s.inputVersion());
+        assertEquals(3, s.articles());
+        assertEquals(Set.of(0L), table(spark, output).select(Generations.INPUT_VERSION).distinct().collectAsList().stream()
+                .map(r -> r.getLong(0)).collect(Collectors.toSet()));
+        GenerateSummary current = GenerateJob.run(spark, o);
+        assertEquals(1, current.inputVersion());
+        assertEquals(4, current.articles());
+        assertEquals(3, current.alreadyDone());
+        assertEquals(1, current.generated());
+        GenerateOptions badWhere = new GenerateOptions(o.model(), input, output, o.template(), null, "no_such_column > 1", null, o.idCol(), o.textCol(),
+                o.titleCol(), 6, 0, 0, 1, 0, null, "fp32", 8192, 2, 2);
+        ConfigException e = assertThrows(ConfigException.class, () -> GenerateJob.run(spark, badWhere));
+        assertTrue(e.getMessage().contains("no_such_column > 1"), e.getMessage());
+    }
+
+    @Test
     void aMissingTextColumnIsNamed(@TempDir Path dir) {
         SparkSession spark = LocalSpark.session();
         String input = dir.resolve("articles").toString();
