@@ -1,8 +1,12 @@
 package dev.zerospark.config;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.List;
 
-/** Text generation ({@code complete}, batch riddles). Greedy when temperature is 0. */
+/**
+ * Text generation: {@code complete} (prompts from the command line) and {@code generate} (a Spark job over a Delta
+ * table of articles). Greedy when temperature is 0.
+ */
 public record GenerateConfig(
         @JsonPropertyDescription("HF model directory or URI (required)") String model,
         @JsonPropertyDescription("tokens to generate at most (default 64)") Integer maxNewTokens,
@@ -10,7 +14,20 @@ public record GenerateConfig(
         @JsonPropertyDescription("keep only the k most likely tokens; 0 disables (default 0)") Integer topK,
         @JsonPropertyDescription("nucleus sampling mass in (0, 1]; 1 disables (default 1)") Double topP,
         @JsonPropertyDescription("random seed for sampling (default 0)") Long seed,
-        @JsonPropertyDescription("a prompt longer than the context minus max_new_tokens: left = cut its oldest tokens with a warning, error = refuse (default left)") String truncate) {
+        @JsonPropertyDescription("a prompt longer than the context minus max_new_tokens: left = cut its oldest tokens with a warning, error = refuse (default left)") String truncate,
+        @JsonPropertyDescription("generate: Delta table URI of the articles, e.g. prepare's articles table (required by generate)") String input,
+        @JsonPropertyDescription("generate: Delta table URI the generations are MERGEd into, created when absent (required by generate)") String output,
+        @JsonPropertyDescription("generate: a built-in template id or a template file (default riddle)") String template,
+        @JsonPropertyDescription("generate: the input table version to read (optional; the current one when unset)") Long inputVersion,
+        @JsonPropertyDescription("generate: SQL predicate selecting input rows (optional)") String where,
+        @JsonPropertyDescription("generate: at most this many input rows, lowest ids first (optional)") Long limit,
+        @JsonPropertyDescription("generate: the input's article id column (default article_id)") String idCol,
+        @JsonPropertyDescription("generate: the input's article text column (default text)") String textCol,
+        @JsonPropertyDescription("generate: the input's title column; titles are empty when the table has none (default title)") String titleCol,
+        @JsonPropertyDescription("generate: strings that end a completion, cut before them (optional; the template's own when unset)") List<String> stop,
+        @JsonPropertyDescription("generate: weight dtype on the device, fp32 | bf16 (default fp32)") String dtype,
+        @JsonPropertyDescription("generate: tokens per batch, rows x (longest prompt + max_new_tokens) (default 8192)") Integer batchTokens,
+        @JsonPropertyDescription("generate: tasks per committed chunk (optional; spark.default.parallelism when unset)") Integer partitions) {
 
     public GenerateConfig {
         maxNewTokens = Check.positive("max_new_tokens", Check.or(maxNewTokens, 64));
@@ -21,9 +38,19 @@ public record GenerateConfig(
         if (!(topP > 0 && topP <= 1)) throw Check.invalid("top_p", "must be in (0, 1], got " + topP);
         seed = Check.or(seed, 0L);
         truncate = Check.oneOf("truncate", Check.or(truncate, "left"), "left", "error");
+        template = Check.or(template, "riddle");
+        if (inputVersion != null && inputVersion < 0) throw Check.invalid("input_version", "must be >= 0, got " + inputVersion);
+        if (limit != null && limit < 1) throw Check.invalid("limit", "must be >= 1, got " + limit);
+        idCol = Check.or(idCol, "article_id");
+        textCol = Check.or(textCol, "text");
+        titleCol = Check.or(titleCol, "title");
+        stop = stop == null ? null : List.copyOf(stop);
+        dtype = Check.oneOf("dtype", Check.or(dtype, "fp32"), "fp32", "bf16");
+        batchTokens = Check.positive("batch_tokens", Check.or(batchTokens, 8192));
+        if (partitions != null) Check.positive("partitions", partitions);
     }
 
     public static GenerateConfig defaults() {
-        return new GenerateConfig(null, null, null, null, null, null, null);
+        return new GenerateConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 }

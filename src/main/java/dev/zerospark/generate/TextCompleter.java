@@ -1,5 +1,6 @@
 package dev.zerospark.generate;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -46,9 +47,14 @@ public final class TextCompleter implements AutoCloseable {
         ERROR
     }
 
-    /** Loads model and tokenizer from an HF directory. */
+    /** Loads model and tokenizer from an HF directory, on the engine's default device. */
     public static TextCompleter open(Path modelDir) throws IOException {
-        NDManager root = NDManager.newBaseManager("PyTorch");
+        return open(modelDir, null);
+    }
+
+    /** Loads model and tokenizer from an HF directory onto {@code device} (null: the engine's default device). */
+    public static TextCompleter open(Path modelDir, Device device) throws IOException {
+        NDManager root = NDManager.newBaseManager(device, "PyTorch");
         try {
             CausalLm model = ModelLoader.load(modelDir, root);
             HfTokenizer tok = HfTokenizer.load(modelDir);
@@ -71,6 +77,10 @@ public final class TextCompleter implements AutoCloseable {
 
     public CausalLm model() {
         return model;
+    }
+
+    public HfTokenizer tokenizer() {
+        return tokenizer;
     }
 
     public List<Integer> eosTokenIds() {
@@ -132,7 +142,8 @@ public final class TextCompleter implements AutoCloseable {
         return out;
     }
 
-    static String cutAtStop(String text, List<String> stops) {
+    /** {@code text} cut before the first occurrence of any stop string. */
+    public static String cutAtStop(String text, List<String> stops) {
         int cut = text.length();
         for (String s : stops) {
             int i = text.indexOf(s);

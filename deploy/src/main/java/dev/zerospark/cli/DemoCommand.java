@@ -12,11 +12,16 @@ import picocli.CommandLine.Option;
 
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
-import dev.zerospark.generate.TextCompleter;
 import dev.zerospark.training.CheckpointExport;
 import dev.zerospark.training.TrainJob;
 import dev.zerospark.training.metrics.StepMetrics;
 import org.apache.spark.sql.Row;
+import dev.zerospark.config.GenerateConfig;
+import dev.zerospark.data.generate.GenerateJob;
+import dev.zerospark.data.generate.GenerateOptions;
+import dev.zerospark.data.generate.GenerateSummary;
+import dev.zerospark.table.Generations;
+import static org.apache.spark.sql.functions.col;
 
 import java.io.PrintWriter;
 import java.util.List;
@@ -28,7 +33,8 @@ import java.util.Map;
 
 /**
  * {@code zerospark demo}: generates the sample corpus, trains a byte-level BPE tokenizer on it, runs the prepare
- * pipeline, trains a tiny model on 2 ranks with ZeRO-2 and generates a riddle with it, all locally (local[2],
+ * pipeline, trains a tiny model on 2 ranks with ZeRO-2 and generates riddles for the validation articles with it into
+ * a {@code riddles} table, all locally (local[2],
  * local disk). Needs nothing outside the repository.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Run the whole pipeline on the bundled sample corpus, locally.")
@@ -87,9 +93,33 @@ public final class DemoCommand implements Runnable {
                 second, train);
     }
 
+    /** Validation articles the demo writes riddles for: enough to show three, few enough to stay quick. */
+    static final long RIDDLE_ARTICLES = 32;
+    static final String RIDDLES = "riddles";
+
+    /**
+     * Runs {@code generate} over the sample's validation articles into the {@code riddles} table, as README's
+     * {@code zerospark generate} would, and prints three: title → riddle.
+     */
+    private static void riddles(SparkSession spark, PrepareConfig cfg, Path model, PrintWriter out) {
+        String table = PrepareJob.table(cfg, RIDDLES);
+        GenerateConfig g = ConfigLoader.load(null, Map.of("generate.input", PrepareJob.table(cfg, PrepareJob.ARTICLES),
+                "generate.output", table, "generate.where", "split = 'validation'", "generate.limit", RIDDLE_ARTICLES,
+                "generate.max_new_tokens", 24, "generate.temperature", 0.8, "generate.top_k", 40, "generate.top_p", 0.95,
+                "generate.seed", 7)).generate();
+        GenerateSummary s = GenerateJob.run(spark, GenerateOptions.from(g, model.toString()));
+        out.println("riddles for " + s.articles() + " validation articles (tiny and briefly trained model, so expect word salad): " + table);
+        List<Row> shown = spark.read().format("delta").load(table).where(col(Generations.FINISH_REASON).notEqual("error"))
+                .join(spark.read().format("delta").load(PrepareJob.table(cfg, PrepareJob.ARTICLES)).select(col("article_id").as("a_id"), col("title")),
+                        col(Generations.ARTICLE_ID).equalTo(col("a_id")))
+                .orderBy(col(Generations.GENERATED_AT).desc(), col(Generations.ARTICLE_ID)).select(col("title"), col(Generations.COMPLETION)).limit(3).collectAsList();
+        for (Row r : shown) out.println("  " + r.getString(0) + " -> " + r.getString(1).strip().replace('\n', ' '));
+        out.println(s.toJson());
+    }
+
     /**
      * Trains a tiny GPT-2 from scratch on the packed blocks with 2 ranks and ZeRO-2, checkpointing as it goes, then
-     * exports the last checkpoint to an HF directory and asks it for a riddle about one of the sample articles.
+     * exports the last checkpoint to an HF directory and writes riddles with it ({@link #riddles}).
      */
     private void train(SparkSession spark, Path work, PrepareConfig cfg, Path tokenizer, Path model, PrintWriter out) {
         Map<String, Object> keys = new java.util.HashMap<>();
@@ -120,16 +150,7 @@ public final class DemoCommand implements Runnable {
 
             CheckpointExport.export(CheckpointExport.resolve(train.checkpointDir(), new org.apache.hadoop.conf.Configuration()), model, tokenizer);
             out.println("exported model: " + model);
-            Row article = spark.read().format("delta").load(PrepareJob.table(cfg, PrepareJob.ARTICLES))
-                    .orderBy("content_hash").select("title", "text").first();
-            String body = article.getString(1);
-            String prompt = PrepareConfig.Sft.DEFAULT_PROMPT.replace("{title}", article.getString(0))
-                    .replace("{article}", body.length() > 240 ? body.substring(0, 240) : body);
-            try (TextCompleter completer = TextCompleter.open(model)) {
-                var completion = completer.complete(List.of(prompt), completer.options(24, 0.8, 40, 0.95, 7, List.of("\n\n")));
-                out.println("riddle from the demo model (tiny and briefly trained, so expect word salad): "
-                        + completion.get(0).text().strip());
-            }
+            riddles(spark, cfg, model, out);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

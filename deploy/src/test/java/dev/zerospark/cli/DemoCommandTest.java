@@ -25,7 +25,11 @@ class DemoCommandTest {
         CliRun r = CliRun.of("demo", "--work-dir", tmp.toString(), "--articles", "80", "--train-steps", "6", "--seq-len", "32");
         assertEquals(0, r.code(), r.toString());
         assertTrue(Files.isRegularFile(tmp.resolve("model/config.json")), r.out());
-        assertTrue(r.out().contains("riddle from the demo model"), r.out());
+        assertTrue(r.out().contains("riddles for "), r.out());
+        long riddles = r.out().lines().filter(l -> l.startsWith("  ") && l.contains(" -> ")).count();
+        long rows = LocalSpark.session().read().format("delta").load(tmp.resolve("tables/riddles").toString()).where("finish_reason != 'error'").count();
+        assertTrue(rows > 0, "the riddles table has rows");
+        assertEquals(Math.min(3, rows), riddles, "three riddles printed (title -> riddle):\n" + r.out());
         List<String> lines = r.out().strip().lines().toList();
         int at = lines.indexOf("next steps:");
         assertEquals(lines.size() - 4, at, "the demo ends with the next steps:\n" + r.out());

@@ -20,7 +20,7 @@ class ZeroSparkCliTest {
     void helpListsEverySubcommand() {
         CliRun r = run("--help");
         assertEquals(0, r.code());
-        for (String sub : new String[] {"prepare", "tokenizer", "train", "model", "export", "checkpoint", "complete",
+        for (String sub : new String[] {"prepare", "tokenizer", "train", "model", "export", "checkpoint", "complete", "generate",
                 "verify-training", "bench", "eval", "demo"}) {
             assertTrue(r.out().contains("  " + sub), "--help does not list " + sub + ":\n" + r.out());
         }

@@ -13,12 +13,12 @@ import scala.Option;
 import java.util.stream.Collectors;
 
 /** Insert-only Delta writes keyed on a column, so that writing the same rows twice changes nothing. */
-final class DeltaTables {
+public final class DeltaTables {
     static final String STATS_COLUMNS = "delta.dataSkippingStatsColumns";
 
     private DeltaTables() {}
 
-    static boolean exists(SparkSession spark, String path) {
+    public static boolean exists(SparkSession spark, String path) {
         return DeltaTable.isDeltaTable(spark, path);
     }
 
@@ -31,7 +31,7 @@ final class DeltaTables {
      *                     first 32 columns, and gathering min/max over article text copies every text once more.
      * @param properties further table properties a new table is created with (an existing one keeps its own)
      */
-    static long insertNew(SparkSession spark, String path, Dataset<Row> rows, List<String> keys, List<String> statsColumns,
+    public static long insertNew(SparkSession spark, String path, Dataset<Row> rows, List<String> keys, List<String> statsColumns,
                           Map<String, String> properties, long sourceRows) {
         if (!exists(spark, path)) {
             // DataFrameWriterV2 on the path identifier: its table properties land in the creating commit (version 0),
@@ -42,7 +42,7 @@ final class DeltaTables {
             try {
                 create.create();
             } catch (TableAlreadyExistsException e) { // only another writer of the same output gets here
-                throw new IllegalStateException("Delta table " + path + " appeared while prepare was creating it: is another prepare writing to the same output?", e);
+                throw new IllegalStateException("Delta table " + path + " appeared while it was being created: is another job (prepare, generate) writing to the same output?", e);
             }
             return sourceRows >= 0 ? sourceRows : spark.read().format("delta").load(path).count();
         }
@@ -62,12 +62,12 @@ final class DeltaTables {
     }
 
     /** {@code delta.`path`}: a table named by its location, as Delta's catalog takes it. */
-    static String pathIdentifier(String path) {
+    public static String pathIdentifier(String path) {
         return "delta.`" + path.replace("`", "``") + "`";
     }
 
     /** The table's latest version, read from its log listing (no Spark job, unlike {@code history}); -1 if there is no table. */
-    static long version(SparkSession spark, String path) {
+    public static long version(SparkSession spark, String path) {
         if (!exists(spark, path)) return -1;
         return DeltaLog.forTable(spark, path).update(false, Option.empty(), Option.empty()).version();
     }

@@ -1,0 +1,103 @@
+package dev.zerospark.cli;
+
+import dev.zerospark.config.ConfigException;
+import dev.zerospark.config.GenerateConfig;
+import dev.zerospark.data.generate.GenerateJob;
+import dev.zerospark.data.generate.GenerateOptions;
+import dev.zerospark.data.generate.GenerateSummary;
+import dev.zerospark.spark.SparkSessions;
+import dev.zerospark.training.CheckpointExport;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code zerospark generate}: runs a model over a Delta table of articles as a resumable Spark job and MERGEs the
+ * completions into a Delta table. Progress goes to the log; the last stdout line is the run's summary as JSON.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Generate (riddles by default) for every article of a Delta table into a Delta table; resumable, flags override --config generate.* values.")
+public final class GenerateCommand implements Runnable {
+    @Mixin ConfigOption config;
+    @Option(names = "--model", paramLabel = "DIR|URI", descriptionKey = "generate.model") String model;
+    @Option(names = "--input", paramLabel = "URI", descriptionKey = "generate.input") String input;
+    @Option(names = {"--output", "--out"}, paramLabel = "URI", descriptionKey = "generate.output") String output;
+    @Option(names = "--template", paramLabel = "riddle|FILE", descriptionKey = "generate.template") String template;
+    @Option(names = "--input-version", paramLabel = "V", descriptionKey = "generate.input_version") Long inputVersion;
+    @Option(names = "--where", paramLabel = "SQL", descriptionKey = "generate.where") String where;
+    @Option(names = "--limit", paramLabel = "N", descriptionKey = "generate.limit") Long limit;
+    @Option(names = "--id-col", paramLabel = "NAME", descriptionKey = "generate.id_col") String idCol;
+    @Option(names = "--text-col", paramLabel = "NAME", descriptionKey = "generate.text_col") String textCol;
+    @Option(names = "--title-col", paramLabel = "NAME", descriptionKey = "generate.title_col") String titleCol;
+    @Option(names = "--max-new-tokens", paramLabel = "N", descriptionKey = "generate.max_new_tokens") Integer maxNewTokens;
+    @Option(names = "--temperature", paramLabel = "T", descriptionKey = "generate.temperature") Double temperature;
+    @Option(names = "--top-k", paramLabel = "K", descriptionKey = "generate.top_k") Integer topK;
+    @Option(names = "--top-p", paramLabel = "P", descriptionKey = "generate.top_p") Double topP;
+    @Option(names = "--seed", paramLabel = "S", descriptionKey = "generate.seed") Long seed;
+    @Option(names = "--stop", paramLabel = "STR", descriptionKey = "generate.stop") List<String> stop;
+    @Option(names = "--dtype", paramLabel = "fp32|bf16", descriptionKey = "generate.dtype") String dtype;
+    @Option(names = "--batch-tokens", paramLabel = "N", descriptionKey = "generate.batch_tokens") Integer batchTokens;
+    @Option(names = "--partitions", paramLabel = "N", descriptionKey = "generate.partitions") Integer partitions;
+    @Option(names = "--master", paramLabel = "URL", description = "Spark master when not under spark-submit (default local[*]).") String master;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    GenerateConfig resolve() {
+        GenerateConfig g = config.load(spec).generate();
+        require("generate.model", g.model(), "--model");
+        require("generate.input", g.input(), "--input");
+        require("generate.output", g.output(), "--output");
+        return g;
+    }
+
+    private static void require(String key, String value, String flag) {
+        if (value == null) throw new ConfigException(key, key + " is required (" + flag + " or the config file)");
+    }
+
+    @Override
+    public void run() {
+        GenerateConfig g = resolve();
+        SparkSession spark = SparkSessions.getOrCreate("zerospark-generate", PrepareCommand.sparkMaster(master), Map.of());
+        String modelDir = hfModel(g.model(), spark.sparkContext().hadoopConfiguration());
+        GenerateSummary s = GenerateJob.run(spark, GenerateOptions.from(g, modelDir));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(s.toJson());
+        out.flush();
+    }
+
+    /**
+     * The HF model directory to generate with: {@code location} itself when it holds config.json; else a checkpoint
+     * root (or step directory) exported, on the driver, into a local temporary directory, which tasks read, so this
+     * suits local masters and clusters whose executors share the driver's disk; elsewhere export to shared storage first.
+     */
+    static String hfModel(String location, Configuration conf) {
+        try {
+            org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(location);
+            FileSystem fs = dir.getFileSystem(conf);
+            if (fs.exists(new org.apache.hadoop.fs.Path(dir, "config.json"))) return location;
+            CheckpointExport.Target target;
+            try {
+                target = CheckpointExport.resolve(location, conf);
+            } catch (RuntimeException e) {
+                throw new ConfigException("generate.model", "model " + location + " is neither an HF model directory (no config.json) nor a checkpoint ("
+                        + e.getMessage() + ")", e);
+            }
+            Path tmp = Files.createTempDirectory("zs-generate-model-");
+            CheckpointExport.export(target, tmp, null);
+            return tmp.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read model " + location, e);
+        }
+    }
+}

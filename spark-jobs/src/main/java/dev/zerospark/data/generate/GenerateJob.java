@@ -1,0 +1,225 @@
+package dev.zerospark.data.generate;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.sha2;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import dev.zerospark.config.ConfigException;
+import dev.zerospark.data.DeltaTables;
+import dev.zerospark.data.NotADeltaTableException;
+import dev.zerospark.data.generate.internal.ContractSchema;
+import dev.zerospark.data.generate.internal.GenerationParams;
+import dev.zerospark.data.generate.internal.ModelCache;
+import dev.zerospark.data.generate.internal.ModelFiles;
+import dev.zerospark.data.generate.internal.PartitionGenerator;
+import dev.zerospark.data.generate.internal.RowGenerator;
+import dev.zerospark.model.HfConfigs;
+import dev.zerospark.model.ModelConfig;
+import dev.zerospark.spark.TaskHadoopConf;
+import dev.zerospark.table.Generations;
+import dev.zerospark.template.PromptTemplate;
+import dev.zerospark.template.PromptTemplates;
+import dev.zerospark.template.TemplateInput;
+import dev.zerospark.tokenizer.HfTokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code generate}: runs a model over a Delta table of articles and MERGEs one row per article into a generations
+ * table ({@link Generations}), keyed by (article_id, model_id, pipeline, params_hash).
+ *
+ * <p>Resumable and idempotent: the input is read at one version, pinned on the driver; the articles the output
+ * already holds for this model, template and parameters are left out (an anti-join); the rest are generated in
+ * chunks of {@code partitions} tasks, and each chunk is committed with an insert-only MERGE on the key before the
+ * next starts. A killed run keeps its committed chunks, a rerun generates only what is missing, and a retried task or
+ * a chunk committed twice inserts nothing twice.
+ */
+public final class GenerateJob {
+    private static final Logger LOG = LoggerFactory.getLogger(GenerateJob.class);
+    /** Columns the output keeps Delta min/max statistics for: the key and the small values, not prompt or completion. */
+    private static final List<String> STATS_COLUMNS = List.of(Generations.ARTICLE_ID, Generations.MODEL_ID, Generations.PIPELINE,
+            Generations.PARAMS_HASH, Generations.FINISH_REASON, Generations.RUN_ID);
+    private static final String BUCKET = "_zs_chunk";
+
+    private GenerateJob() {}
+
+    /** Told after each chunk's commit: the chunk's index, the number of chunks, the output's version after it. */
+    public interface ChunkListener {
+        void committed(int chunk, int chunks, long outputVersion);
+    }
+
+    public static GenerateSummary run(SparkSession spark, GenerateOptions o) {
+        return run(spark, o, (chunk, chunks, version) -> { });
+    }
+
+    public static GenerateSummary run(SparkSession spark, GenerateOptions o, ChunkListener listener) {
+        String runId = UUID.randomUUID().toString();
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        PromptTemplate template = PromptTemplates.resolve(o.template());
+        GenerationParams params = GenerationParams.of(o.template(), template, o.maxNewTokens(), o.temperature(), o.topK(), o.topP(),
+                o.seed(), o.stop(), o.dtype(), o.batchTokens());
+        checkModel(o, template, conf);
+        String modelId = ModelFiles.modelId(o.model(), conf);
+        String paramsHash = params.hash();
+        LOG.info("generate run {}: model {} (model_id {}), template {}, params_hash {}", runId, o.model(), modelId, template.id(), paramsHash);
+
+        if (!DeltaTables.exists(spark, o.input())) throw new NotADeltaTableException(o.input());
+        long inputVersion = o.inputVersion() != null ? o.inputVersion() : DeltaTables.version(spark, o.input());
+        Dataset<Row> selected = select(spark, o, inputVersion);
+        Row counted = selected.agg(count(lit(1)), count(col(PartitionGenerator.ID))).first();
+        if (counted.getLong(0) != counted.getLong(1)) {
+            LOG.warn("{} rows of {} have a null {} and cannot be keyed: they are left out", counted.getLong(0) - counted.getLong(1), o.input(), o.idCol());
+        }
+        selected = selected.where(col(PartitionGenerator.ID).isNotNull());
+        long articles = counted.getLong(1);
+
+        Dataset<Row> todo = selected;
+        if (DeltaTables.exists(spark, o.output())) {
+            Dataset<Row> done = spark.read().format("delta").load(o.output())
+                    .where(col(Generations.MODEL_ID).equalTo(modelId).and(col(Generations.PIPELINE).equalTo(template.id()))
+                            .and(col(Generations.PARAMS_HASH).equalTo(paramsHash)))
+                    .select(col(Generations.ARTICLE_ID));
+            todo = selected.join(done, selected.col(PartitionGenerator.ID).equalTo(done.col(Generations.ARTICLE_ID)), "left_anti");
+        }
+        todo = todo.persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            long todoCount = todo.count();
+            long alreadyDone = articles - todoCount;
+            int partitions = o.partitions() != null ? o.partitions() : spark.sparkContext().defaultParallelism();
+            long perChunk = (long) partitions * o.rowsPerTask();
+            int chunks = (int) Math.max(1, (todoCount + perChunk - 1) / perChunk);
+            LOG.info("generate: {} articles at input version {}, {} already done, {} to generate in {} chunks of {} tasks",
+                    articles, inputVersion, alreadyDone, todoCount, chunks, partitions);
+            PartitionGenerator generator = new PartitionGenerator(o.model(), modelId, TaskHadoopConf.forLocations(conf, List.of(o.model())),
+                    params, o.textCol(), runId, inputVersion);
+            StructType schema = ContractSchema.of(Generations.CONTRACT);
+            Dataset<Row> bucketed = todo.withColumn(BUCKET, pmod(xxhash64(col(PartitionGenerator.ID)), lit(chunks)));
+            long start = System.nanoTime();
+            long generated = 0;
+            long[] totals = new long[4]; // errors, truncated, prompt tokens, completion tokens
+            long processed = 0;
+            for (int c = 0; c < chunks && todoCount > 0; c++) {
+                Dataset<Row> results = bucketed.where(col(BUCKET).equalTo(c)).drop(BUCKET).repartition(partitions)
+                        .mapPartitions(generator, Encoders.row(schema))
+                        .persist(StorageLevel.MEMORY_AND_DISK());
+                try {
+                    // Generates once, into the cache the MERGE then reads: a MERGE may scan its source more than once.
+                    Row s = results.agg(count(lit(1)),
+                            sum(when(col(Generations.FINISH_REASON).equalTo(RowGenerator.ERROR), 1).otherwise(0)),
+                            sum(when(col(Generations.TRUNCATED), 1).otherwise(0)),
+                            sum(col(Generations.PROMPT_TOKENS)), sum(col(Generations.COMPLETION_TOKENS))).first();
+                    long rows = s.getLong(0);
+                    if (rows == 0) continue;
+                    for (int k = 0; k < 4; k++) totals[k] += s.getLong(k + 1);
+                    generated += DeltaTables.insertNew(spark, o.output(), results, Generations.CONTRACT.key(), STATS_COLUMNS, Map.of(), rows);
+                    processed += rows;
+                } finally {
+                    results.unpersist();
+                }
+                long version = DeltaTables.version(spark, o.output());
+                progress(alreadyDone + processed, articles, totals[3], start, todoCount - processed, processed);
+                listener.committed(c, chunks, version);
+            }
+            if (!DeltaTables.exists(spark, o.output())) { // nothing to generate: still leave the (empty) table behind
+                DeltaTables.insertNew(spark, o.output(), spark.createDataFrame(List.of(), schema), Generations.CONTRACT.key(), STATS_COLUMNS, Map.of(), 0);
+            }
+            double seconds = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
+            return new GenerateSummary(runId, inputVersion, articles, generated, alreadyDone, totals[0], totals[1], totals[2], totals[3],
+                    totals[3] / seconds, DeltaTables.version(spark, o.output()));
+        } finally {
+            todo.unpersist();
+        }
+    }
+
+    /** The selected input rows as (id, title, text, content hash), one row per id. */
+    private static Dataset<Row> select(SparkSession spark, GenerateOptions o, long version) {
+        Dataset<Row> table = spark.read().format("delta").option("versionAsOf", version).load(o.input());
+        List<String> columns = Arrays.asList(table.columns());
+        if (!columns.contains(o.idCol())) throw new InputColumnException(o.input(), "--id-col", o.idCol(), columns);
+        if (!columns.contains(o.textCol())) throw new InputColumnException(o.input(), "--text-col", o.textCol(), columns);
+        Column title = columns.contains(o.titleCol()) ? col(o.titleCol()).cast("string") : lit(null).cast("string");
+        if (!columns.contains(o.titleCol())) LOG.warn("input {} has no title column {}: prompts get an empty title", o.input(), o.titleCol());
+        // prepare's articles carry their content hash under the generations table's column name; other tables get one.
+        Column hash = columns.contains(Generations.CONTENT_HASH) ? col(Generations.CONTENT_HASH).cast("string") : sha2(col(o.textCol()).cast("string"), 256);
+        if (o.where() != null) {
+            try {
+                table = table.where(o.where());
+            } catch (Exception e) { // Scala's AnalysisException (parse errors included) is checked to Java and undeclared
+                if (!(e instanceof org.apache.spark.sql.AnalysisException)) throw e;
+                throw new ConfigException("generate.where", "--where \"" + o.where() + "\" is not a valid predicate on " + o.input() + ": " + e.getMessage(), e);
+            }
+        }
+        Dataset<Row> rows = table.select(col(o.idCol()).cast("string").as(PartitionGenerator.ID), title.as(PartitionGenerator.TITLE),
+                col(o.textCol()).cast("string").as(PartitionGenerator.TEXT), hash.as(PartitionGenerator.HASH)).dropDuplicates(PartitionGenerator.ID);
+        // Lowest ids first, so that a rerun with the same limit selects the same articles.
+        return o.limit() != null ? rows.orderBy(PartitionGenerator.ID).limit((int) Math.min(Integer.MAX_VALUE, o.limit())) : rows;
+    }
+
+    /**
+     * The driver's checks before any task: a supported dtype, a model directory with config and tokenizer whose
+     * vocabularies agree, and room in the context for the template with max_new_tokens.
+     */
+    private static void checkModel(GenerateOptions o, PromptTemplate template, Configuration conf) {
+        ModelCache.checkDtype(o.dtype());
+        Path scratch = null;
+        try {
+            scratch = Files.createTempDirectory("zs-generate-");
+            Path meta = ModelFiles.metadata(o.model(), conf, scratch);
+            if (!Files.isRegularFile(meta.resolve("config.json"))) {
+                throw new ConfigException("generate.model", "model " + o.model() + " has no config.json: pass an HF model directory");
+            }
+            ModelConfig mc = HfConfigs.read(meta);
+            try (HfTokenizer tok = HfTokenizer.load(meta)) {
+                if (tok.vocabSize() > mc.vocabSize()) throw new VocabularyMismatchException(o.model(), mc.vocabSize(), tok.vocabSize());
+                int room = mc.maxPositions() - o.maxNewTokens();
+                if (room < 1) {
+                    throw new ConfigException("generate.max_new_tokens", "max_new_tokens " + o.maxNewTokens() + " leaves no room for a prompt in the context of "
+                            + mc.maxPositions() + " tokens of model " + o.model());
+                }
+                template.render(TemplateInput.of("", ""), tok, room); // throws, naming the template, when even an empty article does not fit
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the config and tokenizer of model " + o.model(), e);
+        } finally {
+            if (scratch != null) deleteTree(scratch);
+        }
+    }
+
+    private static void progress(long done, long total, long completionTokens, long startNanos, long left, long processed) {
+        double seconds = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
+        long eta = processed == 0 ? 0 : Math.round(seconds / processed * left);
+        LOG.info("generate: {}/{} articles, {} tokens/s, ETA {}m{}s", done, total, String.format(java.util.Locale.ROOT, "%.1f", completionTokens / seconds),
+                eta / 60, eta % 60);
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        } catch (IOException e) {
+            LOG.warn("cannot delete scratch directory {}: {}", dir, e.toString());
+        }
+    }
+}
