@@ -273,4 +273,17 @@ class PipelineCommandTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    @Test
+    @Order(6)
+    void aStageThisBuildLacksOrConflictingKeysAreConfigErrors() throws Exception {
+        Path gen = Files.writeString(work.resolve("gen.yaml"), Files.readString(config(evalTable)).replace("pipeline:\n", "pipeline:\n  stages: {generate: true}\n"));
+        CliRun r = CliRun.of("pipeline", "run", "--config", gen.toString(), "--master", "local[2]");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("pipeline.stages.generate is true, but the generate stage is not available in this build"), r.err());
+        Path both = Files.writeString(work.resolve("both.yaml"), Files.readString(config(evalTable)).replace("  steps: 4\n", "  steps: 4\n  epochs: 1.5\n"));
+        CliRun b = CliRun.of("pipeline", "run", "--config", both.toString(), "--master", "local[2]");
+        assertEquals(2, b.code(), b.toString());
+        assertTrue(b.err().contains("pipeline.epochs") && b.err().contains("set one"), b.err());
+    }
 }
