@@ -92,12 +92,15 @@ class TrainStageTest {
         assertEquals(0, a.metrics().get("resumed_from_step").asLong());
         assertEquals(2, a.metrics().get("exported_step").asLong());
         assertEquals(10, a.metrics().get("new_train_rows").asLong());
+        var store = new dev.zerospark.checkpoint.CheckpointStore(a.metrics().get("checkpoint_dir").asText(), spark.sparkContext().hadoopConfiguration());
+        String trainRun = store.manifest(2).runId();
 
         // The same run again (as after a failure later in the stage), now asked for 4 steps: it must not start over.
         StageResult b = new TrainStage().run(new Ctx(spark, config(4), "r1", registry, runs));
         assertEquals(2, b.metrics().get("resumed_from_step").asLong(), b.metrics().toString());
         assertEquals(4, b.metrics().get("exported_step").asLong());
         assertEquals(a.outputVersions(), b.outputVersions(), "the mix is written once");
+        assertEquals(trainRun, store.manifest(4).runId(), "step 4 continues the training run that wrote step 2");
         List<Integer> steps = new ArrayList<>();
         for (String line : Files.readAllLines(tmp.resolve("registry/riddler/runs/r1/train/metrics.jsonl"))) {
             JsonNode n = JSON.readTree(line);
