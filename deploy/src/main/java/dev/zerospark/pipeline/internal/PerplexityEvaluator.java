@@ -23,7 +23,10 @@ import static org.apache.spark.sql.functions.col;
  * weighs them). Rows in a fixed order (by block_id or content_hash), at most {@code maxRows}, on the driver.
  */
 public final class PerplexityEvaluator implements Evaluator {
+    /** Rows per forward pass at most; fewer when their logits would pass {@link #MAX_LOGITS}. */
     private static final int BATCH = 8;
+    /** Logit floats one forward pass may return (128 MiB): a 50k vocabulary and 512 tokens allow one row at a time. */
+    private static final long MAX_LOGITS = 32L << 20;
 
     @Override
     public Set<String> metrics() {
@@ -47,8 +50,10 @@ public final class PerplexityEvaluator implements Evaluator {
         double tokens = 0;
         try (NDManager manager = NDManager.newBaseManager(); CausalLm lm = ModelLoader.load(model, manager)) {
             int vocab = lm.config().vocabSize();
-            for (int from = 0; from < rows.size(); from += BATCH) {
-                List<Row> batch = rows.subList(from, Math.min(rows.size(), from + BATCH));
+            int rowTokens = rows.get(0).<Integer>getList(0).size();
+            int perPass = (int) Math.max(1, Math.min(BATCH, MAX_LOGITS / ((long) rowTokens * vocab)));
+            for (int from = 0; from < rows.size(); from += perPass) {
+                List<Row> batch = rows.subList(from, Math.min(rows.size(), from + perPass));
                 int t = batch.get(0).<Integer>getList(0).size() - 1;
                 if (t + 1 > lm.config().maxPositions()) {
                     throw new IllegalArgumentException(where + " has rows of " + (t + 1) + " tokens, more than the model's "
