@@ -38,8 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code zerospark pipeline run} end to end on local Spark and Delta, in order: a first run prepares the sample,
  * trains tiny-gpt2 a few steps and promotes v1; a rerun with no new data ends "nothing new"; new articles with a bad
- * eval set fail at eval, and the same run id with the eval set fixed resumes there; a live lease stops a run at once
- * and an expired one is taken over.
+ * eval set fail at eval, and the same run id with the eval set fixed resumes there; a run started while another is
+ * active fails at once naming it, and an expired lease is taken over.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PipelineCommandTest {
@@ -213,17 +213,31 @@ class PipelineCommandTest {
 
     @Test
     @Order(4)
-    void aLiveLeaseStopsARunAtOnceAndAnExpiredOneIsTakenOver() throws Exception {
+    void aSecondRunWhileOneIsActiveFailsAtOnceNamingItAndAnExpiredLeaseIsTakenOver() throws Exception {
         String leaseUri = ModelRegistry.open(LocalSpark.session(), registry, "riddler").uri() + "/pipeline.lease";
         var conf = LocalSpark.session().sparkContext().hadoopConfiguration();
-        try (Lease other = Lease.acquire(leaseUri, "nightly-other", Duration.ofMinutes(10), conf)) {
+        Files.write(work.resolve("inbox").resolve("more.jsonl"), articles("more", 8, 13));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<CliRun> active = pool.submit(() -> pipeline(config(evalTable), "run-4a"));
+            // Barrier: run-4a holds the lease (it takes it before prepare, which alone runs for seconds).
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (!Lease.read(leaseUri, Duration.ofMinutes(10), conf).map(h -> h.runId().equals("run-4a")).orElse(false)) {
+                assertFalse(active.isDone(), "run-4a ended before it was seen holding the lease: " + (active.isDone() ? active.get() : ""));
+                assertTrue(System.nanoTime() < deadline, "run-4a did not take the lease within 60 s");
+                Thread.sleep(50);
+            }
             long start = System.nanoTime();
-            CliRun r = pipeline(config(evalTable), "run-4");
-            assertEquals(5, r.code(), r.toString());
+            CliRun second = pipeline(config(evalTable), "run-4b");
+            assertEquals(5, second.code(), second.toString());
             assertTrue(System.nanoTime() - start < 20e9, "at once");
-            assertTrue(r.err().contains("pipeline run nightly-other (on host ") && r.err().contains("is active"), r.err());
-            assertEquals("nightly-other", summary(r).get("active_run").asText());
-            assertTrue(runs().records("run-4").isEmpty(), "nothing ran");
+            assertTrue(second.err().contains("pipeline run run-4a (on host ") && second.err().contains("is active"), second.err());
+            assertEquals("run-4a", summary(second).get("active_run").asText());
+            assertTrue(runs().records("run-4b").isEmpty(), "nothing ran");
+            CliRun first = active.get(5, java.util.concurrent.TimeUnit.MINUTES);
+            assertEquals(0, first.code(), first.toString());
+        } finally {
+            pool.shutdownNow();
         }
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(leaseUri);
         try (var out = p.getFileSystem(conf).create(p, false)) {
@@ -245,6 +259,9 @@ class PipelineCommandTest {
         }
         int newest = reg.versions().get(reg.versions().size() - 1).version();
         String[] where = {"--registry", registry, "--name", "riddler", "--master", "local[2]"};
+        CliRun pin = CliRun.of(concat(new String[] {"registry", "promote", "1", "--reason", "pin v1"}, where));
+        assertEquals(0, pin.code(), pin.toString());
+        assertEquals(1, reg.champion().orElseThrow().version());
         CliRun promote = CliRun.of(concat(new String[] {"registry", "promote", "v" + newest, "--reason", "try the newest"}, where));
         assertEquals(0, promote.code(), promote.toString());
         assertEquals(newest, reg.champion().orElseThrow().version());
