@@ -32,7 +32,7 @@ public final class ConfigDocs {
 
     private static final PropertyNamingStrategies.SnakeCaseStrategy SNAKE = new PropertyNamingStrategies.SnakeCaseStrategy();
     private static final Map<String, Key> KEYS = Collections.unmodifiableMap(walk(ZeroSparkConfig.class, "",
-            new ZeroSparkConfig(null, null, null), new LinkedHashMap<>()));
+            new ZeroSparkConfig(null, null, null, null), new LinkedHashMap<>()));
 
     private ConfigDocs() {
     }

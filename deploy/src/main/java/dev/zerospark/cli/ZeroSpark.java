@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code bin/zerospark}: one entry point for data preparation, training, export, generation and benchmarks.
- * Exit codes: 0 success, 1 the job failed, 2 bad usage (unknown flag, bad value, bad config key).
+ * Exit codes: 0 success, 1 the job failed, 2 bad usage (unknown flag, bad value, bad config key); {@code pipeline run}
+ * adds 3 nothing new, 4 failed at a stage, 5 another run holds the lease.
  */
 @Command(name = "zerospark",
         mixinStandardHelpOptions = true,
@@ -29,6 +30,8 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 DemoCommand.class,
                 DoctorCommand.class,
+                PipelineCommand.class,
+                RegistryCommand.class,
                 CommandLine.HelpCommand.class})
 public final class ZeroSpark implements Runnable {
     @CommandLine.Spec

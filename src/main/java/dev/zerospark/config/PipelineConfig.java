@@ -1,0 +1,109 @@
+package dev.zerospark.config;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/**
+ * The retraining pipeline ({@code pipeline run}): prepare new articles, train a candidate from the champion, score
+ * it against the champion on a pinned evaluation set, promote it into the model registry if it is better, generate.
+ * Input, tokenizer and tables come from the {@code prepare} section and the training settings from {@code train}:
+ * the pipeline sets only what differs per run (the model trained from, the data, the steps, the checkpoint dir).
+ */
+public record PipelineConfig(
+        @JsonPropertyDescription("model name in the registry: versions go to <registry>/<name>/v<N>/ (required)") String name,
+        @JsonPropertyDescription("registry root URI (any Hadoop filesystem); holds <name>/v<N>/, <name>/champion, the "
+                + "pipeline_runs and champion_history tables and the run lease (required)") String registry,
+        @JsonPropertyDescription("HF model directory or URI the first run trains from, before there is a champion "
+                + "(optional: without it the first run trains train.arch with train.preset from scratch)") String baseModel,
+        @JsonPropertyDescription("optimizer steps per run (optional: set this or epochs; with neither, train.steps)") Integer steps,
+        @JsonPropertyDescription("passes over the run's training rows, new and replayed (optional: set this or steps)") Double epochs,
+        @JsonPropertyDescription("share of a run's training rows drawn from blocks earlier runs trained on, in [0, 1) (default 0.2)") Double replayFraction,
+        @JsonPropertyDescription("seconds a run's lease on <registry>/<name> lasts unrenewed; the run renews it every third "
+                + "of this, and an expired lease is taken over (default 600)") Integer leaseTtlS,
+        @JsonPropertyDescription("the fixed evaluation set") Eval eval,
+        @JsonPropertyDescription("when a candidate replaces the champion") Promote promote,
+        @JsonPropertyDescription("which stages run") Stages stages) {
+
+    public PipelineConfig {
+        if (steps != null) Check.positive("steps", steps);
+        if (epochs != null) Check.positive("epochs", epochs.doubleValue());
+        if (steps != null && epochs != null) {
+            throw Check.invalid("epochs", "(" + epochs + ") and steps (" + steps + ") are both set; set one");
+        }
+        replayFraction = Check.inRange("replay_fraction", Check.or(replayFraction, 0.2), 0.0, 1.0);
+        if (replayFraction == 1.0) throw Check.invalid("replay_fraction", "must be below 1 (a run must train on its new data), got 1.0");
+        leaseTtlS = Check.positive("lease_ttl_s", Check.or(leaseTtlS, 600));
+        eval = Check.or(eval, Eval.defaults());
+        promote = Check.or(promote, Promote.defaults());
+        stages = Check.or(stages, Stages.defaults());
+        if (name != null && !name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            throw Check.invalid("name", "must be letters, digits, '.', '_' or '-' (it names a directory), got '" + name + "'");
+        }
+    }
+
+    public static PipelineConfig defaults() {
+        return new PipelineConfig(null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** The evaluation set: held-out rows of a Delta table at one pinned version, the same for every run. */
+    public record Eval(
+            @JsonPropertyDescription("Delta table URI of held-out lm_blocks or sft_pairs; its validation split is scored "
+                    + "(needed when stages.eval is true)") String table,
+            @JsonPropertyDescription("pinned Delta version of eval.table (needed when stages.eval is true)") Long version,
+            @JsonPropertyDescription("validation rows scored at most (default 256)") Integer maxRows) {
+        public Eval {
+            if (version != null && version < 0) throw Check.invalid("version", "must be >= 0, got " + version);
+            maxRows = Check.positive("max_rows", Check.or(maxRows, 256));
+        }
+
+        public static Eval defaults() {
+            return new Eval(null, null, null);
+        }
+    }
+
+    /** Promotion rule: the candidate must beat the champion on one metric by at least a margin. */
+    public record Promote(
+            @JsonPropertyDescription("perplexity (lower is better) | rouge_l (higher is better) (default perplexity)") String metric,
+            @JsonPropertyDescription("absolute margin by which the candidate must beat the champion on promote.metric (default 0.0)") Double minImprovement) {
+        public static final String PERPLEXITY = "perplexity";
+        public static final String ROUGE_L = "rouge_l";
+
+        public Promote {
+            metric = Check.oneOf("metric", Check.or(metric, PERPLEXITY), PERPLEXITY, ROUGE_L);
+            minImprovement = Check.or(minImprovement, 0.0);
+            if (!(minImprovement >= 0)) throw Check.invalid("min_improvement", "must be >= 0, got " + minImprovement);
+        }
+
+        /** Whether a higher value of the metric is better. */
+        public boolean higherIsBetter() {
+            return metric.equals(ROUGE_L);
+        }
+
+        public static Promote defaults() {
+            return new Promote(null, null);
+        }
+    }
+
+    /** Stage switches. A disabled stage is recorded as skipped. */
+    public record Stages(
+            @JsonPropertyDescription("run prepare on prepare.input (default true)") Boolean prepare,
+            @JsonPropertyDescription("self-instruct targets for new articles; not available in this build (default false)") Boolean augment,
+            @JsonPropertyDescription("train a candidate (default true)") Boolean train,
+            @JsonPropertyDescription("score candidate and champion on the evaluation set (default true)") Boolean eval,
+            @JsonPropertyDescription("promote the candidate if it beats the champion (default true)") Boolean promote,
+            @JsonPropertyDescription("riddles from the champion for articles without one; not available in this build (default false)") Boolean generate) {
+        public Stages {
+            prepare = Check.or(prepare, true);
+            augment = Check.or(augment, false);
+            train = Check.or(train, true);
+            eval = Check.or(eval, true);
+            promote = Check.or(promote, true);
+            generate = Check.or(generate, false);
+            if (promote && !eval) throw Check.invalid("promote", "needs stages.eval: promotion compares eval results; enable eval or disable promote");
+            if (eval && !train) throw Check.invalid("eval", "needs stages.train: it scores the run's candidate; enable train or disable eval");
+        }
+
+        public static Stages defaults() {
+            return new Stages(null, null, null, null, null, null);
+        }
+    }
+}
