@@ -137,7 +137,7 @@ public final class Sampler {
         }
     }
 
-    /** Stable merge sort of {@code idx[0, n)} by descending {@code key[idx]}; ascending indices stay in order on ties. */
+    /** Stable merge sort of {@code idx[0, n)} by descending {@code key[idx]}: on ties, indices keep their order. */
     private static void sortDescending(int[] idx, int n, double[] key, int[] tmp) {
         for (int width = 1; width < n; width *= 2) {
             for (int lo = 0; lo < n - width; lo += 2 * width) {

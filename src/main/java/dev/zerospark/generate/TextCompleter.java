@@ -15,7 +15,8 @@ import java.util.List;
 
 /**
  * Text in, text out: tokenizes prompts, generates with {@link BatchGenerator} (the decoding path the {@code generate}
- * job uses too) and decodes the new tokens. EOS and pad ids come from generation_config.json, then config.json, then the tokenizer (HF's order).
+ * job uses too) and decodes the new tokens. EOS and pad ids come from generation_config.json, then config.json, then
+ * the tokenizer (HF's order).
  */
 public final class TextCompleter implements AutoCloseable {
     private final NDManager root;
@@ -92,9 +93,9 @@ public final class TextCompleter implements AutoCloseable {
     }
 
     /**
-     * Completes the prompts in one left-padded batch (sorted by length). A prompt longer than the context minus max_new_tokens is cut
-     * from the left or refused, as {@code truncation} says: positions past the context do not exist in GPT-2 and
-     * give garbage in Llama.
+     * Completes the prompts in one left-padded batch (sorted by length). A prompt longer than the context minus
+     * max_new_tokens is cut from the left or refused, as {@code truncation} says: positions past the context do not
+     * exist in GPT-2 and give garbage in Llama.
      */
     public List<Completion> complete(List<String> prompts, GenerationOptions options, Truncation truncation) {
         int[][] encoded = tokenizer.encodeBatch(prompts);

@@ -76,16 +76,19 @@ public final class KvCache implements AutoCloseable {
         return new NDArray[] {kView, vView};
     }
 
-    /** A buffer shaped like {@code like} with room for {@code needed} positions, keeping {@code old}'s filled prefix. */
+    /** A buffer shaped like {@code like} with room for {@code needed} positions, keeping {@code old}'s prefix. */
     private NDArray ensure(NDArray old, NDArray like, long needed) {
         if (old != null && old.getShape().get(2) >= needed) {
             return old;
         }
         long size = Math.max(needed, old == null ? capacity : 2 * old.getShape().get(2));
         Shape s = like.getShape();
-        NDArray buf = manager.zeros(new Shape(s.get(0), s.get(1), size, s.get(3)), like.getDataType(), like.getDevice());
+        Shape shape = new Shape(s.get(0), s.get(1), size, s.get(3));
+        NDArray buf = manager.zeros(shape, like.getDataType(), like.getDevice());
         if (old != null) {
-            buf.set(new NDIndex(":, :, :{}", length), old.get(new NDIndex(":, :, :{}", length)));
+            try (NDArray filled = old.get(new NDIndex(":, :, :{}", length))) {
+                buf.set(new NDIndex(":, :, :{}", length), filled);
+            }
             old.close();
         }
         return buf;

@@ -97,7 +97,8 @@ class BatchGeneratorTest {
                 int[] p = prompts(model.config().vocabSize()).get(i).promptTokens();
                 reseeded.add(new BatchGenerator.Row(p, BatchGenerator.rowSeed(8, "article-" + i)));
             }
-            List<BatchGenerator.Output> other = gen.generate(reseeded, options(1.3, 40, 0.9, List.of()), Long.MAX_VALUE, null);
+            List<BatchGenerator.Output> other =
+                    gen.generate(reseeded, options(1.3, 40, 0.9, List.of()), Long.MAX_VALUE, null);
             int differ = 0;
             for (int i = 0; i < 16; i++) {
                 differ += Arrays.equals(free.get(i).tokens(), other.get(i).tokens()) ? 0 : 1;
@@ -114,7 +115,8 @@ class BatchGeneratorTest {
             BatchGenerator gen = new BatchGenerator(model);
             GenerationOptions sample = options(1.3, 40, 0.9, List.of());
             List<BatchGenerator.Output> free = gen.generate(rows, sample, Long.MAX_VALUE, null);
-            assertEquals(List.of(4L), model.batchSizes.stream().distinct().toList(), "sampling runs the 4 rows together");
+            assertEquals(List.of(4L), model.batchSizes.stream().distinct().toList(),
+                    "sampling runs the 4 rows together");
             assertEquals(0, model.fullForwards, "the prefill asks for the last position's logits only");
 
             // row 2 ends at its 3rd token, row 0 at its 6th: steps after that run 3 rows, then 2
@@ -144,7 +146,8 @@ class BatchGeneratorTest {
             for (String t : texts) {
                 rows.add(new BatchGenerator.Row(tok.encode(t), BatchGenerator.rowSeed(0, t)));
             }
-            List<BatchGenerator.Output> batched = new BatchGenerator(completer.model()).generate(rows, greedy, 2L * 40, null);
+            List<BatchGenerator.Output> batched =
+                    new BatchGenerator(completer.model()).generate(rows, greedy, 2L * 40, null);
             for (int i = 0; i < texts.size(); i++) {
                 TextCompleter.Completion alone = completer.complete(List.of(texts.get(i)), greedy).get(0);
                 assertArrayEquals(alone.tokens(), batched.get(i).tokens(), texts.get(i));
