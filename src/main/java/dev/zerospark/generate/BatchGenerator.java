@@ -4,7 +4,6 @@ import dev.zerospark.model.CausalLm;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -13,7 +12,8 @@ import java.util.function.Function;
 /**
  * Generates for many prompts of mixed lengths: sorts them by length, groups them into left-padded batches of at most
  * {@code batchTokens} = rows × (longest prompt + max_new_tokens), and runs each batch with {@link Generator}. Every
- * row has its own seed, so a row's output does not depend on which rows share its batch.
+ * row samples with its own seed, in the same batch as the others, so a row's output does not depend on which rows
+ * share its batch; rows that finish leave their batch (see {@link Generator}).
  */
 public final class BatchGenerator {
     private final CausalLm model;
@@ -65,31 +65,22 @@ public final class BatchGenerator {
     }
 
     private void runBatch(List<Row> rows, List<Integer> batch, GenerationOptions o, Function<int[], String> decoder, Output[] out) {
-        if (!o.isGreedy()) {
-            // One sampler per batch in Generator: rows run alone so each keeps its own random stream.
-            for (int i : batch) {
-                GenerationOptions own = new GenerationOptions(o.maxNewTokens(), o.temperature(), o.topK(), o.topP(),
-                        rows.get(i).seed(), o.eosTokenIds(), o.padTokenId(), o.stopStrings());
-                GenerationResult r = new Generator(model).generate(new int[][] {rows.get(i).promptTokens()}, null, own, decoder);
-                out[i] = new Output(r.newTokens()[0], r.finishReasons()[0]);
-            }
-            return;
-        }
         int width = 1;
         for (int i : batch) width = Math.max(width, rows.get(i).promptTokens().length);
         int[][] ids = new int[batch.size()][width];
         int[][] mask = new int[batch.size()][width];
+        long[] seeds = new long[batch.size()];
         for (int r = 0; r < batch.size(); r++) {
             int[] p = rows.get(batch.get(r)).promptTokens();
             int off = width - p.length;
             Arrays.fill(ids[r], 0, off, o.padTokenId());
             System.arraycopy(p, 0, ids[r], off, p.length);
             Arrays.fill(mask[r], off, width, 1);
+            seeds[r] = rows.get(batch.get(r)).seed();
         }
-        GenerationResult r = new Generator(model).generate(ids, mask, o, decoder);
-        List<Integer> idx = new ArrayList<>(batch);
-        for (int k = 0; k < idx.size(); k++) {
-            out[idx.get(k)] = new Output(r.newTokens()[k], r.finishReasons()[k]);
+        GenerationResult r = new Generator(model).generate(ids, mask, o, seeds, decoder);
+        for (int k = 0; k < batch.size(); k++) {
+            out[batch.get(k)] = new Output(r.newTokens()[k], r.finishReasons()[k]);
         }
     }
 }

@@ -15,8 +15,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Text in, text out: tokenizes prompts, left-pads them, generates with {@link Generator} and decodes the new
- * tokens. EOS and pad ids come from generation_config.json, then config.json, then the tokenizer (HF's order).
+ * Text in, text out: tokenizes prompts, generates with {@link BatchGenerator} (the decoding path the {@code generate}
+ * job uses too) and decodes the new tokens. EOS and pad ids come from generation_config.json, then config.json, then
+ * the tokenizer (HF's order).
  */
 public final class TextCompleter implements AutoCloseable {
     private final NDManager root;
@@ -102,9 +103,9 @@ public final class TextCompleter implements AutoCloseable {
     }
 
     /**
-     * Completes the prompts in one left-padded batch. A prompt longer than the context minus max_new_tokens is cut
-     * from the left or refused, as {@code truncation} says: positions past the context do not exist in GPT-2 and
-     * give garbage in Llama.
+     * Completes the prompts in one left-padded batch (sorted by length). A prompt longer than the context minus
+     * max_new_tokens is cut from the left or refused, as {@code truncation} says: positions past the context do not
+     * exist in GPT-2 and give garbage in Llama.
      */
     public List<Completion> complete(List<String> prompts, GenerationOptions options, Truncation truncation) {
         int[][] encoded = tokenizer.encodeBatch(prompts);
@@ -118,26 +119,21 @@ public final class TextCompleter implements AutoCloseable {
             cut[r] = encoded[r].length - room;
             encoded[r] = Arrays.copyOfRange(encoded[r], cut[r], encoded[r].length);
         }
-        int width = 1;
-        for (int[] row : encoded) {
-            width = Math.max(width, row.length);
+        // every row samples with the run's seed, so a prompt's completion does not depend on the other prompts
+        List<BatchGenerator.Row> rows = new ArrayList<>();
+        for (int[] e : encoded) {
+            rows.add(new BatchGenerator.Row(e, options.seed()));
         }
-        int[][] ids = new int[encoded.length][width];
-        int[][] mask = new int[encoded.length][width];
-        for (int r = 0; r < encoded.length; r++) {
-            int off = width - encoded[r].length;
-            Arrays.fill(ids[r], 0, off, padId);
-            System.arraycopy(encoded[r], 0, ids[r], off, encoded[r].length);
-            Arrays.fill(mask[r], off, width, 1);
-        }
-        GenerationResult r = new Generator(model).generate(ids, mask, options, t -> tokenizer.decode(t, true));
+        List<BatchGenerator.Output> r = new BatchGenerator(model).generate(rows, options, Long.MAX_VALUE,
+                t -> tokenizer.decode(t, true));
         List<Completion> out = new ArrayList<>();
         for (int i = 0; i < encoded.length; i++) {
-            String text = tokenizer.decode(r.newTokens()[i], true);
-            if (r.finishReasons()[i] == FinishReason.STOP_STRING) {
+            BatchGenerator.Output o = r.get(i);
+            String text = tokenizer.decode(o.tokens(), true);
+            if (o.reason() == FinishReason.STOP_STRING) {
                 text = cutAtStop(text, options.stopStrings());
             }
-            out.add(new Completion(text, r.newTokens()[i], r.finishReasons()[i], encoded[i].length, cut[i]));
+            out.add(new Completion(text, o.tokens(), o.reason(), encoded[i].length, cut[i]));
         }
         return out;
     }

@@ -21,6 +21,12 @@ public interface CausalLm extends AutoCloseable {
     NDArray forward(NDArray inputIds, NDArray positionIds, NDArray allowed, KvCache cache);
 
     /**
+     * Like {@link #forward} but the LM head runs on the last position only, returning (B, 1, V): what a generation
+     * step needs. A prefill of P tokens then skips P - 1 rows of the (C x V) head, its largest matmul.
+     */
+    NDArray forwardLast(NDArray inputIds, NDArray positionIds, NDArray allowed, KvCache cache);
+
+    /**
      * Convenience full-sequence forward without autograd: {@code ids} (B, T), optional padding {@code mask}
      * (B, T) with HF position ids. Returns row-major (B, T, V) logits. Intermediate arrays are freed.
      */
@@ -41,7 +47,12 @@ public interface CausalLm extends AutoCloseable {
 
     /** An empty cache sized for this model; it owns a sub-manager of the model's manager. */
     default KvCache newCache() {
-        return new KvCache(parameters().manager().newSubManager(), config().numLayers());
+        return newCache(0);
+    }
+
+    /** An empty cache that preallocates {@code positions} (prompt + new tokens) per layer on its first append. */
+    default KvCache newCache(int positions) {
+        return new KvCache(parameters().manager().newSubManager(), config().numLayers(), positions);
     }
 
     @Override

@@ -77,6 +77,15 @@ public final class Gpt2Model implements CausalLm {
 
     @Override
     public NDArray forward(NDArray inputIds, NDArray positionIds, NDArray allowed, KvCache cache) {
+        return forward(inputIds, positionIds, allowed, cache, false);
+    }
+
+    @Override
+    public NDArray forwardLast(NDArray inputIds, NDArray positionIds, NDArray allowed, KvCache cache) {
+        return forward(inputIds, positionIds, allowed, cache, true);
+    }
+
+    private NDArray forward(NDArray inputIds, NDArray positionIds, NDArray allowed, KvCache cache, boolean lastOnly) {
         double eps = config.layerNormEps();
         NDArray x = embedding(inputIds, w("transformer.wte.weight"))                // (B, T, C)
                 .add(embedding(positionIds, w("transformer.wpe.weight")));
@@ -89,6 +98,9 @@ public final class Gpt2Model implements CausalLm {
         }
         if (cache != null) {
             cache.advance((int) inputIds.getShape().get(1));
+        }
+        if (lastOnly) {
+            x = Ops.lastPosition(x);                                                // (B, 1, C)
         }
         x = layerNorm(x, w("transformer.ln_f.weight"), w("transformer.ln_f.bias"), eps);
         NDArray head = config.tieWordEmbeddings() ? w("transformer.wte.weight") : w("lm_head.weight");

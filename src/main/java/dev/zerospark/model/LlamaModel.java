@@ -80,6 +80,15 @@ public final class LlamaModel implements CausalLm {
 
     @Override
     public NDArray forward(NDArray inputIds, NDArray positionIds, NDArray allowed, KvCache cache) {
+        return forward(inputIds, positionIds, allowed, cache, false);
+    }
+
+    @Override
+    public NDArray forwardLast(NDArray inputIds, NDArray positionIds, NDArray allowed, KvCache cache) {
+        return forward(inputIds, positionIds, allowed, cache, true);
+    }
+
+    private NDArray forward(NDArray inputIds, NDArray positionIds, NDArray allowed, KvCache cache, boolean lastOnly) {
         double eps = config.rmsNormEps();
         NDArray[] cosSin = rope(inputIds.getManager(), positionIds);                 // 2 x (B, 1, T, D)
         NDArray x = embedding(inputIds, w("model.embed_tokens.weight"));              // (B, T, C)
@@ -94,6 +103,9 @@ public final class LlamaModel implements CausalLm {
         }
         if (cache != null) {
             cache.advance((int) inputIds.getShape().get(1));
+        }
+        if (lastOnly) {
+            x = Ops.lastPosition(x);                                                // (B, 1, C)
         }
         x = rmsNorm(x, w("model.norm.weight"), eps, scalars);
         NDArray head = config.tieWordEmbeddings() ? w("model.embed_tokens.weight") : w("lm_head.weight");

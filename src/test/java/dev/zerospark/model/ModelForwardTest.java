@@ -67,4 +67,28 @@ class ModelForwardTest {
             assertTrue(padErr < 1e-4, fixture + " left-padded max abs logits error " + padErr);
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-gpt2", "tiny-llama"})
+    void forwardLastGivesTheLastPositionsLogitsOnly(String fixture) throws Exception {
+        Path dir = TestPaths.fixture(fixture);
+        try (NDManager root = NDManager.newBaseManager("PyTorch");
+             CausalLm model = ModelLoader.load(dir, root);
+             SafetensorsFile ref = SafetensorsFile.open(dir.resolve("reference_outputs.safetensors"));
+             NDManager m = root.newSubManager()) {
+            long[][] ids = rows(ref.readLongs("input_ids"), 2);
+            float[] expected = ref.readFloats("logits"); // (B, T, V)
+            int t = ids[0].length;
+            int v = model.config().vocabSize();
+            ai.djl.ndarray.NDArray last = model.forwardLast(m.create(ids),
+                    m.create(AttentionMasks.positionIds(null, 2, t, 0)), AttentionMasks.allowed(m, null, 2, t, 0), null);
+            assertEquals(new ai.djl.ndarray.types.Shape(2, 1, v), last.getShape());
+            float[] want = new float[2 * v];
+            for (int b = 0; b < 2; b++) {
+                System.arraycopy(expected, (b * t + t - 1) * v, want, b * v, v);
+            }
+            double err = maxAbsDiff(want, last.toFloatArray());
+            assertTrue(err < 1e-4, fixture + " last-position logits error " + err);
+        }
+    }
 }

@@ -111,6 +111,14 @@ public final class Ops {
         return r;
     }
 
+    /** (B, T, C) -> (B, 1, C), the last position, as a view attached to {@code x}'s manager. */
+    public static NDArray lastPosition(NDArray x) {
+        long t = x.getShape().get(1);
+        NDArray last = JniUtils.slice((PtNDArray) x, 1, t - 1, t, 1);
+        last.attach(x.getManager());
+        return last;
+    }
+
     /** Splits the last axis into {@code parts} equal pieces (torch.chunk). */
     public static NDList chunk(NDArray x, int parts) {
         long size = x.getShape().get(x.getShape().dimension() - 1) / parts;
