@@ -48,20 +48,32 @@ public final class BatchGenerator {
      * @return one output per row, in the order of {@code rows}
      */
     public List<Output> generate(List<Row> rows, GenerationOptions options, long batchTokens, Function<int[], String> decoder) {
+        Output[] out = new Output[rows.size()];
+        for (List<Integer> batch : plan(rows, options.maxNewTokens(), batchTokens)) {
+            runBatch(rows, batch, options, decoder, out);
+        }
+        return Arrays.asList(out);
+    }
+
+    /**
+     * The batches {@link #generate} runs, as row indices: rows sorted by prompt length, longest first, each batch at
+     * most {@code batchTokens} = rows × (its longest prompt + max_new_tokens), and at least one row. Public so the
+     * benchmark can hand the same static batches to its baseline.
+     */
+    public static List<List<Integer>> plan(List<Row> rows, int maxNewTokens, long batchTokens) {
         Integer[] order = new Integer[rows.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;
         Arrays.sort(order, Comparator.comparingInt((Integer i) -> rows.get(i).promptTokens().length).reversed());
-        Output[] out = new Output[rows.size()];
+        List<List<Integer>> batches = new java.util.ArrayList<>();
         int start = 0;
         while (start < order.length) {
-            int width = rows.get(order[start]).promptTokens().length + options.maxNewTokens(); // longest first
+            int width = rows.get(order[start]).promptTokens().length + maxNewTokens; // longest first
             int end = start + 1;
             while (end < order.length && (long) (end - start + 1) * width <= batchTokens) end++;
-            List<Integer> batch = Arrays.asList(order).subList(start, end);
-            runBatch(rows, batch, options, decoder, out);
+            batches.add(List.copyOf(Arrays.asList(order).subList(start, end)));
             start = end;
         }
-        return Arrays.asList(out);
+        return batches;
     }
 
     private void runBatch(List<Row> rows, List<Integer> batch, GenerationOptions o, Function<int[], String> decoder, Output[] out) {

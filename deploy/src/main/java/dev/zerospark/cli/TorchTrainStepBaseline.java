@@ -52,16 +52,25 @@ final class TorchTrainStepBaseline {
     }
 
     Outcome run(TrainStepBench.Options o, String hfConfigJson, int threads) {
+        return runScript(List.of("--config-json", hfConfigJson,
+                "--batch", Integer.toString(o.batch()), "--seq", Integer.toString(o.seq()),
+                "--steps", Integer.toString(o.steps()), "--warmup", Integer.toString(o.warmup())), threads);
+    }
+
+    /**
+     * Runs the script with {@code args} plus {@code --threads}, in the baseline's environment (malloc tunables,
+     * OpenMP threads), and reads its last JSON line. Shared by every PyTorch baseline of the bench commands.
+     */
+    Outcome runScript(List<String> args, int threads) {
         if (!Files.isRegularFile(script)) {
             return Outcome.failure("reference script " + script.toAbsolutePath() + " not found");
         }
         if (!Files.isExecutable(python)) {
             return Outcome.absent(python + " not found; install Debian's PyTorch: " + INSTALL_HINT);
         }
-        List<String> cmd = List.of(python.toString(), script.toString(), "--config-json", hfConfigJson,
-                "--batch", Integer.toString(o.batch()), "--seq", Integer.toString(o.seq()),
-                "--steps", Integer.toString(o.steps()), "--warmup", Integer.toString(o.warmup()),
-                "--threads", Integer.toString(threads));
+        List<String> cmd = new java.util.ArrayList<>(List.of(python.toString(), script.toString()));
+        cmd.addAll(args);
+        cmd.addAll(List.of("--threads", Integer.toString(threads)));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("GLIBC_TUNABLES", GLIBC_TUNABLES);
         // OpenBLAS's openmp build sizes its pool from OpenMP; keep it at the thread count torch is given.
