@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 EvalCommand.class,
                 TableCommand.class,
                 CompleteCommand.class,
+                ServeCommand.class,
                 VerifyTrainingCommand.class,
                 BenchCommand.class,
                 DemoCommand.class,
