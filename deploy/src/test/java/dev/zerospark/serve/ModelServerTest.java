@@ -101,14 +101,14 @@ class ModelServerTest {
             List<String> prompts = List.of("Alpha", "The bank said", "Shares of", "A riddle: what has keys", "Oil prices rose", "Hello");
             List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
             answers.add(postAsync(s.port(), COMPLETIONS, body("prompt", prompts.get(0), "max_tokens", 6, "temperature", 0), null));
-            model.firstBatchEntered.await(); // the model thread now holds a batch of one at the gate
+            assertTrue(model.firstBatchEntered.await(60, java.util.concurrent.TimeUnit.SECONDS), "the model thread took a batch"); // the model thread now holds a batch of one at the gate
             for (String p : prompts.subList(1, prompts.size())) {
                 answers.add(postAsync(s.port(), COMPLETIONS, body("prompt", p, "max_tokens", 6, "temperature", 0), null));
             }
             ServeHttp.awaitState("5 requests queued", () -> s.queued() == 5);
             model.open();
             for (int i = 0; i < prompts.size(); i++) {
-                HttpResponse<String> r = answers.get(i).get();
+                HttpResponse<String> r = answers.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS);
                 assertEquals(200, r.statusCode(), r.body());
                 assertEquals(direct(prompts.get(i), greedy(6, List.of())), json(r).at("/choices/0/text").asText(), prompts.get(i));
             }
@@ -124,7 +124,7 @@ class ModelServerTest {
             String req = body("prompt", "Hi", "max_tokens", 2, "temperature", 0);
             List<CompletableFuture<HttpResponse<String>>> admitted = new ArrayList<>();
             admitted.add(postAsync(s.port(), COMPLETIONS, req, null));
-            model.firstBatchEntered.await();
+            assertTrue(model.firstBatchEntered.await(60, java.util.concurrent.TimeUnit.SECONDS), "the model thread took a batch");
             admitted.add(postAsync(s.port(), COMPLETIONS, req, null));
             admitted.add(postAsync(s.port(), COMPLETIONS, req, null));
             ServeHttp.awaitState("2 requests queued", () -> s.queued() == 2);
@@ -133,7 +133,7 @@ class ModelServerTest {
             assertEquals("1", refused.headers().firstValue("Retry-After").orElse(null));
             assertError(refused, "rate_limit_error", null, "rate_limit_exceeded");
             model.open();
-            for (CompletableFuture<HttpResponse<String>> a : admitted) assertEquals(200, a.get().statusCode());
+            for (CompletableFuture<HttpResponse<String>> a : admitted) assertEquals(200, a.get(60, java.util.concurrent.TimeUnit.SECONDS).statusCode());
         }
     }
 
@@ -209,7 +209,7 @@ class ModelServerTest {
         ModelServer s = ModelServer.start(settings(), model);
         String req = body("prompt", "Hi", "max_tokens", 2, "temperature", 0);
         CompletableFuture<HttpResponse<String>> running = postAsync(s.port(), COMPLETIONS, req, null);
-        model.firstBatchEntered.await();
+        assertTrue(model.firstBatchEntered.await(60, java.util.concurrent.TimeUnit.SECONDS), "the model thread took a batch");
         CompletableFuture<HttpResponse<String>> queued = postAsync(s.port(), COMPLETIONS, req, null);
         ServeHttp.awaitState("1 request queued", () -> s.queued() == 1);
         Thread closer = new Thread(s::close, "test-closer");
@@ -218,8 +218,8 @@ class ModelServerTest {
         HttpResponse<String> late = post(s.port(), COMPLETIONS, req);
         assertEquals(503, late.statusCode(), late.body());
         model.open();
-        assertEquals(200, running.get().statusCode());
-        assertEquals(200, queued.get().statusCode());
+        assertEquals(200, running.get(60, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+        assertEquals(200, queued.get(60, java.util.concurrent.TimeUnit.SECONDS).statusCode());
         closer.join();
         ExecutionException refused = assertThrows(ExecutionException.class, () -> post(s.port(), COMPLETIONS, req));
         assertTrue(refused.getCause() instanceof java.net.ConnectException, refused.toString());

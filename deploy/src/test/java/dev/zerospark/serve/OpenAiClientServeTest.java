@@ -90,7 +90,7 @@ class OpenAiClientServeTest {
             for (String p : PROMPTS) results.add(callers.submit(() -> c.complete(p, RequestOptions.greedy(5))));
             int attempts = 0;
             for (int i = 0; i < PROMPTS.size(); i++) {
-                CompletionResult r = results.get(i).get();
+                CompletionResult r = results.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS);
                 assertEquals(direct(PROMPTS.get(i), 5, List.of()), r.text(), PROMPTS.get(i));
                 attempts += r.attempts();
             }
@@ -117,8 +117,8 @@ class OpenAiClientServeTest {
             model.open();
             int attempts = 0;
             for (int i = 0; i < 4; i++) {
-                assertEquals(direct(PROMPTS.get(i), 4, List.of()), results.get(i).get().text());
-                attempts += results.get(i).get().attempts();
+                assertEquals(direct(PROMPTS.get(i), 4, List.of()), results.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS).text());
+                attempts += results.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS).attempts();
             }
             assertTrue(attempts >= 6, counting.statuses.toString());
         } finally {

@@ -25,7 +25,7 @@ final class ServeHttp {
     }
 
     static HttpResponse<String> post(int port, String path, String body, String key) throws Exception {
-        return postAsync(port, path, body, key).get();
+        return postAsync(port, path, body, key).get(60, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     static HttpResponse<String> get(int port, String path, String key) throws IOException, InterruptedException {
