@@ -34,6 +34,7 @@ public final class HttpModelServer implements ModelServer {
     private static final Logger LOG = LoggerFactory.getLogger(HttpModelServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int SPARE_HANDLERS = 4;
+    private static final String NODELAY = "sun.net.httpserver.nodelay";
 
     private final ServeSettings settings;
     private final HttpServer http;
@@ -53,6 +54,10 @@ public final class HttpModelServer implements ModelServer {
     }
 
     public static HttpModelServer start(ServeSettings settings, BatchModel model) throws IOException {
+        // Without TCP_NODELAY the JDK server's separate header and body writes meet the client's delayed ACK: about
+        // 40 ms added to every answer on loopback (bench serve, one client: p50 58 ms -> 31 ms). The JDK reads this
+        // property once, when its first server starts, so a user's own -D setting wins and later servers share it.
+        if (System.getProperty(NODELAY) == null) System.setProperty(NODELAY, "true");
         HttpServer http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 0);
         AtomicInteger n = new AtomicInteger();
         ExecutorService handlers = Executors.newFixedThreadPool(settings.maxConcurrency() + settings.queueSize() + SPARE_HANDLERS, r -> {
