@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
                 TableCommand.class,
                 CompleteCommand.class,
                 GenerateCommand.class,
+                ServeCommand.class,
                 VerifyTrainingCommand.class,
                 BenchCommand.class,
                 DemoCommand.class,
