@@ -6,6 +6,9 @@ import dev.zerospark.data.PrepareResult;
 import dev.zerospark.data.sample.SampleCorpus;
 import dev.zerospark.data.tokenize.TokenizerTraining;
 import dev.zerospark.spark.SparkSessions;
+import dev.zerospark.table.Articles;
+import dev.zerospark.template.PromptTemplates;
+import dev.zerospark.template.TemplateInput;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -121,10 +124,9 @@ public final class DemoCommand implements Runnable {
             CheckpointExport.export(CheckpointExport.resolve(train.checkpointDir(), new org.apache.hadoop.conf.Configuration()), model, tokenizer);
             out.println("exported model: " + model);
             Row article = spark.read().format("delta").load(PrepareJob.table(cfg, PrepareJob.ARTICLES))
-                    .orderBy("content_hash").select("title", "text").first();
+                    .orderBy(Articles.CONTENT_HASH).select(Articles.TITLE, Articles.TEXT).first();
             String body = article.getString(1);
-            String prompt = PrepareConfig.Sft.DEFAULT_PROMPT.replace("{title}", article.getString(0))
-                    .replace("{article}", body.length() > 240 ? body.substring(0, 240) : body);
+            String prompt = PromptTemplates.RIDDLE.fill(TemplateInput.of(article.getString(0), body.length() > 240 ? body.substring(0, 240) : body));
             try (TextCompleter completer = TextCompleter.open(model)) {
                 var completion = completer.complete(List.of(prompt), completer.options(24, 0.8, 40, 0.95, 7, List.of("\n\n")));
                 out.println("riddle from the demo model (tiny and briefly trained, so expect word salad): "
