@@ -17,6 +17,10 @@ public final class TextTemplate implements PromptTemplate {
     private static final String TITLE = "{title}";
     private static final String ARTICLE = "{article}";
     private static final String EXAMPLES = "{examples}";
+    /** Tokens past the needed ones that an encoded prefix of a long article must have (see leadingTokens). */
+    private static final int SLACK = 16;
+    /** A first guess at the characters per token, generous for English; a prefix too short is doubled. */
+    private static final int CHARS_PER_TOKEN = 8;
 
     private final String id;
     private final String text;
@@ -48,14 +52,16 @@ public final class TextTemplate implements PromptTemplate {
 
     @Override
     public RenderedPrompt render(TemplateInput input, int[] filledIds, HfTokenizer tokenizer, int maxPromptTokens) {
-        if (maxArticleTokens == null && filledIds.length <= maxPromptTokens) {
-            return new RenderedPrompt(fill(input), filledIds, false, 0);
-        }
-        return render(input, tokenizer, maxPromptTokens);
+        return render(input, tokenizer, maxPromptTokens, filledIds);
     }
 
     @Override
     public RenderedPrompt render(TemplateInput input, HfTokenizer tokenizer, int maxPromptTokens) {
+        return render(input, tokenizer, maxPromptTokens, null);
+    }
+
+    /** @param filledIds the ids of {@link #fill}, when the caller has them: that text is not encoded again */
+    private RenderedPrompt render(TemplateInput input, HfTokenizer tokenizer, int maxPromptTokens, int[] filledIds) {
         String article = orEmpty(input.article());
         List<Example> examples = shown(input);
         boolean cut = false;
@@ -73,18 +79,19 @@ public final class TextTemplate implements PromptTemplate {
             }
             examples = shortened;
         }
-        // Drop examples from the last: the first ones are the draw's first picks.
-        for (int keep = examples.size(); keep > 0; keep--) {
-            String prompt = fill(input.title(), article, examples.subList(0, keep));
-            int[] ids = tokenizer.encode(prompt);
-            if (ids.length <= maxPromptTokens) return new RenderedPrompt(prompt, ids, cut, examples.size() - keep);
+        // Drop examples from the last (the first ones are the draw's first picks); then cut the article.
+        String prompt = null;
+        int[] ids = null;
+        for (int shown = examples.size(); shown >= 0; shown--) {
+            prompt = fill(input.title(), article, examples.subList(0, shown));
+            ids = filledIds != null && maxArticleTokens == null && shown == examples.size() ? filledIds : tokenizer.encode(prompt);
+            if (ids.length <= maxPromptTokens) return new RenderedPrompt(prompt, ids, cut, examples.size() - shown);
         }
         int dropped = examples.size();
-        String prompt = fill(input.title(), article, List.of());
-        int[] ids = tokenizer.encode(prompt);
-        if (ids.length <= maxPromptTokens) return new RenderedPrompt(prompt, ids, cut, dropped);
-        int[] body = tokenizer.encode(article);
-        int keep = Math.max(0, Math.min(body.length - 1, body.length - (ids.length - maxPromptTokens)));
+        int[] body = leadingTokens(tokenizer, article, maxPromptTokens);
+        // The room the template leaves (the empty-article prompt is short), not the whole prompt's overflow: body may be a prefix.
+        int empty = tokenizer.encode(fill(input.title(), "", List.of())).length;
+        int keep = Math.max(0, Math.min(body.length - 1, maxPromptTokens - empty));
         // BPE merges across the cut can change the count by a token or two: shrink until it fits.
         while (true) {
             prompt = fill(input.title(), prefix(tokenizer, body, keep), List.of());
@@ -92,6 +99,23 @@ public final class TextTemplate implements PromptTemplate {
             if (ids.length <= maxPromptTokens) return new RenderedPrompt(prompt, ids, true, dropped);
             if (keep == 0) throw PromptTemplateException.doesNotFit(id, ids.length, maxPromptTokens);
             keep = Math.max(0, keep - Math.max(1, ids.length - maxPromptTokens));
+        }
+    }
+
+    /**
+     * The ids of the article's beginning, at least {@code n} + {@value #SLACK} tokens of it when it has that many:
+     * a long article is not encoded whole just to keep its first few hundred tokens. Only the last word of an
+     * encoded prefix can differ from the whole article's encoding, and the slack keeps it out of what is kept.
+     */
+    private static int[] leadingTokens(HfTokenizer tokenizer, String article, int n) {
+        int want = n + SLACK;
+        int chars = Math.min(article.length(), CHARS_PER_TOKEN * want);
+        while (true) {
+            if (chars >= article.length()) return tokenizer.encode(article);
+            if (Character.isHighSurrogate(article.charAt(chars - 1))) chars--; // never split a character
+            int[] ids = tokenizer.encode(article.substring(0, chars));
+            if (ids.length >= want) return Arrays.copyOf(ids, ids.length - SLACK);
+            chars = Math.min(article.length(), chars * 2);
         }
     }
 
