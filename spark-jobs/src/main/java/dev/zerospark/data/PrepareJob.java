@@ -1,6 +1,7 @@
 package dev.zerospark.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.zerospark.config.ConfigException;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.PrepareConfig;
 import dev.zerospark.data.clean.CleanStage;
@@ -14,7 +15,6 @@ import dev.zerospark.spark.RowCache;
 import dev.zerospark.table.Articles;
 import dev.zerospark.table.LmBlocks;
 import dev.zerospark.table.SftPairs;
-import dev.zerospark.config.ConfigException;
 import dev.zerospark.template.PromptTemplate;
 import dev.zerospark.template.PromptTemplateException;
 import dev.zerospark.template.PromptTemplates;
