@@ -129,17 +129,14 @@ public record PrepareConfig(
 
     /** How an article and its target become a prompt/response pair. */
     public record Sft(
-            @JsonPropertyDescription("prompt; {title} and {article} are replaced (default asks for a riddle that summarizes the article)") String promptTemplate,
+            @JsonPropertyDescription("prompt template: a built-in id (riddle, instruct) or a local YAML template file (id, text"
+                    + " with {title} and {article}, stop, optional max_article_tokens); the article is what gets cut when a pair"
+                    + " exceeds seq_len (default riddle)") String template,
             @JsonPropertyDescription("append EOS to the response (default true)") Boolean appendEos) {
-        public static final String DEFAULT_PROMPT =
-                "Write a short riddle that summarizes this news article.\n\nTitle: {title}\n\n{article}\n\nRiddle:";
-
         public Sft {
-            promptTemplate = Check.or(promptTemplate, DEFAULT_PROMPT);
+            template = Check.or(template, "riddle");
             appendEos = Check.or(appendEos, true);
-            if (!promptTemplate.contains("{article}")) {
-                throw Check.invalid("prompt_template", "must contain {article}, got '" + promptTemplate + "'");
-            }
+            if (template.isBlank()) throw Check.invalid("template", "must be a template id or file, got an empty string");
         }
 
         public static Sft defaults() {

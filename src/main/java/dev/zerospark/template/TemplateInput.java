@@ -9,7 +9,7 @@ import java.util.List;
  * @param article the article body
  * @param examples few-shot examples, in the order they are shown; empty for templates without {@code {examples}}
  */
-public record TemplateInput(String title, String article, List<Example> examples) {
+public record TemplateInput(String title, String article, List<Example> examples) implements java.io.Serializable {
     public TemplateInput {
         examples = List.copyOf(examples);
     }
@@ -19,5 +19,5 @@ public record TemplateInput(String title, String article, List<Example> examples
     }
 
     /** One article → riddle demonstration for a few-shot prompt. */
-    public record Example(String articleId, String article, String riddle) {}
+    public record Example(String articleId, String article, String riddle) implements java.io.Serializable {}
 }

@@ -1,34 +1,33 @@
 package dev.zerospark.cli;
 
-import dev.zerospark.config.PrepareConfig;
-import dev.zerospark.data.PrepareJob;
-import dev.zerospark.data.PrepareResult;
-import dev.zerospark.data.sample.SampleCorpus;
-import dev.zerospark.data.tokenize.TokenizerTraining;
-import dev.zerospark.spark.SparkSessions;
-import org.apache.spark.sql.SparkSession;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import static org.apache.spark.sql.functions.col;
 
 import dev.zerospark.config.ConfigLoader;
-import dev.zerospark.config.TrainConfig;
-import dev.zerospark.training.CheckpointExport;
-import dev.zerospark.training.TrainJob;
-import dev.zerospark.training.metrics.StepMetrics;
-import org.apache.spark.sql.Row;
 import dev.zerospark.config.GenerateConfig;
+import dev.zerospark.config.PrepareConfig;
+import dev.zerospark.config.TrainConfig;
+import dev.zerospark.data.PrepareJob;
+import dev.zerospark.data.PrepareResult;
 import dev.zerospark.data.generate.GenerateJob;
 import dev.zerospark.data.generate.GenerateOptions;
 import dev.zerospark.data.generate.GenerateSummary;
+import dev.zerospark.data.sample.SampleCorpus;
+import dev.zerospark.data.tokenize.TokenizerTraining;
+import dev.zerospark.spark.SparkSessions;
 import dev.zerospark.table.Generations;
-import static org.apache.spark.sql.functions.col;
-
+import dev.zerospark.training.CheckpointExport;
+import dev.zerospark.training.TrainJob;
+import dev.zerospark.training.metrics.StepMetrics;
 import java.io.PrintWriter;
-import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 
 /**
@@ -110,9 +109,9 @@ public final class DemoCommand implements Runnable {
         GenerateSummary s = GenerateJob.run(spark, GenerateOptions.from(g, model.toString()));
         out.println("riddles for " + s.articles() + " validation articles (tiny and briefly trained model, so expect word salad): " + table);
         List<Row> shown = spark.read().format("delta").load(table).where(col(Generations.FINISH_REASON).notEqual("error"))
-                .join(spark.read().format("delta").load(PrepareJob.table(cfg, PrepareJob.ARTICLES)).select(col("article_id").as("a_id"), col("title")),
+                .join(spark.read().format("delta").load(PrepareJob.table(cfg, PrepareJob.ARTICLES)).select(col(Articles.ARTICLE_ID).as("a_id"), col(Articles.TITLE)),
                         col(Generations.ARTICLE_ID).equalTo(col("a_id")))
-                .orderBy(col(Generations.GENERATED_AT).desc(), col(Generations.ARTICLE_ID)).select(col("title"), col(Generations.COMPLETION)).limit(3).collectAsList();
+                .orderBy(col(Generations.GENERATED_AT).desc(), col(Generations.ARTICLE_ID)).select(col(Articles.TITLE), col(Generations.COMPLETION)).limit(3).collectAsList();
         for (Row r : shown) out.println("  " + r.getString(0) + " -> " + r.getString(1).strip().replace('\n', ' '));
         out.println(s.toJson());
     }

@@ -3,6 +3,8 @@ package dev.zerospark.training;
 import dev.zerospark.config.ConfigException;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
+import dev.zerospark.spark.Contracts;
+import dev.zerospark.table.LmBlocks;
 import dev.zerospark.testing.LocalSpark;
 import dev.zerospark.testing.TestPaths;
 import dev.zerospark.training.data.SequenceTooLongException;
@@ -10,7 +12,6 @@ import dev.zerospark.training.data.TokenIdOutOfRangeException;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,8 +43,7 @@ class TrainJobPreflightTest {
             for (int t = 0; t < length; t++) ids.add(i == 3 && t == 5 ? badId : (i + t) % 50);
             rows.add(RowFactory.create(String.format("b%03d", i), "train", ids, "run"));
         }
-        StructType schema = new StructType().add("block_id", DataTypes.StringType).add("split", DataTypes.StringType)
-                .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType)).add("run_id", DataTypes.StringType);
+        StructType schema = Contracts.schema(LmBlocks.CONTRACT); // block_id, split, input_ids, run_id
         String uri = tmp.resolve(name).toUri().toString();
         LocalSpark.session().createDataFrame(rows, schema).write().format("delta").save(uri);
         return uri;

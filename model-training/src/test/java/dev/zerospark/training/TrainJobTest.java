@@ -7,6 +7,8 @@ import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.config.ConfigException;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
+import dev.zerospark.spark.Contracts;
+import dev.zerospark.table.LmBlocks;
 import dev.zerospark.testing.LocalSpark;
 import dev.zerospark.testing.TestPaths;
 import dev.zerospark.train.LossSum;
@@ -18,7 +20,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,8 +58,7 @@ class TrainJobTest {
             for (int t = 0; t < 17; t++) ids.add(start + (t % 4)); // a learnable pattern: the loss must fall
             rows.add(RowFactory.create(String.format("b%03d", i), i < 32 ? "train" : "validation", ids, "run"));
         }
-        StructType schema = new StructType().add("block_id", DataTypes.StringType).add("split", DataTypes.StringType)
-                .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType)).add("run_id", DataTypes.StringType);
+        StructType schema = Contracts.schema(LmBlocks.CONTRACT); // block_id, split, input_ids, run_id
         table = Files.createTempDirectory("zs-train-table").resolve("lm_blocks").toUri().toString();
         spark.createDataFrame(rows, schema).write().format("delta").save(table);
     }

@@ -1,5 +1,7 @@
 package dev.zerospark.data;
 
+import dev.zerospark.table.Articles;
+import dev.zerospark.table.LmBlocks;
 import io.delta.tables.DeltaTable;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -31,16 +33,16 @@ final class OrphanBlocks {
         if (!DeltaTables.exists(spark, blocksPath)) return List.of();
         Set<String> committed = new HashSet<>();
         if (DeltaTables.exists(spark, articlesPath)) {
-            for (Row r : spark.read().format("delta").load(articlesPath).select("run_id").distinct().collectAsList()) committed.add(r.getString(0));
+            for (Row r : spark.read().format("delta").load(articlesPath).select(Articles.RUN_ID).distinct().collectAsList()) committed.add(r.getString(0));
         }
         List<String> orphans = new ArrayList<>();
-        for (Row r : spark.read().format("delta").load(blocksPath).select("run_id").distinct().collectAsList()) {
+        for (Row r : spark.read().format("delta").load(blocksPath).select(LmBlocks.RUN_ID).distinct().collectAsList()) {
             if (!committed.contains(r.getString(0))) orphans.add(r.getString(0));
         }
         if (!orphans.isEmpty()) {
             LOG.warn("{}: deleting the blocks of runs {}, which never committed their articles (crashed); their articles are packed again now",
                     blocksPath, orphans);
-            DeltaTable.forPath(spark, blocksPath).delete(col("run_id").isin(orphans.toArray()));
+            DeltaTable.forPath(spark, blocksPath).delete(col(LmBlocks.RUN_ID).isin(orphans.toArray()));
         }
         return orphans;
     }

@@ -1,6 +1,7 @@
 package dev.zerospark.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.zerospark.config.ConfigException;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.PrepareConfig;
 import dev.zerospark.data.clean.CleanStage;
@@ -11,6 +12,12 @@ import dev.zerospark.data.tokenize.Packer;
 import dev.zerospark.data.tokenize.TokenizerCache;
 import dev.zerospark.spark.InternalRows;
 import dev.zerospark.spark.RowCache;
+import dev.zerospark.table.Articles;
+import dev.zerospark.table.LmBlocks;
+import dev.zerospark.table.SftPairs;
+import dev.zerospark.template.PromptTemplate;
+import dev.zerospark.template.PromptTemplateException;
+import dev.zerospark.template.PromptTemplates;
 import dev.zerospark.tokenizer.TokenizerProvenance;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
@@ -55,17 +62,18 @@ import static org.apache.spark.sql.functions.when;
 public final class PrepareJob {
     private static final Logger LOG = LoggerFactory.getLogger(PrepareJob.class);
 
-    public static final String ARTICLES = "articles";
+    public static final String ARTICLES = Articles.CONTRACT.table();
     public static final String QUARANTINE = "quarantine";
-    public static final String LM_BLOCKS = "lm_blocks";
-    public static final String SFT_PAIRS = "sft_pairs";
+    public static final String LM_BLOCKS = LmBlocks.CONTRACT.table();
+    public static final String SFT_PAIRS = SftPairs.CONTRACT.table();
     public static final String STATS = "stats";
 
     // Columns each table keeps Delta min/max statistics for: keys, lineage and small values, never prose or arrays.
-    private static final List<String> ARTICLE_STATS = List.of("article_id", "content_hash", "published", "source_file", "source_offset", "run_id", "split", "n_tokens", "ingested_at");
+    private static final List<String> ARTICLE_STATS = List.of(Articles.ARTICLE_ID, Articles.CONTENT_HASH, Articles.PUBLISHED, Articles.SOURCE_FILE,
+            Articles.SOURCE_OFFSET, Articles.RUN_ID, Articles.SPLIT, Articles.N_TOKENS, Articles.INGESTED_AT);
     private static final List<String> QUARANTINE_STATS = List.of("quarantine_id", "reason", "source_file", "source_offset", "run_id", "article_id", "quarantined_at");
-    private static final List<String> BLOCK_STATS = List.of("block_id", "split", "run_id");
-    private static final List<String> SFT_STATS = List.of("content_hash", "article_id", "split", "prompt_tokens", "run_id");
+    private static final List<String> BLOCK_STATS = List.of(LmBlocks.BLOCK_ID, LmBlocks.SPLIT, LmBlocks.RUN_ID);
+    private static final List<String> SFT_STATS = List.of(SftPairs.CONTENT_HASH, SftPairs.ARTICLE_ID, SftPairs.SPLIT, SftPairs.PROMPT_TOKENS, SftPairs.RUN_ID);
     /** The tables whose rows hold token ids or counts: each records the tokenizer that made them (table properties). */
     public static final List<String> TOKENIZED = List.of(ARTICLES, LM_BLOCKS, SFT_PAIRS);
 
@@ -89,10 +97,12 @@ public final class PrepareJob {
         TokenizerCache.get(tokenizer); // fail fast on the driver if the tokenizer is unusable
         TokenizerProvenance provenance = TokenizerCache.provenance(cfg.tokenizer(), tokenizer);
         checkTokenizer(spark, cfg, provenance);
+        PromptTemplate template = template(cfg);
+        checkTemplate(spark, cfg, template);
 
         // 1-2. Ingest and clean in one pass; everything downstream reads this one persisted dataset.
         try (RowCache cleaned = RowCache.persist(CleanStage.read(spark, cfg, runId), "prepare " + runId + ": cleaned records")) {
-            return runCleaned(spark, cfg, runId, started, tokenizer, provenance, cleaned.frame());
+            return runCleaned(spark, cfg, runId, started, tokenizer, provenance, template, cleaned.frame());
         }
     }
 
@@ -115,8 +125,49 @@ public final class PrepareJob {
         }
     }
 
+    /** The configured SFT template, resolved on the driver (a file is read once, here). */
+    static PromptTemplate template(PrepareConfig cfg) {
+        try {
+            return PromptTemplates.resolve(cfg.sft().template());
+        } catch (PromptTemplateException e) {
+            throw new ConfigException("prepare.sft.template", "prepare.sft.template: " + e.getMessage(), e);
+        }
+    }
+
+    /** The table properties that record the template {@code sft_pairs}' prompts are rendered with. */
+    static Map<String, String> templateProperties(PromptTemplate template) {
+        return Map.of(SftPairs.TEMPLATE_ID_PROPERTY, template.id(), SftPairs.TEMPLATE_SHA256_PROPERTY, sha256(template.text()));
+    }
+
+    /**
+     * Refuses an output whose sft_pairs were rendered with another template: an existing table keeps its first
+     * prompts, so a second format would only be added to it. A table that records none predates the record.
+     */
+    static void checkTemplate(SparkSession spark, PrepareConfig cfg, PromptTemplate template) {
+        String path = table(cfg, SFT_PAIRS);
+        if (!DeltaTables.exists(spark, path)) return;
+        Map<String, String> recorded = DeltaTables.properties(spark, path);
+        String sha = recorded.get(SftPairs.TEMPLATE_SHA256_PROPERTY);
+        String id = recorded.get(SftPairs.TEMPLATE_ID_PROPERTY);
+        Map<String, String> given = templateProperties(template);
+        if (sha == null) {
+            LOG.warn("table {} records no template (written before prepare recorded one): cannot check that its prompts are {}'s", path, template.id());
+        } else if (!sha.equals(given.get(SftPairs.TEMPLATE_SHA256_PROPERTY)) || !template.id().equals(id)) {
+            throw new TemplateMismatchException(path, id, sha, template.id(), given.get(SftPairs.TEMPLATE_SHA256_PROPERTY));
+        }
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
     private static PrepareResult runCleaned(SparkSession spark, PrepareConfig cfg, String runId, Instant started,
-                                            String tokenizer, TokenizerProvenance provenance, Dataset<Row> cleaned) {
+                                            String tokenizer, TokenizerProvenance provenance, PromptTemplate template, Dataset<Row> cleaned) {
         // One pass for the input count, the quarantine reasons (null reason = passed cleaning) and the records that
         // are no article at all (WARC request, warcinfo, ...): those are counted apart and written nowhere.
         Map<String, Long> reasons = new java.util.TreeMap<>();
@@ -150,7 +201,7 @@ public final class PrepareJob {
                         col("article_id"), current_timestamp().as("quarantined_at")); // one reason per record: ids are unique
                 pending.add(writers.submit(() -> DeltaTables.insertNew(spark, table(cfg, QUARANTINE), q, List.of("quarantine_id"), QUARANTINE_STATS, Map.of(), quarantined)));
             }
-            return dedupAndWrite(spark, cfg, runId, started, tokenizer, provenance, cleaned, input, quarantined, reasons, skipped, writers, pending);
+            return dedupAndWrite(spark, cfg, runId, started, tokenizer, provenance, template, cleaned, input, quarantined, reasons, skipped, writers, pending);
         } finally {
             awaitAll(pending); // also on failure: no write is left running behind the caller's back
             writers.shutdown();
@@ -158,7 +209,7 @@ public final class PrepareJob {
     }
 
     private static PrepareResult dedupAndWrite(SparkSession spark, PrepareConfig cfg, String runId, Instant started, String tokenizer,
-                                               TokenizerProvenance provenance, Dataset<Row> cleaned, long input, long quarantined, Map<String, Long> reasons,
+                                               TokenizerProvenance provenance, PromptTemplate template, Dataset<Row> cleaned, long input, long quarantined, Map<String, Long> reasons,
                                                Map<String, Long> skipped, ExecutorService writers, List<Future<?>> pending) {
 
         // 4. Dedup against this run and the table, on key columns; the answer is the records that are not new.
@@ -182,14 +233,14 @@ public final class PrepareJob {
             Dataset<Row> newArticles = good.join(dropped <= BROADCAST_DROP_LIMIT ? broadcast(keys) : keys,
                     new String[] {"source_file", "source_offset"}, "left_anti");
             OrphanBlocks.delete(spark, table(cfg, LM_BLOCKS), articlesPath); // also when nothing is new: training reads lm_blocks
-            long[] written = fresh == 0 ? new long[3] : writeNew(spark, cfg, runId, tokenizer, provenance.toProperties(), newArticles, writers, pending);
+            long[] written = fresh == 0 ? new long[4] : writeNew(spark, cfg, runId, tokenizer, provenance.toProperties(), template, newArticles, writers, pending);
             awaitAll(pending); // the quarantine commit, before its version is read
 
             LOG.info("run {}: tokenized and wrote {} new articles after {} s", runId, fresh, secondsSince(started));
             Map<String, Long> versions = new LinkedHashMap<>();
             for (String t : List.of(ARTICLES, QUARANTINE, LM_BLOCKS, SFT_PAIRS)) versions.put(t, DeltaTables.version(spark, table(cfg, t)));
             PrepareResult result = new PrepareResult(runId, input, present + fresh, fresh, quarantined, duplicates, near,
-                    written[0], written[1], written[2], reasons, skipped, dedup.fallbacks(), versions);
+                    written[0], written[1], written[2], written[3], reasons, skipped, dedup.fallbacks(), versions);
             writeStats(spark, cfg, result, started);
             LOG.info("prepare run {} done: {}", runId, result.toJson());
             return result;
@@ -198,62 +249,66 @@ public final class PrepareJob {
         }
     }
 
-    /** Writes lm_blocks and sft_pairs, then articles; returns {blocks, tokens, sft pairs} added. */
+    /** Writes lm_blocks and sft_pairs, then articles; returns {blocks, tokens, sft pairs, sft prompts cut} added. */
     private static long[] writeNew(SparkSession spark, PrepareConfig cfg, String runId, String tokenizer, Map<String, String> tokenizedBy,
-                                   Dataset<Row> fresh, ExecutorService writers, List<Future<?>> pending) {
+                                   PromptTemplate template, Dataset<Row> fresh, ExecutorService writers, List<Future<?>> pending) {
         int validationPermille = (int) Math.round(cfg.validationFraction() * 1000);
         // Partitions and their order follow the input splits, so the same new articles pack into the same blocks.
+        // The cleaned records' columns of the same names become the articles' columns (CleanStage writes them).
         Dataset<Row> articles = fresh.select(
-                        col("article_id"), col("content_hash"), col("title"), col("text"), col("published"), col("url"),
-                        col("target"), col("source_file"), col("source_offset"), col("run_id"), col("minhash"), col("lsh"))
-                .withColumn("split", when(expr("pmod(xxhash64(article_id), 1000)").lt(validationPermille), lit("validation")).otherwise(lit("train")));
-        Encoder encoder = new Encoder(tokenizer, cfg.tokenizeBatchSize(), cfg.seqLen(), cfg.sft().promptTemplate(), cfg.sft().appendEos());
+                        col(Articles.ARTICLE_ID), col(Articles.CONTENT_HASH), col(Articles.TITLE), col(Articles.TEXT), col(Articles.PUBLISHED),
+                        col(Articles.URL), col(Articles.TARGET), col(Articles.SOURCE_FILE), col(Articles.SOURCE_OFFSET), col(Articles.RUN_ID),
+                        col(Articles.MINHASH), col(Articles.LSH))
+                .withColumn(Articles.SPLIT, when(expr("pmod(xxhash64(" + Articles.ARTICLE_ID + "), 1000)").lt(validationPermille), lit(Articles.VALIDATION))
+                        .otherwise(lit(Articles.TRAIN)));
+        Encoder encoder = new Encoder(tokenizer, cfg.tokenizeBatchSize(), cfg.seqLen(), template, cfg.sft().appendEos());
         StructType in = articles.schema();
         JavaRDD<InternalRow> encodedRows = InternalRows.of(articles).mapPartitions(rows -> encoder.encode(in, rows));
         try (RowCache cache = RowCache.of(spark, encodedRows, Encoder.outputSchema(in), "prepare " + runId + ": encoded articles and blocks")) {
             Dataset<Row> encoded = cache.frame();
             Dataset<Row> docs = encoded.filter(col("kind").equalTo(Encoder.ARTICLE));
-            Row sums = encoded.agg(expr("coalesce(sum(n_tokens), 0)"), expr("count(sft_input_ids)"), expr("count_if(kind = " + Encoder.BLOCK + ")")).first();
+            Row sums = encoded.agg(expr("coalesce(sum(" + Articles.N_TOKENS + "), 0)"), expr("count(" + Encoder.SFT_INPUT_IDS + ")"),
+                    expr("count_if(kind = " + Encoder.BLOCK + ")"), expr("count_if(" + Encoder.SFT_TRUNCATED + ")")).first();
             long tokens = sums.getLong(0);
 
             // Blocks packed inside partitions, plus the partitions' leftovers packed together here.
             Packer packer = new Packer(cfg.seqLen());
             List<Packer.Tail> tails = new java.util.ArrayList<>();
-            for (Row t : encoded.filter(col("kind").equalTo(Encoder.TAIL)).select("block_split", "tail_first_doc", "input_ids").collectAsList()) {
+            for (Row t : encoded.filter(col("kind").equalTo(Encoder.TAIL)).select("block_split", "tail_first_doc", LmBlocks.INPUT_IDS).collectAsList()) {
                 List<Integer> ids = t.getList(2);
                 tails.add(new Packer.Tail(t.getString(0), t.getString(1), ids.stream().mapToInt(Integer::intValue).toArray()));
             }
             List<Row> tailBlocks = new java.util.ArrayList<>();
             for (Packer.Block b : packer.packTails(tails)) tailBlocks.add(RowFactory.create(b.id(), b.split(), b.ids(), runId));
             Dataset<Row> blocks = encoded.filter(col("kind").equalTo(Encoder.BLOCK))
-                    .select(col("block_id"), col("block_split").as("split"), col("input_ids"), lit(runId).as("run_id"))
+                    .select(col(LmBlocks.BLOCK_ID), col("block_split").as(LmBlocks.SPLIT), col(LmBlocks.INPUT_IDS), lit(runId).as(LmBlocks.RUN_ID))
                     .unionByName(spark.createDataFrame(tailBlocks, Packer.SCHEMA));
             long expectedBlocks = sums.getLong(2) + tailBlocks.size();
             // lm_blocks and sft_pairs are independent: two driver threads, so one's commit overlaps the other's write.
-            Future<Long> blockWrite = writers.submit(() -> DeltaTables.insertNew(spark, table(cfg, LM_BLOCKS), blocks, List.of("block_id"), BLOCK_STATS, tokenizedBy, expectedBlocks));
+            Future<Long> blockWrite = writers.submit(() -> DeltaTables.insertNew(spark, table(cfg, LM_BLOCKS), blocks, LmBlocks.CONTRACT.key(), BLOCK_STATS, tokenizedBy, expectedBlocks));
             pending.add(blockWrite); // awaited by the caller too, should anything below fail
 
             long sftCount = 0;
             if (sums.getLong(1) > 0) {
-                Dataset<Row> sft = docs.filter(col("sft_input_ids").isNotNull()).select(
-                        col("content_hash"), col("article_id"), col("split"),
-                        expr("replace(replace('" + sqlString(cfg.sft().promptTemplate()) + "', '{title}', coalesce(title, '')), '{article}', text)").as("prompt"),
-                        col("target").as("response"),
-                        col("sft_input_ids").as("input_ids"), col("sft_loss_mask").as("loss_mask"),
-                        col("sft_prompt_tokens").as("prompt_tokens"), lit(runId).as("run_id"));
-                sftCount = DeltaTables.insertNew(spark, table(cfg, SFT_PAIRS), sft, List.of("content_hash"), SFT_STATS, tokenizedBy, sums.getLong(1));
+                Dataset<Row> sft = docs.filter(col(Encoder.SFT_INPUT_IDS).isNotNull()).select(
+                        col(Articles.CONTENT_HASH).as(SftPairs.CONTENT_HASH), col(Articles.ARTICLE_ID).as(SftPairs.ARTICLE_ID),
+                        col(Articles.SPLIT).as(SftPairs.SPLIT), col(Encoder.SFT_PROMPT).as(SftPairs.PROMPT),
+                        col(Articles.TARGET).as(SftPairs.RESPONSE),
+                        col(Encoder.SFT_INPUT_IDS).as(SftPairs.INPUT_IDS), col(Encoder.SFT_LOSS_MASK).as(SftPairs.LOSS_MASK),
+                        col(Encoder.SFT_PROMPT_TOKENS).as(SftPairs.PROMPT_TOKENS), lit(runId).as(SftPairs.RUN_ID));
+                Map<String, String> sftProperties = new LinkedHashMap<>(tokenizedBy);
+                sftProperties.putAll(templateProperties(template));
+                sftCount = DeltaTables.insertNew(spark, table(cfg, SFT_PAIRS), sft, SftPairs.CONTRACT.key(), SFT_STATS, sftProperties, sums.getLong(1));
             }
 
             long blockCount = await(blockWrite);
 
             // articles last: a record in it is "present" to the next run, so everything derived from it must exist first.
-            Dataset<Row> rows = docs.select(
-                            col("article_id"), col("content_hash"), col("title"), col("text"), col("published"), col("url"),
-                            col("target"), col("source_file"), col("source_offset"), col("run_id"), col("minhash"), col("lsh"),
-                            col("split"), col("n_tokens"))
-                    .withColumn("ingested_at", current_timestamp());
-            DeltaTables.insertNew(spark, table(cfg, ARTICLES), rows, List.of("content_hash"), ARTICLE_STATS, tokenizedBy, 0);
-            return new long[] {blockCount, tokens, sftCount};
+            Dataset<Row> rows = docs.select(Articles.CONTRACT.names().stream().filter(n -> !n.equals(Articles.INGESTED_AT))
+                            .map(org.apache.spark.sql.functions::col).toArray(Column[]::new))
+                    .withColumn(Articles.INGESTED_AT, current_timestamp());
+            DeltaTables.insertNew(spark, table(cfg, ARTICLES), rows, Articles.CONTRACT.key(), ARTICLE_STATS, tokenizedBy, 0);
+            return new long[] {blockCount, tokens, sftCount, sftCount == 0 ? 0 : sums.getLong(3)};
         } catch (RuntimeException | Error e) {
             // Before the cache goes: a write still running on the other thread would otherwise tokenize it all again.
             try {
@@ -273,6 +328,7 @@ public final class PrepareJob {
                 .add("input", DataTypes.LongType).add("clean", DataTypes.LongType).add("new_articles", DataTypes.LongType)
                 .add("quarantined", DataTypes.LongType).add("duplicates", DataTypes.LongType).add("near_duplicates", DataTypes.LongType)
                 .add("blocks", DataTypes.LongType).add("tokens", DataTypes.LongType).add("sft_pairs", DataTypes.LongType)
+                .add("sft_truncated", DataTypes.LongType)
                 .add("quarantine_reasons", DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType))
                 .add("skipped", DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType))
                 .add("dedup_fallbacks", DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType))
@@ -286,7 +342,7 @@ public final class PrepareJob {
         }
         Row row = RowFactory.create(r.runId(), Timestamp.from(started), Timestamp.from(Instant.now()), cfg.input(), cfg.format(),
                 cfg.tokenizer(), cfg.seqLen(), r.input(), r.clean(), r.newArticles(), r.quarantined(), r.duplicates(),
-                r.nearDuplicates(), r.blocks(), r.tokens(), r.sftPairs(),
+                r.nearDuplicates(), r.blocks(), r.tokens(), r.sftPairs(), r.sftTruncated(),
                 scala.jdk.javaapi.CollectionConverters.asScala(r.quarantineReasons()),
                 scala.jdk.javaapi.CollectionConverters.asScala(r.skipped()),
                 scala.jdk.javaapi.CollectionConverters.asScala(r.dedupFallbacks()),
@@ -325,10 +381,6 @@ public final class PrepareJob {
 
     private static long secondsSince(Instant t) {
         return java.time.Duration.between(t, Instant.now()).toSeconds();
-    }
-
-    private static String sqlString(String s) {
-        return s.replace("\\", "\\\\").replace("'", "\\'");
     }
 
     private static void require(String value, String key) {

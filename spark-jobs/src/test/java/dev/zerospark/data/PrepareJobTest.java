@@ -3,11 +3,20 @@ package dev.zerospark.data;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zerospark.config.PrepareConfig;
+import dev.zerospark.spark.Contracts;
+import dev.zerospark.table.Articles;
+import dev.zerospark.table.LmBlocks;
+import dev.zerospark.table.SftPairs;
+import dev.zerospark.table.TableContract;
+import dev.zerospark.template.PromptTemplates;
+import dev.zerospark.template.RenderedPrompt;
+import dev.zerospark.template.TemplateInput;
 import dev.zerospark.testing.LocalSpark;
 import dev.zerospark.testing.TestPaths;
 import dev.zerospark.tokenizer.HfTokenizer;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.netpreserve.jwarc.HttpRequest;
@@ -32,6 +41,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -163,6 +173,39 @@ class PrepareJobTest {
         // SFT pairs for the 3 articles with a riddle.
         String sft = "delta.`" + out.resolve("sft_pairs") + "`";
         assertEquals(3, r1.sftPairs());
+        assertEquals(3, r1.sftTruncated(), "160-word articles do not fit seq_len 64 whole: " + r1.toJson());
+        // The prompt column and the prompt's ids are the riddle template rendered with the room the response leaves:
+        // exactly the prompt and ids generate feeds the model for the same article.
+        List<Row> rendered = spark.sql("SELECT a." + Articles.TITLE + ", a." + Articles.TEXT + ", s." + SftPairs.PROMPT + ", s." + SftPairs.INPUT_IDS
+                + ", s." + SftPairs.PROMPT_TOKENS + ", s." + SftPairs.RESPONSE + " FROM " + sft + " s JOIN " + art + " a ON s."
+                + SftPairs.CONTENT_HASH + " = a." + Articles.CONTENT_HASH).collectAsList();
+        assertEquals(3, rendered.size());
+        try (HfTokenizer tok = HfTokenizer.load(TOKENIZER)) {
+            for (Row p : rendered) {
+                int response = tok.encode(" " + p.getString(5)).length + 1;
+                RenderedPrompt want = PromptTemplates.RIDDLE.render(TemplateInput.of(p.getString(0), p.getString(1)), tok, 64 - response);
+                assertTrue(want.truncated());
+                assertEquals(want.text(), p.getString(2));
+                List<Integer> pairIds = p.getList(3);
+                assertEquals(want.tokenIds().length, p.getInt(4));
+                assertEquals(java.util.Arrays.stream(want.tokenIds()).boxed().toList(), pairIds.subList(0, p.getInt(4)));
+            }
+        }
+        Map<String, String> sftProperties = DeltaTables.properties(spark, out.resolve("sft_pairs").toString());
+        assertEquals("riddle", sftProperties.get(SftPairs.TEMPLATE_ID_PROPERTY));
+        assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(PromptTemplates.RIDDLE.text().getBytes(StandardCharsets.UTF_8))), sftProperties.get(SftPairs.TEMPLATE_SHA256_PROPERTY));
+        assertTrue(sftProperties.containsKey(dev.zerospark.tokenizer.TokenizerProvenance.SHA256_PROPERTY), sftProperties.toString());
+        // The tables have their contracts' columns, in order, with their types.
+        for (TableContract c : List.of(Articles.CONTRACT, LmBlocks.CONTRACT, SftPairs.CONTRACT)) {
+            StructType actual = spark.read().format("delta").load(out.resolve(c.table()).toString()).schema();
+            StructType declared = Contracts.schema(c);
+            assertEquals(declared.fieldNames().length, actual.fieldNames().length, c.table() + ": " + actual.treeString());
+            for (int i = 0; i < declared.fields().length; i++) {
+                assertEquals(declared.fields()[i].name(), actual.fields()[i].name(), c.table());
+                // catalogString: the type without nullability, which a Delta table read back does not keep for array elements.
+                assertEquals(declared.fields()[i].dataType().catalogString(), actual.fields()[i].dataType().catalogString(), c.table() + "." + declared.fields()[i].name());
+            }
+        }
         List<Row> pairs = spark.sql("SELECT input_ids, loss_mask, prompt_tokens, response FROM " + sft).collectAsList();
         assertEquals(3, pairs.size());
         for (Row p : pairs) {
@@ -205,6 +248,13 @@ class PrepareJobTest {
         assertEquals(8, rows(spark, out, "quarantine"));
         assertEquals(3, rows(spark, out, "sft_pairs"));
         assertEquals(2, rows(spark, out, "stats"));
+
+        // Another template into the same sft_pairs is refused before any work: the table would hold two formats.
+        PrepareConfig instruct = new PrepareConfig(cfg.input(), cfg.format(), cfg.tokenizer(), cfg.output(), cfg.seqLen(), null,
+                cfg.clean(), null, new PrepareConfig.Sft("instruct", null), 0.3, null, null);
+        TemplateMismatchException mismatch = assertThrows(TemplateMismatchException.class, () -> PrepareJob.run(spark, instruct));
+        assertTrue(mismatch.getMessage().contains("'riddle'") && mismatch.getMessage().contains("'instruct'"), mismatch.getMessage());
+        assertEquals(2, rows(spark, out, "stats"), "nothing ran");
 
         // A new file: two new articles and a copy of an old one; only the two are added.
         Files.writeString(in.resolve("b.jsonl"), String.join("\n",

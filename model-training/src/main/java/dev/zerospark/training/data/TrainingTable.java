@@ -2,6 +2,9 @@ package dev.zerospark.training.data;
 
 import dev.zerospark.config.ConfigException;
 import dev.zerospark.data.NotADeltaTableException;
+import dev.zerospark.table.Articles;
+import dev.zerospark.table.LmBlocks;
+import dev.zerospark.table.SftPairs;
 import io.delta.tables.DeltaTable;
 import dev.zerospark.tokenizer.TokenizerProvenance;
 import org.apache.spark.sql.delta.DeltaLog;
@@ -40,14 +43,15 @@ public record TrainingTable(String uri, long version, int[][] train, float[][] t
         long v = version != null ? version : latestVersion(spark, uri);
         Dataset<Row> df = spark.read().format("delta").option("versionAsOf", v).load(uri);
         List<String> cols = List.of(df.columns());
-        if (!cols.contains("input_ids") || !cols.contains("split")) {
+        // lm_blocks and sft_pairs name their ids and split alike; only sft_pairs has a loss mask.
+        if (!cols.contains(LmBlocks.INPUT_IDS) || !cols.contains(LmBlocks.SPLIT)) {
             throw new ConfigException("train.data", "table " + uri + " (version " + v + ") is not an lm_blocks or sft_pairs "
-                    + "table: it lacks input_ids or split (columns: " + cols + ")");
+                    + "table: it lacks " + LmBlocks.INPUT_IDS + " or " + LmBlocks.SPLIT + " (columns: " + cols + ")");
         }
-        boolean masked = cols.contains("loss_mask");
-        String order = cols.contains("block_id") ? "block_id" : cols.contains("content_hash") ? "content_hash" : "input_ids";
-        Part train = collect(df.filter(col("split").equalTo("train")).orderBy(order), masked);
-        Part validation = collect(df.filter(col("split").equalTo("validation")).orderBy(order), masked);
+        boolean masked = cols.contains(SftPairs.LOSS_MASK);
+        String order = cols.contains(LmBlocks.BLOCK_ID) ? LmBlocks.BLOCK_ID : cols.contains(SftPairs.CONTENT_HASH) ? SftPairs.CONTENT_HASH : LmBlocks.INPUT_IDS;
+        Part train = collect(df.filter(col(LmBlocks.SPLIT).equalTo(Articles.TRAIN)).orderBy(order), masked);
+        Part validation = collect(df.filter(col(LmBlocks.SPLIT).equalTo(Articles.VALIDATION)).orderBy(order), masked);
         if (train.ids.length == 0) {
             throw new ConfigException("train.data", "table " + uri + " (version " + v + ") has no rows with split = 'train'");
         }
@@ -128,7 +132,7 @@ public record TrainingTable(String uri, long version, int[][] train, float[][] t
     private record Part(int[][] ids, float[][] mask) {}
 
     private static Part collect(Dataset<Row> df, boolean masked) {
-        List<Row> rows = (masked ? df.select("input_ids", "loss_mask") : df.select("input_ids")).collectAsList();
+        List<Row> rows = (masked ? df.select(SftPairs.INPUT_IDS, SftPairs.LOSS_MASK) : df.select(LmBlocks.INPUT_IDS)).collectAsList();
         int[][] ids = new int[rows.size()][];
         float[][] mask = masked ? new float[rows.size()][] : null;
         for (int i = 0; i < rows.size(); i++) {

@@ -4,6 +4,8 @@ import dev.zerospark.config.PrepareConfig;
 import dev.zerospark.data.dedup.MinHasher;
 import dev.zerospark.data.ingest.Ingest;
 import dev.zerospark.data.ingest.RawRecord;
+import dev.zerospark.spark.Contracts;
+import dev.zerospark.table.Articles;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -26,12 +28,13 @@ import static dev.zerospark.spark.InternalRows.utf8;
 public final class CleanStage {
     private CleanStage() {}
 
+    /** Named as the {@code articles} columns they become. */
     public static final StructType SCHEMA = RawRecord.SCHEMA
-            .add("text", DataTypes.StringType)
-            .add("content_hash", DataTypes.StringType)
-            .add("minhash", DataTypes.createArrayType(DataTypes.IntegerType, false))
-            .add("lsh", DataTypes.createArrayType(DataTypes.LongType, false))
-            .add("article_id", DataTypes.StringType)
+            .add(Articles.TEXT, DataTypes.StringType)
+            .add(Articles.CONTENT_HASH, DataTypes.StringType)
+            .add(Articles.MINHASH, Contracts.type(Articles.CONTRACT.column(Articles.MINHASH).type()))
+            .add(Articles.LSH, Contracts.type(Articles.CONTRACT.column(Articles.LSH).type()))
+            .add(Articles.ARTICLE_ID, DataTypes.StringType)
             .add("order_key", DataTypes.StringType);
 
     /** Ingest and clean in one pass over the input: raw records are cleaned in the task that parses them. */

@@ -2,6 +2,7 @@ package dev.zerospark.data.dedup;
 
 import dev.zerospark.config.PrepareConfig;
 import dev.zerospark.data.ingest.Reasons;
+import dev.zerospark.table.Articles;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -62,11 +63,11 @@ public final class Dedup {
 
     /** What {@link #notNew} answers. */
     public static final StructType SCHEMA = new StructType()
-            .add("source_file", DataTypes.StringType, false)
-            .add("source_offset", DataTypes.LongType, false)
+            .add(Articles.SOURCE_FILE, DataTypes.StringType, false)
+            .add(Articles.SOURCE_OFFSET, DataTypes.LongType, false)
             .add("status", DataTypes.StringType, false);
 
-    private static final StructType HASHES = new StructType().add("content_hash", DataTypes.StringType, false);
+    private static final StructType HASHES = new StructType().add(Articles.CONTENT_HASH, DataTypes.StringType, false);
 
     private Dedup() {}
 
@@ -98,12 +99,12 @@ public final class Dedup {
     static Outcome onDriver(Dataset<Row> good, Dataset<Row> existing, boolean near, double threshold, int numHashes, int maxBucket) {
         Map<String, String> files = new HashMap<>(); // one String per file name, not one per record
         List<LocalDedup.Doc> run = new ArrayList<>();
-        for (Row r : good.select("source_file", "source_offset", "content_hash", "order_key", "lsh").collectAsList()) {
+        for (Row r : good.select(Articles.SOURCE_FILE, Articles.SOURCE_OFFSET, Articles.CONTENT_HASH, "order_key", Articles.LSH).collectAsList()) {
             run.add(new LocalDedup.Doc(files.computeIfAbsent(r.getString(0), f -> f), r.getLong(1), r.getString(2), r.getString(3), longs(r.getList(4))));
         }
         List<LocalDedup.Stored> table = new ArrayList<>();
         if (existing != null) {
-            for (Row r : existing.select("source_file", "source_offset", "content_hash", "lsh").collectAsList()) {
+            for (Row r : existing.select(Articles.SOURCE_FILE, Articles.SOURCE_OFFSET, Articles.CONTENT_HASH, Articles.LSH).collectAsList()) {
                 table.add(new LocalDedup.Stored(files.computeIfAbsent(r.getString(0), f -> f), r.getLong(1), r.getString(2), longs(r.getList(3))));
             }
         }
@@ -113,8 +114,8 @@ public final class Dedup {
             List<Row> keys = new ArrayList<>(hashes.size());
             for (String h : hashes) keys.add(RowFactory.create(h));
             Dataset<Row> wanted = broadcast(good.sparkSession().createDataFrame(keys, HASHES)); // a semi-join, not a huge IN list
-            Dataset<Row> rows = good.join(wanted, "content_hash", "left_semi").select("content_hash", "minhash");
-            if (existing != null) rows = rows.union(existing.join(wanted, "content_hash", "left_semi").select("content_hash", "minhash"));
+            Dataset<Row> rows = good.join(wanted, Articles.CONTENT_HASH, "left_semi").select(Articles.CONTENT_HASH, Articles.MINHASH);
+            if (existing != null) rows = rows.union(existing.join(wanted, Articles.CONTENT_HASH, "left_semi").select(Articles.CONTENT_HASH, Articles.MINHASH));
             for (Row r : rows.collectAsList()) sig.putIfAbsent(r.getString(0), r.<Integer>getList(1).stream().mapToInt(Integer::intValue).toArray());
             return sig;
         });
@@ -131,22 +132,22 @@ public final class Dedup {
 
     /** The same classification as Spark jobs, for inputs too large to collect their keys. */
     static Outcome distributed(Dataset<Row> good, Dataset<Row> existing, double threshold, boolean near, int numHashes, int maxBucket) {
-        Dataset<Row> keys = good.select("source_file", "source_offset", "content_hash", "order_key");
+        Dataset<Row> keys = good.select(Articles.SOURCE_FILE, Articles.SOURCE_OFFSET, Articles.CONTENT_HASH, "order_key");
         // Exact, within the run: hashes seen more than once (partial aggregation keeps this shuffle small) and their keeper.
-        Dataset<Row> repeated = keys.groupBy("content_hash").agg(min("order_key").as("first_ord"), count(lit(1)).as("n"))
-                .where(col("n").gt(1)).select(col("content_hash").as("r_hash"), col("first_ord"));
-        Dataset<Row> exact = keys.join(broadcast(repeated), col("content_hash").equalTo(col("r_hash")))
+        Dataset<Row> repeated = keys.groupBy(Articles.CONTENT_HASH).agg(min("order_key").as("first_ord"), count(lit(1)).as("n"))
+                .where(col("n").gt(1)).select(col(Articles.CONTENT_HASH).as("r_hash"), col("first_ord"));
+        Dataset<Row> exact = keys.join(broadcast(repeated), col(Articles.CONTENT_HASH).equalTo(col("r_hash")))
                 .where(col("order_key").notEqual(col("first_ord")))
-                .select(col("source_file"), col("source_offset"), lit("duplicate").as("status"));
+                .select(col(Articles.SOURCE_FILE), col(Articles.SOURCE_OFFSET), lit("duplicate").as("status"));
         if (existing != null) {
             // Against the table: the same record again is present, another copy of a table text is a duplicate.
-            Dataset<Row> e = existing.select(col("content_hash").as("e_hash"), col("source_file").as("e_file"), col("source_offset").as("e_off"));
-            Dataset<Row> inTable = keys.join(e, col("content_hash").equalTo(col("e_hash")))
-                    .select(col("source_file"), col("source_offset"),
-                            when(col("e_file").equalTo(col("source_file")).and(col("e_off").equalTo(col("source_offset"))), lit("present"))
+            Dataset<Row> e = existing.select(col(Articles.CONTENT_HASH).as("e_hash"), col(Articles.SOURCE_FILE).as("e_file"), col(Articles.SOURCE_OFFSET).as("e_off"));
+            Dataset<Row> inTable = keys.join(e, col(Articles.CONTENT_HASH).equalTo(col("e_hash")))
+                    .select(col(Articles.SOURCE_FILE), col(Articles.SOURCE_OFFSET),
+                            when(col("e_file").equalTo(col(Articles.SOURCE_FILE)).and(col("e_off").equalTo(col(Articles.SOURCE_OFFSET))), lit("present"))
                                     .otherwise(lit("duplicate")).as("status"));
             // "present" sorts after "duplicate": a record that is both keeps present.
-            exact = exact.unionByName(inTable).groupBy("source_file", "source_offset").agg(max("status").as("status"));
+            exact = exact.unionByName(inTable).groupBy(Articles.SOURCE_FILE, Articles.SOURCE_OFFSET).agg(max("status").as("status"));
         }
         exact = exact.persist(StorageLevel.MEMORY_AND_DISK());
         Dataset<Row> nearRows = null;
@@ -172,12 +173,12 @@ public final class Dedup {
      * band-key order. The same pairs as {@link LocalDedup#candidatePairs} makes.
      */
     private static Dataset<Row> cappedPairs(Dataset<Row> docs, Dataset<Row> existing, Dataset<Row> large) {
-        Dataset<Row> all = docs.select(col("dk"), col("order_key").as("ord"), col("content_hash").as("h"), col("lsh"));
-        if (existing != null) all = all.unionByName(existing.select(xxhash64(col("content_hash")).as("dk"), lit("").as("ord"), col("content_hash").as("h"), col("lsh")));
+        Dataset<Row> all = docs.select(col("dk"), col("order_key").as("ord"), col(Articles.CONTENT_HASH).as("h"), col(Articles.LSH));
+        if (existing != null) all = all.unionByName(existing.select(xxhash64(col(Articles.CONTENT_HASH)).as("dk"), lit("").as("ord"), col(Articles.CONTENT_HASH).as("h"), col(Articles.LSH)));
         Dataset<Row> info = all.join(large.select("dk").distinct(), "dk")
-                .groupBy("dk").agg(min("ord").as("ord"), first("h").as("h"), first("lsh").as("lsh"));
+                .groupBy("dk").agg(min("ord").as("ord"), first("h").as("h"), first(Articles.LSH).as(Articles.LSH));
         WindowSpec byOrder = Window.partitionBy("key").orderBy(col("ord"), col("h"));
-        WindowSpec byKeys = Window.partitionBy("key").orderBy(col("lsh"), col("h"));
+        WindowSpec byKeys = Window.partitionBy("key").orderBy(col(Articles.LSH), col("h"));
         Dataset<Row> m = large.join(info, "dk")
                 .select(col("dk"), first("dk").over(byOrder).as("head"), lag("dk", 1).over(byKeys).as("prev"));
         Dataset<Row> star = m.where(col("head").notEqual(col("dk"))).select(least(col("head"), col("dk")).as("a"), greatest(col("head"), col("dk")).as("b"));
@@ -188,10 +189,10 @@ public final class Dedup {
     /** (source_file, source_offset, 'near_duplicate') of the new-so-far records that resemble an earlier article; persisted. */
     private static Dataset<Row> nearDuplicates(Dataset<Row> good, Dataset<Row> exact, Dataset<Row> existing, double threshold, int numHashes,
                                                int maxBucket, Map<String, Long> fallbacks) {
-        Dataset<Row> docs = good.withColumn("dk", xxhash64(col("content_hash")));
+        Dataset<Row> docs = good.withColumn("dk", xxhash64(col(Articles.CONTENT_HASH)));
         // Band keys already mix in the band index, so one key column serves all bands.
-        Dataset<Row> bands = docs.select(col("dk"), explode(col("lsh")).as("key"));
-        if (existing != null) bands = bands.unionByName(existing.select(xxhash64(col("content_hash")).as("dk"), explode(col("lsh")).as("key")));
+        Dataset<Row> bands = docs.select(col("dk"), explode(col(Articles.LSH)).as("key"));
+        if (existing != null) bands = bands.unionByName(existing.select(xxhash64(col(Articles.CONTENT_HASH)).as("dk"), explode(col(Articles.LSH)).as("key")));
         // Almost every band key belongs to one document. Find the shared keys with a fixed-width aggregate (Spark's
         // collect_set falls back to sorting past 128 keys), then gather the members of just those keys.
         Dataset<Row> shared = bands.groupBy("key").agg(min("dk").as("lo"), max("dk").as("hi")).where(col("lo").notEqual(col("hi"))).select("key");
@@ -217,13 +218,13 @@ public final class Dedup {
         try {
             // Earliest order key and signature of just the documents in a candidate pair (table articles: order "").
             Dataset<Row> members = broadcast(pairs.select(col("a").as("dk")).union(pairs.select(col("b").as("dk"))).distinct());
-            Dataset<Row> info = docs.join(members, "dk").select(col("dk"), col("order_key").as("ord"), col("minhash"));
+            Dataset<Row> info = docs.join(members, "dk").select(col("dk"), col("order_key").as("ord"), col(Articles.MINHASH));
             if (existing != null) {
-                info = info.unionByName(existing.select(xxhash64(col("content_hash")).as("dk"), lit("").as("ord"), col("minhash")).join(members, "dk"));
+                info = info.unionByName(existing.select(xxhash64(col(Articles.CONTENT_HASH)).as("dk"), lit("").as("ord"), col(Articles.MINHASH)).join(members, "dk"));
             }
-            info = info.groupBy("dk").agg(min("ord").as("ord"), first("minhash").as("minhash"));
-            Dataset<Row> a = broadcast(info.select(col("dk").as("a"), col("ord").as("a_ord"), col("minhash").as("a_mh")));
-            Dataset<Row> b = broadcast(info.select(col("dk").as("b"), col("ord").as("b_ord"), col("minhash").as("b_mh")));
+            info = info.groupBy("dk").agg(min("ord").as("ord"), first(Articles.MINHASH).as(Articles.MINHASH));
+            Dataset<Row> a = broadcast(info.select(col("dk").as("a"), col("ord").as("a_ord"), col(Articles.MINHASH).as("a_mh")));
+            Dataset<Row> b = broadcast(info.select(col("dk").as("b"), col("ord").as("b_ord"), col(Articles.MINHASH).as("b_mh")));
             Column agreement = expr("size(filter(zip_with(a_mh, b_mh, (x, y) -> x = y), z -> z))").divide(numHashes);
             Dataset<Row> later = pairs.join(a, "a").join(b, "b")
                     .where(agreement.geq(threshold))
@@ -232,8 +233,8 @@ public final class Dedup {
                     .where(col("ord").notEqual(lit(""))) // both in the table: nothing to drop
                     .select("dk").distinct();
             Dataset<Row> result = docs.join(broadcast(later), "dk")
-                    .select("source_file", "source_offset")
-                    .join(broadcast(exact.select("source_file", "source_offset")), new String[] {"source_file", "source_offset"}, "left_anti")
+                    .select(Articles.SOURCE_FILE, Articles.SOURCE_OFFSET)
+                    .join(broadcast(exact.select(Articles.SOURCE_FILE, Articles.SOURCE_OFFSET)), new String[] {Articles.SOURCE_FILE, Articles.SOURCE_OFFSET}, "left_anti")
                     .withColumn("status", lit("near_duplicate"))
                     .persist(StorageLevel.MEMORY_AND_DISK());
             result.count();

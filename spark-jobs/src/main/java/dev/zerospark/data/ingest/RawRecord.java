@@ -1,5 +1,6 @@
 package dev.zerospark.data.ingest;
 
+import dev.zerospark.table.Articles;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -11,16 +12,17 @@ import static dev.zerospark.spark.InternalRows.string;
  * {@code reason} saying why it cannot be an article. Built by the format parsers (or read from a Parquet row) and handed to the cleaner.
  */
 public final class RawRecord {
+    /** The fields that pass into {@code articles} carry its column names. */
     public static final StructType SCHEMA = new StructType()
-            .add("source_file", DataTypes.StringType, false)
-            .add("source_offset", DataTypes.LongType, false)
-            .add("run_id", DataTypes.StringType, false)
+            .add(Articles.SOURCE_FILE, DataTypes.StringType, false)
+            .add(Articles.SOURCE_OFFSET, DataTypes.LongType, false)
+            .add(Articles.RUN_ID, DataTypes.StringType, false)
             .add("id", DataTypes.StringType)
-            .add("title", DataTypes.StringType)
+            .add(Articles.TITLE, DataTypes.StringType)
             .add("body", DataTypes.StringType)
-            .add("published", DataTypes.StringType)
-            .add("url", DataTypes.StringType)
-            .add("target", DataTypes.StringType)
+            .add(Articles.PUBLISHED, DataTypes.StringType)
+            .add(Articles.URL, DataTypes.StringType)
+            .add(Articles.TARGET, DataTypes.StringType)
             .add("raw_prefix", DataTypes.StringType)
             .add("reason", DataTypes.StringType)
             .add("detail", DataTypes.StringType);

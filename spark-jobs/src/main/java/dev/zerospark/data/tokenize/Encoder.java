@@ -1,5 +1,10 @@
 package dev.zerospark.data.tokenize;
 
+import dev.zerospark.table.Articles;
+import dev.zerospark.table.LmBlocks;
+import dev.zerospark.template.PromptTemplate;
+import dev.zerospark.template.RenderedPrompt;
+import dev.zerospark.template.TemplateInput;
 import dev.zerospark.tokenizer.HfTokenizer;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
@@ -22,9 +27,10 @@ import static dev.zerospark.spark.InternalRows.utf8;
 
 /**
  * Tokenizes articles inside {@code mapPartitions}, a batch of rows at a time on the task's own core: the LM text (title, blank
- * line, body, EOS) and, when the article has a target, the SFT pair. The SFT prompt is the template with
- * {title} and {article} filled in; the article is the part cut when the pair exceeds {@code seq_len}, so the
- * instruction and the response survive. {@code loss_mask} is 1 only on response tokens (and the EOS after them).
+ * line, body, EOS) and, when the article has a target, the SFT pair. The SFT prompt is the template rendered for the
+ * article with the room the response leaves in {@code seq_len}: its text and ids are exactly
+ * {@link PromptTemplate#render}'s, which is what {@code generate} feeds the model, so the article is the part cut
+ * and the instruction and the response survive. {@code loss_mask} is 1 only on response tokens (and the EOS after them).
  */
 public final class Encoder implements Serializable {
     private static final ArrayType INTS = DataTypes.createArrayType(DataTypes.IntegerType, false);
@@ -32,14 +38,14 @@ public final class Encoder implements Serializable {
     private final String tokenizer;
     private final int batchSize;
     private final int seqLen;
-    private final String promptTemplate;
+    private final PromptTemplate template;
     private final boolean appendEos;
 
-    public Encoder(String tokenizer, int batchSize, int seqLen, String promptTemplate, boolean appendEos) {
+    public Encoder(String tokenizer, int batchSize, int seqLen, PromptTemplate template, boolean appendEos) {
         this.tokenizer = tokenizer;
         this.batchSize = batchSize;
         this.seqLen = seqLen;
-        this.promptTemplate = promptTemplate;
+        this.template = template;
         this.appendEos = appendEos;
     }
 
@@ -47,21 +53,30 @@ public final class Encoder implements Serializable {
     public static final int BLOCK = 1;
     public static final int TAIL = 2;
 
+    /** The article rows' SFT columns; the job renames them to {@code sft_pairs}' columns. */
+    public static final String SFT_INPUT_IDS = "sft_input_ids";
+    public static final String SFT_LOSS_MASK = "sft_loss_mask";
+    public static final String SFT_PROMPT_TOKENS = "sft_prompt_tokens";
+    public static final String SFT_PROMPT = "sft_prompt";
+    public static final String SFT_TRUNCATED = "sft_truncated";
+
     /**
      * One output row per article ({@code kind} 0: the input columns plus n_tokens and the SFT columns, null without
-     * a target), per packed block (1: block_id, block_split, input_ids) and per leftover tail of a split (2:
+     * a target: ids, loss mask, prompt token count, prompt text, and whether the prompt's article was cut), per packed block (1: block_id, block_split, input_ids) and per leftover tail of a split (2:
      * block_split, input_ids, tail_first_doc). One pass tokenizes and packs; the job then writes each kind.
      */
     public static StructType outputSchema(StructType in) {
         StructType s = new StructType().add("kind", DataTypes.IntegerType, false);
         for (var f : in.fields()) s = s.add(f.name(), f.dataType(), true);
-        return s.add("n_tokens", DataTypes.IntegerType, true)
-                .add("sft_input_ids", INTS, true)
-                .add("sft_loss_mask", INTS, true)
-                .add("sft_prompt_tokens", DataTypes.IntegerType, true)
-                .add("block_id", DataTypes.StringType, true)
+        return s.add(Articles.N_TOKENS, DataTypes.IntegerType, true)
+                .add(SFT_INPUT_IDS, INTS, true)
+                .add(SFT_LOSS_MASK, INTS, true)
+                .add(SFT_PROMPT_TOKENS, DataTypes.IntegerType, true)
+                .add(SFT_PROMPT, DataTypes.StringType, true)
+                .add(SFT_TRUNCATED, DataTypes.BooleanType, true)
+                .add(LmBlocks.BLOCK_ID, DataTypes.StringType, true)
                 .add("block_split", DataTypes.StringType, true)
-                .add("input_ids", INTS, true)
+                .add(LmBlocks.INPUT_IDS, INTS, true)
                 .add("tail_first_doc", DataTypes.StringType, true);
     }
 
@@ -70,17 +85,14 @@ public final class Encoder implements Serializable {
     }
 
     /**
-     * The texts one article is tokenized as: the LM text, and with a target the SFT pieces (prompt head with the
-     * title, article, prompt tail, response with a leading space). Public so the benchmark encodes the same texts.
+     * The texts one article is tokenized as in the common case: the LM text, and with a target the whole prompt
+     * ({@link PromptTemplate#fill}) and the response with a leading space. A prompt too long for its pair is
+     * rendered again, shorter. Public so the benchmark encodes the same texts.
      */
-    public static void addTexts(List<String> out, String promptTemplate, String title, String text, String target) {
+    public static void addTexts(List<String> out, PromptTemplate template, String title, String text, String target) {
         out.add(lmText(title, text));
         if (target == null) return;
-        int cut = promptTemplate.indexOf("{article}");
-        String t = title == null ? "" : title;
-        out.add(promptTemplate.substring(0, cut).replace("{title}", t));
-        out.add(text);
-        out.add(promptTemplate.substring(cut + "{article}".length()).replace("{title}", t));
+        out.add(template.fill(TemplateInput.of(title, text)));
         out.add(" " + target);
     }
 
@@ -127,22 +139,22 @@ public final class Encoder implements Serializable {
     /** Ordinals of the input columns the encoder reads. */
     private record Columns(StructType schema, int title, int text, int target, int split, int contentHash) {
         static Columns of(StructType schema) {
-            return new Columns(schema, schema.fieldIndex("title"), schema.fieldIndex("text"), schema.fieldIndex("target"),
-                    schema.fieldIndex("split"), schema.fieldIndex("content_hash"));
+            return new Columns(schema, schema.fieldIndex(Articles.TITLE), schema.fieldIndex(Articles.TEXT), schema.fieldIndex(Articles.TARGET),
+                    schema.fieldIndex(Articles.SPLIT), schema.fieldIndex(Articles.CONTENT_HASH));
         }
 
     }
 
     private void nextBatch(HfTokenizer tok, Packer packer, Columns c, List<InternalRow> in, int width, UnsafeProjection toUnsafe,
                            ArrayDeque<InternalRow> out) {
-        // One flat list of texts per native call: lm text, and for SFT rows prompt-head, article, prompt-tail, response.
+        // One flat list of texts for one pass of native calls: lm text, and for SFT rows the whole prompt and the response.
         List<String> texts = new ArrayList<>();
         int[] sftAt = new int[in.size()];
         for (int i = 0; i < in.size(); i++) {
             InternalRow r = in.get(i);
             String target = string(r, c.target());
             sftAt[i] = target == null ? -1 : texts.size() + 1;
-            addTexts(texts, promptTemplate, string(r, c.title()), string(r, c.text()), target);
+            addTexts(texts, template, string(r, c.title()), string(r, c.text()), target);
         }
         int[][] ids = tok.encodeEach(texts); // this task's core only: see HfTokenizer.encodeEach
         int k = 0;
@@ -158,11 +170,15 @@ public final class Encoder implements Serializable {
             int at = fields + 1;
             values[at] = lm.length;
             if (sftAt[i] >= 0) {
-                int[][] pair = sftPair(ids[k], ids[k + 1], ids[k + 2], ids[k + 3], tok);
+                int[] response = response(ids[k + 1], tok);
+                RenderedPrompt prompt = prompt(TemplateInput.of(string(r, c.title()), string(r, c.text())), ids[k], response.length, tok);
+                int[][] pair = sftPair(prompt.tokenIds(), response, tok.padId());
                 values[at + 1] = UnsafeArrayData.fromPrimitiveArray(pair[0]);
                 values[at + 2] = UnsafeArrayData.fromPrimitiveArray(pair[1]);
                 values[at + 3] = pair[2][0];
-                k += 4;
+                values[at + 4] = utf8(prompt.text());
+                values[at + 5] = prompt.truncated();
+                k += 2;
             }
             out.add(toUnsafe.apply(new GenericInternalRow(values)).copy());
             for (Packer.Block b : packer.add(string(r, c.split()), string(r, c.contentHash()), lm)) {
@@ -181,19 +197,35 @@ public final class Encoder implements Serializable {
         return toUnsafe.apply(new GenericInternalRow(values)).copy();
     }
 
+    /** The target's ids, with EOS when configured. */
+    private int[] response(int[] target, HfTokenizer tok) {
+        if (!appendEos) return target;
+        int[] response = Arrays.copyOf(target, target.length + 1);
+        response[response.length - 1] = tok.eosId();
+        return response;
+    }
+
+    /**
+     * The prompt rendered with the room the response leaves: {@code seq_len - response}. When not even the
+     * template with an empty article fits there, the prompt gets that much room (the article is left out) and the
+     * response is what {@link #sftPair} cuts; only a title that alone fills {@code seq_len} gives a prompt longer
+     * than the pair, whose ids are then cut at {@code seq_len} with no response left.
+     */
+    RenderedPrompt prompt(TemplateInput input, int[] filledIds, int responseTokens, HfTokenizer tok) {
+        int budget = seqLen - responseTokens;
+        if (filledIds.length > budget) { // else the common case: render encodes nothing again
+            budget = Math.max(budget, tok.encode(template.fill(TemplateInput.of(input.title(), ""))).length);
+        }
+        return template.render(input, filledIds, tok, budget);
+    }
+
     /** {ids (seq_len), loss mask (seq_len), {prompt token count}}: right-padded with the pad id, mask 0 there. */
-    int[][] sftPair(int[] head, int[] article, int[] tail, int[] target, HfTokenizer tok) {
-        int[] response = appendEos ? Arrays.copyOf(target, target.length + 1) : target;
-        if (appendEos) response[response.length - 1] = tok.eosId();
-        int budget = Math.max(0, seqLen - head.length - tail.length - response.length);
-        int keep = Math.min(article.length, budget);
+    int[][] sftPair(int[] prompt, int[] response, int padId) {
         int[] ids = new int[seqLen];
         int[] mask = new int[seqLen];
-        Arrays.fill(ids, tok.padId());
-        int n = 0;
-        for (int[] part : new int[][] {head, Arrays.copyOf(article, keep), tail}) {
-            for (int v : part) if (n < seqLen) ids[n++] = v;
-        }
+        Arrays.fill(ids, padId);
+        int n = Math.min(prompt.length, seqLen);
+        System.arraycopy(prompt, 0, ids, 0, n);
         int promptTokens = n;
         for (int v : response) {
             if (n < seqLen) {

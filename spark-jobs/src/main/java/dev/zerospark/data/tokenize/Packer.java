@@ -1,7 +1,8 @@
 package dev.zerospark.data.tokenize;
 
 import dev.zerospark.data.dedup.MinHasher;
-import org.apache.spark.sql.types.DataTypes;
+import dev.zerospark.spark.Contracts;
+import dev.zerospark.table.LmBlocks;
 import org.apache.spark.sql.types.StructType;
 
 import java.io.Serializable;
@@ -21,11 +22,8 @@ import java.util.TreeMap;
  * block's index there, so the same articles give the same ids on a rerun.
  */
 public final class Packer implements Serializable {
-    public static final StructType SCHEMA = new StructType()
-            .add("block_id", DataTypes.StringType, false)
-            .add("split", DataTypes.StringType, false)
-            .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-            .add("run_id", DataTypes.StringType, false);
+    /** The rows of {@code lm_blocks}. */
+    public static final StructType SCHEMA = Contracts.schema(LmBlocks.CONTRACT);
 
     public record Block(String id, String split, int[] ids) {}
 

@@ -3,6 +3,9 @@ package dev.zerospark.data.tokenize;
 import dev.zerospark.config.PrepareConfig;
 import dev.zerospark.data.PrepareJob;
 import dev.zerospark.data.PrepareResult;
+import dev.zerospark.table.Articles;
+import dev.zerospark.template.PromptTemplate;
+import dev.zerospark.template.PromptTemplates;
 import dev.zerospark.tokenizer.HfTokenizer;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.delta.DeltaLog;
@@ -105,10 +108,10 @@ public final class TokenizeBench {
 
         // The texts exactly as the job tokenizes them (LM text, plus the SFT pieces of articles with a target), in
         // batches of the job's size; the job's tokens are its LM tokens, so both sides report the same numerator.
-        List<Row> rows = spark.read().format("delta").load(PrepareJob.table(cfg, PrepareJob.ARTICLES)).select("title", "text", "target").collectAsList();
+        List<Row> rows = spark.read().format("delta").load(PrepareJob.table(cfg, PrepareJob.ARTICLES)).select(Articles.TITLE, Articles.TEXT, Articles.TARGET).collectAsList();
         HfTokenizer tok = TokenizerCache.get(TokenizerCache.distribute(spark, cfg.tokenizer()));
         int batch = cfg.tokenizeBatchSize();
-        String template = cfg.sft().promptTemplate();
+        PromptTemplate template = PromptTemplates.resolve(cfg.sft().template());
         List<List<String>> batches = new ArrayList<>();
         long rawTexts = 0;
         for (int i = 0; i < rows.size(); i += batch) {

@@ -2,6 +2,7 @@ package dev.zerospark.data.tokenize;
 
 import dev.zerospark.config.PrepareConfig;
 import dev.zerospark.data.clean.CleanStage;
+import dev.zerospark.table.Articles;
 import dev.zerospark.tokenizer.BpeModel;
 import dev.zerospark.tokenizer.BpeTrainer;
 import dev.zerospark.tokenizer.ByteLevel;
@@ -45,7 +46,7 @@ public final class TokenizerTraining {
     /** Texts of an articles Delta table: title and text, as the LM blocks see them. */
     public static Dataset<String> articleTexts(SparkSession spark, String articlesTable) {
         return spark.read().format("delta").load(articlesTable)
-                .select(col("title"), col("text"))
+                .select(col(Articles.TITLE), col(Articles.TEXT))
                 .map((org.apache.spark.api.java.function.MapFunction<Row, String>) r -> Encoder.lmText(r.getString(0), r.getString(1)), Encoders.STRING());
     }
 
