@@ -14,6 +14,7 @@ import dev.zerospark.data.generate.GenerateSummary;
 import dev.zerospark.data.sample.SampleCorpus;
 import dev.zerospark.data.tokenize.TokenizerTraining;
 import dev.zerospark.spark.SparkSessions;
+import dev.zerospark.table.Articles;
 import dev.zerospark.table.Generations;
 import dev.zerospark.training.CheckpointExport;
 import dev.zerospark.training.TrainJob;
