@@ -12,7 +12,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 import dev.zerospark.config.ConfigException;
 import dev.zerospark.data.DeltaTables;
 import dev.zerospark.data.NotADeltaTableException;
-import dev.zerospark.data.generate.internal.ContractSchema;
+import dev.zerospark.spark.Contracts;
 import dev.zerospark.data.generate.internal.GenerationParams;
 import dev.zerospark.data.generate.internal.ModelCache;
 import dev.zerospark.data.generate.internal.ModelFiles;
@@ -115,7 +115,7 @@ public final class GenerateJob {
                     articles, inputVersion, alreadyDone, todoCount, chunks, partitions);
             PartitionGenerator generator = new PartitionGenerator(o.model(), modelId, TaskHadoopConf.forLocations(conf, List.of(o.model())),
                     params, o.textCol(), runId, inputVersion);
-            StructType schema = ContractSchema.of(Generations.CONTRACT);
+            StructType schema = Contracts.schema(Generations.CONTRACT);
             Dataset<Row> bucketed = todo.withColumn(BUCKET, pmod(xxhash64(col(PartitionGenerator.ID)), lit(chunks)));
             long start = System.nanoTime();
             long generated = 0;
