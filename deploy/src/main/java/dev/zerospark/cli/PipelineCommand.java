@@ -7,8 +7,6 @@ import dev.zerospark.pipeline.Pipeline;
 import dev.zerospark.pipeline.PipelineStages;
 import dev.zerospark.pipeline.PipelineSummary;
 import dev.zerospark.pipeline.StageRecord;
-import dev.zerospark.pipeline.internal.JobRiddleGenerator;
-import dev.zerospark.pipeline.internal.RougeLEvaluator;
 import dev.zerospark.spark.SparkSessions;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -40,8 +38,7 @@ public final class PipelineCommand {
         @Override
         public Integer call() {
             ZeroSparkConfig cfg = config.load(spec);
-            PipelineStages stages = PipelineStages.standard().withEvaluator(new RougeLEvaluator(cfg.generate().maxNewTokens()))
-                    .withGenerator(new JobRiddleGenerator(cfg.generate()));
+            PipelineStages stages = PipelineStages.of(cfg);
             String sparkMaster = master != null ? master : System.getProperty("spark.master") != null ? null
                     : TrainCommand.defaultLocalMaster(cfg.train().worldSize(), Runtime.getRuntime().availableProcessors());
             SparkSession spark = SparkSessions.getOrCreate("zerospark-pipeline", sparkMaster, Map.of());

@@ -330,6 +330,10 @@ class PipelineCommandTest {
         CliRun r = CliRun.of("pipeline", "run", "--config", aug.toString(), "--master", "local[2]");
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("pipeline.stages.augment is true, but the augment stage is not available in this build"), r.err());
+        // rouge_l is this build's too: no config error; with every article seen, the run ends "nothing new".
+        Path rouge = Files.writeString(work.resolve("rouge.yaml"), Files.readString(config(evalTable)).replace("pipeline:\n", "pipeline:\n  promote: {metric: rouge_l}\n"));
+        CliRun rl = CliRun.of("pipeline", "run", "--config", rouge.toString(), "--master", "local[2]");
+        assertEquals(3, rl.code(), rl.toString());
         Path both = Files.writeString(work.resolve("both.yaml"), Files.readString(config(evalTable)).replace("  steps: 4\n", "  steps: 4\n  epochs: 1.5\n"));
         CliRun b = CliRun.of("pipeline", "run", "--config", both.toString(), "--master", "local[2]");
         assertEquals(2, b.code(), b.toString());
