@@ -19,6 +19,9 @@ public record PipelineConfig(
         @JsonPropertyDescription("share of a run's training rows drawn from blocks earlier runs trained on, in [0, 1) (default 0.2)") Double replayFraction,
         @JsonPropertyDescription("seconds a run's lease on <registry>/<name> lasts unrenewed; the run renews it every third "
                 + "of this, and an expired lease is taken over (default 600)") Integer leaseTtlS,
+        @JsonPropertyDescription("Delta table URI the generate stage MERGEs the champion's riddles into (the generations "
+                + "table contract, keyed by article_id, model_id, pipeline, params_hash; decoding settings from the generate "
+                + "section) (optional; <registry>/<name>/riddles when unset)") String riddles,
         @JsonPropertyDescription("the fixed evaluation set") Eval eval,
         @JsonPropertyDescription("when a candidate replaces the champion") Promote promote,
         @JsonPropertyDescription("which stages run") Stages stages) {
@@ -41,13 +44,16 @@ public record PipelineConfig(
     }
 
     public static PipelineConfig defaults() {
-        return new PipelineConfig(null, null, null, null, null, null, null, null, null, null);
+        return new PipelineConfig(null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** The evaluation set: held-out rows of a Delta table at one pinned version, the same for every run. */
     public record Eval(
-            @JsonPropertyDescription("Delta table URI of held-out lm_blocks or sft_pairs; its validation split is scored "
-                    + "(needed when stages.eval is true)") String table,
+            @JsonPropertyDescription("Delta table URI of held-out lm_blocks or sft_pairs (prepare's tables of articles kept "
+                    + "out of training); its validation split is scored. perplexity: every next token of lm_blocks, the "
+                    + "response tokens of sft_pairs. rouge_l needs sft_pairs: its prompt is completed greedily (generate."
+                    + "max_new_tokens, the riddle template's stop strings) and scored against its response, the reference "
+                    + "riddle (needed when stages.eval is true)") String table,
             @JsonPropertyDescription("pinned Delta version of eval.table (needed when stages.eval is true)") Long version,
             @JsonPropertyDescription("validation rows scored at most (default 256)") Integer maxRows) {
         public Eval {
@@ -90,14 +96,14 @@ public record PipelineConfig(
             @JsonPropertyDescription("train a candidate (default true)") Boolean train,
             @JsonPropertyDescription("score candidate and champion on the evaluation set (default true)") Boolean eval,
             @JsonPropertyDescription("promote the candidate if it beats the champion (default true)") Boolean promote,
-            @JsonPropertyDescription("riddles from the champion for articles without one; not available in this build (default false)") Boolean generate) {
+            @JsonPropertyDescription("riddles from the champion, into riddles, for articles of prepare's articles table without one from it (default true)") Boolean generate) {
         public Stages {
             prepare = Check.or(prepare, true);
             augment = Check.or(augment, false);
             train = Check.or(train, true);
             eval = Check.or(eval, true);
             promote = Check.or(promote, true);
-            generate = Check.or(generate, false);
+            generate = Check.or(generate, true);
             if (promote && !eval) throw Check.invalid("promote", "needs stages.eval: promotion compares eval results; enable eval or disable promote");
             if (eval && !train) throw Check.invalid("eval", "needs stages.train: it scores the run's candidate; enable train or disable eval");
         }

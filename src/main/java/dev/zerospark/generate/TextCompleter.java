@@ -108,7 +108,14 @@ public final class TextCompleter implements AutoCloseable {
      * exist in GPT-2 and give garbage in Llama.
      */
     public List<Completion> complete(List<String> prompts, GenerationOptions options, Truncation truncation) {
-        int[][] encoded = tokenizer.encodeBatch(prompts);
+        return completeTokens(tokenizer.encodeBatch(prompts), options, truncation);
+    }
+
+    /**
+     * As {@link #complete(List, GenerationOptions, Truncation)}, from prompts already tokenized (e.g. the prompt ids
+     * of {@code sft_pairs}, exactly as training saw them). {@code encoded} rows are replaced when cut.
+     */
+    public List<Completion> completeTokens(int[][] encoded, GenerationOptions options, Truncation truncation) {
         int context = model.config().maxPositions();
         int room = context - options.maxNewTokens();
         if (room < 1) throw PromptTooLongException.noRoom(context, options.maxNewTokens());

@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
 
 /** {@code zerospark pipeline run}: the scheduled retraining pipeline. */
 @Command(name = "pipeline", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        description = "The retraining pipeline: prepare, train, eval, promote (and generate, once available).",
+        description = "The retraining pipeline: prepare, train, eval, promote, generate.",
         subcommands = {PipelineCommand.Run.class})
 public final class PipelineCommand {
     @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Version.class,
@@ -38,7 +38,7 @@ public final class PipelineCommand {
         @Override
         public Integer call() {
             ZeroSparkConfig cfg = config.load(spec);
-            PipelineStages stages = PipelineStages.standard();
+            PipelineStages stages = PipelineStages.of(cfg);
             String sparkMaster = master != null ? master : System.getProperty("spark.master") != null ? null
                     : TrainCommand.defaultLocalMaster(cfg.train().worldSize(), Runtime.getRuntime().availableProcessors());
             SparkSession spark = SparkSessions.getOrCreate("zerospark-pipeline", sparkMaster, Map.of());

@@ -8,8 +8,8 @@ import java.util.Set;
 /**
  * Scores one model on the evaluation set. The eval stage calls every evaluator it was given once for the candidate
  * and once for the champion (when there is one), each with a local copy of the model, and merges their results.
- * Implementations: {@code PerplexityEvaluator} here; a ROUGE-L evaluator (generate a riddle per held-out article
- * and score it against the reference with {@link dev.zerospark.eval.RougeScorer}) plugs in through
+ * Implementations: {@code PerplexityEvaluator} and {@code RougeLEvaluator} (a greedy riddle per held-out sft_pairs
+ * prompt, scored against its response with {@link dev.zerospark.eval.RougeScorer}); more plug in through
  * {@link PipelineStages#withEvaluator}.
  */
 public interface Evaluator {

@@ -2,12 +2,15 @@ package dev.zerospark.pipeline;
 
 import dev.zerospark.config.ConfigException;
 import dev.zerospark.config.PipelineConfig;
+import dev.zerospark.config.ZeroSparkConfig;
 import dev.zerospark.pipeline.internal.AugmentStage;
 import dev.zerospark.pipeline.internal.EvalStage;
 import dev.zerospark.pipeline.internal.GenerateStage;
+import dev.zerospark.pipeline.internal.JobRiddleGenerator;
 import dev.zerospark.pipeline.internal.PerplexityEvaluator;
 import dev.zerospark.pipeline.internal.PrepareStage;
 import dev.zerospark.pipeline.internal.PromoteStage;
+import dev.zerospark.pipeline.internal.RougeLEvaluator;
 import dev.zerospark.pipeline.internal.TrainStage;
 
 import java.util.ArrayList;
@@ -17,8 +20,8 @@ import java.util.TreeSet;
 
 /**
  * The implementations a pipeline runs with. {@link #standard()} has prepare, train, promote and an eval stage that
- * scores perplexity; ROUGE-L, generate and augment are plugged in with the {@code with...} methods once their jobs
- * exist. An enabled stage with no implementation is a config error before anything runs ({@link #check}).
+ * scores perplexity; {@link #of} adds ROUGE-L and generate; augment plugs in with {@link #withAugmenter} once its job
+ * exists. An enabled stage with no implementation is a config error before anything runs ({@link #check}).
  */
 public final class PipelineStages {
     private final List<Evaluator> evaluators;
@@ -34,6 +37,16 @@ public final class PipelineStages {
     /** What this build has: perplexity only, no generator, no augmenter. */
     public static PipelineStages standard() {
         return new PipelineStages(List.of(new PerplexityEvaluator()), null, null);
+    }
+
+    /**
+     * Everything this build has, set up from the config: perplexity and ROUGE-L (greedy riddles of
+     * {@code generate.max_new_tokens} tokens) evaluators and the generate stage (GenerateJob with the {@code generate}
+     * section's decoding settings); no augmenter. What {@code pipeline run} and the notebooks run with.
+     */
+    public static PipelineStages of(ZeroSparkConfig config) {
+        return standard().withEvaluator(new RougeLEvaluator(config.generate().maxNewTokens()))
+                .withGenerator(new JobRiddleGenerator(config.generate()));
     }
 
     public PipelineStages withEvaluator(Evaluator e) {

@@ -14,9 +14,10 @@ public interface RiddleGenerator {
      * @param modelId       the champion's id, {@code <name>/v<N>}
      * @param articlesTable the {@code articles} Delta table prepare wrote
      * @param articlesVersion its version after this run's prepare stage
+     * @param riddlesTable  the Delta table the riddles go to ({@code pipeline.riddles})
      * @param runId         the pipeline run
      */
-    record Request(String modelUri, String modelId, String articlesTable, long articlesVersion, String runId) {}
+    record Request(String modelUri, String modelId, String articlesTable, long articlesVersion, String riddlesTable, String runId) {}
 
     /** Riddles this call wrote, and the riddles table with its version after the call. */
     record Outcome(long written, String table, long tableVersion) {}

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.data.PrepareJob;
+import dev.zerospark.data.generate.internal.ModelFiles;
 import dev.zerospark.data.sample.SampleCorpus;
 import dev.zerospark.pipeline.Stage;
 import dev.zerospark.pipeline.StageRecord;
@@ -106,6 +107,8 @@ class PipelineCommandTest {
                 "  checkpoint_interval: 2",
                 "  eval_interval: 0",
                 "  optimizer: {lr: 0.001}",
+                "generate:",
+                "  max_new_tokens: 6",  // tiny-gpt2 has 64 positions: the rest is the riddle prompt
                 ""));
         return f;
     }
@@ -138,7 +141,7 @@ class PipelineCommandTest {
         assertEquals("done", s.get("outcome").asText());
         assertEquals("v1", s.get("champion").asText());
         assertEquals(Map.of(Stage.PREPARE, StageStatus.SUCCEEDED, Stage.AUGMENT, StageStatus.SKIPPED, Stage.TRAIN, StageStatus.SUCCEEDED,
-                Stage.EVAL, StageStatus.SUCCEEDED, Stage.PROMOTE, StageStatus.SUCCEEDED, Stage.GENERATE, StageStatus.SKIPPED), statuses("run-1"));
+                Stage.EVAL, StageStatus.SUCCEEDED, Stage.PROMOTE, StageStatus.SUCCEEDED, Stage.GENERATE, StageStatus.SUCCEEDED), statuses("run-1"));
         StageRecord train = runs().latest("run-1").stream().filter(x -> x.stage().equals(Stage.TRAIN)).findFirst().orElseThrow();
         assertTrue(train.inputVersions().containsKey("lm_blocks"), train.toString());
         JsonNode tm = JSON.readTree(train.metrics());
@@ -158,11 +161,35 @@ class PipelineCommandTest {
         assertTrue(card.contains("# riddler v1") && card.contains("Base model: " + tokenizer()) && card.contains("Steps: 4")
                 && card.contains("perplexity") && card.contains("version " + evalVersion), card);
         assertEquals(1, reg.history().size());
+        assertEveryArticleHasOneRiddleFromTheChampion("run-1");
+    }
+
+    /** The riddles table holds exactly one row per article of the pinned articles version, all from the champion. */
+    private static void assertEveryArticleHasOneRiddleFromTheChampion(String runId) throws Exception {
+        StageRecord gen = runs().latest(runId).stream().filter(x -> x.stage().equals(Stage.GENERATE)).findFirst().orElseThrow();
+        assertEquals(StageStatus.SUCCEEDED, gen.status(), gen.toString());
+        long articlesVersion = gen.inputVersions().get(PrepareJob.ARTICLES);
+        var spark = LocalSpark.session();
+        var articles = spark.read().format("delta").option("versionAsOf", articlesVersion).load(work.resolve("tables").resolve("articles").toUri().toString());
+        String championId = ModelFiles.modelId(ModelRegistry.open(spark, registry, "riddler").champion().orElseThrow().uri(),
+                spark.sparkContext().hadoopConfiguration());
+        var riddles = spark.read().format("delta").load(riddles()).where(org.apache.spark.sql.functions.col("model_id").equalTo(championId));
+        assertEquals(articles.count(), riddles.count(), "one riddle per article from the champion " + championId);
+        assertEquals(articles.count(), riddles.select("article_id").distinct().join(articles.select("article_id"), "article_id").count());
+    }
+
+    private static String riddles() {
+        return ModelRegistry.open(LocalSpark.session(), registry, "riddler").uri() + "/riddles";
+    }
+
+    private static long riddleRows() {
+        return LocalSpark.session().read().format("delta").load(riddles()).count();
     }
 
     @Test
     @Order(2)
     void aRunWithNoNewDataSkipsTrainEvalAndPromoteAndSaysSo() throws Exception {
+        long riddlesBefore = riddleRows();
         CliRun r = pipeline(config(evalTable), "run-2");
         assertEquals(3, r.code(), r.toString());
         assertEquals("nothing_new", summary(r).get("outcome").asText());
@@ -175,6 +202,9 @@ class PipelineCommandTest {
             }
         }
         assertEquals("v1", summary(r).get("champion").asText());
+        StageRecord gen = runs().latest("run-2").stream().filter(x -> x.stage().equals(Stage.GENERATE)).findFirst().orElseThrow();
+        assertEquals(0, JSON.readTree(gen.metrics()).get("written").asLong(), "no new article, no new riddle: " + gen);
+        assertEquals(riddlesBefore, riddleRows());
     }
 
     @Test
@@ -194,7 +224,7 @@ class PipelineCommandTest {
         assertEquals(0, resumed.code(), resumed.toString());
         List<StageRecord> rows = runs().records("run-3");
         List<String> secondAttempt = rows.stream().filter(x -> x.attempt() == 2 && x.status() == StageStatus.STARTED).map(StageRecord::stage).toList();
-        assertEquals(List.of(Stage.EVAL, Stage.PROMOTE), secondAttempt, "resumed at eval: " + rows);
+        assertEquals(List.of(Stage.EVAL, Stage.PROMOTE, Stage.GENERATE), secondAttempt, "resumed at eval: " + rows);
         assertEquals(1, rows.stream().filter(x -> x.stage().equals(Stage.TRAIN) && x.status() == StageStatus.STARTED).count());
         JsonNode train = JSON.readTree(runs().latest("run-3").stream().filter(x -> x.stage().equals(Stage.TRAIN)).findFirst().orElseThrow().metrics());
         assertTrue(train.get("new_train_rows").asLong() > 0 && train.get("replay_rows").asLong() > 0, train.toString());
@@ -209,6 +239,8 @@ class PipelineCommandTest {
             assertEquals("v1", s.get("champion").asText());
             assertEquals(1, reg.versions().size());
         }
+        // Kept: riddles only for the new articles; promoted: every article again, from v2.
+        assertEveryArticleHasOneRiddleFromTheChampion("run-3");
     }
 
     @Test
@@ -294,10 +326,14 @@ class PipelineCommandTest {
     @Test
     @Order(6)
     void aStageThisBuildLacksOrConflictingKeysAreConfigErrors() throws Exception {
-        Path gen = Files.writeString(work.resolve("gen.yaml"), Files.readString(config(evalTable)).replace("pipeline:\n", "pipeline:\n  stages: {generate: true}\n"));
-        CliRun r = CliRun.of("pipeline", "run", "--config", gen.toString(), "--master", "local[2]");
+        Path aug = Files.writeString(work.resolve("aug.yaml"), Files.readString(config(evalTable)).replace("pipeline:\n", "pipeline:\n  stages: {augment: true}\n"));
+        CliRun r = CliRun.of("pipeline", "run", "--config", aug.toString(), "--master", "local[2]");
         assertEquals(2, r.code(), r.toString());
-        assertTrue(r.err().contains("pipeline.stages.generate is true, but the generate stage is not available in this build"), r.err());
+        assertTrue(r.err().contains("pipeline.stages.augment is true, but the augment stage is not available in this build"), r.err());
+        // rouge_l is this build's too: no config error; with every article seen, the run ends "nothing new".
+        Path rouge = Files.writeString(work.resolve("rouge.yaml"), Files.readString(config(evalTable)).replace("pipeline:\n", "pipeline:\n  promote: {metric: rouge_l}\n"));
+        CliRun rl = CliRun.of("pipeline", "run", "--config", rouge.toString(), "--master", "local[2]");
+        assertEquals(3, rl.code(), rl.toString());
         Path both = Files.writeString(work.resolve("both.yaml"), Files.readString(config(evalTable)).replace("  steps: 4\n", "  steps: 4\n  epochs: 1.5\n"));
         CliRun b = CliRun.of("pipeline", "run", "--config", both.toString(), "--master", "local[2]");
         assertEquals(2, b.code(), b.toString());

@@ -49,7 +49,9 @@ public final class PromoteStage implements Stage {
         ObjectNode train = ctx.metricsOf(TRAIN);
         String metric = p.promote().metric();
         JsonNode cand = eval.path("candidate").path(metric);
-        if (!cand.isNumber()) throw new IllegalStateException("the eval stage of run " + ctx.runId() + " recorded no " + metric + " for the candidate");
+        if (!cand.isNumber()) throw new IllegalStateException("the eval stage of run " + ctx.runId() + " recorded no " + metric
+                + " for the candidate on eval set " + eval.path("eval_table").asText() + " (pipeline.promote.metric is " + metric
+                + "; rouge_l needs an sft_pairs eval.table, whose responses are the reference riddles)");
         JsonNode champ = eval.path("champion").path(metric);
         Integer champVersion = eval.hasNonNull("champion_version") ? eval.get("champion_version").asInt() : null;
         Decision d = decide(p.promote(), cand.asDouble(), champ.isNumber() ? champ.asDouble() : null, champVersion);
