@@ -29,6 +29,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import scala.Tuple2;
@@ -139,12 +140,18 @@ class GenerateServiceCommandTest {
             Path marker = Files.writeString(tmp.resolve("env-update.txt"), "x");
             sc.addFile(marker.toString()); // posts an environment update, as the UI's environment page shows it
             sc.listenerBus().waitUntilEmpty();
+            // The page (and its REST API) shows the status store's properties through Utils.redact with the app's conf.
             boolean listed = false;
-            for (Tuple2<String, String> p : scala.jdk.javaapi.CollectionConverters.asJava(sc.statusStore().environmentInfo().sparkProperties())) {
+            for (Tuple2<String, String> p : scala.jdk.javaapi.CollectionConverters.asJava(
+                    Utils.redact(sc.conf(), sc.statusStore().environmentInfo().sparkProperties()))) {
                 seen.add(p._1() + "=" + p._2());
-                if (p._1().equals(KEY_CONF)) listed = true;
+                if (p._1().equals(KEY_CONF)) {
+                    listed = true;
+                    assertTrue(p._2().contains("redacted"), p.toString());
+                }
             }
             assertTrue(listed, "the environment page lists the key's conf entry (redacted)");
+            for (Tuple2<String, String> p : sc.getConf().getAll()) seen.add(String.valueOf(Utils.redact(sc.conf(), scala.jdk.javaapi.CollectionConverters.asScala(List.of(p)).toSeq())));
             GenerateCommand cmd = new GenerateCommand();
             picocli.CommandLine cl = new picocli.CommandLine(cmd);
             cl.parseArgs("--pipeline", "service", "--endpoint", "http://127.0.0.1:1", "--api-model", "m", "--api-key-conf", KEY_CONF,

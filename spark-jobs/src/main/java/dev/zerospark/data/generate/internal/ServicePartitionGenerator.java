@@ -35,8 +35,7 @@ public final class ServicePartitionGenerator implements MapPartitionsFunction<Ro
 
     private final ServiceClients.Spec client;
     private final OpenAiClient.Api api;
-    private final RequestOptions request;
-    private final String template;
+    private final GenerationParams params;
     private final String textColumn;
     private final RunColumns columns;
     private final Broadcast<ExampleChooser> examples;
@@ -46,8 +45,7 @@ public final class ServicePartitionGenerator implements MapPartitionsFunction<Ro
                                      RunColumns columns, Broadcast<ExampleChooser> examples, int shots) {
         this.client = client;
         this.api = api;
-        this.request = new RequestOptions(params.maxNewTokens(), params.temperature(), params.topP(), params.stop(), params.seed());
-        this.template = params.template();
+        this.params = params;
         this.textColumn = textColumn;
         this.columns = columns;
         this.examples = examples;
@@ -64,14 +62,15 @@ public final class ServicePartitionGenerator implements MapPartitionsFunction<Ro
         }
         if (articles.isEmpty()) return List.<Row>of().iterator();
         OpenAiClient c = ServiceClients.get(client);
-        PromptTemplate t = PromptTemplates.resolve(template);
+        PromptTemplate t = PromptTemplates.resolve(params.template());
+        RequestOptions request = new RequestOptions(params.maxNewTokens(), params.temperature(), params.topP(), params.stop(), params.seed());
         ExampleChooser chooser = examples == null ? null : examples.value();
         // The client bounds requests in flight per executor; this pool only keeps that many of this task's waiting.
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(articles.size(), client.settings().maxConcurrency()));
         List<RowGenerator.Result> results = new ArrayList<>(articles.size());
         try {
             List<Future<RowGenerator.Result>> futures = new ArrayList<>(articles.size());
-            for (RowGenerator.Article a : articles) futures.add(pool.submit(() -> one(c, t, chooser, a)));
+            for (RowGenerator.Article a : articles) futures.add(pool.submit(() -> one(c, t, request, chooser, a)));
             for (Future<RowGenerator.Result> f : futures) results.add(join(f));
         } finally {
             pool.shutdownNow();
@@ -82,7 +81,8 @@ public final class ServicePartitionGenerator implements MapPartitionsFunction<Ro
         return out.iterator();
     }
 
-    private RowGenerator.Result one(OpenAiClient c, PromptTemplate t, ExampleChooser chooser, RowGenerator.Article a) throws InterruptedException {
+    private RowGenerator.Result one(OpenAiClient c, PromptTemplate t, RequestOptions request, ExampleChooser chooser, RowGenerator.Article a)
+            throws InterruptedException {
         if (a.text() == null || a.text().isBlank()) {
             return RowGenerator.Result.error(a, null, 0, false, "article " + a.id() + " has " + (a.text() == null ? "a null" : "an empty")
                     + " text (column " + textColumn + "): nothing to generate from");

@@ -55,10 +55,12 @@ public final class ServicePipeline {
         return new ServiceClients.Spec(settings, s.apiKeyEnv(), s.apiKeyConf());
     }
 
-    /** {@code service:<host>[:port]/<api model>}: the endpoint's host, never its path, query or user info. */
+    /**
+     * {@code service:<host>/<api model>}: the endpoint's host only, never its user info, port or path, so the same
+     * service reached through another port or gateway path (a proxy, a new deployment) keeps its rows.
+     */
     public static String modelId(ServiceOptions s) {
-        URI u = URI.create(s.endpoint());
-        return "service:" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort()) + "/" + s.apiModel();
+        return "service:" + URI.create(s.endpoint()).getHost() + "/" + s.apiModel();
     }
 
     public static OpenAiClient.Api api(ServiceOptions s) {
