@@ -27,7 +27,18 @@ public record GenerateConfig(
         @JsonPropertyDescription("generate: strings that end a completion, cut before them (optional; the template's own when unset)") List<String> stop,
         @JsonPropertyDescription("generate: weight dtype on the device, fp32 | bf16 (default fp32)") String dtype,
         @JsonPropertyDescription("generate: tokens per batch, rows x (longest prompt + max_new_tokens) (default 8192)") Integer batchTokens,
-        @JsonPropertyDescription("generate: tasks per committed chunk (optional; spark.default.parallelism when unset)") Integer partitions) {
+        @JsonPropertyDescription("generate: tasks per committed chunk (optional; spark.default.parallelism when unset)") Integer partitions,
+        @JsonPropertyDescription("generate: few-shot example table URI, sft_pairs or articles with a target (required by --template few-shot)") String examples,
+        @JsonPropertyDescription("generate: few-shot examples per prompt (default 3)") Integer shots,
+        @JsonPropertyDescription("generate: example candidates the driver ships to tasks at most; a larger examples table is refused (default 10000)") Integer maxExamples,
+        @JsonPropertyDescription("generate: local = a model on the executors, service = an OpenAI-compatible endpoint (default local)") String pipeline,
+        @JsonPropertyDescription("generate: service base URL, e.g. https://api.example.com/v1 (required by --pipeline service)") String endpoint,
+        @JsonPropertyDescription("generate: the service's model name, sent as model (required by --pipeline service)") String apiModel,
+        @JsonPropertyDescription("generate: environment variable holding the service's API key, read on the executors (optional)") String apiKeyEnv,
+        @JsonPropertyDescription("generate: Spark conf entry holding the service's API key, read on the executors; its name must match spark.redaction.regex (optional)") String apiKeyConf,
+        @JsonPropertyDescription("generate: the service endpoint, chat | completions (default chat)") String api,
+        @JsonPropertyDescription("generate: service requests in flight per executor at most (default 4)") Integer maxConcurrency,
+        @JsonPropertyDescription("generate: service requests started per minute per executor; 0 = no limit (default 0)") Integer requestsPerMinute) {
 
     public GenerateConfig {
         maxNewTokens = Check.positive("max_new_tokens", Check.or(maxNewTokens, 64));
@@ -48,9 +59,16 @@ public record GenerateConfig(
         dtype = Check.oneOf("dtype", Check.or(dtype, "fp32"), "fp32", "bf16");
         batchTokens = Check.positive("batch_tokens", Check.or(batchTokens, 8192));
         if (partitions != null) Check.positive("partitions", partitions);
+        shots = Check.positive("shots", Check.or(shots, 3));
+        maxExamples = Check.positive("max_examples", Check.or(maxExamples, 10000));
+        pipeline = Check.oneOf("pipeline", Check.or(pipeline, "local"), "local", "service");
+        api = Check.oneOf("api", Check.or(api, "chat"), "chat", "completions");
+        maxConcurrency = Check.positive("max_concurrency", Check.or(maxConcurrency, 4));
+        requestsPerMinute = Check.nonNegative("requests_per_minute", Check.or(requestsPerMinute, 0));
+        if (apiKeyEnv != null && apiKeyConf != null) throw Check.invalid("api_key_conf", "give api_key_env or api_key_conf, not both");
     }
 
     public static GenerateConfig defaults() {
-        return new GenerateConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new GenerateConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 }

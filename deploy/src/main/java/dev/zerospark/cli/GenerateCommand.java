@@ -26,13 +26,14 @@ import picocli.CommandLine.Option;
  * completions into a Delta table. Progress goes to the log; the last stdout line is the run's summary as JSON.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        description = "Generate (riddles by default) for every article of a Delta table into a Delta table; resumable, flags override --config generate.* values.")
+        description = "Generate (riddles by default) for every article of a Delta table into a Delta table, with a local model or an"
+                + " OpenAI-compatible service (--pipeline service); resumable, flags override --config generate.* values.")
 public final class GenerateCommand implements Runnable {
     @Mixin ConfigOption config;
     @Option(names = "--model", paramLabel = "DIR|URI", descriptionKey = "generate.model") String model;
     @Option(names = "--input", paramLabel = "URI", descriptionKey = "generate.input") String input;
     @Option(names = {"--output", "--out"}, paramLabel = "URI", descriptionKey = "generate.output") String output;
-    @Option(names = "--template", paramLabel = "riddle|FILE", descriptionKey = "generate.template") String template;
+    @Option(names = "--template", paramLabel = "riddle|few-shot|instruct|FILE", descriptionKey = "generate.template") String template;
     @Option(names = "--input-version", paramLabel = "V", descriptionKey = "generate.input_version") Long inputVersion;
     @Option(names = "--where", paramLabel = "SQL", descriptionKey = "generate.where") String where;
     @Option(names = "--limit", paramLabel = "N", descriptionKey = "generate.limit") Long limit;
@@ -48,6 +49,17 @@ public final class GenerateCommand implements Runnable {
     @Option(names = "--dtype", paramLabel = "fp32|bf16", descriptionKey = "generate.dtype") String dtype;
     @Option(names = "--batch-tokens", paramLabel = "N", descriptionKey = "generate.batch_tokens") Integer batchTokens;
     @Option(names = "--partitions", paramLabel = "N", descriptionKey = "generate.partitions") Integer partitions;
+    @Option(names = "--examples", paramLabel = "URI", descriptionKey = "generate.examples") String examples;
+    @Option(names = "--shots", paramLabel = "K", descriptionKey = "generate.shots") Integer shots;
+    @Option(names = "--max-examples", paramLabel = "N", descriptionKey = "generate.max_examples") Integer maxExamples;
+    @Option(names = "--pipeline", paramLabel = "local|service", descriptionKey = "generate.pipeline") String pipeline;
+    @Option(names = "--endpoint", paramLabel = "URL", descriptionKey = "generate.endpoint") String endpoint;
+    @Option(names = "--api-model", paramLabel = "NAME", descriptionKey = "generate.api_model") String apiModel;
+    @Option(names = "--api-key-env", paramLabel = "VAR", descriptionKey = "generate.api_key_env") String apiKeyEnv;
+    @Option(names = "--api-key-conf", paramLabel = "SPARK_CONF", descriptionKey = "generate.api_key_conf") String apiKeyConf;
+    @Option(names = "--api", paramLabel = "chat|completions", descriptionKey = "generate.api") String api;
+    @Option(names = "--max-concurrency", paramLabel = "N", descriptionKey = "generate.max_concurrency") Integer maxConcurrency;
+    @Option(names = "--requests-per-minute", paramLabel = "N", descriptionKey = "generate.requests_per_minute") Integer requestsPerMinute;
     @Option(names = "--master", paramLabel = "URL", description = "Spark master when not under spark-submit (default local[*]).") String master;
 
     @picocli.CommandLine.Spec
@@ -55,7 +67,13 @@ public final class GenerateCommand implements Runnable {
 
     GenerateConfig resolve() {
         GenerateConfig g = config.load(spec).generate();
-        require("generate.model", g.model(), "--model");
+        boolean service = "service".equals(g.pipeline());
+        if (service) {
+            require("generate.endpoint", g.endpoint(), "--endpoint");
+            require("generate.api_model", g.apiModel(), "--api-model");
+        } else {
+            require("generate.model", g.model(), "--model");
+        }
         require("generate.input", g.input(), "--input");
         require("generate.output", g.output(), "--output");
         return g;
@@ -69,7 +87,8 @@ public final class GenerateCommand implements Runnable {
     public void run() {
         GenerateConfig g = resolve();
         SparkSession spark = SparkSessions.getOrCreate("zerospark-generate", PrepareCommand.sparkMaster(master), Map.of());
-        String modelDir = hfModel(g.model(), spark.sparkContext().hadoopConfiguration());
+        // The service pipeline has no local model: --model is ignored there.
+        String modelDir = "service".equals(g.pipeline()) ? null : hfModel(g.model(), spark.sparkContext().hadoopConfiguration());
         GenerateSummary s = GenerateJob.run(spark, GenerateOptions.from(g, modelDir));
         PrintWriter out = spec.commandLine().getOut();
         out.println(s.toJson());

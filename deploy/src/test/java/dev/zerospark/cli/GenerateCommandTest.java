@@ -50,7 +50,7 @@ class GenerateCommandTest {
         assertEquals(0, r.code(), r.toString());
         List<String> lines = r.out().strip().lines().toList();
         JsonNode s = new ObjectMapper().readTree(lines.get(lines.size() - 1));
-        assertEquals(Set.of("run_id", "input_version", "articles", "generated", "already_done", "errors", "truncated", "prompt_tokens",
+        assertEquals(Set.of("run_id", "input_version", "articles", "generated", "already_done", "errors", "truncated", "examples_dropped", "prompt_tokens",
                 "completion_tokens", "tokens_per_s", "output_version"), Set.copyOf(iterable(s)));
         assertEquals(4, s.get("articles").asLong(), "--limit overrides the file's limit");
         assertEquals(4, s.get("generated").asLong());

@@ -20,13 +20,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A loopback proxy in front of {@code serve} that fails the requests its {@link Faults} picks (as a flaky gateway
  * would) and forwards the rest, recording every status it answered.
  */
-final class FaultProxy implements AutoCloseable {
+public final class FaultProxy implements AutoCloseable {
     /** For the {@code n}-th request (0-based): a fault to answer instead of forwarding, or null to forward. */
-    interface Faults {
+    public interface Faults {
         Fault at(int n);
     }
 
-    record Fault(int status, String retryAfter) {}
+    public record Fault(int status, String retryAfter) {}
 
     private final HttpServer server;
     private final ExecutorService threads;
@@ -39,7 +39,7 @@ final class FaultProxy implements AutoCloseable {
         this.threads = threads;
     }
 
-    static FaultProxy start(int targetPort, Faults faults) throws IOException {
+    public static FaultProxy start(int targetPort, Faults faults) throws IOException {
         HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         ExecutorService threads = Executors.newCachedThreadPool();
         FaultProxy proxy = new FaultProxy(s, threads);
@@ -85,11 +85,11 @@ final class FaultProxy implements AutoCloseable {
         }
     }
 
-    URI uri() {
+    public URI uri() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
-    long count(int status) {
+    public long count(int status) {
         return statuses.stream().filter(s -> s == status).count();
     }
 

@@ -33,6 +33,16 @@ public final class DeltaTables {
      */
     public static long insertNew(SparkSession spark, String path, Dataset<Row> rows, List<String> keys, List<String> statsColumns,
                           Map<String, String> properties, long sourceRows) {
+        return insertOrReplace(spark, path, rows, keys, statsColumns, properties, sourceRows, null);
+    }
+
+    /**
+     * {@link #insertNew}, except that a row already in the table for which {@code replaceWhen} holds (SQL over the
+     * table's row {@code t} and the new row {@code s}) is replaced by the new one: how a rerun repairs the rows it
+     * retried. Null = insert-only. Returns the rows inserted plus those replaced.
+     */
+    public static long insertOrReplace(SparkSession spark, String path, Dataset<Row> rows, List<String> keys, List<String> statsColumns,
+                                       Map<String, String> properties, long sourceRows, String replaceWhen) {
         if (!exists(spark, path)) {
             // DataFrameWriterV2 on the path identifier: its table properties land in the creating commit (version 0),
             // whereas DataFrameWriter options reject unknown "delta." keys and drop all others, and an ALTER TABLE
@@ -47,12 +57,11 @@ public final class DeltaTables {
             return sourceRows >= 0 ? sourceRows : spark.read().format("delta").load(path).count();
         }
         String cond = keys.stream().map(k -> "t." + k + " = s." + k).collect(Collectors.joining(" AND "));
-        Row metrics = DeltaTable.forPath(spark, path).as("t")
-                .merge(rows.as("s"), cond)
-                .whenNotMatched().insertAll()
-                .execute()
-                .first();
-        return metrics.getLong(metrics.fieldIndex("num_inserted_rows"));
+        var merge = DeltaTable.forPath(spark, path).as("t").merge(rows.as("s"), cond);
+        if (replaceWhen != null) merge = merge.whenMatched(replaceWhen).updateAll();
+        Row metrics = merge.whenNotMatched().insertAll().execute().first();
+        return metrics.getLong(metrics.fieldIndex("num_inserted_rows"))
+                + (replaceWhen == null ? 0 : metrics.getLong(metrics.fieldIndex("num_updated_rows")));
     }
 
     /** The table's properties at its latest version ({@code TBLPROPERTIES}); empty when it sets none. */

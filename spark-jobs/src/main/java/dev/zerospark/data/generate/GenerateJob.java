@@ -13,15 +13,21 @@ import dev.zerospark.config.ConfigException;
 import dev.zerospark.data.DeltaTables;
 import dev.zerospark.data.NotADeltaTableException;
 import dev.zerospark.spark.Contracts;
+import dev.zerospark.data.generate.internal.ExampleCandidates;
 import dev.zerospark.data.generate.internal.GenerationParams;
 import dev.zerospark.data.generate.internal.ModelCache;
 import dev.zerospark.data.generate.internal.ModelFiles;
 import dev.zerospark.data.generate.internal.PartitionGenerator;
 import dev.zerospark.data.generate.internal.RowGenerator;
+import dev.zerospark.data.generate.internal.RunColumns;
+import dev.zerospark.data.generate.internal.ServiceClients;
+import dev.zerospark.data.generate.internal.ServicePartitionGenerator;
+import dev.zerospark.data.generate.internal.ServicePipeline;
 import dev.zerospark.model.HfConfigs;
 import dev.zerospark.model.ModelConfig;
 import dev.zerospark.spark.TaskHadoopConf;
 import dev.zerospark.table.Generations;
+import dev.zerospark.template.ExampleChooser;
 import dev.zerospark.template.PromptTemplate;
 import dev.zerospark.template.PromptTemplates;
 import dev.zerospark.template.TemplateInput;
@@ -37,6 +43,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -79,15 +88,36 @@ public final class GenerateJob {
         String runId = UUID.randomUUID().toString();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         PromptTemplate template = PromptTemplates.resolve(o.template());
+        if (template.takesExamples() && o.fewShot() == null) throw ExamplesTableException.missing(template.id());
+        if (!template.takesExamples() && o.fewShot() != null) throw ExamplesTableException.unused(template.id(), o.fewShot().table());
         GenerationParams params = GenerationParams.of(o.template(), template, o.maxNewTokens(), o.temperature(), o.topK(), o.topP(),
                 o.seed(), o.stop(), o.dtype(), o.batchTokens());
-        checkModel(o, template, conf);
-        String modelId = ModelFiles.modelId(o.model(), conf);
-        String paramsHash = params.hash();
-        LOG.info("generate run {}: model {} (model_id {}), template {}, params_hash {}", runId, o.model(), modelId, template.id(), paramsHash);
+        ServiceClients.Spec service = null;
+        String modelId;
+        if (o.service() != null) {
+            service = ServicePipeline.check(spark, o);
+            modelId = ServicePipeline.modelId(o.service());
+            params = params.with("api=" + o.service().api());
+        } else {
+            checkModel(o, template, conf);
+            modelId = ModelFiles.modelId(o.model(), conf);
+        }
 
         if (!DeltaTables.exists(spark, o.input())) throw new NotADeltaTableException(o.input());
         long inputVersion = o.inputVersion() != null ? o.inputVersion() : DeltaTables.version(spark, o.input());
+        Broadcast<ExampleChooser> examples = null;
+        if (o.fewShot() != null) {
+            FewShotOptions f = o.fewShot();
+            ExampleCandidates.Pinned pinned = ExampleCandidates.load(spark, f.table(), f.maxCandidates(),
+                    spark.read().format("delta").option("versionAsOf", inputVersion).load(o.input()), o.idCol(), o.textCol());
+            params = params.with("examples=" + f.table() + "@" + pinned.version()).with("shots=" + f.shots());
+            examples = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(pinned.chooser());
+            LOG.info("generate: {} few-shot candidates from {} at version {}, {} per prompt", pinned.chooser().candidates(), f.table(),
+                    pinned.version(), f.shots());
+        }
+        String paramsHash = params.hash();
+        LOG.info("generate run {}: model {} (model_id {}), template {}, params_hash {}", runId, o.service() != null ? "(service)" : o.model(),
+                modelId, template.id(), paramsHash);
         Dataset<Row> selected = select(spark, o, inputVersion);
         Row counted = selected.agg(count(lit(1)), count(col(PartitionGenerator.ID))).first();
         if (counted.getLong(0) != counted.getLong(1)) {
@@ -101,6 +131,8 @@ public final class GenerateJob {
             Dataset<Row> done = spark.read().format("delta").load(o.output())
                     .where(col(Generations.MODEL_ID).equalTo(modelId).and(col(Generations.PIPELINE).equalTo(template.id()))
                             .and(col(Generations.PARAMS_HASH).equalTo(paramsHash)))
+                    // The service pipeline retries its failed rows (a 429 storm, an outage); a local model's errors are final.
+                    .where(service != null ? col(Generations.FINISH_REASON).notEqual(RowGenerator.ERROR) : lit(true))
                     .select(col(Generations.ARTICLE_ID));
             todo = selected.join(done, selected.col(PartitionGenerator.ID).equalTo(done.col(Generations.ARTICLE_ID)), "left_anti");
         }
@@ -113,28 +145,37 @@ public final class GenerateJob {
             int chunks = (int) Math.max(1, (todoCount + perChunk - 1) / perChunk);
             LOG.info("generate: {} articles at input version {}, {} already done, {} to generate in {} chunks of {} tasks",
                     articles, inputVersion, alreadyDone, todoCount, chunks, partitions);
-            PartitionGenerator generator = new PartitionGenerator(o.model(), modelId, TaskHadoopConf.forLocations(conf, List.of(o.model())),
-                    params, o.textCol(), runId, inputVersion);
+            int shots = o.fewShot() == null ? 0 : o.fewShot().shots();
+            MapPartitionsFunction<Row, Row> generator = service != null
+                    ? new ServicePartitionGenerator(service, ServicePipeline.api(o.service()), params, o.textCol(),
+                            new RunColumns(params.templateId(), modelId, paramsHash, params.seed(), runId, inputVersion), examples, shots)
+                    : new PartitionGenerator(o.model(), modelId, TaskHadoopConf.forLocations(conf, List.of(o.model())),
+                            params, o.textCol(), runId, inputVersion, examples, shots);
+            // A retried service row replaces its error row; every other existing row stays as it is (insert-only).
+            String replaceWhen = service == null ? null : "t." + Generations.FINISH_REASON + " = '" + RowGenerator.ERROR + "' AND s."
+                    + Generations.FINISH_REASON + " <> '" + RowGenerator.ERROR + "'";
             StructType schema = Contracts.schema(Generations.CONTRACT);
             Dataset<Row> bucketed = todo.withColumn(BUCKET, pmod(xxhash64(col(PartitionGenerator.ID)), lit(chunks)));
             long start = System.nanoTime();
             long generated = 0;
-            long[] totals = new long[4]; // errors, truncated, prompt tokens, completion tokens
+            long[] totals = new long[5]; // errors, truncated, prompt tokens, completion tokens, examples dropped
             long processed = 0;
             for (int c = 0; c < chunks && todoCount > 0; c++) {
                 Dataset<Row> results = bucketed.where(col(BUCKET).equalTo(c)).drop(BUCKET).repartition(partitions)
-                        .mapPartitions(generator, Encoders.row(schema))
+                        .mapPartitions(generator, Encoders.row(RunColumns.schema()))
                         .persist(StorageLevel.MEMORY_AND_DISK());
                 try {
                     // Generates once, into the cache the MERGE then reads: a MERGE may scan its source more than once.
                     Row s = results.agg(count(lit(1)),
                             sum(when(col(Generations.FINISH_REASON).equalTo(RowGenerator.ERROR), 1).otherwise(0)),
                             sum(when(col(Generations.TRUNCATED), 1).otherwise(0)),
-                            sum(col(Generations.PROMPT_TOKENS)), sum(col(Generations.COMPLETION_TOKENS))).first();
+                            sum(col(Generations.PROMPT_TOKENS)), sum(col(Generations.COMPLETION_TOKENS)),
+                            sum(col(RunColumns.EXAMPLES_DROPPED))).first();
                     long rows = s.getLong(0);
                     if (rows == 0) continue;
-                    for (int k = 0; k < 4; k++) totals[k] += s.getLong(k + 1);
-                    generated += DeltaTables.insertNew(spark, o.output(), results, Generations.CONTRACT.key(), STATS_COLUMNS, Map.of(), rows);
+                    for (int k = 0; k < totals.length; k++) totals[k] += s.getLong(k + 1);
+                    generated += DeltaTables.insertOrReplace(spark, o.output(), results.drop(RunColumns.EXAMPLES_DROPPED), Generations.CONTRACT.key(),
+                            STATS_COLUMNS, Map.of(), rows, replaceWhen);
                     processed += rows;
                 } finally {
                     results.unpersist();
@@ -148,9 +189,10 @@ public final class GenerateJob {
             }
             double seconds = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
             return new GenerateSummary(runId, inputVersion, articles, generated, alreadyDone, totals[0], totals[1], totals[2], totals[3],
-                    totals[3] / seconds, DeltaTables.version(spark, o.output()));
+                    totals[3] / seconds, DeltaTables.version(spark, o.output()), totals[4]);
         } finally {
             todo.unpersist();
+            if (examples != null) examples.destroy();
         }
     }
 

@@ -13,10 +13,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param truncated of {@code generated}, rows whose article was cut to fit the context
  * @param tokensPerS completion tokens per second of generation (the chunks' wall time, commits included)
  * @param outputVersion the output table's version after the run
+ * @param examplesDropped few-shot examples left out of this run's prompts to fit the context, over all rows
  */
 public record GenerateSummary(String runId, long inputVersion, long articles, long generated, long alreadyDone,
                               long errors, long truncated, long promptTokens, long completionTokens, double tokensPerS,
-                              long outputVersion) {
+                              long outputVersion, long examplesDropped) {
     public String toJson() {
         ObjectNode n = new ObjectMapper().createObjectNode();
         n.put("run_id", runId);
@@ -26,6 +27,7 @@ public record GenerateSummary(String runId, long inputVersion, long articles, lo
         n.put("already_done", alreadyDone);
         n.put("errors", errors);
         n.put("truncated", truncated);
+        n.put("examples_dropped", examplesDropped);
         n.put("prompt_tokens", promptTokens);
         n.put("completion_tokens", completionTokens);
         n.put("tokens_per_s", Math.round(tokensPerS * 10) / 10.0);

@@ -5,7 +5,6 @@ import dev.zerospark.generate.BatchGenerator;
 import dev.zerospark.generate.GenerationOptions;
 import dev.zerospark.generate.TextCompleter;
 import dev.zerospark.spark.TaskHadoopConf;
-import dev.zerospark.table.Generations;
 import dev.zerospark.template.PromptTemplate;
 import dev.zerospark.template.PromptTemplates;
 import java.sql.Timestamp;
@@ -13,11 +12,12 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import dev.zerospark.template.ExampleChooser;
 import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 
 /**
  * The task side of {@code generate}: reads one partition of articles (columns {@link #ID}, {@link #TITLE},
@@ -40,20 +40,21 @@ public final class PartitionGenerator implements MapPartitionsFunction<Row, Row>
     private final TaskHadoopConf hadoop;
     private final GenerationParams params;
     private final String textColumn;
-    private final String runId;
-    private final long inputVersion;
-    private final String paramsHash;
+    private final RunColumns columns;
+    private final Broadcast<ExampleChooser> examples;
+    private final int shots;
 
+    /** @param examples the few-shot candidates, broadcast once; null = none */
     public PartitionGenerator(String modelLocation, String modelId, TaskHadoopConf hadoop, GenerationParams params,
-                              String textColumn, String runId, long inputVersion) {
+                              String textColumn, String runId, long inputVersion, Broadcast<ExampleChooser> examples, int shots) {
         this.modelLocation = modelLocation;
         this.modelId = modelId;
         this.hadoop = hadoop;
         this.params = params;
         this.textColumn = textColumn;
-        this.runId = runId;
-        this.inputVersion = inputVersion;
-        this.paramsHash = params.hash();
+        this.columns = new RunColumns(params.templateId(), modelId, params.hash(), params.seed(), runId, inputVersion);
+        this.examples = examples;
+        this.shots = shots;
     }
 
     @Override
@@ -86,36 +87,13 @@ public final class PartitionGenerator implements MapPartitionsFunction<Row, Row>
                 }
             };
             int maxPrompt = c.model().config().maxPositions() - params.maxNewTokens();
-            results = new RowGenerator(template, c.tokenizer(), maxPrompt, params.seed(), params.stop(), runner)
-                    .generate(articles, textColumn);
+            results = new RowGenerator(template, c.tokenizer(), maxPrompt, params.seed(), params.stop(), runner,
+                    examples == null ? null : examples.value(), shots).generate(articles, textColumn);
         }
         Timestamp now = new Timestamp(System.currentTimeMillis());
         List<Row> out = new ArrayList<>(results.size());
-        for (RowGenerator.Result r : results) out.add(row(r, now));
+        for (RowGenerator.Result r : results) out.add(columns.row(r, now));
         return out.iterator();
-    }
-
-    /** A row in the order of {@link Generations#CONTRACT}'s columns. */
-    private Row row(RowGenerator.Result r, Timestamp now) {
-        Object[] v = new Object[Generations.CONTRACT.columns().size()];
-        List<String> names = Generations.CONTRACT.names();
-        v[names.indexOf(Generations.ARTICLE_ID)] = r.article().id();
-        v[names.indexOf(Generations.CONTENT_HASH)] = r.article().contentHash();
-        v[names.indexOf(Generations.INPUT_VERSION)] = inputVersion;
-        v[names.indexOf(Generations.PIPELINE)] = params.templateId();
-        v[names.indexOf(Generations.MODEL_ID)] = modelId;
-        v[names.indexOf(Generations.PARAMS_HASH)] = paramsHash;
-        v[names.indexOf(Generations.SEED)] = params.seed();
-        v[names.indexOf(Generations.PROMPT)] = r.prompt();
-        v[names.indexOf(Generations.PROMPT_TOKENS)] = r.promptTokens();
-        v[names.indexOf(Generations.TRUNCATED)] = r.truncated();
-        v[names.indexOf(Generations.COMPLETION)] = r.completion();
-        v[names.indexOf(Generations.COMPLETION_TOKENS)] = r.completionTokens();
-        v[names.indexOf(Generations.FINISH_REASON)] = r.finishReason();
-        v[names.indexOf(Generations.ERROR)] = r.error();
-        v[names.indexOf(Generations.RUN_ID)] = runId;
-        v[names.indexOf(Generations.GENERATED_AT)] = now;
-        return RowFactory.create(v);
     }
 
     /** The task's GPU when the scheduler assigned one (spark.task.resource.gpu.amount), else the CPU. */

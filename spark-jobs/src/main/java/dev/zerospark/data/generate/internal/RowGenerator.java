@@ -3,6 +3,7 @@ package dev.zerospark.data.generate.internal;
 import dev.zerospark.generate.BatchGenerator;
 import dev.zerospark.generate.FinishReason;
 import dev.zerospark.generate.TextCompleter;
+import dev.zerospark.template.ExampleChooser;
 import dev.zerospark.template.PromptTemplate;
 import dev.zerospark.template.PromptTemplateException;
 import dev.zerospark.template.RenderedPrompt;
@@ -29,11 +30,14 @@ public final class RowGenerator {
 
     public record Article(String id, String title, String text, String contentHash) {}
 
-    /** A row of the generations table, less the run-wide columns. */
+    /**
+     * A row of the generations table, less the run-wide columns, and how many few-shot examples its prompt left out
+     * to fit (counted by the job, not stored).
+     */
     public record Result(Article article, String prompt, int promptTokens, boolean truncated, String completion,
-                         int completionTokens, String finishReason, String error) {
-        static Result error(Article a, String prompt, int promptTokens, boolean truncated, String message) {
-            return new Result(a, prompt, promptTokens, truncated, null, 0, ERROR, message);
+                         int completionTokens, String finishReason, String error, int examplesDropped) {
+        public static Result error(Article a, String prompt, int promptTokens, boolean truncated, String message) {
+            return new Result(a, prompt, promptTokens, truncated, null, 0, ERROR, message, 0);
         }
     }
 
@@ -48,8 +52,18 @@ public final class RowGenerator {
     private final long seed;
     private final List<String> stop;
     private final BatchRunner runner;
+    private final ExampleChooser examples;
+    private final int shots;
 
     public RowGenerator(PromptTemplate template, HfTokenizer tokenizer, int maxPromptTokens, long seed, List<String> stop, BatchRunner runner) {
+        this(template, tokenizer, maxPromptTokens, seed, stop, runner, null, 0);
+    }
+
+    /** @param examples the few-shot candidates; null = none. Each article gets {@code shots} of them, never itself. */
+    public RowGenerator(PromptTemplate template, HfTokenizer tokenizer, int maxPromptTokens, long seed, List<String> stop, BatchRunner runner,
+                        ExampleChooser examples, int shots) {
+        this.examples = examples;
+        this.shots = shots;
         this.template = template;
         this.tokenizer = tokenizer;
         this.maxPromptTokens = maxPromptTokens;
@@ -72,7 +86,7 @@ public final class RowGenerator {
             }
             RenderedPrompt p;
             try {
-                p = template.render(TemplateInput.of(a.title(), a.text()), tokenizer, maxPromptTokens);
+                p = template.render(input(a, examples, shots, seed), tokenizer, maxPromptTokens);
             } catch (PromptTemplateException e) {
                 out[i] = Result.error(a, null, 0, false, e.getMessage());
                 continue;
@@ -103,15 +117,22 @@ public final class RowGenerator {
                 } catch (RuntimeException e) {
                     rethrowIfCancelled(e);
                     LOG.warn("article {} failed alone: {}", a.id(), e.toString());
-                    out[i] = Result.error(a, p.text(), p.tokenIds().length, p.truncated(), "generation failed: " + e);
+                    out[i] = new Result(a, p.text(), p.tokenIds().length, p.truncated(), null, 0, ERROR, "generation failed: " + e, p.examplesDropped());
                     continue;
                 }
             }
             String text = tokenizer.decode(o.tokens(), true);
             if (o.reason() == FinishReason.STOP_STRING) text = TextCompleter.cutAtStop(text, stop);
-            out[i] = new Result(a, p.text(), p.tokenIds().length, p.truncated(), text, o.tokens().length, reason(o.reason()), null);
+            out[i] = new Result(a, p.text(), p.tokenIds().length, p.truncated(), text, o.tokens().length, reason(o.reason()), null,
+                    p.examplesDropped());
         }
         return List.of(out);
+    }
+
+    /** The template's input for {@code a}: its examples drawn by ({@code seed}, article id), none when there is no chooser. */
+    public static TemplateInput input(Article a, ExampleChooser examples, int shots, long seed) {
+        if (examples == null) return TemplateInput.of(a.title(), a.text());
+        return new TemplateInput(a.title(), a.text(), examples.choose(a.id(), shots, seed));
     }
 
     /** A killed task (speculation, a cancelled job) must die, not record the kill as the row's error. */
