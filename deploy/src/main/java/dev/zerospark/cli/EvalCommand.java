@@ -5,6 +5,6 @@ import picocli.CommandLine.Command;
 /** {@code zerospark eval ...}: score model outputs against references (ROUGE now; perplexity and comparisons later). */
 @Command(name = "eval", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Evaluate predictions against references.",
-        subcommands = {EvalRougeCommand.class})
+        subcommands = {EvalRougeCommand.class, EvalPerplexityCommand.class})
 public final class EvalCommand {
 }
