@@ -34,9 +34,9 @@ public final class EvalPerplexityCommand implements Runnable {
 
     @Option(names = "--model", paramLabel = "DIR", required = true, description = "HF model directory (required).") String model;
     @Option(names = "--data", paramLabel = "URI", required = true, description = "lm_blocks or sft_pairs Delta table (required).") String data;
-    @Option(names = "--split", paramLabel = "train|validation", defaultValue = "validation", description = "Which rows (default validation).") String split;
-    @Option(names = "--version", paramLabel = "V", description = "Table version (default the latest).") Long version;
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "" + DEFAULT_BATCH, description = "Rows per forward pass (default 4).") int batch;
+    @Option(names = "--split", paramLabel = "train|validation", defaultValue = "validation", description = "Which rows (default ${DEFAULT-VALUE}).") String split;
+    @Option(names = "--table-version", paramLabel = "V", description = "Table version (optional; default the latest).") Long version;
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "" + DEFAULT_BATCH, description = "Rows per forward pass (default ${DEFAULT-VALUE}).") int batch;
     @Option(names = "--master", paramLabel = "URL", description = "Spark master when not under spark-submit (default local[*]).") String master;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
