@@ -92,6 +92,11 @@ public final class DjlTrainableModel implements TrainableModel {
         }
     }
 
+    @Override
+    public LossSum loss(int[][] inputIds, float[][] lossMask) {
+        return TokenNll.of(model, inputIds, lossMask);
+    }
+
     /**
      * Masked next-token cross-entropy, fused: returns the loss sum and writes its gradient with respect to the logits,
      * gradScale * mask * (softmax - onehot(label)), into {@link #seed}, one sequence at a time without autograd.

@@ -25,6 +25,12 @@ public interface TrainableModel extends AutoCloseable {
      */
     LossSum forwardBackward(int[][] inputIds, float[][] lossMask, float gradScale, float[] gradOut);
 
+    /**
+     * Forward only, no autograd graph: the sum of token losses and the number of predicted tokens, with the mask read
+     * as in {@link #forwardBackward}. What validation uses ({@link TokenNll}, shared with {@code eval perplexity}).
+     */
+    LossSum loss(int[][] inputIds, float[][] lossMask);
+
     /** Flat copy of the current weights into {@code out} (length numel()). */
     void readParams(float[] out);
 

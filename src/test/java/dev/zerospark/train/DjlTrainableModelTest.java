@@ -56,6 +56,34 @@ class DjlTrainableModelTest {
     }
 
     @Test
+    void forwardOnlyLossEqualsTheTrainingLossAndLeavesNoGradient() throws Exception {
+        int[][] full = batch();
+        float[][] mask = new float[full.length][full[0].length];
+        for (int b = 0; b < full.length; b++) {
+            for (int t = 0; t < full[b].length; t++) mask[b][t] = (b + t) % 3 == 0 ? 0f : 1f;
+        }
+        try (TrainableModel m = TrainableModels.load(GPT2)) {
+            int n = (int) m.numel();
+            for (float[][] lossMask : new float[][][] {null, mask}) {
+                LossSum trained = m.forwardBackward(full, lossMask, 1f, new float[n]);
+                LossSum forward = m.loss(full, lossMask);
+                assertEquals(trained.tokens(), forward.tokens());
+                assertEquals(trained.sum(), forward.sum(), 1e-5 * Math.abs(trained.sum()));
+                // row by row in passes of one equals the whole batch in one pass
+                LossSum perRow = TokenNll.over(((DjlTrainableModel) m).model(), full, lossMask, 1);
+                assertEquals(forward.sum(), perRow.sum(), 1e-5 * Math.abs(forward.sum()));
+            }
+            float[] g1 = new float[n];
+            m.forwardBackward(full, null, 1f, g1);
+            m.loss(full, null);
+            float[] g2 = new float[n];
+            m.forwardBackward(full, null, 1f, g2);
+            assertTrue(maxDiff(g1, g2) < 1e-6, "loss() left a gradient behind: " + maxDiff(g1, g2));
+            assertFalse(JniUtils.isGradMode(), "grad mode is restored");
+        }
+    }
+
+    @Test
     void microBatchesAccumulateToTheFullBatchGradient() throws Exception {
         int[][] full = batch();
         int[][] a = {full[0], full[1]};

@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
                 ModelCommand.class,
                 ExportCommand.class,
                 CheckpointCommand.class,
-                EvalCommand.class,
+                EvalCommand.class, AugmentCommand.class,
                 TableCommand.class,
                 CompleteCommand.class,
                 GenerateCommand.class,

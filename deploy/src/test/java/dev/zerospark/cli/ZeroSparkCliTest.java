@@ -21,7 +21,7 @@ class ZeroSparkCliTest {
         CliRun r = run("--help");
         assertEquals(0, r.code());
         for (String sub : new String[] {"prepare", "tokenizer", "train", "model", "export", "checkpoint", "complete", "generate",
-                "verify-training", "bench", "eval", "demo"}) {
+                "verify-training", "bench", "eval", "augment", "demo"}) {
             assertTrue(r.out().contains("  " + sub), "--help does not list " + sub + ":\n" + r.out());
         }
     }

@@ -171,7 +171,7 @@ public final class RankTrainer {
             double commS = c.takeSeconds();
             double valLoss = Double.NaN;
             if (spec.evalInterval() > 0 && (step + 1) % spec.evalInterval() == 0 && table.validation().length > 0) {
-                valLoss = evaluate(c, model, numel, rank);
+                valLoss = evaluate(c, model, rank);
             }
             double stepS = (System.nanoTime() - t0) / 1e9;
             if ((step + 1) % spec.checkpointInterval() == 0 || step + 1 == spec.steps()) {
@@ -199,9 +199,11 @@ public final class RankTrainer {
         return new RankResult(rank, rank == 0 ? metrics.steps() : List.of(), lastCheckpoint);
     }
 
-    /** Mean loss over (up to) evalBatches micro-batches of validation rows, striped across ranks. */
-    private double evaluate(Collective c, TrainableModel model, int numel, int rank) {
-        float[] scratch = new float[numel];
+    /**
+     * Mean loss over (up to) evalBatches micro-batches of validation rows, striped across ranks: forward passes only
+     * ({@link TrainableModel#loss}, the same function {@code eval perplexity} uses).
+     */
+    private double evaluate(Collective c, TrainableModel model, int rank) {
         int[][] val = table.validation();
         double sum = 0;
         long tokens = 0;
@@ -213,7 +215,7 @@ public final class RankTrainer {
             int[][] ids = chunk.stream().map(i -> val[i]).toArray(int[][]::new);
             float[][] mask = table.validationMask() == null ? null
                     : chunk.stream().map(i -> table.validationMask()[i]).toArray(float[][]::new);
-            LossSum l = model.forwardBackward(ids, mask, 0f, scratch); // gradient scale 0: a forward pass for the loss
+            LossSum l = model.loss(ids, mask);
             sum += l.sum();
             tokens += l.tokens();
         }
