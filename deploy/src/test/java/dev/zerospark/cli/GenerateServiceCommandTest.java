@@ -137,8 +137,13 @@ class GenerateServiceCommandTest {
             List<String> seen = new ArrayList<>(List.of(logs.text(), first.toString(), second.toString(), third.toString()));
             for (Row r : spark.read().format("delta").load(output).collectAsList()) seen.add(r.toString());
             for (Row r : rows) seen.add(r.toString());
-            Path marker = Files.writeString(tmp.resolve("env-update.txt"), "x");
-            sc.addFile(marker.toString()); // posts an environment update, as the UI's environment page shows it
+            // addFile posts an environment update, as the UI's environment page shows it. The file stays registered with this
+            // JVM's shared SparkContext, and every later task re-checks it: it must outlive this test with the same contents
+            // (a @TempDir file is deleted afterwards, and later training tasks then failed with "exists and does not match").
+            Path marker = Files.createTempFile("zerospark-env-update", ".txt");
+            Files.writeString(marker, "x");
+            marker.toFile().deleteOnExit();
+            sc.addFile(marker.toString());
             sc.listenerBus().waitUntilEmpty();
             // The page (and its REST API) shows the status store's properties through Utils.redact with the app's conf.
             boolean listed = false;
