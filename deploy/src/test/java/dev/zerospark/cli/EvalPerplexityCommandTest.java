@@ -77,7 +77,7 @@ class EvalPerplexityCommandTest {
     }
 
     @Test
-    void anEmptySplitAndABadSplitAreUsageErrors() {
+    void aBadSplitIsAUsageErrorNamingTheOption() {
         String table = writeTable();
         String model = TestPaths.fixture("tiny-gpt2").toString();
         CliRun bad = CliRun.of("eval", "perplexity", "--model", model, "--data", table, "--split", "test");
