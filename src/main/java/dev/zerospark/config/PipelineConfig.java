@@ -23,6 +23,7 @@ public record PipelineConfig(
                 + "table contract, keyed by article_id, model_id, pipeline, params_hash; decoding settings from the generate "
                 + "section) (optional; <registry>/<name>/riddles when unset)") String riddles,
         @JsonPropertyDescription("the fixed evaluation set") Eval eval,
+        @JsonPropertyDescription("the augment stage's teacher and filters (used when stages.augment is true)") Augment augment,
         @JsonPropertyDescription("when a candidate replaces the champion") Promote promote,
         @JsonPropertyDescription("which stages run") Stages stages) {
 
@@ -36,6 +37,7 @@ public record PipelineConfig(
         if (replayFraction == 1.0) throw Check.invalid("replay_fraction", "must be below 1 (a run must train on its new data), got 1.0");
         leaseTtlS = Check.positive("lease_ttl_s", Check.or(leaseTtlS, 600));
         eval = Check.or(eval, Eval.defaults());
+        augment = Check.or(augment, Augment.defaults());
         promote = Check.or(promote, Promote.defaults());
         stages = Check.or(stages, Stages.defaults());
         if (name != null && !name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
@@ -44,7 +46,7 @@ public record PipelineConfig(
     }
 
     public static PipelineConfig defaults() {
-        return new PipelineConfig(null, null, null, null, null, null, null, null, null, null, null);
+        return new PipelineConfig(null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** The evaluation set: held-out rows of a Delta table at one pinned version, the same for every run. */
@@ -63,6 +65,41 @@ public record PipelineConfig(
 
         public static Eval defaults() {
             return new Eval(null, null, null);
+        }
+    }
+
+    /**
+     * Self-instruct for the augment stage: a teacher writes riddle targets for the new articles without one; the
+     * targets that pass the filters become sft_pairs rows, and the run's train stage trains on them (their response
+     * tokens) along with the new lm_blocks.
+     */
+    public record Augment(
+            @JsonPropertyDescription("the teacher: an HF model directory or URI (needed when stages.augment is true)") String teacher,
+            @JsonPropertyDescription("instruct | riddle: the prompt template the teacher is given (default instruct)") String template,
+            @JsonPropertyDescription("sft_pairs Delta table URI the accepted targets are added to, packed to prepare.seq_len + 1 "
+                    + "tokens like lm_blocks rows; the teacher's generations are kept next to it in <output>_teacher_generations, "
+                    + "so no article is sent to the teacher twice (optional; <prepare.output>/self_instruct when unset)") String output,
+            @JsonPropertyDescription("articles sent to the teacher per run at most (optional; all when unset)") Long limit,
+            @JsonPropertyDescription("tokens the teacher writes at most (default 64)") Integer maxNewTokens,
+            @JsonPropertyDescription("targets with fewer words are rejected (default 3)") Integer minWords,
+            @JsonPropertyDescription("targets with more words are rejected (default 120)") Integer maxWords,
+            @JsonPropertyDescription("targets whose ROUGE-L F against their article is above this are rejected as copies, in (0, 1] (default 0.5)") Double copyThreshold) {
+        public static final String INSTRUCT = "instruct";
+        public static final String RIDDLE = "riddle";
+
+        public Augment {
+            template = Check.oneOf("template", Check.or(template, INSTRUCT), INSTRUCT, RIDDLE);
+            if (limit != null && limit < 1) throw Check.invalid("limit", "must be >= 1, got " + limit);
+            maxNewTokens = Check.positive("max_new_tokens", Check.or(maxNewTokens, 64));
+            minWords = Check.positive("min_words", Check.or(minWords, 3));
+            maxWords = Check.positive("max_words", Check.or(maxWords, 120));
+            if (maxWords < minWords) throw Check.invalid("max_words", "(" + maxWords + ") must be >= min_words (" + minWords + ")");
+            copyThreshold = Check.or(copyThreshold, 0.5);
+            if (!(copyThreshold > 0 && copyThreshold <= 1)) throw Check.invalid("copy_threshold", "must be in (0, 1], got " + copyThreshold);
+        }
+
+        public static Augment defaults() {
+            return new Augment(null, null, null, null, null, null, null, null);
         }
     }
 
@@ -92,7 +129,7 @@ public record PipelineConfig(
     /** Stage switches. A disabled stage is recorded as skipped. */
     public record Stages(
             @JsonPropertyDescription("run prepare on prepare.input (default true)") Boolean prepare,
-            @JsonPropertyDescription("self-instruct targets for new articles; not available in this build (default false)") Boolean augment,
+            @JsonPropertyDescription("self-instruct targets for new articles without one, from pipeline.augment.teacher, trained on with the new data (default false)") Boolean augment,
             @JsonPropertyDescription("train a candidate (default true)") Boolean train,
             @JsonPropertyDescription("score candidate and champion on the evaluation set (default true)") Boolean eval,
             @JsonPropertyDescription("promote the candidate if it beats the champion (default true)") Boolean promote,

@@ -6,6 +6,7 @@ import dev.zerospark.config.ZeroSparkConfig;
 import dev.zerospark.pipeline.internal.AugmentStage;
 import dev.zerospark.pipeline.internal.EvalStage;
 import dev.zerospark.pipeline.internal.GenerateStage;
+import dev.zerospark.pipeline.internal.JobAugmenter;
 import dev.zerospark.pipeline.internal.JobRiddleGenerator;
 import dev.zerospark.pipeline.internal.PerplexityEvaluator;
 import dev.zerospark.pipeline.internal.PrepareStage;
@@ -20,8 +21,7 @@ import java.util.TreeSet;
 
 /**
  * The implementations a pipeline runs with. {@link #standard()} has prepare, train, promote and an eval stage that
- * scores perplexity; {@link #of} adds ROUGE-L and generate; augment plugs in with {@link #withAugmenter} once its job
- * exists. An enabled stage with no implementation is a config error before anything runs ({@link #check}).
+ * scores perplexity; {@link #of} adds ROUGE-L, augment and generate; another augmenter plugs in with {@link #withAugmenter}. An enabled stage with no implementation is a config error before anything runs ({@link #check}).
  */
 public final class PipelineStages {
     private final List<Evaluator> evaluators;
@@ -42,11 +42,13 @@ public final class PipelineStages {
     /**
      * Everything this build has, set up from the config: perplexity and ROUGE-L (greedy riddles of
      * {@code generate.max_new_tokens} tokens) evaluators and the generate stage (GenerateJob with the {@code generate}
-     * section's decoding settings); no augmenter. What {@code pipeline run} and the notebooks run with.
+     * section's decoding settings) and the augment stage (AugmentJob with {@code pipeline.augment}'s teacher). What
+     * {@code pipeline run} and the notebooks run with.
      */
     public static PipelineStages of(ZeroSparkConfig config) {
         return standard().withEvaluator(new RougeLEvaluator(config.generate().maxNewTokens()))
-                .withGenerator(new JobRiddleGenerator(config.generate()));
+                .withGenerator(new JobRiddleGenerator(config.generate()))
+                .withAugmenter(new JobAugmenter(config.pipeline().augment(), config.prepare(), config.train().seed()));
     }
 
     public PipelineStages withEvaluator(Evaluator e) {

@@ -77,6 +77,7 @@ public final class PipelineRunner implements Pipeline {
             require(config.prepare().input(), "prepare.input");
             require(config.prepare().tokenizer(), "prepare.tokenizer");
         }
+        if (p.stages().augment()) require(p.augment().teacher(), "pipeline.augment.teacher");
         if (p.stages().eval()) {
             require(p.eval().table(), "pipeline.eval.table");
             if (p.eval().version() == null) throw missing("pipeline.eval.version");

@@ -28,12 +28,14 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Files;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Trains a candidate: from the champion (the base model on the first run) on the run's training mix
  * ({@link TrainingMix}), into the run's own checkpoint directory with {@code resume} on, so a rerun of the run
  * continues from its newest checkpoint. Then exports the newest checkpoint to {@code <run dir>/candidate}.
- * No new train rows since the previous training run: skipped as "nothing new".
+ * When this run's augment stage succeeded, the mix also takes the self-instruct pairs it added (pinned at the version
+ * it recorded). No new train rows since the previous training run: skipped as "nothing new".
  */
 public final class TrainStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger(TrainStage.class);
@@ -68,9 +70,11 @@ public final class TrainStage implements Stage {
                 throw new ConfigException("pipeline.base_model", "there is no champion in " + ctx.registry().uri()
                         + " yet, so the first run needs pipeline.base_model, or train.arch with train.preset");
             }
-            plan = TrainingMix.write(ctx.spark(), lmBlocks, baseline, p.replayFraction(), base.seed(), from == null ? "" : from, mixUri);
+            plan = TrainingMix.write(ctx.spark(), lmBlocks, baseline, p.replayFraction(), base.seed(), from == null ? "" : from, mixUri,
+                    pairs(ctx, previous.orElse(null)));
         }
-        Map<String, Long> input = Map.of(PrepareJob.LM_BLOCKS, plan.dataVersion());
+        Map<String, Long> input = new TreeMap<>(Map.of(PrepareJob.LM_BLOCKS, plan.dataVersion()));
+        if (plan.pairs() != null) input.put(plan.pairs(), plan.pairsVersion());
         if (plan.newTrainRows() == 0) {
             long added = ctx.metricsOf(PREPARE).path("new_articles").asLong(0);
             return StageResult.nothingNew("no new data: " + lmBlocks + " version " + plan.dataVersion() + " has no train blocks beyond version "
@@ -81,7 +85,7 @@ public final class TrainStage implements Stage {
         }
 
         int steps = steps(p, base, plan);
-        TrainConfig cfg = derive(base, plan.fromModel(), mixUri, steps, ctx.runDir() + "/checkpoints", ctx.runDir() + "/train");
+        TrainConfig cfg = derive(base, plan.fromModel(), mixUri, steps, ctx.runDir() + "/checkpoints", ctx.runDir() + "/train", plan.pairRows() > 0);
         Configuration hadoop = ctx.spark().sparkContext().hadoopConfiguration();
         CheckpointStore store = new CheckpointStore(cfg.checkpointDir(), hadoop);
         long before = store.latestValid().map(Manifest::step).orElse(0L);
@@ -106,9 +110,26 @@ public final class TrainStage implements Stage {
         metrics.put("from_model", plan.fromModel().isEmpty() ? base.arch() + "/" + base.preset() + " (from scratch)" : plan.fromModel())
                 .put("steps", steps).put("resumed_from_step", before).put("data", lmBlocks).put("data_version", plan.dataVersion())
                 .put("baseline_version", plan.baselineVersion()).put("new_rows", plan.newRows()).put("new_train_rows", plan.newTrainRows())
-                .put("replay_rows", plan.replayRows()).put("train_mix", mixUri).put("checkpoint_dir", cfg.checkpointDir())
+                .put("replay_rows", plan.replayRows()).put("pair_rows", plan.pairRows()).put("pairs", plan.pairs()).put("train_mix", mixUri).put("checkpoint_dir", cfg.checkpointDir())
                 .put(CANDIDATE, candidate);
         return StageResult.succeeded(input, Map.of(MIX, TrainingMix.latestVersion(ctx.spark(), mixUri)), metrics);
+    }
+
+    /**
+     * The pairs this run's augment stage left, with the version of that table the previous training run pinned
+     * (recorded in its input versions under the table's URI); null when augment did not succeed in this run.
+     */
+    static TrainingMix.Pairs pairs(StageContext ctx, StageRecord previousTrain) {
+        Optional<StageRecord> augment = ctx.done(AUGMENT).filter(r -> r.status() == StageStatus.SUCCEEDED);
+        if (augment.isEmpty()) return null;
+        String table = ctx.metricsOf(AUGMENT).path("table").asText(null);
+        Long version = table == null ? null : augment.get().outputVersions().get(table);
+        if (version == null) {
+            throw new IllegalStateException("the augment stage of run " + ctx.runId() + " recorded no output table version (metrics "
+                    + ctx.metricsOf(AUGMENT) + ", output versions " + augment.get().outputVersions() + ")");
+        }
+        long baseline = previousTrain == null ? -1 : previousTrain.inputVersions().getOrDefault(table, -1L);
+        return new TrainingMix.Pairs(table, version, baseline);
     }
 
     /** {@code pipeline.steps}, else {@code pipeline.epochs} over the mix's train rows, else {@code train.steps}. */
@@ -119,8 +140,12 @@ public final class TrainStage implements Stage {
     }
 
     /** The {@code train} section with what the pipeline decides per run laid over it. */
-    static TrainConfig derive(TrainConfig base, String fromModel, String data, int steps, String checkpointDir, String runDir) {
+    static TrainConfig derive(TrainConfig base, String fromModel, String data, int steps, String checkpointDir, String runDir,
+                              boolean withPairs) {
         ObjectNode tree = ConfigLoader.jsonMapper().valueToTree(base);
+        // With pairs, the mix has loss masks, and train reads a masked row's whole length as its seq_len: prepare.seq_len
+        // + 1 here, which train.seq_len (prepare.seq_len) would refuse. The rows' lengths are still checked.
+        if (withPairs) tree.remove("seq_len");
         if (!fromModel.isEmpty()) {
             tree.put("model", fromModel);
             tree.remove("arch");

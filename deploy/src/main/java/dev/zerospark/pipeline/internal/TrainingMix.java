@@ -1,5 +1,6 @@
 package dev.zerospark.pipeline.internal;
 
+import dev.zerospark.table.SftPairs;
 import dev.zerospark.tokenizer.TokenizerProvenance;
 import io.delta.tables.DeltaTable;
 import org.apache.spark.sql.Dataset;
@@ -15,13 +16,17 @@ import java.util.List;
 import java.util.Map;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.xxhash64;
 
 /**
  * A run's training table, {@code <run dir>/train_mix}: the lm_blocks rows added since the version the previous
  * training run pinned (all of them on the first run), plus a seeded sample of older train rows so that they make
- * {@code replay_fraction} of the train rows. Written once per run; a rerun of the run reads the plan back from its
+ * {@code replay_fraction} of the train rows, plus the self-instruct pairs the augment stage added since the previous
+ * training run (with their loss masks; the lm_blocks rows then get a mask of all ones, which is what they train
+ * with anyway). Written once per run; a rerun of the run reads the plan back from its
  * table properties, so a resumed train stage sees exactly the rows (and the start model) the first attempt saw.
  */
 final class TrainingMix {
@@ -31,14 +36,25 @@ final class TrainingMix {
     static final String SPLIT = "split";
     static final String INPUT_IDS = "input_ids";
     static final String ORIGIN = "origin";
+    static final String LOSS_MASK = SftPairs.LOSS_MASK;
+    /** {@link #ORIGIN} of the augment stage's pairs. */
+    static final String SELF_INSTRUCT = "self_instruct";
+
+    /**
+     * The augment stage's sft_pairs table (rows of lm_blocks' length), pinned at {@code version}, and the version the
+     * previous training run pinned (-1: none, so every row is new).
+     */
+    record Pairs(String uri, long version, long baselineVersion) {}
 
     /**
      * @param dataVersion     the lm_blocks version the mix was drawn from (pinned)
      * @param baselineVersion the lm_blocks version the previous training run pinned, -1 when there was none
      * @param fromModel       the HF model the run continues from, "" to train train.arch with train.preset from scratch
+     * @param pairs           the augment stage's pairs table, null when the mix has none
+     * @param pairRows        the pairs in the mix (all splits; their train rows count in newTrainRows)
      */
     record Plan(String lmBlocks, long dataVersion, long baselineVersion, long newTrainRows, long newRows, long replayRows,
-                String fromModel, String uri) {
+                String fromModel, String uri, String pairs, long pairsVersion, long pairRows) {
         long trainRows() {
             return newTrainRows + replayRows;
         }
@@ -53,7 +69,8 @@ final class TrainingMix {
         return java.util.Optional.of(new Plan(p.get(PREFIX + "lm_blocks"), Long.parseLong(p.get(PREFIX + "data_version")),
                 Long.parseLong(p.get(PREFIX + "baseline_version")), Long.parseLong(p.get(PREFIX + "new_train_rows")),
                 Long.parseLong(p.get(PREFIX + "new_rows")), Long.parseLong(p.get(PREFIX + "replay_rows")),
-                p.get(PREFIX + "from_model"), uri));
+                p.get(PREFIX + "from_model"), uri, p.get(PREFIX + "pairs"), Long.parseLong(p.getOrDefault(PREFIX + "pairs_version", "-1")),
+                Long.parseLong(p.getOrDefault(PREFIX + "pair_rows", "0"))));
     }
 
     /**
@@ -61,7 +78,7 @@ final class TrainingMix {
      * {@code newTrainRows == 0}).
      */
     static Plan write(SparkSession spark, String lmBlocks, long baselineVersion, double replayFraction, long seed,
-                      String fromModel, String uri) {
+                      String fromModel, String uri, Pairs pairs) {
         long now = latestVersion(spark, lmBlocks);
         Dataset<Row> current = at(spark, lmBlocks, now);
         Dataset<Row> fresh = current;
@@ -73,8 +90,13 @@ final class TrainingMix {
         fresh = fresh.select(BLOCK_ID, SPLIT, INPUT_IDS).withColumn(ORIGIN, lit("new"));
         long newRows = fresh.count();
         long newTrain = fresh.filter(col(SPLIT).equalTo("train")).count();
-        Plan plan = new Plan(lmBlocks, now, baselineVersion, newTrain, newRows, 0, fromModel, uri);
-        if (newTrain == 0) return plan;
+        Dataset<Row> pairRows = pairs == null || pairs.version() < 0 ? null : newPairs(spark, pairs);
+        long pairCount = pairRows == null ? 0 : pairRows.count();
+        long pairTrain = pairCount == 0 ? 0 : pairRows.filter(col(SPLIT).equalTo("train")).count();
+        String pairsUri = pairCount == 0 ? null : pairs.uri();
+        long pairsVersion = pairCount == 0 ? -1 : pairs.version();
+        Plan plan = new Plan(lmBlocks, now, baselineVersion, newTrain + pairTrain, newRows, 0, fromModel, uri, pairsUri, pairsVersion, pairCount);
+        if (newTrain + pairTrain == 0) return plan;
         Dataset<Row> mix = fresh;
         long replay = 0;
         if (old != null && replayFraction > 0) {
@@ -86,7 +108,11 @@ final class TrainingMix {
                     .select(BLOCK_ID, SPLIT, INPUT_IDS).withColumn(ORIGIN, lit("replay"));
             mix = mix.unionByName(sample);
         }
-        plan = new Plan(lmBlocks, now, baselineVersion, newTrain, newRows, replay, fromModel, uri);
+        if (pairCount > 0) {
+            // Every next token of a block is a target, as without a mask (position 0 is never one).
+            mix = mix.withColumn(LOSS_MASK, expr("transform(" + INPUT_IDS + ", x -> 1)")).unionByName(pairRows);
+        }
+        plan = new Plan(lmBlocks, now, baselineVersion, newTrain + pairTrain, newRows, replay, fromModel, uri, pairsUri, pairsVersion, pairCount);
         var create = mix.writeTo("delta.`" + uri.replace("`", "``") + "`").using("delta");
         Map<String, String> props = new HashMap<>();
         Map<String, String> source = properties(spark, lmBlocks, now);
@@ -100,15 +126,36 @@ final class TrainingMix {
         props.put(PREFIX + "new_rows", Long.toString(newRows));
         props.put(PREFIX + "replay_rows", Long.toString(replay));
         props.put(PREFIX + "from_model", fromModel);
+        if (pairsUri != null) {
+            props.put(PREFIX + "pairs", pairsUri);
+            props.put(PREFIX + "pairs_version", Long.toString(pairsVersion));
+            props.put(PREFIX + "pair_rows", Long.toString(pairCount));
+        }
         for (Map.Entry<String, String> e : props.entrySet()) create = create.tableProperty(e.getKey(), e.getValue());
         try {
             create.create();
         } catch (org.apache.spark.sql.catalyst.analysis.TableAlreadyExistsException e) { // only a second writer of this run gets here
             throw new IllegalStateException("training mix " + uri + " appeared while this run was writing it: is the run going twice?", e);
         }
-        LOG.info("training mix {}: {} new rows ({} train) of {} version {} since version {}, {} replayed", uri, newRows,
-                newTrain, lmBlocks, now, baselineVersion, replay);
+        LOG.info("training mix {}: {} new rows ({} train) of {} version {} since version {}, {} replayed, {} self-instruct pairs",
+                uri, newRows, newTrain, lmBlocks, now, baselineVersion, replay, pairCount);
         return plan;
+    }
+
+    /**
+     * The pairs the previous training run did not see, as mix rows. Their ids are the sft_pairs key, prefixed so
+     * they cannot collide with a block id. A pair whose prompt left its response no room (a title and template
+     * longer than the row) has no loss token and teaches nothing: it stays out.
+     */
+    private static Dataset<Row> newPairs(SparkSession spark, Pairs pairs) {
+        Dataset<Row> rows = at(spark, pairs.uri(), pairs.version());
+        if (pairs.baselineVersion() >= 0) {
+            rows = rows.join(at(spark, pairs.uri(), pairs.baselineVersion()).select(SftPairs.CONTENT_HASH),
+                    new String[] {SftPairs.CONTENT_HASH}, "left_anti");
+        }
+        return rows.filter(expr("exists(" + LOSS_MASK + ", m -> m > 0)"))
+                .select(concat(lit("sft:"), col(SftPairs.CONTENT_HASH)).as(BLOCK_ID), col(SPLIT), col(INPUT_IDS), col(LOSS_MASK))
+                .withColumn(ORIGIN, lit(SELF_INSTRUCT));
     }
 
     private static Dataset<Row> at(SparkSession spark, String uri, long version) {
