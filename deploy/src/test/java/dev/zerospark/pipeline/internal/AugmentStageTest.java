@@ -55,9 +55,10 @@ class AugmentStageTest {
         k.put("pipeline.stages.promote", false);
         k.put("pipeline.stages.generate", false);
         if (withTeacher) k.put("pipeline.augment.teacher", tiny);
-        // What the tiny teacher (64 positions) can do: short targets the filters keep, from the instruct prompt, which
-        // shows it the article's body (the riddle prompt's template and title alone nearly fill its context).
-        k.put("pipeline.augment.max_new_tokens", 8);
+        // What the tiny teacher (64 positions) can do: 4-token riddles (the instruct template alone takes 57 tokens).
+        // Greedy, it writes much the same for every article, so the duplicate filter keeps few.
+        k.put("pipeline.augment.template", "riddle");
+        k.put("pipeline.augment.max_new_tokens", 4);
         k.put("pipeline.augment.min_words", 1);
         k.put("prepare.input", tmp.resolve("inbox") + "/*.jsonl");
         k.put("prepare.tokenizer", tiny);
