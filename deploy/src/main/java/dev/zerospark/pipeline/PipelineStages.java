@@ -21,7 +21,9 @@ import java.util.TreeSet;
 
 /**
  * The implementations a pipeline runs with. {@link #standard()} has prepare, train, promote and an eval stage that
- * scores perplexity; {@link #of} adds ROUGE-L, augment and generate; another augmenter plugs in with {@link #withAugmenter}. An enabled stage with no implementation is a config error before anything runs ({@link #check}).
+ * scores perplexity; {@link #of} adds ROUGE-L, augment and generate; another augmenter plugs in with
+ * {@link #withAugmenter}. An enabled stage with no implementation is a config error before anything runs
+ * ({@link #check}).
  */
 public final class PipelineStages {
     private final List<Evaluator> evaluators;

@@ -110,7 +110,8 @@ public final class TrainStage implements Stage {
         metrics.put("from_model", plan.fromModel().isEmpty() ? base.arch() + "/" + base.preset() + " (from scratch)" : plan.fromModel())
                 .put("steps", steps).put("resumed_from_step", before).put("data", lmBlocks).put("data_version", plan.dataVersion())
                 .put("baseline_version", plan.baselineVersion()).put("new_rows", plan.newRows()).put("new_train_rows", plan.newTrainRows())
-                .put("replay_rows", plan.replayRows()).put("pair_rows", plan.pairRows()).put("pairs", plan.pairs()).put("train_mix", mixUri).put("checkpoint_dir", cfg.checkpointDir())
+                .put("replay_rows", plan.replayRows()).put("pair_rows", plan.pairRows()).put("pairs", plan.pairs())
+                .put("train_mix", mixUri).put("checkpoint_dir", cfg.checkpointDir())
                 .put(CANDIDATE, candidate);
         return StageResult.succeeded(input, Map.of(MIX, TrainingMix.latestVersion(ctx.spark(), mixUri)), metrics);
     }
