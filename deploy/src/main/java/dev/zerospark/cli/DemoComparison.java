@@ -68,9 +68,10 @@ final class DemoComparison {
     /** The model name serve announces: the service rows' model_id is {@code service:127.0.0.1/<this>}. */
     static final String SERVED_MODEL = "demo-fine-tuned";
     /**
-     * The Spark conf entry the executors read the demo's generated key from. A live context's conf is the one place
-     * this JVM can hand its executors a secret (its environment cannot be changed); the name matches Spark's default
-     * {@code spark.redaction.regex}, so the UI and event log show it redacted. Removed when the step ends.
+     * The Spark conf entry the executors read the demo's generated key from. The demo's local executors share the
+     * driver's conf, the one place this JVM can hand them a secret (its own environment cannot be changed); the name
+     * matches Spark's default {@code spark.redaction.regex}, so the UI and event log show it redacted. Removed when
+     * the step ends.
      */
     static final String KEY_CONF = "spark.zerospark.demo.service.token";
     /** Validation articles at most: enough for an interval, few enough to stay quick on 2 cores. */
