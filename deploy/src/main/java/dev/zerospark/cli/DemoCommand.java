@@ -1,21 +1,13 @@
 package dev.zerospark.cli;
 
-import static org.apache.spark.sql.functions.col;
-
 import dev.zerospark.config.ConfigLoader;
-import dev.zerospark.config.GenerateConfig;
 import dev.zerospark.config.PrepareConfig;
 import dev.zerospark.config.TrainConfig;
 import dev.zerospark.data.PrepareJob;
 import dev.zerospark.data.PrepareResult;
-import dev.zerospark.data.generate.GenerateJob;
-import dev.zerospark.data.generate.GenerateOptions;
-import dev.zerospark.data.generate.GenerateSummary;
 import dev.zerospark.data.sample.SampleCorpus;
 import dev.zerospark.data.tokenize.TokenizerTraining;
 import dev.zerospark.spark.SparkSessions;
-import dev.zerospark.table.Articles;
-import dev.zerospark.table.Generations;
 import dev.zerospark.training.CheckpointExport;
 import dev.zerospark.training.TrainJob;
 import dev.zerospark.training.metrics.StepMetrics;
@@ -25,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,9 +24,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code zerospark demo}: generates the sample corpus, trains a byte-level BPE tokenizer on it, runs the prepare
- * pipeline, trains a tiny model on 2 ranks with ZeRO-2 and generates riddles for the validation articles with it into
- * a {@code riddles} table, all locally (local[2],
- * local disk). Needs nothing outside the repository.
+ * pipeline, trains a tiny model on 2 ranks with ZeRO-2, then runs the four riddle pipelines (few-shot and instruct on
+ * the untrained base model, the service pipeline against a loopback {@code serve} of the fine-tuned model, the
+ * fine-tuned model itself) over the validation articles into one {@code riddles} table and compares them with
+ * {@code eval compare}, all locally (local[2], local disk). Needs nothing outside the repository.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Run the whole pipeline on the bundled sample corpus, locally.")
 public final class DemoCommand implements Runnable {
@@ -93,33 +85,9 @@ public final class DemoCommand implements Runnable {
                 second, train);
     }
 
-    /** Validation articles the demo writes riddles for: enough to show three, few enough to stay quick. */
-    static final long RIDDLE_ARTICLES = 32;
-    static final String RIDDLES = "riddles";
-
-    /**
-     * Runs {@code generate} over the sample's validation articles into the {@code riddles} table, as README's
-     * {@code zerospark generate} would, and prints three: title → riddle.
-     */
-    private static void riddles(SparkSession spark, PrepareConfig cfg, Path model, PrintWriter out) {
-        String table = PrepareJob.table(cfg, RIDDLES);
-        GenerateConfig g = ConfigLoader.load(null, Map.of("generate.input", PrepareJob.table(cfg, PrepareJob.ARTICLES),
-                "generate.output", table, "generate.where", "split = 'validation'", "generate.limit", RIDDLE_ARTICLES,
-                "generate.max_new_tokens", 24, "generate.temperature", 0.8, "generate.top_k", 40, "generate.top_p", 0.95,
-                "generate.seed", 7)).generate();
-        GenerateSummary s = GenerateJob.run(spark, GenerateOptions.from(g, model.toString()));
-        out.println("riddles for " + s.articles() + " validation articles (tiny and briefly trained model, so expect word salad): " + table);
-        List<Row> shown = spark.read().format("delta").load(table).where(col(Generations.FINISH_REASON).notEqual("error"))
-                .join(spark.read().format("delta").load(PrepareJob.table(cfg, PrepareJob.ARTICLES)).select(col(Articles.ARTICLE_ID).as("a_id"), col(Articles.TITLE)),
-                        col(Generations.ARTICLE_ID).equalTo(col("a_id")))
-                .orderBy(col(Generations.GENERATED_AT).desc(), col(Generations.ARTICLE_ID)).select(col(Articles.TITLE), col(Generations.COMPLETION)).limit(3).collectAsList();
-        for (Row r : shown) out.println("  " + r.getString(0) + " -> " + r.getString(1).strip().replace('\n', ' '));
-        out.println(s.toJson());
-    }
-
     /**
      * Trains a tiny GPT-2 from scratch on the packed blocks with 2 ranks and ZeRO-2, checkpointing as it goes, then
-     * exports the last checkpoint to an HF directory and writes riddles with it ({@link #riddles}).
+     * exports the last checkpoint to an HF directory and compares the four riddle pipelines ({@link DemoComparison}).
      */
     private void train(SparkSession spark, Path work, PrepareConfig cfg, Path tokenizer, Path model, PrintWriter out) {
         Map<String, Object> keys = new java.util.HashMap<>();
@@ -150,7 +118,7 @@ public final class DemoCommand implements Runnable {
 
             CheckpointExport.export(CheckpointExport.resolve(train.checkpointDir(), new org.apache.hadoop.conf.Configuration()), model, tokenizer);
             out.println("exported model: " + model);
-            riddles(spark, cfg, model, out);
+            DemoComparison.run(spark, cfg, work, model, work.resolve("base-model"), tokenizer, train.seed(), out);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

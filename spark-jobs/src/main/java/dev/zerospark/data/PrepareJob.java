@@ -134,8 +134,8 @@ public final class PrepareJob {
         }
     }
 
-    /** The table properties that record the template {@code sft_pairs}' prompts are rendered with. */
-    static Map<String, String> templateProperties(PromptTemplate template) {
+    /** The table properties that record the template {@code sft_pairs}' prompts are rendered with (augment records them too). */
+    public static Map<String, String> templateProperties(PromptTemplate template) {
         return Map.of(SftPairs.TEMPLATE_ID_PROPERTY, template.id(), SftPairs.TEMPLATE_SHA256_PROPERTY, sha256(template.text()));
     }
 

@@ -5,12 +5,13 @@ import static org.apache.spark.sql.functions.lit;
 
 import dev.zerospark.data.DeltaTables;
 import dev.zerospark.data.NotADeltaTableException;
+import dev.zerospark.data.PrepareJob;
 import dev.zerospark.data.generate.GenerateJob;
 import dev.zerospark.data.generate.GenerateOptions;
-import dev.zerospark.data.generate.GenerateSummary;
 import dev.zerospark.data.generate.InputColumnException;
 import dev.zerospark.data.generate.internal.ModelFiles;
 import dev.zerospark.data.generate.internal.RowGenerator;
+import dev.zerospark.data.generate.internal.ServicePipeline;
 import dev.zerospark.data.tokenize.Encoder;
 import dev.zerospark.data.tokenize.TokenizerCache;
 import dev.zerospark.spark.InternalRows;
@@ -35,7 +36,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * {@code augment} (self-instruct): a teacher model writes riddle targets for the articles that have none, through
- * {@link GenerateJob} (so its table, resume and templates), the targets pass {@link TargetFilter}, and the accepted
+ * {@link GenerateJob} (so its table, resume and templates; a teacher behind an endpoint goes through its service
+ * pipeline, whose failed rows a rerun retries), the targets pass {@link TargetFilter}, and the accepted
  * ones become sft_pairs rows encoded exactly as {@code prepare} encodes an article with a target ({@link Encoder},
  * riddle template), so {@code train --data OUTPUT} trains on them. Each row carries its provenance: source
  * {@code self-instruct}, the teacher's model id, the teacher's template and {@code created_at}.
@@ -64,10 +66,13 @@ public final class AugmentJob {
             if (!cols.contains(c)) throw new InputColumnException(o.input(), "--input", c, cols);
         }
         String where = "(" + Articles.TARGET + " IS NULL OR trim(" + Articles.TARGET + ") = '')";
-        GenerateSummary g = GenerateJob.run(spark, new GenerateOptions(o.teacher(), o.input(), o.generations(), o.template(), inputVersion,
+        GenerateOptions teach = new GenerateOptions(o.teacher(), o.input(), o.generations(), o.template(), inputVersion,
                 where, o.limit(), Articles.ARTICLE_ID, Articles.TEXT, Articles.TITLE, o.maxNewTokens(), 0.0, 0, 1.0, o.seed(), null,
-                "fp32", 8192, null, GenerateOptions.DEFAULT_ROWS_PER_TASK));
-        String teacherId = ModelFiles.modelId(o.teacher(), spark.sparkContext().hadoopConfiguration());
+                "fp32", 8192, null, GenerateOptions.DEFAULT_ROWS_PER_TASK).withService(o.service());
+        GenerateJob.run(spark, teach);
+        // The generations' model_id: a local teacher's weights hash, or service:<host>/<api model> (never the key).
+        String teacherId = o.service() != null ? ServicePipeline.modelId(o.service())
+                : ModelFiles.modelId(o.teacher(), spark.sparkContext().hadoopConfiguration());
         Dataset<Row> gen = spark.read().format("delta").load(o.generations())
                 .filter(col(Generations.MODEL_ID).equalTo(teacherId).and(col(Generations.PIPELINE).equalTo(o.template())))
                 .select(col(Generations.ARTICLE_ID).as("_gen_article"), col(Generations.COMPLETION), col(Generations.FINISH_REASON));
@@ -113,7 +118,8 @@ public final class AugmentJob {
         String tokenizer = TokenizerCache.distribute(spark, o.tokenizer());
         TokenizerCache.get(tokenizer);
         Map<String, String> properties = new LinkedHashMap<>(TokenizerCache.provenance(o.tokenizer(), tokenizer).toProperties());
-        properties.put(SftPairs.TEMPLATE_ID_PROPERTY, PromptTemplates.RIDDLE.id());
+        // the template the prompts are rendered with, id and text sha256, recorded as prepare records it on sft_pairs
+        properties.putAll(PrepareJob.templateProperties(PromptTemplates.RIDDLE));
         Encoder encoder = new Encoder(tokenizer, 64, o.seqLen(), PromptTemplates.RIDDLE, true);
         JavaRDD<InternalRow> encoded = InternalRows.of(spark.createDataFrame(accepted, in).repartition(1))
                 .mapPartitions(rows -> encoder.encode(in, rows));
