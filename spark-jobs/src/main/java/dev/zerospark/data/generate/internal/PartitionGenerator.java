@@ -1,7 +1,7 @@
 package dev.zerospark.data.generate.internal;
 
 import ai.djl.Device;
-import dev.zerospark.generate.BatchGenerator;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.zerospark.generate.GenerationOptions;
 import dev.zerospark.generate.TextCompleter;
 import dev.zerospark.spark.TaskHadoopConf;
@@ -71,21 +71,18 @@ public final class PartitionGenerator implements MapPartitionsFunction<Row, Row>
         }
         if (articles.isEmpty()) return List.<Row>of().iterator(); // an empty partition loads no model
         List<RowGenerator.Result> results;
-        try (ModelCache.Lease lease = ModelCache.acquire(modelId, device(tc), params.dtype(),
+        Device device = device(tc);
+        try (ModelCache.Lease lease = ModelCache.acquire(modelId, device, params.dtype(),
                 () -> ModelFiles.localize(modelLocation, hadoop.toConfiguration()))) {
             TextCompleter c = lease.completer();
+            // The executor's tasks generate concurrently on the shared model: each forward gets the cores Spark gave its
+            // task (spark.task.cpus), not all of the executor's, which the concurrent tasks would oversubscribe. libtorch
+            // keeps the setting per thread (OpenMP), and the model is loaded, so libtorch is too.
+            if (tc != null && !device.isGpu() && JniUtils.getNumThreads() != tc.cpus()) JniUtils.setNumThreads(tc.cpus());
             PromptTemplate template = PromptTemplates.resolve(params.template());
             GenerationOptions options = c.options(params.maxNewTokens(), params.temperature(), params.topK(), params.topP(),
                     params.seed(), params.stop());
-            BatchGenerator batches = new BatchGenerator(c.model());
-            RowGenerator.BatchRunner runner = rows -> {
-                lease.generating().lock();
-                try {
-                    return batches.generate(rows, options, params.batchTokens(), ids -> c.tokenizer().decode(ids, true));
-                } finally {
-                    lease.generating().unlock();
-                }
-            };
+            RowGenerator.BatchRunner runner = rows -> lease.generate(rows, options, params.batchTokens(), ids -> c.tokenizer().decode(ids, true));
             int maxPrompt = c.model().config().maxPositions() - params.maxNewTokens();
             results = new RowGenerator(template, c.tokenizer(), maxPrompt, params.seed(), params.stop(), runner,
                     examples == null ? null : examples.value(), shots).generate(articles, textColumn);
