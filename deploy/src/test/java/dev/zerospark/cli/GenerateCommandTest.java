@@ -71,10 +71,10 @@ class GenerateCommandTest {
         CliRun noInput = CliRun.of("generate", "--model", TestPaths.fixture("tiny-gpt2").toString(), "--output", tmp.resolve("o").toString());
         assertEquals(2, noInput.code(), noInput.toString());
         assertTrue(noInput.err().contains("generate.input is required (--input or the config file)"), noInput.err());
-        CliRun bf16 = CliRun.of("generate", "--model", TestPaths.fixture("tiny-gpt2").toString(), "--input", tmp.resolve("i").toString(),
-                "--output", tmp.resolve("o").toString(), "--dtype", "bf16", "--master", "local[2]");
-        assertEquals(2, bf16.code(), bf16.toString());
-        assertTrue(bf16.err().contains("--dtype bf16"), bf16.err());
+        CliRun fp16 = CliRun.of("generate", "--model", TestPaths.fixture("tiny-gpt2").toString(), "--input", tmp.resolve("i").toString(),
+                "--output", tmp.resolve("o").toString(), "--dtype", "fp16", "--master", "local[2]");
+        assertEquals(2, fp16.code(), fp16.toString());
+        assertTrue(fp16.err().contains("dtype must be one of fp32|bf16, got 'fp16'"), fp16.err());
         CliRun notAModel = CliRun.of("generate", "--model", tmp.toString(), "--input", tmp.resolve("i").toString(),
                 "--output", tmp.resolve("o").toString(), "--master", "local[2]");
         assertEquals(2, notAModel.code(), notAModel.toString());

@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one model an executor JVM holds: loaded once per (model_id, device) and shared by the JVM's concurrent tasks,
+ * The one model an executor JVM holds: loaded once per (model_id, device, dtype) and shared by the JVM's concurrent tasks,
  * which lease it. Bounded to one model: a task asking for another waits until the current one has no lessee, then
  * closes it (freeing its NDManager's native memory) and loads its own.
  *
@@ -86,12 +86,12 @@ public final class ModelCache {
     }
 
     /**
-     * Refuses a dtype the model loader cannot produce yet, naming the option. The one place the dtype meets model
+     * Refuses a dtype the model loader cannot produce, naming the option. The one place the dtype meets model
      * loading: {@link #acquire} calls it, and the driver calls it before launching tasks.
      */
     public static void checkDtype(String dtype) {
-        if (!"fp32".equals(dtype)) {
-            throw new ConfigException("generate.dtype", "--dtype " + dtype + " is not supported yet: models load upcast to fp32 (use --dtype fp32)");
+        if (!TextCompleter.FP32.equals(dtype) && !TextCompleter.BF16.equals(dtype)) {
+            throw new ConfigException("generate.dtype", "--dtype " + dtype + " is not supported: use " + TextCompleter.FP32 + " or " + TextCompleter.BF16);
         }
     }
 
@@ -101,7 +101,7 @@ public final class ModelCache {
      */
     public static Lease acquire(String modelId, Device device, String dtype, Supplier<Path> localDir) throws InterruptedException {
         checkDtype(dtype);
-        String key = modelId + "@" + device;
+        String key = modelId + "@" + device + "/" + dtype;
         synchronized (LOCK) {
             while (current != null && !current.key.equals(key) && current.lessees > 0) {
                 LOCK.wait(); // woken by Lease.close
@@ -118,12 +118,12 @@ public final class ModelCache {
             // Loading under the lock: the JVM's other tasks want this very model (or wait for it to be released anyway).
             Path dir = localDir.get();
             try {
-                current = new Entry(key, TextCompleter.open(dir, device));
+                current = new Entry(key, TextCompleter.open(dir, device, dtype));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot load model " + modelId + " from " + dir, e);
             }
             LOADS.incrementAndGet();
-            LOG.info("loaded model {} from {} on {}", modelId, dir, device);
+            LOG.info("loaded model {} from {} on {} in {}", modelId, dir, device, dtype);
             current.lessees = 1;
             return new Lease(current);
         }
