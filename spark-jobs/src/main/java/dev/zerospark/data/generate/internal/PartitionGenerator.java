@@ -18,6 +18,8 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The task side of {@code generate}: reads one partition of articles (columns {@link #ID}, {@link #TITLE},
@@ -25,6 +27,7 @@ import org.apache.spark.sql.Row;
  */
 public final class PartitionGenerator implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionGenerator.class);
     public static final String ID = "_zs_id";
     public static final String TITLE = "_zs_title";
     public static final String TEXT = "_zs_text";
@@ -82,10 +85,21 @@ public final class PartitionGenerator implements MapPartitionsFunction<Row, Row>
             PromptTemplate template = PromptTemplates.resolve(params.template());
             GenerationOptions options = c.options(params.maxNewTokens(), params.temperature(), params.topK(), params.topP(),
                     params.seed(), params.stop());
-            RowGenerator.BatchRunner runner = rows -> lease.generate(rows, options, params.batchTokens(), ids -> c.tokenizer().decode(ids, true));
+            long[] generating = {0}; // nanoseconds inside the model, to tell them from rendering and decoding in the log
+            RowGenerator.BatchRunner runner = rows -> {
+                long t = System.nanoTime();
+                try {
+                    return lease.generate(rows, options, params.batchTokens(), ids -> c.tokenizer().decode(ids, true));
+                } finally {
+                    generating[0] += System.nanoTime() - t;
+                }
+            };
+            long start = System.nanoTime();
             int maxPrompt = c.model().config().maxPositions() - params.maxNewTokens();
             results = new RowGenerator(template, c.tokenizer(), maxPrompt, params.seed(), params.stop(), runner,
                     examples == null ? null : examples.value(), shots).generate(articles, textColumn);
+            LOG.info("partition {}: {} articles, {} ms generating, {} ms rendering, tokenizing and decoding", tc == null ? -1 : tc.partitionId(),
+                    articles.size(), generating[0] / 1_000_000, (System.nanoTime() - start - generating[0]) / 1_000_000);
         }
         Timestamp now = new Timestamp(System.currentTimeMillis());
         List<Row> out = new ArrayList<>(results.size());
