@@ -98,8 +98,9 @@ public final class PartitionGenerator implements MapPartitionsFunction<Row, Row>
             int maxPrompt = c.model().config().maxPositions() - params.maxNewTokens();
             results = new RowGenerator(template, c.tokenizer(), maxPrompt, params.seed(), params.stop(), runner,
                     examples == null ? null : examples.value(), shots).generate(articles, textColumn);
-            LOG.info("partition {}: {} articles, {} ms generating, {} ms rendering, tokenizing and decoding", tc == null ? -1 : tc.partitionId(),
-                    articles.size(), generating[0] / 1_000_000, (System.nanoTime() - start - generating[0]) / 1_000_000);
+            LOG.info("partition {}: {} articles, {} ms generating ({} libtorch threads), {} ms rendering, tokenizing and decoding",
+                    tc == null ? -1 : tc.partitionId(), articles.size(), generating[0] / 1_000_000, JniUtils.getNumThreads(),
+                    (System.nanoTime() - start - generating[0]) / 1_000_000);
         }
         Timestamp now = new Timestamp(System.currentTimeMillis());
         List<Row> out = new ArrayList<>(results.size());
