@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.zerospark.model.AttentionMasks;
+import dev.zerospark.model.Bf16;
 import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.KvCache;
 import java.util.Arrays;
@@ -120,7 +121,7 @@ public final class Generator {
             NDArray ids = m.create(tokens);                                              // (B, T)
             NDArray pos = m.create(AttentionMasks.positionIds(mask, b, t, past));        // (B, T)
             NDArray allowed = AttentionMasks.allowed(m, mask, b, t, past);               // (B, 1, T, S)
-            return model.forwardLast(ids, pos, allowed, cache).toFloatArray();           // (B, 1, V)
+            return Bf16.toFloatArray(model.forwardLast(ids, pos, allowed, cache));       // (B, 1, V), bf16 upcast
         }
     }
 

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.zerospark.model.Bf16;
 import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.ModelLoader;
 import dev.zerospark.tokenizer.HfTokenizer;
@@ -55,9 +56,24 @@ public final class TextCompleter implements AutoCloseable {
 
     /** Loads model and tokenizer from an HF directory onto {@code device} (null: the engine's default device). */
     public static TextCompleter open(Path modelDir, Device device) throws IOException {
+        return open(modelDir, device, FP32);
+    }
+
+    public static final String FP32 = "fp32";
+    public static final String BF16 = "bf16";
+
+    /**
+     * @param dtype {@link #FP32}, or {@link #BF16}: the weights and activations in bf16 (see {@link Bf16}), attention
+     *              softmax and the logits upcast to fp32 for sampling
+     */
+    public static TextCompleter open(Path modelDir, Device device, String dtype) throws IOException {
+        if (!FP32.equals(dtype) && !BF16.equals(dtype)) {
+            throw new IllegalArgumentException("dtype must be " + FP32 + " or " + BF16 + ", got " + dtype);
+        }
         NDManager root = NDManager.newBaseManager(device, "PyTorch");
         try {
             CausalLm model = ModelLoader.load(modelDir, root);
+            if (BF16.equals(dtype)) model.parameters().castToBf16();
             HfTokenizer tok = HfTokenizer.load(modelDir);
             JsonNode gen = readOptional(modelDir.resolve("generation_config.json"));
             List<Integer> eos = ids(gen.get("eos_token_id"));

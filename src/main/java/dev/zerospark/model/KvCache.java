@@ -84,7 +84,8 @@ public final class KvCache implements AutoCloseable {
         long size = Math.max(needed, old == null ? capacity : 2 * old.getShape().get(2));
         Shape s = like.getShape();
         Shape shape = new Shape(s.get(0), s.get(1), size, s.get(3));
-        NDArray buf = manager.zeros(shape, like.getDataType(), like.getDevice());
+        // bf16 cannot be named through DJL's JNI (see Bf16)
+        NDArray buf = Bf16.is(like) ? Bf16.zeros(manager, shape, like.getDevice()) : manager.zeros(shape, like.getDataType(), like.getDevice());
         if (old != null) {
             try (NDArray filled = old.get(new NDIndex(":, :, :{}", length))) {
                 buf.set(new NDIndex(":, :, :{}", length), filled);

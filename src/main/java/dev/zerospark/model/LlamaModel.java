@@ -92,6 +92,9 @@ public final class LlamaModel implements CausalLm {
         double eps = config.rmsNormEps();
         NDArray[] cosSin = rope(inputIds.getManager(), positionIds);                 // 2 x (B, 1, T, D)
         NDArray x = embedding(inputIds, w("model.embed_tokens.weight"));              // (B, T, C)
+        if (Bf16.is(x)) { // HF casts cos and sin to the activations' dtype
+            cosSin = new NDArray[] {Bf16.of(cosSin[0]), Bf16.of(cosSin[1])};
+        }
         for (int i = 0; i < config.numLayers(); i++) {
             String p = "model.layers." + i + ".";
             NDArray h = rmsNorm(x, w(p + "input_layernorm.weight"), eps, scalars);

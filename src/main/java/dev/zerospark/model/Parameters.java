@@ -74,7 +74,23 @@ public final class Parameters implements AutoCloseable {
     }
 
     public float[] read(String name) {
-        return get(name).toFloatArray();
+        return Bf16.toFloatArray(get(name));
+    }
+
+    /**
+     * Rounds every weight to bf16 in place of its fp32 array (for inference: the fp32 accessors {@link #write} and
+     * {@link #read(String, float[], int)} then refuse). Names are kept; the fp32 arrays are freed.
+     */
+    public void castToBf16() {
+        for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
+            NDArray old = e.getValue();
+            if (Bf16.is(old)) continue;
+            NDArray fresh = Bf16.of(old);
+            fresh.setName(e.getKey());
+            e.setValue(fresh);
+            old.close();
+        }
+        views.clear();
     }
 
     /**
@@ -105,6 +121,10 @@ public final class Parameters implements AutoCloseable {
         NDArray a = get(name);
         FloatBuffer v = views.get(name);
         if (v == null) {
+            if (a.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
+                throw new IllegalStateException("parameter " + name + " is " + (Bf16.is(a) ? "bf16" : a.getDataType())
+                        + ", not fp32: its values cannot be read or written as floats in place");
+            }
             v = JniUtils.getByteBuffer((PtNDArray) a, true).asFloatBuffer();
             if (v.capacity() != a.size()) {
                 throw new IllegalStateException("parameter " + name + " has " + a.size() + " elements but its native "

@@ -3,6 +3,7 @@ package dev.zerospark.generate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.zerospark.model.Bf16;
 import dev.zerospark.testing.TestPaths;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,22 @@ class TextCompleterTest {
             assertEquals(java.util.Arrays.toString(alone.tokens()), java.util.Arrays.toString(batch.get(1).tokens()));
             assertEquals(alone.text(), batch.get(1).text());
             assertTrue(batch.get(0).tokens().length >= 1);
+        }
+    }
+
+    @Test
+    void bf16WeightsGiveTheGreedyTokensOfFp32() throws Exception {
+        List<String> prompts = List.of("The harbour storm", "A market on the bridge near the river council", "x");
+        try (TextCompleter fp32 = TextCompleter.open(TestPaths.fixture("tiny-llama"), null, TextCompleter.FP32);
+             TextCompleter bf16 = TextCompleter.open(TestPaths.fixture("tiny-llama"), null, TextCompleter.BF16)) {
+            assertTrue(bf16.model().parameters().arrays().values().stream().allMatch(Bf16::is), "every weight is bf16");
+            assertTrue(fp32.model().parameters().arrays().values().stream().noneMatch(Bf16::is));
+            List<TextCompleter.Completion> want = fp32.complete(prompts, fp32.options(8, 0, 0, 1, 0, List.of()));
+            List<TextCompleter.Completion> got = bf16.complete(prompts, bf16.options(8, 0, 0, 1, 0, List.of()));
+            for (int i = 0; i < prompts.size(); i++) {
+                // the tiny fixture's logits are far apart: bf16 rounding does not change its greedy choices
+                assertEquals(java.util.Arrays.toString(want.get(i).tokens()), java.util.Arrays.toString(got.get(i).tokens()), prompts.get(i));
+            }
         }
     }
 

@@ -37,6 +37,7 @@ public final class CompleteCommand implements Runnable {
     @Option(names = "--seed", paramLabel = "S", descriptionKey = "generate.seed") Long seed;
     @Option(names = "--stop", paramLabel = "STR", description = "Stop once the new text contains STR (cut before it); repeatable (optional).") List<String> stops;
     @Option(names = "--truncate", paramLabel = "left|error", descriptionKey = "generate.truncate") String truncate;
+    @Option(names = "--dtype", paramLabel = "fp32|bf16", descriptionKey = "generate.dtype") String dtype;
     @Option(names = "--json", description = "Print one JSON object per prompt: prompt, completion, tokens, finish_reason.") boolean json;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -76,7 +77,7 @@ public final class CompleteCommand implements Runnable {
         }
         Path dir = modelDir(g.model());
         PrintWriter out = spec.commandLine().getOut();
-        try (TextCompleter completer = TextCompleter.open(dir)) {
+        try (TextCompleter completer = TextCompleter.open(dir, null, g.dtype())) {
             GenerationOptions opts = completer.options(g.maxNewTokens(), g.temperature(), g.topK(), g.topP(), g.seed(),
                     stops == null ? List.of() : stops);
             List<TextCompleter.Completion> done = completer.complete(prompts, opts,

@@ -10,8 +10,6 @@ import dev.zerospark.training.CheckpointExport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -97,8 +95,8 @@ public final class GenerateCommand implements Runnable {
 
     /**
      * The HF model directory to generate with: {@code location} itself when it holds config.json; else a checkpoint
-     * root (or step directory) exported, on the driver, into a local temporary directory, which tasks read, so this
-     * suits local masters and clusters whose executors share the driver's disk; elsewhere export to shared storage first.
+     * root (or step directory) exported by the driver next to the checkpoint, on its filesystem, where every executor
+     * can read it, and reused by later runs (see {@link CheckpointExport#exportShared}).
      */
     static String hfModel(String location, Configuration conf) {
         try {
@@ -112,9 +110,7 @@ public final class GenerateCommand implements Runnable {
                 throw new ConfigException("generate.model", "model " + location + " is neither an HF model directory (no config.json) nor a checkpoint ("
                         + e.getMessage() + ")", e);
             }
-            Path tmp = Files.createTempDirectory("zs-generate-model-");
-            CheckpointExport.export(target, tmp, null);
-            return tmp.toString();
+            return CheckpointExport.exportShared(target, conf);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read model " + location, e);
         }

@@ -39,6 +39,17 @@ class CompleteCommandTest {
     }
 
     @Test
+    void dtypeBf16CompletesWithBf16Weights() throws Exception {
+        JsonNode bf16 = json(run(new String[] {"complete", "--model", model(), "--prompt", PROMPT, "--max-new-tokens", "8",
+                "--temperature", "1.0", "--seed", "3", "--json"}, "--dtype", "bf16"));
+        try (TextCompleter tc = TextCompleter.open(Path.of(model()), null, TextCompleter.BF16)) {
+            var c = tc.complete(List.of(PROMPT), tc.options(8, 1.0, 0, 1, 3, List.of())).get(0);
+            assertEquals(c.text(), bf16.get("completion").asText());
+            assertEquals(8, bf16.get("tokens").size());
+        }
+    }
+
+    @Test
     void sameSeedSameSampleAndSeedsMatter() throws Exception {
         String[] base = {"complete", "--model", model(), "--prompt", PROMPT, "--max-new-tokens", "16",
                 "--temperature", "1.0", "--top-k", "50", "--json"};

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zerospark.table.Generations;
+import dev.zerospark.training.CheckpointExport;
 import dev.zerospark.testing.LocalSpark;
 import dev.zerospark.testing.TestPaths;
 import java.nio.file.Files;
@@ -71,10 +72,10 @@ class GenerateCommandTest {
         CliRun noInput = CliRun.of("generate", "--model", TestPaths.fixture("tiny-gpt2").toString(), "--output", tmp.resolve("o").toString());
         assertEquals(2, noInput.code(), noInput.toString());
         assertTrue(noInput.err().contains("generate.input is required (--input or the config file)"), noInput.err());
-        CliRun bf16 = CliRun.of("generate", "--model", TestPaths.fixture("tiny-gpt2").toString(), "--input", tmp.resolve("i").toString(),
-                "--output", tmp.resolve("o").toString(), "--dtype", "bf16", "--master", "local[2]");
-        assertEquals(2, bf16.code(), bf16.toString());
-        assertTrue(bf16.err().contains("--dtype bf16"), bf16.err());
+        CliRun fp16 = CliRun.of("generate", "--model", TestPaths.fixture("tiny-gpt2").toString(), "--input", tmp.resolve("i").toString(),
+                "--output", tmp.resolve("o").toString(), "--dtype", "fp16", "--master", "local[2]");
+        assertEquals(2, fp16.code(), fp16.toString());
+        assertTrue(fp16.err().contains("dtype must be one of fp32|bf16, got 'fp16'"), fp16.err());
         CliRun notAModel = CliRun.of("generate", "--model", tmp.toString(), "--input", tmp.resolve("i").toString(),
                 "--output", tmp.resolve("o").toString(), "--master", "local[2]");
         assertEquals(2, notAModel.code(), notAModel.toString());
@@ -82,7 +83,7 @@ class GenerateCommandTest {
     }
 
     @Test
-    void aCheckpointRootIsExportedOnTheDriverAndGeneratesLikeItsExport() throws Exception {
+    void aCheckpointRootIsExportedNextToTheCheckpointOnceAndGeneratesLikeItsExport() throws Exception {
         LocalSpark.session();
         Path sample = dev.zerospark.data.sample.SampleCorpus.write(tmp.resolve("sample"), 40, 3);
         String fixture = TestPaths.fixture("tiny-gpt2").toString();
@@ -94,9 +95,24 @@ class GenerateCommandTest {
                 "--run-dir", tmp.resolve("run").toUri().toString());
         assertEquals(0, train.code(), train.toString());
         String input = tmp.resolve("tables/articles").toString();
+        Set<String> localTemps = localExportTemps();
         CliRun fromCkpt = CliRun.of("generate", "--model", ckpt, "--input", input, "--output", tmp.resolve("from-ckpt").toString(),
                 "--limit", "3", "--max-new-tokens", "4", "--master", "local[2]");
         assertEquals(0, fromCkpt.code(), fromCkpt.toString());
+        // The export lives next to the checkpoint, on its filesystem (what executors elsewhere can read), marked complete.
+        List<Path> exports;
+        try (var dirs = Files.list(tmp.resolve("ckpt").resolve(CheckpointExport.EXPORT_DIR))) {
+            exports = dirs.toList();
+        }
+        assertEquals(1, exports.size(), exports.toString());
+        Path exported = exports.get(0);
+        assertTrue(exported.getFileName().toString().matches("step-1-[0-9a-f]{12}"), exported.toString());
+        assertTrue(Files.isRegularFile(exported.resolve("config.json")) && Files.isRegularFile(exported.resolve("model.safetensors")));
+        java.nio.file.attribute.FileTime marked = Files.getLastModifiedTime(exported.resolve(CheckpointExport.COMPLETE_MARKER));
+        assertEquals(localTemps, localExportTemps(), "the local temporary export is deleted");
+        String again = GenerateCommand.hfModel(ckpt, LocalSpark.session().sparkContext().hadoopConfiguration());
+        assertEquals(exported, Path.of(new java.net.URI(again)), "a second run reuses the export");
+        assertEquals(marked, Files.getLastModifiedTime(exported.resolve(CheckpointExport.COMPLETE_MARKER)));
         CliRun export = CliRun.of("export", ckpt, "--output", tmp.resolve("hf").toString());
         assertEquals(0, export.code(), export.toString());
         CliRun fromExport = CliRun.of("generate", "--model", tmp.resolve("hf").toString(), "--input", input, "--output", tmp.resolve("from-hf").toString(),
@@ -109,6 +125,12 @@ class GenerateCommandTest {
                 .select(Generations.ARTICLE_ID, Generations.MODEL_ID, Generations.COMPLETION).collectAsList();
         assertEquals(3, a.size());
         assertEquals(b, a, "the checkpoint and its export are one model (one model_id) and generate alike");
+    }
+
+    private static Set<String> localExportTemps() throws java.io.IOException {
+        try (var files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("zs-export-")).collect(java.util.stream.Collectors.toSet());
+        }
     }
 
     private static List<String> iterable(JsonNode n) {

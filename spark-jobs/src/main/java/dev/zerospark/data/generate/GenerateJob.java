@@ -118,7 +118,9 @@ public final class GenerateJob {
         String paramsHash = params.hash();
         LOG.info("generate run {}: model {} (model_id {}), template {}, params_hash {}", runId, o.service() != null ? "(service)" : o.model(),
                 modelId, template.id(), paramsHash);
-        Dataset<Row> selected = select(spark, o, inputVersion);
+        // Cached: counted here, then filtered, anti-joined and counted again, so the input is read and deduplicated once.
+        Dataset<Row> selectedAll = select(spark, o, inputVersion).persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> selected = selectedAll;
         Row counted = selected.agg(count(lit(1)), count(col(PartitionGenerator.ID))).first();
         if (counted.getLong(0) != counted.getLong(1)) {
             LOG.warn("{} rows of {} have a null {} and cannot be keyed: they are left out", counted.getLong(0) - counted.getLong(1), o.input(), o.idCol());
@@ -192,6 +194,7 @@ public final class GenerateJob {
                     totals[3] / seconds, DeltaTables.version(spark, o.output()), totals[4]);
         } finally {
             todo.unpersist();
+            selectedAll.unpersist();
             if (examples != null) examples.destroy();
         }
     }

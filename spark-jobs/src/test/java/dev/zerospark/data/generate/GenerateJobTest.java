@@ -195,12 +195,31 @@ class GenerateJobTest {
     }
 
     @Test
-    void bf16IsRefusedNamingTheOption(@TempDir Path dir) {
-        GenerateOptions o = GenerateFixtures.options(GenerateFixtures.MODEL, dir.resolve("in").toString(), dir.resolve("out").toString(), 2, 2);
-        GenerateOptions bf16 = new GenerateOptions(o.model(), o.input(), o.output(), o.template(), null, null, null, o.idCol(), o.textCol(), o.titleCol(),
-                6, 0, 0, 1, 0, null, "bf16", 8192, 2, 2);
-        ConfigException e = assertThrows(ConfigException.class, () -> GenerateJob.run(LocalSpark.session(), bf16));
-        assertTrue(e.getMessage().contains("--dtype bf16"), e.getMessage());
+    void bf16RowsEqualCompleteInBf16AndAnUnknownDtypeIsRefusedNamingTheOption(@TempDir Path dir) throws Exception {
+        SparkSession spark = LocalSpark.session();
+        String input = dir.resolve("articles").toString();
+        String output = dir.resolve("riddles").toString();
+        GenerateFixtures.writeArticles(spark, input, GenerateFixtures.articles(6));
+        GenerateOptions o = GenerateFixtures.options(GenerateFixtures.MODEL, input, output, 2, 3);
+        GenerateSummary s = GenerateJob.run(spark, withDtype(o, "bf16"));
+        assertEquals(6, s.generated());
+        assertEquals(0, s.errors());
+        List<Row> rows = table(spark, output).collectAsList();
+        try (TextCompleter completer = TextCompleter.open(Path.of(GenerateFixtures.MODEL), null, TextCompleter.BF16)) {
+            for (Row r : rows) {
+                TextCompleter.Completion c = completer.complete(List.of((String) r.getAs(Generations.PROMPT)),
+                        completer.options(6, 0, 0, 1, 0, List.of("\n\n"))).get(0);
+                assertEquals(c.text(), r.getAs(Generations.COMPLETION), "article " + r.getAs(Generations.ARTICLE_ID));
+            }
+        }
+        assertEquals(6, GenerateJob.run(spark, o).generated(), "fp32 rows have their own params_hash: bf16 rows do not count as done");
+        ConfigException e = assertThrows(ConfigException.class, () -> GenerateJob.run(spark, withDtype(o, "fp16")));
+        assertTrue(e.getMessage().contains("--dtype fp16"), e.getMessage());
+    }
+
+    private static GenerateOptions withDtype(GenerateOptions o, String dtype) {
+        return new GenerateOptions(o.model(), o.input(), o.output(), o.template(), null, null, null, o.idCol(), o.textCol(), o.titleCol(),
+                6, 0, 0, 1, 0, null, dtype, 8192, 2, 3);
     }
 
     @Test

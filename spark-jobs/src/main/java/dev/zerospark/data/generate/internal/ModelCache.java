@@ -2,25 +2,29 @@ package dev.zerospark.data.generate.internal;
 
 import ai.djl.Device;
 import dev.zerospark.config.ConfigException;
+import dev.zerospark.generate.BatchGenerator;
+import dev.zerospark.generate.GenerationOptions;
 import dev.zerospark.generate.TextCompleter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one model an executor JVM holds: loaded once per (model_id, device) and shared by the JVM's concurrent tasks,
+ * The one model an executor JVM holds: loaded once per (model_id, device, dtype) and shared by the JVM's concurrent tasks,
  * which lease it. Bounded to one model: a task asking for another waits until the current one has no lessee, then
  * closes it (freeing its NDManager's native memory) and loads its own.
  *
- * <p>Generation on a shared model is serialized by the entry's lock (see {@link Lease#generating}): the model's
- * forward is stateless, but PyTorch already spreads one forward over the cores, and two concurrent batches on one
- * CPU only compete for them (on a GPU they would compete for its memory). Tokenizing runs outside that lock: the
- * native tokenizer is thread-safe.
+ * <p>Tasks generate on the shared model concurrently, without a lock ({@link Lease#generate}): a forward only reads
+ * the weights, and everything a call writes is its own: its KV cache and per-step arrays live in sub-managers the call
+ * opens and closes (DJL's managers keep their children in concurrent maps), grad mode is per thread in libtorch, and
+ * the native tokenizer is thread-safe. Each task runs its forwards with its own cores ({@code spark.task.cpus} libtorch
+ * threads, set by the task), so the executor's concurrent tasks together use its cores, as Spark schedules them.
  */
 public final class ModelCache {
     private static final Logger LOG = LoggerFactory.getLogger(ModelCache.class);
@@ -34,7 +38,6 @@ public final class ModelCache {
     private static final class Entry {
         final String key;
         final TextCompleter completer;
-        final ReentrantLock generating = new ReentrantLock();
         int lessees;
 
         Entry(String key, TextCompleter completer) {
@@ -56,9 +59,14 @@ public final class ModelCache {
             return entry.completer;
         }
 
-        /** Held around each generate call on the shared model. */
-        public ReentrantLock generating() {
-            return entry.generating;
+        /**
+         * Generates {@code rows} on the shared model; safe to call from several tasks at once (see the class doc).
+         *
+         * @param decoder turns new tokens into text for stop strings; may be null without stop strings
+         */
+        public List<BatchGenerator.Output> generate(List<BatchGenerator.Row> rows, GenerationOptions options, long batchTokens,
+                                                    Function<int[], String> decoder) {
+            return new BatchGenerator(entry.completer.model()).generate(rows, options, batchTokens, decoder);
         }
 
         @Override
@@ -78,12 +86,12 @@ public final class ModelCache {
     }
 
     /**
-     * Refuses a dtype the model loader cannot produce yet, naming the option. The one place the dtype meets model
+     * Refuses a dtype the model loader cannot produce, naming the option. The one place the dtype meets model
      * loading: {@link #acquire} calls it, and the driver calls it before launching tasks.
      */
     public static void checkDtype(String dtype) {
-        if (!"fp32".equals(dtype)) {
-            throw new ConfigException("generate.dtype", "--dtype " + dtype + " is not supported yet: models load upcast to fp32 (use --dtype fp32)");
+        if (!TextCompleter.FP32.equals(dtype) && !TextCompleter.BF16.equals(dtype)) {
+            throw new ConfigException("generate.dtype", "--dtype " + dtype + " is not supported: use " + TextCompleter.FP32 + " or " + TextCompleter.BF16);
         }
     }
 
@@ -93,7 +101,7 @@ public final class ModelCache {
      */
     public static Lease acquire(String modelId, Device device, String dtype, Supplier<Path> localDir) throws InterruptedException {
         checkDtype(dtype);
-        String key = modelId + "@" + device;
+        String key = modelId + "@" + device + "/" + dtype;
         synchronized (LOCK) {
             while (current != null && !current.key.equals(key) && current.lessees > 0) {
                 LOCK.wait(); // woken by Lease.close
@@ -110,12 +118,12 @@ public final class ModelCache {
             // Loading under the lock: the JVM's other tasks want this very model (or wait for it to be released anyway).
             Path dir = localDir.get();
             try {
-                current = new Entry(key, TextCompleter.open(dir, device));
+                current = new Entry(key, TextCompleter.open(dir, device, dtype));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot load model " + modelId + " from " + dir, e);
             }
             LOADS.incrementAndGet();
-            LOG.info("loaded model {} from {} on {}", modelId, dir, device);
+            LOG.info("loaded model {} from {} on {} in {}", modelId, dir, device, dtype);
             current.lessees = 1;
             return new Lease(current);
         }

@@ -1,7 +1,7 @@
 package dev.zerospark.data.generate.internal;
 
 import ai.djl.Device;
-import dev.zerospark.generate.BatchGenerator;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.zerospark.generate.GenerationOptions;
 import dev.zerospark.generate.TextCompleter;
 import dev.zerospark.spark.TaskHadoopConf;
@@ -18,6 +18,8 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The task side of {@code generate}: reads one partition of articles (columns {@link #ID}, {@link #TITLE},
@@ -25,6 +27,7 @@ import org.apache.spark.sql.Row;
  */
 public final class PartitionGenerator implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionGenerator.class);
     public static final String ID = "_zs_id";
     public static final String TITLE = "_zs_title";
     public static final String TEXT = "_zs_text";
@@ -71,24 +74,33 @@ public final class PartitionGenerator implements MapPartitionsFunction<Row, Row>
         }
         if (articles.isEmpty()) return List.<Row>of().iterator(); // an empty partition loads no model
         List<RowGenerator.Result> results;
-        try (ModelCache.Lease lease = ModelCache.acquire(modelId, device(tc), params.dtype(),
+        Device device = device(tc);
+        try (ModelCache.Lease lease = ModelCache.acquire(modelId, device, params.dtype(),
                 () -> ModelFiles.localize(modelLocation, hadoop.toConfiguration()))) {
             TextCompleter c = lease.completer();
+            // The executor's tasks generate concurrently on the shared model: each forward gets the cores Spark gave its
+            // task (spark.task.cpus), not all of the executor's, which the concurrent tasks would oversubscribe. libtorch
+            // keeps the setting per thread (OpenMP), and the model is loaded, so libtorch is too.
+            if (tc != null && !device.isGpu() && JniUtils.getNumThreads() != tc.cpus()) JniUtils.setNumThreads(tc.cpus());
             PromptTemplate template = PromptTemplates.resolve(params.template());
             GenerationOptions options = c.options(params.maxNewTokens(), params.temperature(), params.topK(), params.topP(),
                     params.seed(), params.stop());
-            BatchGenerator batches = new BatchGenerator(c.model());
+            long[] generating = {0}; // nanoseconds inside the model, to tell them from rendering and decoding in the log
             RowGenerator.BatchRunner runner = rows -> {
-                lease.generating().lock();
+                long t = System.nanoTime();
                 try {
-                    return batches.generate(rows, options, params.batchTokens(), ids -> c.tokenizer().decode(ids, true));
+                    return lease.generate(rows, options, params.batchTokens(), ids -> c.tokenizer().decode(ids, true));
                 } finally {
-                    lease.generating().unlock();
+                    generating[0] += System.nanoTime() - t;
                 }
             };
+            long start = System.nanoTime();
             int maxPrompt = c.model().config().maxPositions() - params.maxNewTokens();
             results = new RowGenerator(template, c.tokenizer(), maxPrompt, params.seed(), params.stop(), runner,
                     examples == null ? null : examples.value(), shots).generate(articles, textColumn);
+            LOG.info("partition {}: {} articles, {} ms generating ({} libtorch threads), {} ms rendering, tokenizing and decoding",
+                    tc == null ? -1 : tc.partitionId(), articles.size(), generating[0] / 1_000_000, JniUtils.getNumThreads(),
+                    (System.nanoTime() - start - generating[0]) / 1_000_000);
         }
         Timestamp now = new Timestamp(System.currentTimeMillis());
         List<Row> out = new ArrayList<>(results.size());
