@@ -17,8 +17,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Turns a sharded checkpoint into an HF model directory: the ranks' model shards are merged by tensor name and
- * written with the model's config.json and tokenizer files as {@code transformers} expects. The tokenizer files are
+ * Turns a sharded checkpoint into an HF model directory: each weight is rebuilt from the ranks' fp32 master shards
+ * by the manifest's layout (verified as read) and written with the model's config.json and tokenizer files as {@code transformers} expects. The tokenizer files are
  * the ones given, else those train kept in the checkpoint root (see {@link CheckpointTokenizer}).
  */
 public final class CheckpointExport {
@@ -36,7 +36,8 @@ public final class CheckpointExport {
             long step = CheckpointStore.parseStep(m.group(2)).orElseThrow(
                     () -> new CheckpointException("not a checkpoint step directory (its number does not parse): " + uri));
             Manifest manifest = store.manifest(step);
-            store.verify(manifest);
+            store.checkIntact(manifest); // the checksums are verified as export reads the shards
+
             return new Target(store, manifest);
         }
         CheckpointStore store = new CheckpointStore(uri, conf);
@@ -51,7 +52,7 @@ public final class CheckpointExport {
      */
     public static int export(Target target, Path out, Path tokenizerFrom) throws IOException {
         Manifest manifest = target.manifest();
-        String configJson = RankCheckpoint.modelConfig(target.store(), manifest.step());
+        String configJson = RankCheckpoint.modelConfig(target.store(), manifest);
         ModelConfig config = HfConfigs.parse((ObjectNode) new ObjectMapper().readTree(configJson));
         Map<String, float[]> weights = RankCheckpoint.loadWeights(target.store(), manifest);
         HfCheckpointWriter.save(config, weights, out, HfCheckpointWriter.Options.defaults(tokenizerFrom));
