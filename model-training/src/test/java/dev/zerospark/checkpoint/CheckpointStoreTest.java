@@ -211,6 +211,26 @@ class CheckpointStoreTest {
         assertEquals(10, store.latest().orElseThrow());
     }
 
+    /** Steps written before chunked checksums record one whole-file sha256: still read, and verified whole. */
+    @Test
+    void aWholeFileChecksumFromOlderManifestsIsStillVerified(@TempDir Path dir) throws Exception {
+        CheckpointStore store = new CheckpointStore(dir.toUri() + "ckpt", new Configuration());
+        byte[] payload = "older shard".getBytes(StandardCharsets.UTF_8);
+        store.write(5, "optim-rank0.safetensors", out -> out.write(payload));
+        String whole = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(payload));
+        Manifest m = manifest(5, RUN, 1, Map.of("optim-rank0.safetensors", new Manifest.FileEntry(whole, payload.length)));
+        store.commit(m, new CheckpointStore.Retention(0, -1));
+        try (CheckpointFile f = store.openVerified(store.manifest(5), "optim-rank0.safetensors")) {
+            assertArrayEquals(payload, f.readAll());
+        }
+        Manifest wrong = manifest(5, RUN, 1, Map.of("optim-rank0.safetensors", new Manifest.FileEntry("ab".repeat(32), payload.length)));
+        store.commit(wrong, new CheckpointStore.Retention(0, -1));
+        try (CheckpointFile f = store.openVerified(store.manifest(5), "optim-rank0.safetensors")) {
+            ChecksumMismatchException e = assertThrows(ChecksumMismatchException.class, f::readAll);
+            assertTrue(e.getMessage().contains("step-5/optim-rank0.safetensors"), e.getMessage());
+        }
+    }
+
     @Test
     void emptyRootHasNoCheckpoint(@TempDir Path dir) {
         CheckpointStore store = new CheckpointStore(dir.toUri() + "none", new Configuration());
