@@ -65,15 +65,7 @@ public final class HfCheckpointWriter {
             });
         }
         Files.createDirectories(out);
-        ObjectNode cfg = config.raw().deepCopy();
-        String torchDtype = switch (options.dtype()) {
-            case BF16 -> "bfloat16";
-            case F16 -> "float16";
-            default -> "float32";
-        };
-        // transformers 4 reads torch_dtype, transformers 5 writes dtype; keep whichever the source used.
-        cfg.put(cfg.has("torch_dtype") ? "torch_dtype" : "dtype", torchDtype);
-        JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("config.json").toFile(), cfg);
+        JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("config.json").toFile(), configJson(config, options.dtype()));
         SafetensorsCheckpoint.write(out, tensors, options.maxShardBytes());
         copyOrGenerateGenerationConfig(config, options.tokenizerFrom(), out);
         if (options.tokenizerFrom() != null && !options.tokenizerFrom().equals(out)) {
@@ -86,6 +78,19 @@ public final class HfCheckpointWriter {
         }
     }
 
+    /** The config.json of the saved model: the model's, with the dtype the weights are saved in. */
+    public static ObjectNode configJson(ModelConfig config, DType dtype) {
+        ObjectNode cfg = config.raw().deepCopy();
+        String torchDtype = switch (dtype) {
+            case BF16 -> "bfloat16";
+            case F16 -> "float16";
+            default -> "float32";
+        };
+        // transformers 4 reads torch_dtype, transformers 5 writes dtype; keep whichever the source used.
+        cfg.put(cfg.has("torch_dtype") ? "torch_dtype" : "dtype", torchDtype);
+        return cfg;
+    }
+
     private static void copyOrGenerateGenerationConfig(ModelConfig config, Path from, Path out) throws IOException {
         Path target = out.resolve("generation_config.json");
         if (from != null && Files.exists(from.resolve("generation_config.json"))) {
@@ -94,6 +99,11 @@ public final class HfCheckpointWriter {
             }
             return;
         }
+        JSON.writerWithDefaultPrettyPrinter().writeValue(target.toFile(), generationConfig(config));
+    }
+
+    /** The generation_config.json made when the source has none: the config's special token ids. */
+    public static ObjectNode generationConfig(ModelConfig config) {
         ObjectNode g = JSON.createObjectNode();
         if (config.raw().has("bos_token_id")) {
             g.set("bos_token_id", config.raw().get("bos_token_id"));
@@ -104,6 +114,6 @@ public final class HfCheckpointWriter {
         if (config.padTokenId() >= 0) {
             g.put("pad_token_id", config.padTokenId());
         }
-        JSON.writerWithDefaultPrettyPrinter().writeValue(target.toFile(), g);
+        return g;
     }
 }

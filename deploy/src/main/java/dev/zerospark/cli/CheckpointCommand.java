@@ -63,6 +63,7 @@ public final class CheckpointCommand {
         public void run() {
             String uri = checkpoint.get(spec.commandLine());
             CheckpointExport.Target t = CheckpointExport.resolve(uri, new Configuration());
+            t.store().verify(t.manifest()); // resolve checks sizes only: inspect reads every file against its checksums
             PrintWriter out = spec.commandLine().getOut();
             try {
                 out.println(ConfigLoader.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsString(t.manifest()));

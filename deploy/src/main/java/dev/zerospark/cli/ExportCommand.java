@@ -1,5 +1,6 @@
 package dev.zerospark.cli;
 
+import dev.zerospark.safetensors.DType;
 import dev.zerospark.tokenizer.TokenizerProvenance;
 import dev.zerospark.training.CheckpointExport;
 import org.apache.hadoop.conf.Configuration;
@@ -23,6 +24,8 @@ public final class ExportCommand implements Runnable {
     @Mixin CheckpointUri checkpointUri;
     @Option(names = {"--output", "--out"}, required = true, paramLabel = "DIR", description = "Output HF directory; must be empty or absent unless --overwrite (required).") Path out;
     @Option(names = "--overwrite", description = "Delete what the output directory holds before writing.") boolean overwrite;
+    @Option(names = "--dtype", paramLabel = "bf16|fp16|fp32", description = "Weights dtype on disk (default: the base model's torch_dtype; fp32 when it records none).") String dtype;
+    @Option(names = "--max-shard-size", paramLabel = "SIZE", defaultValue = "5GB", description = "Largest weights file (e.g. 5GB, 500MB, or bytes); more weights are sharded with model.safetensors.index.json, as HF does (default: ${DEFAULT-VALUE}).") String maxShardSize;
     @Option(names = "--tokenizer", paramLabel = "DIR", description = "Copy tokenizer files from this directory instead of the ones train kept in the checkpoint root (optional).") Path tokenizer;
 
     @picocli.CommandLine.Spec
@@ -58,12 +61,25 @@ public final class ExportCommand implements Runnable {
     public void run() {
         CommandLine cl = spec.commandLine();
         String checkpoint = checkpointUri.get(cl);
+        DType weights;
+        long shardBytes;
+        try {
+            weights = dtype == null ? null : CheckpointExport.parseDtype(dtype);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "--dtype " + e.getMessage());
+        }
+        try {
+            shardBytes = CheckpointExport.parseSize(maxShardSize);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "--max-shard-size " + e.getMessage());
+        }
+        CheckpointExport.Options options = new CheckpointExport.Options(weights, shardBytes, tokenizer);
         try {
             List<Path> stale = existingEntries(cl, out, overwrite);
             // Resolve (and verify) the checkpoint before clearing anything, so a bad URI never costs the old export.
             CheckpointExport.Target target = CheckpointExport.resolve(checkpoint, new Configuration());
             delete(stale);
-            int tensors = CheckpointExport.export(target, out, tokenizer);
+            int tensors = CheckpointExport.export(target, out.toAbsolutePath().toUri().toString(), new Configuration(), options);
             spec.commandLine().getOut().printf("exported step %d (%d tensors, saved by %d ranks) to %s%n",
                     target.manifest().step(), tensors, target.manifest().worldSize(), Paths.get(out.toString()).toAbsolutePath());
             if (!Files.isRegularFile(out.resolve(TokenizerProvenance.TOKENIZER_JSON))) {

@@ -70,6 +70,18 @@ class CheckpointCommandTest {
         }
     }
 
+    /** Resuming checks only sizes (ranks verify what they read), so inspect must hash every file itself. */
+    @Test
+    void inspectReadsEveryFileAgainstItsChecksums(@TempDir Path dir) throws Exception {
+        String root = checkpointWithOneStep(dir);
+        Files.writeString(dir.resolve("ckpt/step-10/optim-rank0.safetensors"), "shark"); // same size, other bytes
+        // Hadoop's local filesystem keeps its own CRC beside the file; without it (as on S3) only our checksum sees it.
+        Files.delete(dir.resolve("ckpt/step-10/.optim-rank0.safetensors.crc"));
+        CliRun r = CliRun.of("checkpoint", "inspect", root);
+        assertTrue(r.code() != 0, r.toString());
+        assertTrue(r.err().contains("step-10/optim-rank0.safetensors") && r.err().contains("checksum mismatch"), r.err());
+    }
+
     @Test
     void trainWithoutResumeOnADirectoryWithCheckpointsExitsTwoNamingItAndTheNewestStep(@TempDir Path dir) throws Exception {
         String root = checkpointWithOneStep(dir);

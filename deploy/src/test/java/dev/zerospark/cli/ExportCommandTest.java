@@ -34,6 +34,16 @@ class ExportCommandTest {
     }
 
     @Test
+    void aBadDtypeOrShardSizeExitsTwoNamingTheFlag() {
+        CliRun dtype = CliRun.of("export", tmp.resolve("ckpt").toString(), "--output", tmp.resolve("a").toString(), "--dtype", "int8");
+        assertEquals(2, dtype.code(), dtype.toString());
+        assertTrue(dtype.err().contains("--dtype") && dtype.err().contains("int8"), dtype.err());
+        CliRun size = CliRun.of("export", tmp.resolve("ckpt").toString(), "--output", tmp.resolve("a").toString(), "--max-shard-size", "5XB");
+        assertEquals(2, size.code(), size.toString());
+        assertTrue(size.err().contains("--max-shard-size") && size.err().contains("5XB"), size.err());
+    }
+
+    @Test
     void theCheckpointIsGivenOnceEitherWay() {
         CliRun none = CliRun.of("export", "--output", tmp.resolve("a").toString());
         assertEquals(2, none.code(), none.toString());

@@ -1,5 +1,6 @@
 package dev.zerospark.checkpoint;
 
+import dev.zerospark.checkpoint.internal.ChunkMap;
 import dev.zerospark.config.ConfigLoader;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -14,14 +15,15 @@ import java.io.UncheckedIOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -35,23 +37,38 @@ import java.util.regex.Pattern;
  * Checkpoints under a root URI on any Hadoop filesystem ({@code file://}, {@code s3a://}, {@code hdfs://},
  * {@code dbfs:/}). Layout: {@code <root>/step-<N>/<files>}, {@code <root>/step-<N>/manifest.json} (written last),
  * and {@code <root>/latest} naming the newest verified step. A step without a manifest is incomplete and ignored,
- * so a crash mid-save never harms the previous checkpoint. Ranks write their own files in parallel. Every manifest
- * records the run that wrote it: retention and restarts act only on that run's steps.
+ * so a crash mid-save never harms the previous checkpoint. Ranks stream their own files in parallel, hashed per
+ * chunk on the way ({@link ChunkedOutputStream}), and read them back through {@link CheckpointFile}, which verifies
+ * each chunk it reads: the driver only checks manifests and file sizes, never hashes a step. Every manifest records
+ * the run that wrote it: retention and restarts act only on that run's steps.
  */
 public final class CheckpointStore {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
     private static final Pattern STEP_DIR = Pattern.compile("step-(\\d+)");
     public static final String MANIFEST = "manifest.json";
     public static final String LATEST = "latest";
+    /**
+     * Bytes per checksummed chunk: a rank reading part of another rank's shard reads at most one chunk more than it
+     * needs at each end of a range, and a manifest lists one digest per chunk (2,500 for a 10 GB shard).
+     */
+    public static final int DEFAULT_CHUNK_BYTES = 4 << 20;
 
     private final String root;
     private final Configuration conf;
-    /** Steps this store has checksummed since their last commit, so retention hashes each step once. */
+    private final int chunkBytes;
+    /** Steps this store has checked since their last commit, so retention checks each step once. */
     private final Set<Long> verified = ConcurrentHashMap.newKeySet();
 
     public CheckpointStore(String rootUri, Configuration hadoopConf) {
+        this(rootUri, hadoopConf, DEFAULT_CHUNK_BYTES);
+    }
+
+    /** A store writing chunks of {@code chunkBytes} (reading follows what each manifest recorded). */
+    public CheckpointStore(String rootUri, Configuration hadoopConf, int chunkBytes) {
+        if (chunkBytes < 1) throw new IllegalArgumentException("checkpoint chunk size must be >= 1 byte, got " + chunkBytes);
         this.root = rootUri.endsWith("/") ? rootUri.substring(0, rootUri.length() - 1) : rootUri;
         this.conf = hadoopConf;
+        this.chunkBytes = chunkBytes;
     }
 
     public String root() {
@@ -72,23 +89,45 @@ public final class CheckpointStore {
         return root + "/step-" + step;
     }
 
-    /** Streams one file of a step, returning its sha256 and size for the manifest. */
+    /**
+     * Streams one file of a step straight to the store (no local copy), returning its size and chunk checksums
+     * for the manifest.
+     */
     public Manifest.FileEntry write(long step, String name, Writer body) {
         String uri = stepUri(step) + "/" + name;
         try {
             Path path = new Path(uri);
             FileSystem fs = path.getFileSystem(conf);
-            MessageDigest sha = sha256();
-            long bytes;
-            try (FSDataOutputStream raw = fs.create(path, true);
-                 DigestOutputStream out = new DigestOutputStream(raw, sha)) {
+            Manifest.FileEntry entry;
+            try (FSDataOutputStream raw = fs.create(path, true)) {
+                ChunkedOutputStream out = new ChunkedOutputStream(raw, chunkBytes);
                 body.writeTo(out);
                 out.flush();
-                bytes = raw.getPos();
+                entry = out.entry();
             }
-            return new Manifest.FileEntry(HexFormat.of().formatHex(sha.digest()), bytes);
+            return entry;
         } catch (IOException e) {
             throw CheckpointException.io("write", uri, e);
+        }
+    }
+
+    /**
+     * Opens one file of a step for verified positioned reads. The file must be listed in {@code manifest} (checked
+     * by {@link #manifest(long)}); what is read is checked against its recorded chunk checksums.
+     */
+    public CheckpointFile openVerified(Manifest manifest, String name) {
+        Manifest.FileEntry entry = manifest.files().get(name);
+        String uri = stepUri(manifest.step()) + "/" + name;
+        if (entry == null) throw CorruptCheckpointException.missingFile(stepUri(manifest.step()), name);
+        ChunkMap chunks = chunkMap(stepUri(manifest.step()), name, entry);
+        try {
+            Path p = new Path(uri);
+            FileSystem fs = p.getFileSystem(conf);
+            long size = fs.getFileStatus(p).getLen();
+            if (size != entry.bytes()) throw CorruptCheckpointException.sizeMismatch(stepUri(manifest.step()), name, entry.bytes(), size);
+            return new CheckpointFile(uri, entry, fs.open(p), chunks);
+        } catch (IOException e) {
+            throw CheckpointException.io("open", uri, e);
         }
     }
 
@@ -160,10 +199,58 @@ public final class CheckpointStore {
         return m;
     }
 
-    /** Checks the manifest, then each file's size and sha256 against it. */
+    /**
+     * Checks the manifest and that every file it lists is there with its recorded size: one listing of the step
+     * directory, no file read. What the driver does before resuming; the ranks verify the checksums of what they read.
+     */
+    public void checkIntact(Manifest manifest) {
+        check(manifest, manifest.step());
+        String stepUri = stepUri(manifest.step());
+        Map<String, Long> sizes = new HashMap<>();
+        try {
+            Path dir = new Path(stepUri);
+            for (FileStatus st : dir.getFileSystem(conf).listStatus(dir)) {
+                if (st.isFile()) sizes.put(st.getPath().getName(), st.getLen());
+            }
+        } catch (IOException e) {
+            throw CheckpointException.io("list", stepUri, e);
+        }
+        for (var e : manifest.files().entrySet()) {
+            // Keys with a '/' name files in subdirectories, which the listing above does not show: stat those.
+            Long size = e.getKey().contains("/") ? statSize(stepUri + "/" + e.getKey()) : sizes.get(e.getKey());
+            if (size == null) throw CorruptCheckpointException.missingFile(stepUri, e.getKey());
+            if (size != e.getValue().bytes()) {
+                throw CorruptCheckpointException.sizeMismatch(stepUri, e.getKey(), e.getValue().bytes(), size);
+            }
+        }
+    }
+
+    private Long statSize(String uri) {
+        try {
+            Path p = new Path(uri);
+            FileSystem fs = p.getFileSystem(conf);
+            return fs.exists(p) ? fs.getFileStatus(p).getLen() : null;
+        } catch (IOException e) {
+            throw CheckpointException.io("stat", uri, e);
+        }
+    }
+
+    /**
+     * Checks the manifest, then reads every file whole against its checksums ({@code checkpoint inspect}); training
+     * never needs this, as every rank verifies what it reads.
+     */
     public void verify(Manifest manifest) {
         check(manifest, manifest.step());
         for (var e : manifest.files().entrySet()) {
+            if (e.getValue().chunked()) {
+                try (CheckpointFile f = openVerified(manifest, e.getKey())) {
+                    byte[] buf = new byte[Math.max(1, e.getValue().chunkBytes())];
+                    for (long at = 0; at < f.size(); at += buf.length) {
+                        f.readFully(at, buf, 0, (int) Math.min(buf.length, f.size() - at));
+                    }
+                }
+                continue;
+            }
             String uri = stepUri(manifest.step()) + "/" + e.getKey();
             String actual;
             try {
@@ -194,9 +281,10 @@ public final class CheckpointStore {
     }
 
     /**
-     * The newest complete step that {@code accept} takes and whose files all match their manifest. A corrupt step
-     * is logged with the file that failed and the previous one is tried, so a damaged shard costs one checkpoint
-     * interval, not the run.
+     * The newest complete step that {@code accept} takes and whose files are all there with their recorded sizes
+     * ({@link #checkIntact}: nothing is hashed here). A step with a missing or truncated file, or a bad manifest, is
+     * logged with what failed and the previous one is tried, so a torn save costs one checkpoint interval, not the
+     * run. A shard whose bytes changed but not its size is caught by the rank that reads it.
      */
     public Optional<Manifest> latestValid(Predicate<Manifest> accept) {
         List<Long> steps = completeSteps();
@@ -207,7 +295,7 @@ public final class CheckpointStore {
                     LOG.info("checkpoint step {} (run {}) is not one to resume from here; skipped", steps.get(i), m.runId());
                     continue;
                 }
-                verify(m);
+                checkIntact(m);
                 return Optional.of(m);
             } catch (CheckpointException e) { // a checksum mismatch, or a manifest or shard that can't be read
                 LOG.warn("checkpoint step {} is unusable ({}); falling back to the previous one", steps.get(i), e.getMessage());
@@ -337,7 +425,7 @@ public final class CheckpointStore {
             Manifest m = manifest(step);
             if (!m.writtenBy(runId)) return false;
             if (!verified.contains(step)) {
-                verify(m);
+                checkIntact(m);
                 verified.add(step);
             }
             return true;
@@ -404,7 +492,31 @@ public final class CheckpointStore {
             if (e.getValue().sha256() == null || e.getValue().bytes() < 0) {
                 throw CorruptCheckpointException.badEntry(stepUri, e.getKey());
             }
+            if (e.getValue().chunked()) chunkMap(stepUri, e.getKey(), e.getValue());
         }
+    }
+
+    /**
+     * The chunk map of a chunked entry (null for a whole-file one), checked: the chunks must tile the file as the
+     * writer cuts them, and the entry's sha256 must be the digest of its chunk digests.
+     */
+    private static ChunkMap chunkMap(String stepUri, String key, Manifest.FileEntry e) {
+        if (!e.chunked()) return null;
+        if (e.chunkBytes() == null || e.chunks().stream().anyMatch(Objects::isNull)) {
+            throw CorruptCheckpointException.badChunks(stepUri, key, "has chunks without a chunk size or digest");
+        }
+        ChunkMap map = ChunkMap.of(e.bytes(), e.chunkBytes(), e.cuts() == null ? List.of() : e.cuts(), e.chunks().size());
+        if (map == null) throw CorruptCheckpointException.badChunks(stepUri, key, "lists chunks that do not tile its " + e.bytes() + " bytes");
+        MessageDigest root = sha256();
+        try {
+            for (String c : e.chunks()) root.update(HexFormat.of().parseHex(c));
+        } catch (IllegalArgumentException bad) {
+            throw CorruptCheckpointException.badChunks(stepUri, key, "has a chunk digest that is not hex");
+        }
+        if (!HexFormat.of().formatHex(root.digest()).equals(e.sha256())) {
+            throw CorruptCheckpointException.badChunks(stepUri, key, "has a sha256 that is not the digest of its chunk digests");
+        }
+        return map;
     }
 
     /** Whether a manifest key names a file inside its step directory (and nothing a resolver could move out). */
@@ -459,7 +571,7 @@ public final class CheckpointStore {
         }
     }
 
-    private static MessageDigest sha256() {
+    static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -470,6 +582,6 @@ public final class CheckpointStore {
     /** Writes one checkpoint file's bytes. */
     @FunctionalInterface
     public interface Writer {
-        void writeTo(OutputStream out) throws IOException;
+        void writeTo(ChunkedOutputStream out) throws IOException;
     }
 }

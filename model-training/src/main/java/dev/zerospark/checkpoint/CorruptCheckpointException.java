@@ -36,4 +36,12 @@ public class CorruptCheckpointException extends CheckpointException {
     static CorruptCheckpointException sizeMismatch(String stepUri, String key, long recorded, long actual) {
         return new CorruptCheckpointException(stepUri, key, "manifest says " + recorded + " bytes, file has " + actual);
     }
+
+    static CorruptCheckpointException missingFile(String stepUri, String key) {
+        return new CorruptCheckpointException(stepUri, key, "is listed in the manifest but missing from the step directory");
+    }
+
+    static CorruptCheckpointException badChunks(String stepUri, String key, String problem) {
+        return new CorruptCheckpointException(stepUri, key, problem);
+    }
 }

@@ -13,27 +13,38 @@ import org.apache.hadoop.fs.FileSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.zerospark.checkpoint.Layout;
+import dev.zerospark.checkpoint.OptimizerShards;
+import dev.zerospark.model.MissingTensorException;
+import dev.zerospark.model.ModelLoader;
+import dev.zerospark.model.TensorSpec;
+import dev.zerospark.safetensors.DType;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.Path;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Turns a sharded checkpoint into an HF model directory: the ranks' model shards are merged by tensor name and
- * written with the model's config.json and tokenizer files as {@code transformers} expects. The tokenizer files are
+ * Turns a sharded checkpoint into an HF model directory: each weight is rebuilt from the ranks' fp32 master shards
+ * by the manifest's layout (verified as read) and written with the model's config.json and tokenizer files as {@code transformers} expects. The tokenizer files are
  * the ones given, else those train kept in the checkpoint root (see {@link CheckpointTokenizer}).
  */
 public final class CheckpointExport {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointExport.class);
     private static final Pattern STEP_URI = Pattern.compile("^(.*)/(step-\\d+)/?$");
+    private static final String GENERATION_CONFIG = "generation_config.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private CheckpointExport() {}
 
@@ -47,7 +58,8 @@ public final class CheckpointExport {
             long step = CheckpointStore.parseStep(m.group(2)).orElseThrow(
                     () -> new CheckpointException("not a checkpoint step directory (its number does not parse): " + uri));
             Manifest manifest = store.manifest(step);
-            store.verify(manifest);
+            store.checkIntact(manifest); // the checksums are verified as export reads the shards
+
             return new Target(store, manifest);
         }
         CheckpointStore store = new CheckpointStore(uri, conf);
@@ -79,8 +91,8 @@ public final class CheckpointExport {
     /**
      * {@code target} as an HF directory next to its checkpoint ({@link #sharedUri}), on the checkpoint's filesystem, so
      * executors that do not share the driver's disk read it like any model URI; exported on first use and reused after.
-     * The export is written into a local temporary directory, deleted once uploaded; the marker file goes last, and a
-     * directory without it (an export killed halfway) is replaced.
+     * The export streams straight to the checkpoint's store; the marker file goes last, and a directory without it (an
+     * export killed halfway) is replaced.
      *
      * @return the export's URI
      */
@@ -92,37 +104,132 @@ public final class CheckpointExport {
             LOG.info("reusing the HF export {} of checkpoint step {}", uri, target.manifest().step());
             return uri;
         }
-        Path local = Files.createTempDirectory("zs-export-");
-        FileSystem localFs = FileSystem.getLocal(conf);
-        try {
-            export(target, local, null);
-            fs.delete(dst, true);
-            fs.mkdirs(dst);
-            try (Stream<Path> files = Files.list(local)) {
-                for (Path f : files.toList()) {
-                    fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(f.toUri()), new org.apache.hadoop.fs.Path(dst, f.getFileName().toString()));
-                }
-            }
-            fs.create(new org.apache.hadoop.fs.Path(dst, COMPLETE_MARKER), true).close();
-        } finally {
-            localFs.delete(new org.apache.hadoop.fs.Path(local.toUri()), true);
-        }
+        fs.delete(dst, true); // an export killed before its marker
+        export(target, uri, conf, Options.defaults(null));
+        fs.create(new org.apache.hadoop.fs.Path(dst, COMPLETE_MARKER), true).close();
         LOG.info("exported checkpoint step {} to {}", target.manifest().step(), uri);
         return uri;
     }
 
     /**
-     * Writes the HF directory and returns the number of tensors written.
+     * How to export.
+     *
+     * @param dtype F32, BF16 or F16 on disk; null for the base model's {@code torch_dtype} (F32 when it records none)
+     * @param maxShardBytes the largest weights file; more weights go into numbered shards with an index (as HF does)
+     * @param tokenizerFrom a local tokenizer directory to copy, or null for the checkpoint root's tokenizer (if any)
+     */
+    public record Options(DType dtype, long maxShardBytes, java.nio.file.Path tokenizerFrom) {
+        public Options {
+            if (dtype != null && dtype != DType.F32 && dtype != DType.BF16 && dtype != DType.F16) {
+                throw new IllegalArgumentException("export dtype must be F32, BF16 or F16, got " + dtype);
+            }
+            if (maxShardBytes <= 0) throw new IllegalArgumentException("max shard size must be > 0 bytes, got " + maxShardBytes);
+        }
+
+        /** fp32 (what generate and the pipeline load back), HF's 5GB shards. */
+        public static Options defaults(java.nio.file.Path tokenizerFrom) {
+            return new Options(DType.F32, HfCheckpointWriter.DEFAULT_MAX_SHARD_BYTES, tokenizerFrom);
+        }
+    }
+
+    /**
+     * Writes the HF directory (fp32, 5GB shards) and returns the number of tensors written.
      *
      * @param tokenizerFrom a tokenizer directory to copy, or null for the checkpoint root's tokenizer (when it has one)
      */
-    public static int export(Target target, Path out, Path tokenizerFrom) throws IOException {
+    public static int export(Target target, java.nio.file.Path out, java.nio.file.Path tokenizerFrom) throws IOException {
+        return export(target, out.toAbsolutePath().toUri().toString(), new Configuration(), Options.defaults(tokenizerFrom));
+    }
+
+    /**
+     * Writes an HF model directory under {@code outUri} on any Hadoop filesystem, one tensor at a time: each weight is
+     * rebuilt from the master shards (verified as read), converted and written before the next is read, so memory
+     * is the largest tensor, not the model. Returns the number of tensors written.
+     */
+    public static int export(Target target, String outUri, Configuration conf, Options options) throws IOException {
         Manifest manifest = target.manifest();
-        String configJson = RankCheckpoint.modelConfig(target.store(), manifest.step());
-        ModelConfig config = HfConfigs.parse((ObjectNode) new ObjectMapper().readTree(configJson));
-        Map<String, float[]> weights = RankCheckpoint.loadWeights(target.store(), manifest);
-        HfCheckpointWriter.save(config, weights, out, HfCheckpointWriter.Options.defaults(tokenizerFrom));
-        if (tokenizerFrom == null) CheckpointTokenizer.exportTo(target.store(), manifest, out);
-        return weights.size();
+        CheckpointStore store = target.store();
+        String configJson = RankCheckpoint.modelConfig(store, manifest);
+        ObjectNode raw = (ObjectNode) JSON.readTree(configJson);
+        ModelConfig config = HfConfigs.parse(raw);
+        DType dtype = options.dtype() != null ? options.dtype() : modelDtype(raw);
+        List<TensorSpec> specs = ModelLoader.specs(config);
+        Map<String, Layout.Param> params = new HashMap<>();
+        for (Layout.Param p : Layout.of(manifest.layout(), store.stepUri(manifest.step())).params()) params.put(p.name(), p);
+        try (OptimizerShards shards = OptimizerShards.open(store, manifest)) {
+            HfWeightsStream.write(outUri, conf, specs, dtype, options.maxShardBytes(), spec -> {
+                Layout.Param p = params.get(spec.name());
+                if (p == null || p.numel() != spec.numel()) {
+                    throw new MissingTensorException(spec.name(), spec.shape(), store.stepUri(manifest.step()) + "'s layout");
+                }
+                float[] values = new float[Math.toIntExact(p.numel())];
+                shards.read(OptimizerShards.MASTER, p.offset(), values, 0, values.length);
+                return values;
+            });
+        }
+        write(outUri, "config.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(
+                HfCheckpointWriter.configJson(config, dtype)), conf);
+        java.nio.file.Path from = options.tokenizerFrom();
+        if (from != null && Files.isRegularFile(from.resolve(GENERATION_CONFIG))) {
+            write(outUri, GENERATION_CONFIG, Files.readAllBytes(from.resolve(GENERATION_CONFIG)), conf);
+        } else {
+            write(outUri, GENERATION_CONFIG, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(
+                    HfCheckpointWriter.generationConfig(config)), conf);
+        }
+        if (from == null) {
+            CheckpointTokenizer.exportTo(store, manifest, outUri, conf);
+        } else {
+            for (String f : HfCheckpointWriter.TOKENIZER_FILES) {
+                if (Files.isRegularFile(from.resolve(f))) write(outUri, f, Files.readAllBytes(from.resolve(f)), conf);
+            }
+        }
+        return specs.size();
+    }
+
+    /** The dtype the base model records ({@code torch_dtype}, or {@code dtype} in transformers 5); F32 when none. */
+    static DType modelDtype(ObjectNode config) {
+        String name = config.path("torch_dtype").asText(config.path("dtype").asText("float32"));
+        return switch (name) {
+            case "bfloat16" -> DType.BF16;
+            case "float16" -> DType.F16;
+            default -> DType.F32;
+        };
+    }
+
+    /** {@code --dtype}: bf16, fp16 or fp32. */
+    public static DType parseDtype(String text) {
+        return switch (text.toLowerCase(java.util.Locale.ROOT)) {
+            case "bf16", "bfloat16" -> DType.BF16;
+            case "fp16", "f16", "float16" -> DType.F16;
+            case "fp32", "f32", "float32" -> DType.F32;
+            default -> throw new IllegalArgumentException("unknown dtype '" + text + "': use bf16, fp16 or fp32");
+        };
+    }
+
+    /** {@code --max-shard-size}: bytes, or a number with KB, MB or GB (decimal, as HF counts). */
+    public static long parseSize(String text) {
+        java.util.regex.Matcher m = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB)?", Pattern.CASE_INSENSITIVE).matcher(text.trim());
+        if (!m.matches()) throw new IllegalArgumentException("'" + text + "' is not a size: use e.g. 5GB, 500MB or a byte count");
+        long unit = m.group(2) == null ? 1 : switch (m.group(2).toUpperCase(java.util.Locale.ROOT)) {
+            case "KB" -> 1_000L;
+            case "MB" -> 1_000_000L;
+            case "GB" -> 1_000_000_000L;
+            default -> 1L;
+        };
+        long size;
+        try {
+            size = Math.multiplyExact(Long.parseLong(m.group(1)), unit);
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is too large a size");
+        }
+        if (size <= 0) throw new IllegalArgumentException("'" + text + "' is not a positive size");
+        return size;
+    }
+
+    private static void write(String dirUri, String name, byte[] bytes, Configuration conf) throws IOException {
+        Path p = new Path(dirUri, name);
+        try (FSDataOutputStream out = p.getFileSystem(conf).create(p, true)) {
+            out.write(bytes);
+        }
     }
 }

@@ -92,6 +92,26 @@ public final class CheckpointTokenizer {
      * @return whether tokenizer.json was written
      */
     public static boolean exportTo(CheckpointStore store, Manifest manifest, java.nio.file.Path out) throws IOException {
+        return exportTo(store, manifest, (name, bytes) -> Files.write(out.resolve(name), bytes));
+    }
+
+    /** As {@link #exportTo(CheckpointStore, Manifest, java.nio.file.Path)}, into a directory on any Hadoop filesystem. */
+    public static boolean exportTo(CheckpointStore store, Manifest manifest, String dirUri, Configuration conf) throws IOException {
+        return exportTo(store, manifest, (name, bytes) -> {
+            Path p = new Path(dirUri, name);
+            try (var out = p.getFileSystem(conf).create(p, true)) {
+                out.write(bytes);
+            }
+        });
+    }
+
+    /** Where exported files go. */
+    @FunctionalInterface
+    interface FileSink {
+        void write(String name, byte[] bytes) throws IOException;
+    }
+
+    private static boolean exportTo(CheckpointStore store, Manifest manifest, FileSink sink) throws IOException {
         Optional<TokenizerProvenance> tok = of(manifest);
         if (tok.isEmpty()) return false;
         Optional<byte[]> json = store.readRootFile(TOKENIZER_JSON);
@@ -104,9 +124,9 @@ public final class CheckpointTokenizer {
         for (String name : FILES) {
             if (name.equals(TOKENIZER_JSON)) continue;
             Optional<byte[]> bytes = store.readRootFile(name);
-            if (bytes.isPresent()) Files.write(out.resolve(name), bytes.get());
+            if (bytes.isPresent()) sink.write(name, bytes.get());
         }
-        Files.write(out.resolve(TOKENIZER_JSON), json.get());
+        sink.write(TOKENIZER_JSON, json.get());
         return true;
     }
 

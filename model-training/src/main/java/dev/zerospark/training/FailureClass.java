@@ -1,6 +1,8 @@
 package dev.zerospark.training;
 
 import dev.zerospark.checkpoint.CheckpointException;
+import dev.zerospark.checkpoint.ChecksumMismatchException;
+import dev.zerospark.checkpoint.CorruptCheckpointException;
 import dev.zerospark.collective.PeerFailedException;
 import dev.zerospark.config.ConfigException;
 import dev.zerospark.model.CheckpointMismatchException;
@@ -29,7 +31,9 @@ public enum FailureClass {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             // Model files are untrusted input: a corrupt or hostile safetensors file fails the same way every time.
             if (t instanceof ConfigException || t instanceof ModelConfigException || t instanceof CheckpointMismatchException
-                    || t instanceof SafetensorsFormatException || t instanceof TensorTooLargeException) {
+                    || t instanceof SafetensorsFormatException || t instanceof TensorTooLargeException
+                    // A damaged checkpoint (found by the rank that reads it) reads the same on every attempt.
+                    || t instanceof ChecksumMismatchException || t instanceof CorruptCheckpointException) {
                 return CONFIG;
             }
             if (t instanceof PeerFailedException) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zerospark.checkpoint.CheckpointStore;
+import dev.zerospark.checkpoint.Layout;
 import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.collective.Collective;
 import dev.zerospark.collective.JobSecret;
@@ -85,13 +86,14 @@ public final class RankTrainer {
             int numel = Math.toIntExact(model.numel());
             PartitionLayout layout = PartitionLayout.of(TrainingVerifier.flatParams(specs), world, 2 * world);
             float[] initial = new float[numel];
-            RankCheckpoint.FullState restored = null;
+            model.readParams(initial);
+            RankCheckpoint.OwnState restored = null;
             if (spec.resumeStep() >= 0) {
-                restored = RankCheckpoint.loadFull(store, store.manifest(spec.resumeStep()), numel);
-                System.arraycopy(restored.master(), 0, initial, 0, numel);
-                model.writeParams(initial);
-            } else {
-                model.readParams(initial);
+                // Only this rank's optimizer range is read (verified); the parameters are all-gathered from the
+                // ranks' master shards by the restore below.
+                boolean sharded = ZeroStage.of(spec.zeroStage()).partitionsOptimizer();
+                restored = RankCheckpoint.load(store, store.manifest(spec.resumeStep()),
+                        sharded ? layout.shardOffset(rank) : 0, sharded ? layout.shardSize() : layout.paddedNumel(), numel);
             }
             String modelConfig = source.configJson(conf);
             // The ring is joined only now, after the model download, model load and checkpoint load: the
@@ -105,6 +107,7 @@ public final class RankTrainer {
                     long start = 0;
                     if (restored != null) {
                         RankCheckpoint.restore(zero, restored);
+                        model.writeParams(Arrays.copyOf(zero.params(), numel));
                         start = restored.step();
                         if (rank == 0) LOG.info("resumed from {} at step {} (saved by {} ranks)", store.stepUri(start), start, store.manifest(start).worldSize());
                     }
@@ -227,21 +230,12 @@ public final class RankTrainer {
     private void checkpoint(Host host, CheckpointStore store, long step, ZeroOptimizer zero, List<ParamSpec> specs,
                             BatchSchedule schedule, String modelConfig) throws Exception {
         int rank = host.rank();
-        Map<String, Manifest.FileEntry> mine = RankCheckpoint.save(store, step, rank, spec.worldSize(), zero.adam(),
-                specs, zero.params(), modelConfig);
+        Map<String, Manifest.FileEntry> mine = RankCheckpoint.save(store, step, rank, zero.adam(), modelConfig);
         List<String> all = host.rendezvous().allGather(JSON.writeValueAsString(mine));
         if (rank == 0) {
             Map<String, Manifest.FileEntry> files = new LinkedHashMap<>();
             for (String json : all) files.putAll(JSON.readValue(json, new TypeReference<Map<String, Manifest.FileEntry>>() {}));
-            PartitionLayout layout = zero.layout();
-            ObjectNode layoutJson = JSON.createObjectNode().put("world_size", layout.worldSize())
-                    .put("numel", layout.numel()).put("padded_numel", layout.paddedNumel())
-                    .put("shard_size", layout.shardSize()).put("alignment", layout.alignment());
-            var params = layoutJson.putArray("params");
-            for (ParamSpec s : specs) {
-                params.addObject().put("name", s.name()).put("offset", s.offset()).put("numel", s.numel())
-                        .put("decay", s.decay()).putPOJO("shape", s.shape());
-            }
+            ObjectNode layoutJson = Layout.of(zero.layout(), specs).toJson();
             BatchSchedule.Cursor cursor = schedule.cursorAfter(step);
             ObjectNode data = JSON.createObjectNode().put("table", table.uri()).put("version", table.version())
                     .put("epoch", cursor.epoch()).put("position", cursor.position()).put("rows", table.train().length);

@@ -73,10 +73,18 @@ class CheckpointStoreTest {
             assertArrayEquals("rank 1 step 20".getBytes(StandardCharsets.UTF_8), in.readAllBytes());
         }
 
-        // Damage one shard of step 20: verification names the file, and resume falls back to step 10.
+        // Damage one shard of step 20, keeping its size: the driver's check (manifest and sizes, nothing hashed)
+        // passes it, but full verification and the rank reading it name the file and step.
         store.write(20, "optim-rank1.safetensors", out -> out.write("rank 1 step 2!".getBytes(StandardCharsets.UTF_8)));
         ChecksumMismatchException e = assertThrows(ChecksumMismatchException.class, () -> store.verify(store.manifest(20)));
         assertTrue(e.getMessage().contains("step-20/optim-rank1.safetensors"), e.getMessage());
+        assertEquals(20, store.latestValid().orElseThrow().step());
+        try (CheckpointFile f = store.openVerified(store.manifest(20), "optim-rank1.safetensors")) {
+            ChecksumMismatchException read = assertThrows(ChecksumMismatchException.class, f::readAll);
+            assertTrue(read.getMessage().contains("step-20/optim-rank1.safetensors"), read.getMessage());
+        }
+        // Truncated (a torn upload), it is unusable to the driver too: resume falls back to step 10.
+        store.write(20, "optim-rank1.safetensors", out -> out.write("rank 1".getBytes(StandardCharsets.UTF_8)));
         assertEquals(10, store.latestValid().orElseThrow().step());
 
         // A manifest that is there but unreadable (a torn write on a filesystem without atomic rename) is skipped too.
@@ -110,12 +118,12 @@ class CheckpointStoreTest {
         exercise(new CheckpointStore(bucket + "/run1", conf));
     }
 
-    /** keep_last=1 and a newest step whose shard is damaged: the good step before it must survive. */
+    /** keep_last=1 and a newest step whose shard is torn: the good step before it must survive. */
     private static void corruptNewestKeepsTheGoodStep(CheckpointStore store) {
         save(store, 10, 2, 1);
         Map<String, Manifest.FileEntry> files = new HashMap<>();
         files.put("optim-rank0.safetensors", store.write(20, "optim-rank0.safetensors", out -> out.write(new byte[] {1, 2, 3})));
-        store.write(20, "optim-rank0.safetensors", out -> out.write(new byte[] {9, 9, 9})); // damaged after its checksum
+        store.write(20, "optim-rank0.safetensors", out -> out.write(new byte[] {9, 9})); // torn after its checksum
         store.commit(manifest(20, RUN, 1, files), new CheckpointStore.Retention(1, -1));
         assertEquals(10, store.latestValid().orElseThrow().step(), "the good step survives");
         assertEquals(List.of(10L), store.completeSteps(), "the unverified step is not kept");
@@ -201,6 +209,26 @@ class CheckpointStoreTest {
         }
         assertEquals("step-10", Files.readString(dir.resolve("ckpt/latest")).trim());
         assertEquals(10, store.latest().orElseThrow());
+    }
+
+    /** Steps written before chunked checksums record one whole-file sha256: still read, and verified whole. */
+    @Test
+    void aWholeFileChecksumFromOlderManifestsIsStillVerified(@TempDir Path dir) throws Exception {
+        CheckpointStore store = new CheckpointStore(dir.toUri() + "ckpt", new Configuration());
+        byte[] payload = "older shard".getBytes(StandardCharsets.UTF_8);
+        store.write(5, "optim-rank0.safetensors", out -> out.write(payload));
+        String whole = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(payload));
+        Manifest m = manifest(5, RUN, 1, Map.of("optim-rank0.safetensors", new Manifest.FileEntry(whole, payload.length)));
+        store.commit(m, new CheckpointStore.Retention(0, -1));
+        try (CheckpointFile f = store.openVerified(store.manifest(5), "optim-rank0.safetensors")) {
+            assertArrayEquals(payload, f.readAll());
+        }
+        Manifest wrong = manifest(5, RUN, 1, Map.of("optim-rank0.safetensors", new Manifest.FileEntry("ab".repeat(32), payload.length)));
+        store.commit(wrong, new CheckpointStore.Retention(0, -1));
+        try (CheckpointFile f = store.openVerified(store.manifest(5), "optim-rank0.safetensors")) {
+            ChecksumMismatchException e = assertThrows(ChecksumMismatchException.class, f::readAll);
+            assertTrue(e.getMessage().contains("step-5/optim-rank0.safetensors"), e.getMessage());
+        }
     }
 
     @Test

@@ -9,6 +9,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,6 +53,24 @@ class ManifestValidationTest {
         assertEquals("optim-rank0.safetensors", e.key());
         assertTrue(e.getMessage().contains((written.bytes() + 1) + " bytes, file has " + written.bytes()), e.getMessage());
         assertTrue(store.latestValid().isEmpty());
+    }
+
+    /** Chunk digests are untrusted too: they must tile the file and hash to the entry's sha256. */
+    @Test
+    void chunkDigestsThatDoNotAddUpAreRejectedByName(@TempDir Path dir) throws Exception {
+        CheckpointStore store = store(dir);
+        Manifest.FileEntry w = store.write(20, "optim-rank0.safetensors", out -> out.write(PAYLOAD));
+        String other = "00".repeat(32);
+        for (Manifest.FileEntry bad : List.of(
+                new Manifest.FileEntry(w.sha256(), w.bytes(), w.chunkBytes(), w.cuts(), List.of(other)),
+                new Manifest.FileEntry(w.sha256(), w.bytes(), w.chunkBytes(), w.cuts(), List.of(w.chunks().get(0), other)),
+                new Manifest.FileEntry(w.sha256(), w.bytes(), 0, w.cuts(), w.chunks()))) {
+            writeManifest(store, 20, Map.of("optim-rank0.safetensors", bad));
+            CorruptCheckpointException e = assertThrows(CorruptCheckpointException.class, () -> store.manifest(20));
+            assertEquals("optim-rank0.safetensors", e.key(), e.getMessage());
+        }
+        writeManifest(store, 20, Map.of("optim-rank0.safetensors", w));
+        store.verify(store.manifest(20));
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.zerospark.training;
 
+import dev.zerospark.checkpoint.CheckpointException;
+import dev.zerospark.checkpoint.ChecksumMismatchException;
 import dev.zerospark.collective.PeerFailedException;
 import dev.zerospark.config.ConfigException;
 import org.junit.jupiter.api.Test;
@@ -19,5 +21,16 @@ class FailureClassTest {
         String io = RankFailedException.of(0, new IOException("disk")).getMessage();
         assertEquals(FailureClass.RETRYABLE, FailureClass.of(new PeerFailedException(0, "127.0.0.1:1", io, null)));
         assertEquals(FailureClass.RETRYABLE, FailureClass.of(new PeerFailedException(0, "127.0.0.1:1", "closed the connection", null)));
+    }
+
+    /**
+     * Ranks verify the checkpoint chunks they read (the driver no longer hashes a step first): a damaged chunk reads
+     * the same on every attempt, so it stops the run instead of burning its restarts; a failed read is retried.
+     */
+    @Test
+    void aDamagedCheckpointStopsTheRunAndAFailedReadIsRetried() {
+        var damaged = new ChecksumMismatchException("s3a://b/ckpt/step-4/optim-rank1.safetensors", "chunk 3 (bytes 0..9)", "aa", "bb");
+        assertEquals(FailureClass.CONFIG, RankFailedException.of(1, damaged).failureClass());
+        assertEquals(FailureClass.RETRYABLE, FailureClass.of(new CheckpointException("cannot read x", new IOException("reset"))));
     }
 }

@@ -1,0 +1,178 @@
+package dev.zerospark.training;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zerospark.checkpoint.CheckpointStore;
+import dev.zerospark.checkpoint.Layout;
+import dev.zerospark.checkpoint.Manifest;
+import dev.zerospark.checkpoint.OptimizerShards;
+import dev.zerospark.checkpoint.internal.SafetensorsStream;
+import dev.zerospark.model.HfConfigs;
+import dev.zerospark.model.ModelConfig;
+import dev.zerospark.model.ModelLoader;
+import dev.zerospark.model.TensorSpec;
+import dev.zerospark.safetensors.DType;
+import dev.zerospark.safetensors.HalfFloats;
+import dev.zerospark.safetensors.SafetensorsCheckpoint;
+import dev.zerospark.testing.S3ProxyServer;
+import dev.zerospark.testing.TestPaths;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileUtil;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Export rebuilds every weight from the fp32 master shards (no model copy is saved) and streams it, one tensor at
+ * a time, to any Hadoop URI, in the dtype and shard size asked for.
+ */
+class CheckpointExportTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static S3ProxyServer s3;
+
+    @BeforeAll
+    static void startS3() throws Exception {
+        s3 = S3ProxyServer.start();
+    }
+
+    @AfterAll
+    static void stopS3() throws Exception {
+        s3.close();
+    }
+
+    private static float value(long flat) {
+        return (float) ((flat * 2654435761L % 1_000_003L) / 1_000_003.0 - 0.5);
+    }
+
+    /** A gpt2 config like the tiny fixture's, with another width and depth. */
+    static ObjectNode gpt2(int embd, int layers) throws Exception {
+        ObjectNode cfg = (ObjectNode) JSON.readTree(TestPaths.fixture("tiny-gpt2").resolve("config.json").toFile());
+        return cfg.put("n_embd", embd).put("n_layer", layers);
+    }
+
+    /**
+     * Saves step 1 of a {@code world}-rank run of {@code config} whose flat master weights are {@link #value}: the
+     * optimizer shards streamed through the store, the model config, and the layout in the manifest.
+     */
+    static Manifest saveCheckpoint(CheckpointStore store, ObjectNode configJson, int world) throws Exception {
+        ModelConfig config = HfConfigs.parse(configJson);
+        List<Layout.Param> params = new ArrayList<>();
+        long numel = 0;
+        for (TensorSpec s : ModelLoader.specs(config)) {
+            params.add(new Layout.Param(s.name(), numel, s.numel(), true, s.shape()));
+            numel += s.numel();
+        }
+        long shard = (numel + world - 1) / world;
+        Map<String, Manifest.FileEntry> files = new HashMap<>();
+        for (int r = 0; r < world; r++) {
+            int length = Math.toIntExact(shard);
+            float[] master = new float[length];
+            for (int i = 0; i < length && r * shard + i < numel; i++) master[i] = value(r * shard + i);
+            float[] zeros = new float[length];
+            List<SafetensorsStream.Tensor> tensors = List.of(
+                    SafetensorsStream.Tensor.i64(OptimizerShards.RANGE, new long[] {r * shard, length, 1}),
+                    SafetensorsStream.Tensor.f32(OptimizerShards.MASTER, master),
+                    SafetensorsStream.Tensor.f32(OptimizerShards.EXP_AVG, zeros),
+                    SafetensorsStream.Tensor.f32(OptimizerShards.EXP_AVG_SQ, zeros));
+            String name = OptimizerShards.fileName(r);
+            files.put(name, store.write(1, name, out -> SafetensorsStream.write(out, tensors)));
+        }
+        byte[] cfg = JSON.writeValueAsBytes(configJson);
+        files.put(RankCheckpoint.MODEL_CONFIG, store.write(1, RankCheckpoint.MODEL_CONFIG, out -> out.write(cfg)));
+        Layout layout = new Layout(world, numel, shard * world, shard, 1, params);
+        var n = JsonNodeFactory.instance;
+        store.commit(new Manifest(1, "run", world, 2, files, layout.toJson(), n.objectNode(), n.objectNode(), n.objectNode()),
+                new CheckpointStore.Retention(0, -1));
+        return store.manifest(1);
+    }
+
+    /** Every exported tensor holds the master values of its layout range, as {@code dtype} rounds them. */
+    static void assertExported(Path dir, Manifest m, DType dtype) throws Exception {
+        Layout layout = Layout.of(m.layout(), "step-1");
+        try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(dir)) {
+            assertEquals(layout.params().size(), ck.names().size());
+            for (Layout.Param p : layout.params()) {
+                assertEquals(dtype, ck.info(p.name()).dtype(), p.name());
+                float[] got = ck.readFloats(p.name());
+                float[] want = new float[got.length];
+                for (int i = 0; i < want.length; i++) {
+                    float v = value(p.offset() + i);
+                    want[i] = dtype == DType.BF16 ? HalfFloats.bf16ToFloat(HalfFloats.toBf16(v)) : v;
+                }
+                assertArrayEquals(want, got, p.name());
+            }
+        }
+    }
+
+    @Test
+    void exportsBf16ShardsWithAnIndexToS3a(@TempDir Path dir) throws Exception {
+        Configuration conf = new Configuration();
+        s3.hadoopConf().forEach(conf::set);
+        String bucket = s3.createBucket("export");
+        CheckpointStore store = new CheckpointStore(bucket + "/ckpt", conf);
+        Manifest m = saveCheckpoint(store, gpt2(64, 2), 2);
+        String out = bucket + "/hf";
+        int tensors = CheckpointExport.export(new CheckpointExport.Target(store, m), out, conf,
+                new CheckpointExport.Options(DType.BF16, 40_000, null));
+        assertEquals(Layout.of(m.layout(), "step-1").params().size(), tensors);
+        org.apache.hadoop.fs.Path outPath = new org.apache.hadoop.fs.Path(out);
+        var fs = outPath.getFileSystem(conf);
+        long shards = 0;
+        for (FileStatus st : fs.listStatus(outPath)) {
+            if (st.getPath().getName().matches("model-\\d{5}-of-\\d{5}\\.safetensors")) shards++;
+            FileUtil.copy(fs, st.getPath(), dir.resolve(st.getPath().getName()).toFile(), false, conf);
+        }
+        assertTrue(shards > 1, "40 kB shards: several files, got " + shards);
+        assertTrue(Files.exists(dir.resolve(SafetensorsCheckpoint.INDEX_FILE)));
+        assertFalse(Files.exists(dir.resolve(SafetensorsCheckpoint.SINGLE_FILE)));
+        assertEquals("bfloat16", JSON.readTree(dir.resolve("config.json").toFile()).get("dtype").asText());
+        assertTrue(Files.exists(dir.resolve("generation_config.json")));
+        assertExported(dir, m, DType.BF16);
+    }
+
+    /**
+     * A model of about 200 MB of fp32 weights exports in a JVM with a 128 MB heap (what the classpath alone needs,
+     * with room for a few tensors): export holds one tensor (6.5 MB here) at a time, never the model. Round-tripped
+     * value by value.
+     */
+    @Test
+    void aModelLargerThanTheHeapExportsInAChildJvm(@TempDir Path dir) throws Exception {
+        CheckpointStore store = new CheckpointStore(dir.toUri() + "ckpt", new Configuration());
+        Manifest m = saveCheckpoint(store, gpt2(640, 10), 2);
+        long bytes = m.files().values().stream().mapToLong(Manifest.FileEntry::bytes).sum() / 3; // master only
+        assertTrue(bytes > 128L << 20, "the model's fp32 weights outweigh the child's heap: " + bytes);
+        Path out = dir.resolve("hf");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-Xmx128m", "--add-modules=jdk.incubator.vector", "-cp",
+                System.getProperty("java.class.path"), Child.class.getName(), dir.toUri() + "ckpt", out.toUri().toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "child export finished");
+        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("child.log")));
+        assertExported(out, m, DType.F32);
+    }
+
+    /** The child JVM: exports the newest step of a checkpoint root to a directory URI, fp32. */
+    public static final class Child {
+        public static void main(String[] args) throws Exception {
+            Configuration conf = new Configuration();
+            CheckpointExport.Target target = CheckpointExport.resolve(args[0], conf);
+            CheckpointExport.export(target, args[1], conf, CheckpointExport.Options.defaults(null));
+        }
+    }
+}
