@@ -2,6 +2,7 @@ package dev.zerospark.flat;
 
 import dev.zerospark.flat.internal.HeapFloats;
 import dev.zerospark.flat.internal.SegmentedFloats;
+import java.nio.FloatBuffer;
 
 /**
  * A flat fp32 buffer indexed by {@code long}: what parameter, gradient and collective buffers are once a model has
@@ -21,6 +22,12 @@ public interface FlatFloats {
 
     /** Copies {@code src[off, off + n)} into elements {@code [at, at + n)}. */
     void put(long at, float[] src, int off, int n);
+
+    /** Copies elements {@code [from, from + n)} into {@code dst} at its position, advancing it (no staging). */
+    void get(long from, FloatBuffer dst, int n);
+
+    /** Copies {@code n} floats from {@code src}'s position into elements {@code [at, at + n)}, advancing it. */
+    void put(long at, FloatBuffer src, int n);
 
     /** Adds {@code src[off, off + n)} to elements {@code [at, at + n)}, element by element in fp32. */
     void add(long at, float[] src, int off, int n);

@@ -68,9 +68,13 @@ class FlatFloatsTest {
             for (int i = 0; i < len; i++) {
                 src[i] = r.nextFloat();
             }
-            if (r.nextBoolean()) {
+            int op = r.nextInt(3);
+            if (op == 0) {
                 seg.put(from, src, 0, len);
                 heap.put(from, src, 0, len);
+            } else if (op == 1) {
+                seg.put(from, java.nio.FloatBuffer.wrap(src), len);
+                heap.put(from, java.nio.FloatBuffer.wrap(src), len);
             } else {
                 seg.add(from, src, 0, len);
                 heap.add(from, src, 0, len);
@@ -79,6 +83,19 @@ class FlatFloatsTest {
         float[] all = new float[n];
         seg.get(0, all, 0, n);
         assertArrayEquals(ref, all);
+        java.nio.FloatBuffer direct = java.nio.ByteBuffer.allocateDirect(4 * n).asFloatBuffer();
+        seg.get(0, direct, n);
+        assertEquals(n, direct.position());
+        direct.flip().get(all);
+        assertArrayEquals(ref, all);
+        // Unwritten segments read as zeros through the buffer path too.
+        FlatFloats sparse = FlatFloats.segmented(TWO_31 + 200, 64);
+        sparse.set(TWO_31 + 1, 5f);
+        java.nio.FloatBuffer out = java.nio.FloatBuffer.allocate(200);
+        sparse.get(TWO_31 - 98, out, 200);
+        float[] expected = new float[200];
+        expected[99] = 5f;
+        assertArrayEquals(expected, out.array());
     }
 
     @Test

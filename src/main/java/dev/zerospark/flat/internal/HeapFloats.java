@@ -1,6 +1,7 @@
 package dev.zerospark.flat.internal;
 
 import dev.zerospark.flat.FlatFloats;
+import java.nio.FloatBuffer;
 
 /** A {@link FlatFloats} over one Java array: the buffer of a model below 2^31 elements. */
 public final class HeapFloats implements FlatFloats {
@@ -35,6 +36,18 @@ public final class HeapFloats implements FlatFloats {
     public void put(long at, float[] src, int off, int n) {
         FlatFloats.checkRange(this, at, n);
         System.arraycopy(src, off, a, (int) at, n);
+    }
+
+    @Override
+    public void get(long from, FloatBuffer dst, int n) {
+        FlatFloats.checkRange(this, from, n);
+        dst.put(a, (int) from, n);
+    }
+
+    @Override
+    public void put(long at, FloatBuffer src, int n) {
+        FlatFloats.checkRange(this, at, n);
+        src.get(a, (int) at, n);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.zerospark.flat.internal;
 
 import dev.zerospark.flat.FlatFloats;
+import java.nio.FloatBuffer;
 
 /**
  * A {@link FlatFloats} of fixed-size {@code float[]} segments: element i lives in segment {@code i / segment} at
@@ -91,6 +92,41 @@ public final class SegmentedFloats implements FlatFloats {
             int in = (int) (p % segment);
             int k = Math.min(n - done, segment - in);
             System.arraycopy(src, off + done, writable((int) (p / segment)), in, k);
+            p += k;
+            done += k;
+        }
+    }
+
+    @Override
+    public void get(long from, FloatBuffer dst, int n) {
+        FlatFloats.checkRange(this, from, n);
+        long p = from;
+        int done = 0;
+        while (done < n) {
+            int in = (int) (p % segment);
+            int k = Math.min(n - done, segment - in);
+            float[] s = segments[(int) (p / segment)];
+            if (s == null) {
+                for (int i = 0; i < k; i++) {
+                    dst.put(0f);
+                }
+            } else {
+                dst.put(s, in, k);
+            }
+            p += k;
+            done += k;
+        }
+    }
+
+    @Override
+    public void put(long at, FloatBuffer src, int n) {
+        FlatFloats.checkRange(this, at, n);
+        long p = at;
+        int done = 0;
+        while (done < n) {
+            int in = (int) (p % segment);
+            int k = Math.min(n - done, segment - in);
+            src.get(writable((int) (p / segment)), in, k);
             p += k;
             done += k;
         }

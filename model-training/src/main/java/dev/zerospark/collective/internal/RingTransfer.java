@@ -149,12 +149,12 @@ final class RingTransfer {
         out.clear();
         out.putInt(n).putInt(seq);
         long from = Wire.frameStart(seg.offset(), sendFrame, frameFloats);
-        // One frame of the buffer through the bounded staging array, whatever the buffer's size or backing.
-        float[] f = links.scratch32;
-        buf.get(from, f, 0, n);
         if (wire == WireFormat.FP32) {
-            out.asFloatBuffer().put(f, 0, n);
+            buf.get(from, out.asFloatBuffer(), n);
         } else {
+            // One frame of the buffer through the bounded staging array, whatever the buffer's size or backing.
+            float[] f = links.scratch32;
+            buf.get(from, f, 0, n);
             short[] s = links.scratch16;
             for (int i = 0; i < n; i++) s[i] = wire.encode(f[i]);
             out.position(Wire.HEADER_BYTES);
@@ -284,13 +284,13 @@ final class RingTransfer {
             }
             float[] f = links.scratch32;
             if (wire == WireFormat.FP32) {
-                // A bulk copy out of the direct buffer, then an array loop the JIT turns into SIMD adds:
-                // faster than one getFloat per element.
-                in.asFloatBuffer().get(f, 0, n);
                 if (seg.add()) {
+                    // A bulk copy out of the direct buffer, then an array loop the JIT turns into SIMD adds:
+                    // faster than one getFloat per element.
+                    in.asFloatBuffer().get(f, 0, n);
                     buf.add(dst, f, 0, n);
                 } else {
-                    buf.put(dst, f, 0, n);
+                    buf.put(dst, in.asFloatBuffer(), n);
                 }
             } else {
                 short[] s = links.scratch16;
