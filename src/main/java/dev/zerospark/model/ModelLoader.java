@@ -83,7 +83,7 @@ public final class ModelLoader {
         Parameters params = new Parameters(parent.newSubManager(), specs);
         try {
             for (TensorSpec s : specs) {
-                params.set(s.name(), ck.readFloats(byCanonical.get(s.name())));
+                params.set(s.name(), ck, byCanonical.get(s.name()));
             }
         } catch (IOException | RuntimeException e) {
             params.close();

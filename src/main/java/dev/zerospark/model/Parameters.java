@@ -5,6 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.zerospark.safetensors.TensorSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -60,7 +63,34 @@ public final class Parameters implements AutoCloseable {
             throw new IllegalArgumentException("parameter " + name + " expects " + spec.numel() + " values for shape "
                     + new Shape(spec.shape()) + ", got " + values.length);
         }
-        NDArray fresh = manager.create(values, new Shape(spec.shape()));
+        if (values.length <= LargeTensors.MAX_CREATE_ELEMENTS) {
+            install(name, manager.create(values, new Shape(spec.shape())));
+            return;
+        }
+        try {
+            install(name, LargeTensors.create(manager, new Shape(spec.shape()),
+                    (from, dst, n) -> System.arraycopy(values, (int) from, dst, 0, n), LargeTensors.MAX_CREATE_ELEMENTS));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // copying from an array does no I/O
+        }
+    }
+
+    /**
+     * Replaces the weights of {@code name} with tensor {@code sourceName} of {@code source} (converted to fp32),
+     * read piece by piece: a tensor of any size loads without a Java array of its size.
+     */
+    public void set(String name, TensorSource source, String sourceName) throws IOException {
+        TensorSpec spec = spec(name);
+        long have = source.info(sourceName).numel();
+        if (have != spec.numel()) {
+            throw new IllegalArgumentException("parameter " + name + " expects " + spec.numel() + " values for shape "
+                    + new Shape(spec.shape()) + ", tensor " + sourceName + " has " + have);
+        }
+        install(name, LargeTensors.create(manager, new Shape(spec.shape()),
+                (from, dst, n) -> source.readFloats(sourceName, from, dst, 0, n), LargeTensors.MAX_CREATE_ELEMENTS));
+    }
+
+    private void install(String name, NDArray fresh) {
         fresh.setName(name);
         NDArray old = arrays.put(name, fresh);
         views.remove(name);

@@ -125,6 +125,11 @@ public final class SafetensorsCheckpoint implements TensorSource {
     }
 
     @Override
+    public void readFloats(String name, long from, float[] dst, int off, int n) throws IOException {
+        file(name).readFloats(name, from, dst, off, n);
+    }
+
+    @Override
     public long[] readLongs(String name) throws IOException {
         return file(name).readLongs(name);
     }

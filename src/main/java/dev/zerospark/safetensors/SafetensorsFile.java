@@ -218,15 +218,26 @@ public final class SafetensorsFile implements TensorSource {
     @Override
     public float[] readFloats(String name) throws IOException {
         TensorInfo info = info(name);
+        float[] out = new float[arrayLength(info)];
+        readFloats(name, 0, out, 0, out.length);
+        return out;
+    }
+
+    @Override
+    public void readFloats(String name, long from, float[] dst, int off, int n) throws IOException {
+        TensorInfo info = info(name);
         if (!info.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("tensor " + name + " in " + path + " is " + info.dtype() + ", not a float type");
         }
-        float[] out = new float[arrayLength(info)];
+        if (from < 0 || n < 0 || from > info.numel() - n) {
+            throw new IndexOutOfBoundsException("elements [" + from + ", +" + n + ") are outside tensor " + info
+                    + " in " + path + " of " + info.numel() + " elements");
+        }
         int w = info.dtype().bytes();
-        int[] pos = {0};
-        readChunks(info, w, buf -> {
+        int[] pos = {off};
+        readChunks(info, w, from, n, buf -> {
             while (buf.remaining() >= w) {
-                out[pos[0]++] = switch (info.dtype()) {
+                dst[pos[0]++] = switch (info.dtype()) {
                     case F32 -> buf.getFloat();
                     case F64 -> (float) buf.getDouble();
                     case BF16 -> Float.intBitsToFloat((buf.getShort() & 0xffff) << 16);
@@ -235,7 +246,6 @@ public final class SafetensorsFile implements TensorSource {
                 };
             }
         });
-        return out;
     }
 
     @Override
@@ -247,7 +257,7 @@ public final class SafetensorsFile implements TensorSource {
         long[] out = new long[arrayLength(info)];
         int w = info.dtype().bytes();
         int[] pos = {0};
-        readChunks(info, w, buf -> {
+        readChunks(info, w, 0, out.length, buf -> {
             while (buf.remaining() >= w) {
                 out[pos[0]++] = switch (info.dtype()) {
                     case I64 -> buf.getLong();
@@ -274,10 +284,14 @@ public final class SafetensorsFile implements TensorSource {
         void accept(ByteBuffer buf);
     }
 
-    /** Streams the tensor's bytes in chunks that hold whole elements, so huge tensors need no huge buffer. */
-    private void readChunks(TensorInfo info, int width, ChunkConsumer consumer) throws IOException {
-        long remaining = info.end() - info.begin();
-        long position = dataStart + info.begin();
+    /**
+     * Streams the bytes of elements {@code [from, from + count)} in chunks that hold whole elements, so huge
+     * tensors need no huge buffer. Positions are longs: a tensor may start, or run, past byte 2^31 of the file.
+     */
+    private void readChunks(TensorInfo info, int width, long from, long count, ChunkConsumer consumer)
+            throws IOException {
+        long remaining = count * width;
+        long position = dataStart + info.begin() + from * width;
         int chunk = (CHUNK / width) * width;
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(chunk, Math.max(remaining, 1))).order(ByteOrder.LITTLE_ENDIAN);
         while (remaining > 0) {

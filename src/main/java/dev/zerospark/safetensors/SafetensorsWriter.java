@@ -3,6 +3,7 @@ package dev.zerospark.safetensors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zerospark.flat.Chunks;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -28,6 +29,12 @@ public final class SafetensorsWriter {
     private SafetensorsWriter() {}
 
     public static void write(Path file, List<WritableTensor> tensors, Map<String, String> metadata) throws IOException {
+        write(file, tensors, metadata, CHUNK_ELEMS);
+    }
+
+    /** As {@link #write(Path, List, Map)}, encoding at most {@code chunkElems} elements at a time. */
+    static void write(Path file, List<WritableTensor> tensors, Map<String, String> metadata, int chunkElems)
+            throws IOException {
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
@@ -62,11 +69,14 @@ public final class SafetensorsWriter {
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             writeFully(ch, head);
-            ByteBuffer buf = ByteBuffer.allocate(CHUNK_ELEMS * 8);
+            ByteBuffer buf = ByteBuffer.allocate(chunkElems * 8);
+            float[] staging = new float[chunkElems];
             for (WritableTensor t : tensors) {
-                for (int from = 0; from < t.length(); from += CHUNK_ELEMS) {
+                // long chunk starts: an int loop index overflowed past 2^31 - chunkElems elements.
+                Chunks chunks = new Chunks(t.length(), chunkElems);
+                for (long c = 0; c < chunks.count(); c++) {
                     buf.clear();
-                    t.encode(from, Math.min(t.length(), from + CHUNK_ELEMS), buf);
+                    t.encode(chunks.start(c), chunks.length(c), buf, staging);
                     buf.flip();
                     writeFully(ch, buf);
                 }

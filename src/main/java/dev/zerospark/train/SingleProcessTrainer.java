@@ -38,7 +38,7 @@ public final class SingleProcessTrainer {
     }
 
     private void init() {
-        int n = Math.toIntExact(model.numel());
+        int n = TrainableModels.flatArrayLength("the single-process trainer", model.numel());
         params = new float[n];
         model.readParams(params);
         grad = new float[n];

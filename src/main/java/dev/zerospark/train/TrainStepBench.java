@@ -126,7 +126,7 @@ public final class TrainStepBench {
             ModelConfig config = config(o);
             CausalLm model = RandomInit.create(config, root, 0);
             try (DjlTrainableModel tm = TrainableModels.wrap(model, null)) {
-                int n = Math.toIntExact(tm.numel());
+                int n = TrainableModels.flatArrayLength("bench train-step", tm.numel());
                 float[] params = new float[n];
                 float[] grad = new float[n];
                 float[] m = new float[n];

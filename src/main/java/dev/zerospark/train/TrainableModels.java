@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.ModelLoader;
 import dev.zerospark.model.TensorSpec;
+import dev.zerospark.safetensors.TensorInfo;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +14,22 @@ import java.util.Map;
 
 /** Factories for {@link TrainableModel}s. */
 public final class TrainableModels {
+    /** The most elements the JVM allocates in one array (a few header words below Integer.MAX_VALUE). */
+    public static final long MAX_ARRAY_ELEMENTS = Integer.MAX_VALUE - 8;
+
     private TrainableModels() {}
+
+    /**
+     * The length of a flat {@code float[]} of {@code elements} for {@code what}, or a
+     * {@link FlatArrayTooLargeException} naming both: the limit that remains where a path keeps a whole model in one
+     * Java array.
+     */
+    public static int flatArrayLength(String what, long elements) {
+        if (elements < 0 || elements > MAX_ARRAY_ELEMENTS) {
+            throw new FlatArrayTooLargeException(what, elements, MAX_ARRAY_ELEMENTS);
+        }
+        return (int) elements;
+    }
 
     /** Loads an HF model directory into a trainable model with its own PyTorch manager (closed with the model). */
     public static TrainableModel load(Path hfDir) throws IOException {
@@ -49,17 +65,18 @@ public final class TrainableModels {
         return out;
     }
 
-    /** Flat layout: parameters back to back in canonical order; decay for tensors with >= 2 dimensions. */
+    /**
+     * Flat layout: parameters back to back in canonical order; decay for tensors with >= 2 dimensions. Offsets are
+     * 64-bit, so any model size is laid out; what holds the flat values (a {@code float[]}, a segmented buffer, the
+     * rank's tensors) checks its own capacity.
+     */
     public static List<ParamSpec> layout(List<TensorSpec> specs) {
         List<ParamSpec> out = new ArrayList<>();
         long offset = 0;
         for (TensorSpec s : specs) {
-            out.add(new ParamSpec(s.name(), s.shape().clone(), offset, s.numel(), s.shape().length >= 2));
-            offset += s.numel();
-        }
-        if (offset > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("model has " + offset + " parameters; flat fp32 arrays hold at most "
-                    + (Integer.MAX_VALUE - 8));
+            long numel = TensorInfo.numel(s.shape());
+            out.add(new ParamSpec(s.name(), s.shape().clone(), offset, numel, s.shape().length >= 2));
+            offset = Math.addExact(offset, numel);
         }
         return out;
     }

@@ -1,9 +1,12 @@
 package dev.zerospark.collective;
 
 import dev.zerospark.collective.internal.RingCollective;
+import dev.zerospark.flat.FlatFloats;
 
 /**
- * Collective operations among {@code worldSize} ranks on flat float32 buffers, over a TCP ring.
+ * Collective operations among {@code worldSize} ranks on flat float32 buffers, over a TCP ring. Buffers are
+ * {@link FlatFloats} indexed by long (a Java {@code float[]} is wrapped); data moves through the ring's bounded
+ * per-frame staging buffers, never through a copy of the whole buffer.
  *
  * <p>All ranks must call the same operations in the same order with the same sizes. Reductions are sums with a
  * fixed order (each region is summed along the ring starting after its owner and finished by the owner, then
@@ -23,7 +26,11 @@ public interface Collective extends AutoCloseable {
     int worldSize();
 
     /** Sums {@code buf[offset, offset + length)} over all ranks, in place. */
-    void allReduce(float[] buf, int offset, int length);
+    void allReduce(FlatFloats buf, long offset, long length);
+
+    default void allReduce(float[] buf, long offset, long length) {
+        allReduce(FlatFloats.wrap(buf), offset, length);
+    }
 
     default void allReduce(float[] buf) {
         allReduce(buf, 0, buf.length);
@@ -34,28 +41,44 @@ public interface Collective extends AutoCloseable {
      * {@code ranges}, pipelined as one operation. Region r is finished by rank r, so the summation order (and the
      * bits) of an element depend only on which region it is in.
      */
-    void allReduce(float[] buf, ShardRanges ranges);
+    void allReduce(FlatFloats buf, ShardRanges ranges);
+
+    default void allReduce(float[] buf, ShardRanges ranges) {
+        allReduce(FlatFloats.wrap(buf), ranges);
+    }
 
     /**
      * Sums each rank's region over all ranks into that region on its owner: afterwards rank r's region of
      * {@code buf} holds the sum; the rest of {@code buf} holds partial sums (garbage to the caller).
      */
-    void reduceScatter(float[] buf, ShardRanges ranges);
+    void reduceScatter(FlatFloats buf, ShardRanges ranges);
+
+    default void reduceScatter(float[] buf, ShardRanges ranges) {
+        reduceScatter(FlatFloats.wrap(buf), ranges);
+    }
 
     /** {@link #reduceScatter(float[], ShardRanges)} with {@code ShardRanges.even(offset, length, worldSize())}. */
-    default void reduceScatter(float[] buf, int offset, int length) {
+    default void reduceScatter(float[] buf, long offset, long length) {
         reduceScatter(buf, ShardRanges.even(offset, length, worldSize()));
     }
 
     /** Copies each rank's region of {@code buf} to the same region on every other rank. */
-    void allGather(float[] buf, ShardRanges ranges);
+    void allGather(FlatFloats buf, ShardRanges ranges);
 
-    default void allGather(float[] buf, int offset, int length) {
+    default void allGather(float[] buf, ShardRanges ranges) {
+        allGather(FlatFloats.wrap(buf), ranges);
+    }
+
+    default void allGather(float[] buf, long offset, long length) {
         allGather(buf, ShardRanges.even(offset, length, worldSize()));
     }
 
     /** Copies {@code buf[offset, offset + length)} of rank {@code root} to every rank. */
-    void broadcast(float[] buf, int offset, int length, int root);
+    void broadcast(FlatFloats buf, long offset, long length, int root);
+
+    default void broadcast(float[] buf, long offset, long length, int root) {
+        broadcast(FlatFloats.wrap(buf), offset, length, root);
+    }
 
     /**
      * Sum of one double per rank, bit-identical on every rank: each value travels exactly as a (hi, lo) float pair

@@ -4,9 +4,10 @@ import java.util.Arrays;
 
 /**
  * Which region of a buffer each rank owns in a reduce-scatter or all-gather: rank r owns
- * {@code [offset(r), offset(r) + length(r))}. Regions must not overlap; they need not be contiguous.
+ * {@code [offset(r), offset(r) + length(r))}. Regions must not overlap; they need not be contiguous. Offsets and
+ * lengths are 64-bit: a flat buffer of a large model has more than 2^31 elements.
  */
-public record ShardRanges(int[] offsets, int[] lengths) {
+public record ShardRanges(long[] offsets, long[] lengths) {
     public ShardRanges {
         if (offsets.length != lengths.length || offsets.length == 0) {
             throw new IllegalArgumentException("need one offset and one length per rank, got "
@@ -15,9 +16,9 @@ public record ShardRanges(int[] offsets, int[] lengths) {
         offsets = offsets.clone();
         lengths = lengths.clone();
         for (int r = 0; r < offsets.length; r++) {
-            if (offsets[r] < 0 || lengths[r] < 0) {
+            if (offsets[r] < 0 || lengths[r] < 0 || offsets[r] > Long.MAX_VALUE - lengths[r]) {
                 throw new IllegalArgumentException("rank " + r + " range [" + offsets[r] + ", +" + lengths[r]
-                        + ") is negative");
+                        + ") is negative or overflows");
             }
         }
     }
@@ -26,15 +27,15 @@ public record ShardRanges(int[] offsets, int[] lengths) {
      * Splits {@code [offset, offset + length)} into {@code worldSize} contiguous pieces in rank order; the first
      * {@code length % worldSize} ranks get one element more. Works for {@code length < worldSize} (some empty).
      */
-    public static ShardRanges even(int offset, int length, int worldSize) {
+    public static ShardRanges even(long offset, long length, int worldSize) {
         if (worldSize < 1 || length < 0) {
             throw new IllegalArgumentException("cannot split " + length + " elements over " + worldSize + " ranks");
         }
-        int[] offsets = new int[worldSize];
-        int[] lengths = new int[worldSize];
-        int base = length / worldSize;
-        int extra = length % worldSize;
-        int at = offset;
+        long[] offsets = new long[worldSize];
+        long[] lengths = new long[worldSize];
+        long base = length / worldSize;
+        long extra = length % worldSize;
+        long at = offset;
         for (int r = 0; r < worldSize; r++) {
             offsets[r] = at;
             lengths[r] = base + (r < extra ? 1 : 0);
@@ -47,17 +48,17 @@ public record ShardRanges(int[] offsets, int[] lengths) {
         return offsets.length;
     }
 
-    public int offset(int rank) {
+    public long offset(int rank) {
         return offsets[rank];
     }
 
-    public int length(int rank) {
+    public long length(int rank) {
         return lengths[rank];
     }
 
     /** Largest end offset, so callers can check it fits their buffer. */
-    public int end() {
-        int end = 0;
+    public long end() {
+        long end = 0;
         for (int r = 0; r < offsets.length; r++) {
             end = Math.max(end, offsets[r] + lengths[r]);
         }
@@ -65,12 +66,12 @@ public record ShardRanges(int[] offsets, int[] lengths) {
     }
 
     @Override
-    public int[] offsets() {
+    public long[] offsets() {
         return offsets.clone();
     }
 
     @Override
-    public int[] lengths() {
+    public long[] lengths() {
         return lengths.clone();
     }
 

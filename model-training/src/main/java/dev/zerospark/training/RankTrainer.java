@@ -15,6 +15,7 @@ import dev.zerospark.optim.LrSchedule;
 import dev.zerospark.train.LossSum;
 import dev.zerospark.train.ParamSpec;
 import dev.zerospark.train.TrainableModel;
+import dev.zerospark.train.TrainableModels;
 import dev.zerospark.training.data.BatchSchedule;
 import dev.zerospark.training.data.TrainingTable;
 import dev.zerospark.training.metrics.MetricsLog;
@@ -83,7 +84,7 @@ public final class RankTrainer {
         CheckpointStore store = new CheckpointStore(spec.checkpointRoot(), conf);
         try (TrainableModel model = source.open(conf, host.gpu() >= 0 ? Device.gpu(host.gpu()) : Device.cpu())) {
             List<ParamSpec> specs = model.params();
-            int numel = Math.toIntExact(model.numel());
+            int numel = TrainableModels.flatArrayLength("the ZeRO rank trainer", model.numel());
             PartitionLayout layout = PartitionLayout.of(TrainingVerifier.flatParams(specs), world, 2 * world);
             float[] initial = new float[numel];
             model.readParams(initial);

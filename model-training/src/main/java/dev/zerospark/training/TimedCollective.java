@@ -2,6 +2,7 @@ package dev.zerospark.training;
 
 import dev.zerospark.collective.Collective;
 import dev.zerospark.collective.ShardRanges;
+import dev.zerospark.flat.FlatFloats;
 
 /** Wraps a {@link Collective} and adds up the wall time spent in it, for the step-time breakdown. */
 final class TimedCollective implements Collective {
@@ -28,31 +29,31 @@ final class TimedCollective implements Collective {
     @Override public int worldSize() { return inner.worldSize(); }
 
     @Override
-    public void allReduce(float[] buf, int offset, int length) {
+    public void allReduce(FlatFloats buf, long offset, long length) {
         long t = System.nanoTime();
         try { inner.allReduce(buf, offset, length); } finally { add(t); }
     }
 
     @Override
-    public void allReduce(float[] buf, ShardRanges ranges) {
+    public void allReduce(FlatFloats buf, ShardRanges ranges) {
         long t = System.nanoTime();
         try { inner.allReduce(buf, ranges); } finally { add(t); }
     }
 
     @Override
-    public void reduceScatter(float[] buf, ShardRanges ranges) {
+    public void reduceScatter(FlatFloats buf, ShardRanges ranges) {
         long t = System.nanoTime();
         try { inner.reduceScatter(buf, ranges); } finally { add(t); }
     }
 
     @Override
-    public void allGather(float[] buf, ShardRanges ranges) {
+    public void allGather(FlatFloats buf, ShardRanges ranges) {
         long t = System.nanoTime();
         try { inner.allGather(buf, ranges); } finally { add(t); }
     }
 
     @Override
-    public void broadcast(float[] buf, int offset, int length, int root) {
+    public void broadcast(FlatFloats buf, long offset, long length, int root) {
         long t = System.nanoTime();
         try { inner.broadcast(buf, offset, length, root); } finally { add(t); }
     }

@@ -10,14 +10,14 @@ import dev.zerospark.collective.ShardRanges;
  */
 public final class GradientBuckets {
     private final PartitionLayout layout;
-    private final int bucketElements;
+    private final long bucketElements;
 
-    private GradientBuckets(PartitionLayout layout, int bucketElements) {
+    private GradientBuckets(PartitionLayout layout, long bucketElements) {
         this.layout = layout;
         this.bucketElements = bucketElements;
     }
 
-    public static GradientBuckets of(PartitionLayout layout, int bucketElements) {
+    public static GradientBuckets of(PartitionLayout layout, long bucketElements) {
         if (bucketElements < 1) {
             throw new IllegalArgumentException("bucket size must be >= 1 element, got " + bucketElements);
         }
@@ -25,7 +25,12 @@ public final class GradientBuckets {
     }
 
     public int count() {
-        return Math.max(1, (layout.shardSize() + bucketElements - 1) / bucketElements);
+        long count = Math.max(1, (layout.shardSize() + bucketElements - 1) / bucketElements);
+        if (count > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(layout + " needs " + count + " buckets of " + bucketElements
+                    + " elements; use larger buckets");
+        }
+        return (int) count;
     }
 
     /** Bucket {@code index}: for each rank r, its shard elements {@code [index * size, (index + 1) * size)}. */
@@ -34,10 +39,10 @@ public final class GradientBuckets {
             throw new IllegalArgumentException("bucket must be in [0, " + count() + "), got " + index);
         }
         int n = layout.worldSize();
-        int start = index * bucketElements;
-        int length = Math.min(bucketElements, layout.shardSize() - start);
-        int[] offsets = new int[n];
-        int[] lengths = new int[n];
+        long start = index * bucketElements;
+        long length = Math.min(bucketElements, layout.shardSize() - start);
+        long[] offsets = new long[n];
+        long[] lengths = new long[n];
         for (int r = 0; r < n; r++) {
             offsets[r] = layout.shardOffset(r) + start;
             lengths[r] = length;

@@ -9,22 +9,23 @@ import java.util.List;
  * How the flat buffer of all parameters is split over {@code worldSize} ranks, as ZeRO does it: the buffer of
  * {@code numel} elements is padded at the end to {@code paddedNumel}, a multiple of {@code worldSize * alignment},
  * and rank r owns the contiguous shard {@code [r * shardSize, (r + 1) * shardSize)}. A parameter may straddle
- * shards; {@link #pieces(int, int)} maps any range back to parameter pieces. Padding belongs to no parameter.
+ * shards; {@link #pieces(long, long)} maps any range back to parameter pieces. Padding belongs to no parameter.
+ * All sizes and offsets are 64-bit: the arithmetic holds for any model size, whatever then holds the values.
  */
 public final class PartitionLayout {
     /**
      * The part of parameter {@code param} that lies in a range: flat elements {@code [flatOffset, flatOffset +
      * length)}, which are elements {@code [paramOffset, paramOffset + length)} of the parameter.
      */
-    public record Piece(int param, int flatOffset, int length, int paramOffset) {}
+    public record Piece(int param, long flatOffset, long length, long paramOffset) {}
 
     private final List<FlatParam> params;
     private final int worldSize;
     private final int alignment;
-    private final int numel;
-    private final int paddedNumel;
+    private final long numel;
+    private final long paddedNumel;
 
-    private PartitionLayout(List<FlatParam> params, int worldSize, int alignment, int numel, int paddedNumel) {
+    private PartitionLayout(List<FlatParam> params, int worldSize, int alignment, long numel, long paddedNumel) {
         this.params = params;
         this.worldSize = worldSize;
         this.alignment = alignment;
@@ -50,14 +51,11 @@ public final class PartitionLayout {
                 throw new IllegalArgumentException("parameter " + p.name() + " starts at " + p.offset()
                         + ", expected " + at + ": parameters must be packed in order without gaps");
             }
-            at += p.numel();
+            at = Math.addExact(at, p.numel());
         }
         long unit = (long) worldSize * alignment;
-        long padded = Math.max(unit, (at + unit - 1) / unit * unit);
-        if (padded > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(at + " parameters do not fit one flat float[] buffer");
-        }
-        return new PartitionLayout(List.copyOf(params), worldSize, alignment, (int) at, (int) padded);
+        long padded = Math.max(unit, Math.addExact(at, unit - 1) / unit * unit);
+        return new PartitionLayout(List.copyOf(params), worldSize, alignment, at, padded);
     }
 
     public List<FlatParam> params() {
@@ -73,20 +71,20 @@ public final class PartitionLayout {
     }
 
     /** Number of parameter elements (Psi). */
-    public int numel() {
+    public long numel() {
         return numel;
     }
 
     /** Length of the padded flat buffer, a multiple of {@code worldSize * alignment}. */
-    public int paddedNumel() {
+    public long paddedNumel() {
         return paddedNumel;
     }
 
-    public int shardSize() {
+    public long shardSize() {
         return paddedNumel / worldSize;
     }
 
-    public int shardOffset(int rank) {
+    public long shardOffset(int rank) {
         if (rank < 0 || rank >= worldSize) {
             throw new IllegalArgumentException("rank must be in [0, " + worldSize + "), got " + rank);
         }
@@ -104,14 +102,14 @@ public final class PartitionLayout {
     }
 
     /** Pieces of parameters inside flat range {@code [offset, offset + length)}, in buffer order. */
-    public List<Piece> pieces(int offset, int length) {
-        int end = offset + length;
+    public List<Piece> pieces(long offset, long length) {
+        long end = offset + length;
         List<Piece> pieces = new ArrayList<>();
         int i = firstParamEndingAfter(offset);
         for (; i < params.size() && params.get(i).offset() < end; i++) {
             FlatParam p = params.get(i);
-            int from = Math.max(offset, p.offset());
-            int to = Math.min(end, p.end());
+            long from = Math.max(offset, p.offset());
+            long to = Math.min(end, p.end());
             if (to > from) {
                 pieces.add(new Piece(i, from, to - from, from - p.offset()));
             }
@@ -119,7 +117,7 @@ public final class PartitionLayout {
         return pieces;
     }
 
-    private int firstParamEndingAfter(int flat) {
+    private int firstParamEndingAfter(long flat) {
         int lo = 0;
         int hi = params.size();
         while (lo < hi) {

@@ -1,7 +1,9 @@
 package dev.zerospark.zero;
 
+import dev.zerospark.flat.FlatFloats;
 import dev.zerospark.optim.AdamW;
 import dev.zerospark.optim.AdamWConfig;
+import dev.zerospark.train.TrainableModels;
 
 import java.util.List;
 
@@ -9,18 +11,19 @@ import java.util.List;
  * AdamW state for one range of the flat buffer (a rank's shard in ZeRO stages 1 and 2, everything in stage 0):
  * fp32 master weights, exp_avg and exp_avg_sq for that range only. Each piece of the range is updated with the
  * shared {@link AdamW} kernel and its parameter's decay flag, so the result is bitwise that of per-parameter
- * AdamW. Padding elements are never touched.
+ * AdamW. Padding elements are never touched. The range may lie anywhere in a buffer of any size (64-bit
+ * offsets); only its own length is bounded by one Java array.
  */
 public final class ShardedAdamW {
     private final AdamWConfig config;
-    private final int offset;
+    private final long offset;
     private final List<PartitionLayout.Piece> pieces;
     private final boolean[] decay;
     private final float[] master;
     private final float[] expAvg;
     private final float[] expAvgSq;
 
-    private ShardedAdamW(AdamWConfig config, int offset, List<PartitionLayout.Piece> pieces, boolean[] decay,
+    private ShardedAdamW(AdamWConfig config, long offset, List<PartitionLayout.Piece> pieces, boolean[] decay,
                          int length) {
         this.config = config;
         this.offset = offset;
@@ -32,16 +35,18 @@ public final class ShardedAdamW {
     }
 
     /** State for flat elements {@code [offset, offset + length)} of {@code layout}, all zero. */
-    public static ShardedAdamW forRange(PartitionLayout layout, int offset, int length, AdamWConfig config) {
-        if (offset < 0 || length < 0 || offset + length > layout.paddedNumel()) {
+    public static ShardedAdamW forRange(PartitionLayout layout, long offset, long length, AdamWConfig config) {
+        if (offset < 0 || length < 0 || offset > layout.paddedNumel() - length) {
             throw new IllegalArgumentException("range [" + offset + ", +" + length + ") is outside " + layout);
         }
+        int arrayLength = TrainableModels.flatArrayLength("AdamW state of range [" + offset + ", +" + length
+                + ") of " + layout, length);
         List<PartitionLayout.Piece> pieces = layout.pieces(offset, length);
         boolean[] decay = new boolean[pieces.size()];
         for (int i = 0; i < pieces.size(); i++) {
             decay[i] = layout.params().get(pieces.get(i).param()).decay();
         }
-        return new ShardedAdamW(config, offset, pieces, decay, length);
+        return new ShardedAdamW(config, offset, pieces, decay, arrayLength);
     }
 
     /** State for rank {@code rank}'s shard. */
@@ -54,8 +59,17 @@ public final class ShardedAdamW {
         return forRange(layout, 0, layout.paddedNumel(), config);
     }
 
-    public int offset() {
+    /** Where this range starts in the flat buffer (64-bit). */
+    public long rangeOffset() {
         return offset;
+    }
+
+    /**
+     * {@link #rangeOffset()} for callers that index one full {@code float[]} buffer, where it fits an int by
+     * construction; fails clearly otherwise.
+     */
+    public int offset() {
+        return TrainableModels.flatArrayLength("the start of AdamW range [" + offset + ", +" + length() + ")", offset);
     }
 
     public int length() {
@@ -64,12 +78,20 @@ public final class ShardedAdamW {
 
     /** Copies this range of the full flat parameter buffer into the master weights. */
     public void loadMaster(float[] params) {
-        System.arraycopy(params, offset, master, 0, master.length);
+        loadMaster(FlatFloats.wrap(params));
+    }
+
+    public void loadMaster(FlatFloats params) {
+        params.get(offset, master, 0, master.length);
     }
 
     /** Copies the master weights into this range of the full flat parameter buffer. */
     public void storeMaster(float[] params) {
-        System.arraycopy(master, 0, params, offset, master.length);
+        storeMaster(FlatFloats.wrap(params));
+    }
+
+    public void storeMaster(FlatFloats params) {
+        params.put(offset, master, 0, master.length);
     }
 
     /**
@@ -81,8 +103,8 @@ public final class ShardedAdamW {
     public void step(float[] grad, int gradOffset, long step, double lr) {
         for (int i = 0; i < pieces.size(); i++) {
             PartitionLayout.Piece p = pieces.get(i);
-            int local = p.flatOffset() - offset;
-            AdamW.update(master, local, grad, gradOffset + local, expAvg, expAvgSq, local, p.length(), step, lr,
+            int local = (int) (p.flatOffset() - offset); // inside this range, which fits one array
+            AdamW.update(master, local, grad, gradOffset + local, expAvg, expAvgSq, local, (int) p.length(), step, lr,
                     config, decay[i]);
         }
     }

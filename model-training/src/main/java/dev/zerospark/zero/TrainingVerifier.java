@@ -105,7 +105,7 @@ public final class TrainingVerifier {
         TrainingReference.Recipe recipe = reference.recipe();
         LrSchedule schedule = recipe.schedule();
         try (TrainableModel model = TrainableModels.load(options.modelDir())) {
-            int numel = Math.toIntExact(model.numel());
+            int numel = TrainableModels.flatArrayLength("verify-training", model.numel());
             PartitionLayout layout = PartitionLayout.of(flatParams(model.params()), c.worldSize(), 2 * c.worldSize());
             float[] initial = new float[numel];
             model.readParams(initial);
@@ -153,7 +153,7 @@ public final class TrainingVerifier {
     public static List<FlatParam> flatParams(List<ParamSpec> specs) {
         List<FlatParam> params = new ArrayList<>(specs.size());
         for (ParamSpec s : specs) {
-            params.add(new FlatParam(s.name(), Math.toIntExact(s.offset()), Math.toIntExact(s.numel()), s.decay()));
+            params.add(new FlatParam(s.name(), s.offset(), s.numel(), s.decay()));
         }
         return params;
     }

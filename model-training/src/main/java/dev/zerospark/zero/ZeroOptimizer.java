@@ -3,6 +3,7 @@ package dev.zerospark.zero;
 import dev.zerospark.collective.Collective;
 import dev.zerospark.optim.AdamWConfig;
 import dev.zerospark.train.GradientClipping;
+import dev.zerospark.train.TrainableModels;
 
 import java.util.Arrays;
 
@@ -69,14 +70,17 @@ public final class ZeroOptimizer {
             throw new IllegalArgumentException("initial parameters have " + initialParams.length
                     + " elements, the layout " + layout.numel());
         }
-        float[] params = Arrays.copyOf(initialParams, layout.paddedNumel());
+        // This optimizer keeps the full padded buffer in one array: the limit that remains here, named.
+        int padded = TrainableModels.flatArrayLength("ZeroOptimizer's flat parameter buffer for " + layout,
+                layout.paddedNumel());
+        float[] params = Arrays.copyOf(initialParams, padded);
         ShardedAdamW adam = stage.partitionsOptimizer()
                 ? ShardedAdamW.forShard(layout, collective.rank(), config)
                 : ShardedAdamW.full(layout, config);
         adam.loadMaster(params);
-        float[] gradShard = stage.partitionsGradients() ? new float[layout.shardSize()] : null;
+        float[] gradShard = stage.partitionsGradients() ? new float[(int) layout.shardSize()] : null;
         return new ZeroOptimizer(collective, layout, stage, GradientBuckets.of(layout, bucketElements), maxGradNorm,
-                scaler, adam, params, new float[layout.paddedNumel()], gradShard);
+                scaler, adam, params, new float[padded], gradShard);
     }
 
     /** Full flat parameters (padded; the first {@code layout.numel()} are the model's). */
@@ -136,7 +140,7 @@ public final class ZeroOptimizer {
         if (!stage.partitionsGradients()) {
             return;
         }
-        int own = layout.shardOffset(collective.rank());
+        int own = (int) layout.shardOffset(collective.rank()); // below paddedNumel, checked to fit an array
         for (int b = 0; b < buckets.count(); b++) {
             collective.reduceScatter(grads, buckets.bucket(b));
         }
@@ -156,8 +160,8 @@ public final class ZeroOptimizer {
         // (g, gOffset) = this rank's optimizer range; (g, shardAt) = this rank's layout shard.
         float[] g = stage.partitionsGradients() ? gradShard : grads;
         int gOffset = stage.partitionsGradients() ? 0 : adam.offset();
-        int shardAt = stage.partitionsGradients() ? 0 : layout.shardOffset(collective.rank());
-        int shardLength = layout.shardSize();
+        int shardAt = stage.partitionsGradients() ? 0 : (int) layout.shardOffset(collective.rank());
+        int shardLength = (int) layout.shardSize();
         double usedScale = lossScale();
         if (scaler != null) {
             float[] flag = {DynamicLossScaler.hasOverflow(g, shardAt, shardLength) ? 1f : 0f};

@@ -44,7 +44,7 @@ class CollectiveOpsTest {
         }
         float[] sum = x[0].clone();
         for (int c = 0; c < worldSize; c++) {
-            for (int i = regions.offset(c); i < regions.offset(c) + regions.length(c); i++) {
+            for (int i = (int) regions.offset(c); i < regions.offset(c) + regions.length(c); i++) {
                 float acc = x[(c + 1) % worldSize][i];
                 for (int k = 2; k <= worldSize; k++) {
                     acc = x[(c + k) % worldSize][i] + acc;
@@ -118,7 +118,7 @@ class CollectiveOpsTest {
         float[] expected = new float[length];
         double worst = 0;
         for (int c = 0; c < worldSize; c++) {
-            for (int i = regions.offset(c); i < regions.offset(c) + regions.length(c); i++) {
+            for (int i = (int) regions.offset(c); i < regions.offset(c) + regions.length(c); i++) {
                 float acc = wire.round(x[(c + 1) % worldSize][i]);
                 for (int k = 2; k <= worldSize; k++) acc = wire.round(x[(c + k) % worldSize][i] + acc);
                 expected[i] = acc;
@@ -151,8 +151,8 @@ class CollectiveOpsTest {
     void reduceScatterLeavesEachOwnerItsSummedRegion(int worldSize) {
         int length = 1001;
         // Non-contiguous regions in reverse rank order: the ring must not assume even, ordered shards.
-        int[] offsets = new int[worldSize];
-        int[] lengths = new int[worldSize];
+        long[] offsets = new long[worldSize];
+        long[] lengths = new long[worldSize];
         for (int r = 0; r < worldSize; r++) {
             offsets[r] = (worldSize - 1 - r) * 240 + 3;
             lengths[r] = r == 0 ? 0 : 97 + r;
@@ -165,7 +165,7 @@ class CollectiveOpsTest {
         });
         float[] expected = ringSum(worldSize, length, regions);
         for (int r = 0; r < worldSize; r++) {
-            for (int i = offsets[r]; i < offsets[r] + lengths[r]; i++) {
+            for (int i = (int) offsets[r]; i < offsets[r] + lengths[r]; i++) {
                 assertEquals(expected[i], results.get(r)[i], "rank " + r + " element " + i);
             }
         }
@@ -179,8 +179,8 @@ class CollectiveOpsTest {
             List<float[][]> results = TestRing.run(worldSize, SMALL_FRAMES, c -> {
                 float[] gathered = new float[length];
                 float[] own = input(c.rank(), length);
-                System.arraycopy(own, regions.offset(c.rank()), gathered, regions.offset(c.rank()),
-                        regions.length(c.rank()));
+                System.arraycopy(own, (int) regions.offset(c.rank()), gathered, (int) regions.offset(c.rank()),
+                        (int) regions.length(c.rank()));
                 c.allGather(gathered, regions);
                 int root = length % worldSize;
                 float[] broadcast = c.rank() == root ? input(root, length) : new float[length];
@@ -189,8 +189,8 @@ class CollectiveOpsTest {
             });
             float[] expectedGather = new float[length];
             for (int r = 0; r < worldSize; r++) {
-                System.arraycopy(input(r, length), regions.offset(r), expectedGather, regions.offset(r),
-                        regions.length(r));
+                System.arraycopy(input(r, length), (int) regions.offset(r), expectedGather, (int) regions.offset(r),
+                        (int) regions.length(r));
             }
             for (int r = 0; r < worldSize; r++) {
                 assertArrayEquals(expectedGather, results.get(r)[0], "all-gather rank " + r + " size " + length);

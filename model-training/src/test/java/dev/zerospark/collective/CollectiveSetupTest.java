@@ -27,10 +27,10 @@ class CollectiveSetupTest {
     @Test
     void evenShardsGiveTheRemainderToTheFirstRanks() {
         ShardRanges ranges = ShardRanges.even(10, 7, 3);
-        assertEquals(List.of(10, 13, 15), List.of(ranges.offset(0), ranges.offset(1), ranges.offset(2)));
-        assertEquals(List.of(3, 2, 2), List.of(ranges.length(0), ranges.length(1), ranges.length(2)));
+        assertEquals(List.of(10L, 13L, 15L), List.of(ranges.offset(0), ranges.offset(1), ranges.offset(2)));
+        assertEquals(List.of(3L, 2L, 2L), List.of(ranges.length(0), ranges.length(1), ranges.length(2)));
         ShardRanges tiny = ShardRanges.even(0, 2, 4);
-        assertEquals(List.of(1, 1, 0, 0), List.of(tiny.length(0), tiny.length(1), tiny.length(2), tiny.length(3)));
+        assertEquals(List.of(1L, 1L, 0L, 0L), List.of(tiny.length(0), tiny.length(1), tiny.length(2), tiny.length(3)));
     }
 
     @Test

@@ -36,13 +36,13 @@ class PartitionLayoutTest {
             for (int n = 1; n <= 4; n++) {
                 for (int alignment : new int[] {1, 2 * n, 8}) {
                     PartitionLayout layout = PartitionLayout.of(params, n, alignment);
-                    int numel = params.get(params.size() - 1).end();
+                    int numel = (int) params.get(params.size() - 1).end();
                     assertEquals(numel, layout.numel());
                     assertEquals(0, layout.paddedNumel() % (n * alignment), layout.toString());
                     assertTrue(layout.paddedNumel() - numel < n * alignment || numel == 0, layout.toString());
                     int[] coverage = new int[numel];
                     for (int r = 0; r < n; r++) {
-                        int shardStart = layout.shardOffset(r);
+                        int shardStart = (int) layout.shardOffset(r);
                         for (PartitionLayout.Piece piece : layout.pieces(r)) {
                             FlatParam p = params.get(piece.param());
                             assertTrue(piece.length() > 0);
@@ -50,7 +50,7 @@ class PartitionLayoutTest {
                                     && piece.flatOffset() + piece.length() <= shardStart + layout.shardSize());
                             assertEquals(p.offset() + piece.paramOffset(), piece.flatOffset());
                             assertTrue(piece.paramOffset() + piece.length() <= p.numel());
-                            for (int i = piece.flatOffset(); i < piece.flatOffset() + piece.length(); i++) {
+                            for (int i = (int) piece.flatOffset(); i < piece.flatOffset() + piece.length(); i++) {
                                 coverage[i]++;
                             }
                         }
@@ -89,15 +89,15 @@ class PartitionLayoutTest {
     @Test
     void bucketsTileEveryShardExactlyOnce() {
         PartitionLayout layout = PartitionLayout.of(randomParams(new Random(3), 9), 3, 6);
-        for (int size : new int[] {1, 7, layout.shardSize() - 1, layout.shardSize(), 1 << 20}) {
+        for (long size : new long[] {1, 7, layout.shardSize() - 1, layout.shardSize(), 1 << 20}) {
             GradientBuckets buckets = GradientBuckets.of(layout, size);
-            int[] coverage = new int[layout.paddedNumel()];
+            int[] coverage = new int[(int) layout.paddedNumel()];
             for (int b = 0; b < buckets.count(); b++) {
                 ShardRanges ranges = buckets.bucket(b);
                 for (int r = 0; r < 3; r++) {
                     assertTrue(ranges.offset(r) >= layout.shardOffset(r) && ranges.offset(r) + ranges.length(r)
                             <= layout.shardOffset(r) + layout.shardSize(), "bucket " + b + " rank " + r);
-                    for (int i = ranges.offset(r); i < ranges.offset(r) + ranges.length(r); i++) {
+                    for (int i = (int) ranges.offset(r); i < ranges.offset(r) + ranges.length(r); i++) {
                         coverage[i]++;
                     }
                 }

@@ -20,46 +20,46 @@ class ShardedAdamWTest {
         List<FlatParam> params = PartitionLayoutTest.randomParams(random, 10);
         PartitionLayout layout = PartitionLayout.of(params, worldSize, 2 * worldSize);
         AdamWConfig config = new AdamWConfig(0.9, 0.95, 1e-8, 0.1);
-        int numel = layout.numel();
+        int numel = (int) layout.numel();
         float[] reference = new float[numel];
         for (int i = 0; i < numel; i++) {
             reference[i] = (float) random.nextGaussian();
         }
         float[] m = new float[numel];
         float[] v = new float[numel];
-        float[] sharded = java.util.Arrays.copyOf(reference, layout.paddedNumel());
+        float[] sharded = java.util.Arrays.copyOf(reference, (int) layout.paddedNumel());
         ShardedAdamW[] shards = new ShardedAdamW[worldSize];
         for (int r = 0; r < worldSize; r++) {
             shards[r] = ShardedAdamW.forShard(layout, r, config);
             shards[r].loadMaster(sharded);
         }
         for (int step = 1; step <= 5; step++) {
-            float[] grad = new float[layout.paddedNumel()];
+            float[] grad = new float[(int) layout.paddedNumel()];
             for (int i = 0; i < numel; i++) {
                 grad[i] = (float) (random.nextGaussian() * 1e-2);
             }
             double lr = 1e-3 * step;
             for (FlatParam p : params) {
-                AdamW.update(reference, grad, m, v, p.offset(), p.numel(), step, lr, config, p.decay());
+                AdamW.update(reference, grad, m, v, (int) p.offset(), (int) p.numel(), step, lr, config, p.decay());
             }
             for (int r = 0; r < worldSize; r++) {
                 // Stage 2 hands the optimizer a shard-local gradient array; stage 1 the full one at the shard offset.
-                float[] shardGrad = java.util.Arrays.copyOfRange(grad, layout.shardOffset(r),
-                        layout.shardOffset(r) + layout.shardSize());
+                float[] shardGrad = java.util.Arrays.copyOfRange(grad, (int) layout.shardOffset(r),
+                        (int) (layout.shardOffset(r) + layout.shardSize()));
                 if (r % 2 == 0) {
                     shards[r].step(shardGrad, 0, step, lr);
                 } else {
-                    shards[r].step(grad, layout.shardOffset(r), step, lr);
+                    shards[r].step(grad, (int) layout.shardOffset(r), step, lr);
                 }
                 shards[r].storeMaster(sharded);
             }
             assertArrayEquals(reference, java.util.Arrays.copyOf(sharded, numel), "step " + step);
         }
-        float[] shardedM = new float[layout.paddedNumel()];
-        float[] shardedV = new float[layout.paddedNumel()];
+        float[] shardedM = new float[(int) layout.paddedNumel()];
+        float[] shardedV = new float[(int) layout.paddedNumel()];
         for (int r = 0; r < worldSize; r++) {
-            System.arraycopy(shards[r].expAvg(), 0, shardedM, layout.shardOffset(r), layout.shardSize());
-            System.arraycopy(shards[r].expAvgSq(), 0, shardedV, layout.shardOffset(r), layout.shardSize());
+            System.arraycopy(shards[r].expAvg(), 0, shardedM, (int) layout.shardOffset(r), (int) layout.shardSize());
+            System.arraycopy(shards[r].expAvgSq(), 0, shardedV, (int) layout.shardOffset(r), (int) layout.shardSize());
         }
         assertArrayEquals(m, java.util.Arrays.copyOf(shardedM, numel));
         assertArrayEquals(v, java.util.Arrays.copyOf(shardedV, numel));

@@ -84,7 +84,7 @@ class ZeroOptimizerTest {
                 }
             }
             for (FlatParam fp : PARAMS) {
-                AdamW.update(p, g, m, v, fp.offset(), fp.numel(), step, lr(step), ADAMW, fp.decay());
+                AdamW.update(p, g, m, v, (int) fp.offset(), (int) fp.numel(), step, lr(step), ADAMW, fp.decay());
             }
         }
         return p;
@@ -220,7 +220,7 @@ class ZeroOptimizerTest {
             }
         }
         for (FlatParam fp : PARAMS) {
-            AdamW.update(expected, sum, m, v, fp.offset(), fp.numel(), 1, 1e-2, ADAMW, fp.decay());
+            AdamW.update(expected, sum, m, v, (int) fp.offset(), (int) fp.numel(), 1, 1e-2, ADAMW, fp.decay());
         }
         for (float[] params : results) {
             for (int i = 0; i < NUMEL; i++) {

@@ -9,6 +9,7 @@ import dev.zerospark.collective.PeerFailedException;
 import dev.zerospark.collective.Rendezvous;
 import dev.zerospark.collective.ShardRanges;
 import dev.zerospark.collective.WireFormat;
+import dev.zerospark.flat.FlatFloats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -167,32 +168,32 @@ public final class RingCollective implements Collective {
     }
 
     @Override
-    public void allReduce(float[] buf, int offset, int length) {
+    public void allReduce(FlatFloats buf, long offset, long length) {
         checkRange(buf, offset, length);
         run("all-reduce", () -> RingSchedule.reduceScatter(ShardRanges.even(offset, length, worldSize), rank, true),
                 buf, config.reductionWire());
     }
 
     @Override
-    public void allReduce(float[] buf, ShardRanges ranges) {
+    public void allReduce(FlatFloats buf, ShardRanges ranges) {
         checkRanges(buf, ranges);
         run("all-reduce", () -> RingSchedule.reduceScatter(ranges, rank, true), buf, config.reductionWire());
     }
 
     @Override
-    public void reduceScatter(float[] buf, ShardRanges ranges) {
+    public void reduceScatter(FlatFloats buf, ShardRanges ranges) {
         checkRanges(buf, ranges);
         run("reduce-scatter", () -> RingSchedule.reduceScatter(ranges, rank, false), buf, config.reductionWire());
     }
 
     @Override
-    public void allGather(float[] buf, ShardRanges ranges) {
+    public void allGather(FlatFloats buf, ShardRanges ranges) {
         checkRanges(buf, ranges);
         run("all-gather", () -> RingSchedule.allGather(ranges, rank), buf, WireFormat.FP32);
     }
 
     @Override
-    public void broadcast(float[] buf, int offset, int length, int root) {
+    public void broadcast(FlatFloats buf, long offset, long length, int root) {
         checkRange(buf, offset, length);
         if (root < 0 || root >= worldSize) {
             throw new IllegalArgumentException("broadcast root must be in [0, " + worldSize + "), got " + root);
@@ -202,11 +203,11 @@ public final class RingCollective implements Collective {
 
     @Override
     public void barrier() {
-        float[] token = new float[1];
+        FlatFloats token = FlatFloats.wrap(new float[1]);
         run("barrier", () -> RingSchedule.reduceScatter(ShardRanges.even(0, 1, worldSize), rank, true), token, WireFormat.FP32);
     }
 
-    private synchronized void run(String name, java.util.function.Supplier<RingSchedule> schedule, float[] buf, WireFormat wire) {
+    private synchronized void run(String name, java.util.function.Supplier<RingSchedule> schedule, FlatFloats buf, WireFormat wire) {
         if (broken != null) {
             throw new CollectiveException("collective of rank " + rank + " is unusable after an earlier failure: "
                     + broken.getMessage(), broken);
@@ -267,20 +268,20 @@ public final class RingCollective implements Collective {
         }
     }
 
-    private void checkRange(float[] buf, int offset, int length) {
-        if (offset < 0 || length < 0 || offset + length > buf.length) {
+    private void checkRange(FlatFloats buf, long offset, long length) {
+        if (offset < 0 || length < 0 || offset > buf.length() - length) {
             throw new IllegalArgumentException("range [" + offset + ", " + offset + " + " + length
-                    + ") is outside a buffer of " + buf.length + " floats");
+                    + ") is outside a buffer of " + buf.length() + " floats");
         }
     }
 
-    private void checkRanges(float[] buf, ShardRanges ranges) {
+    private void checkRanges(FlatFloats buf, ShardRanges ranges) {
         if (ranges.worldSize() != worldSize) {
             throw new IllegalArgumentException(ranges + " has " + ranges.worldSize() + " ranks, the world has "
                     + worldSize);
         }
-        if (ranges.end() > buf.length) {
-            throw new IllegalArgumentException(ranges + " ends past a buffer of " + buf.length + " floats");
+        if (ranges.end() > buf.length()) {
+            throw new IllegalArgumentException(ranges + " ends past a buffer of " + buf.length() + " floats");
         }
     }
 

@@ -16,10 +16,10 @@ import java.util.List;
  */
 final class RingSchedule {
     /** A segment of the buffer; {@code dependsOn} is a receive-segment index or -1. */
-    record Send(int offset, int length, int dependsOn) {}
+    record Send(long offset, long length, int dependsOn) {}
 
     /** A segment of the buffer; {@code add} sums the incoming values into it, otherwise they replace it. */
-    record Receive(int offset, int length, boolean add) {}
+    record Receive(long offset, long length, boolean add) {}
 
     final List<Send> sends;
     final List<Receive> receives;
@@ -67,7 +67,7 @@ final class RingSchedule {
     }
 
     /** A pipelined chain root, root+1, ..., root-1: each rank forwards a frame as soon as it has it. */
-    static RingSchedule broadcast(int offset, int length, int root, int rank, int worldSize) {
+    static RingSchedule broadcast(long offset, long length, int root, int rank, int worldSize) {
         int position = Math.floorMod(rank - root, worldSize);
         List<Send> sends = new ArrayList<>();
         List<Receive> receives = new ArrayList<>();

@@ -4,6 +4,7 @@ import dev.zerospark.collective.CollectiveException;
 import dev.zerospark.collective.CollectiveTimeoutException;
 import dev.zerospark.collective.PeerFailedException;
 import dev.zerospark.collective.WireFormat;
+import dev.zerospark.flat.FlatFloats;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -25,7 +26,7 @@ import java.time.Duration;
 final class RingTransfer {
     private final RingLinks links;
     private final RingSchedule schedule;
-    private final float[] buf;
+    private final FlatFloats buf;
     private final int seq;
     private final long timeoutNanos;
     private final Duration timeout;
@@ -34,11 +35,11 @@ final class RingTransfer {
     private final WireFormat wire;
 
     private int sendSeg;
-    private int sendFrame;
+    private long sendFrame;
     private boolean writeBlocked;
     private boolean keepaliveInFlight;
     private int recvSeg;
-    private int recvFrame;
+    private long recvFrame;
     /** Floats still expected in the current receive frame; -1 while a header is expected. */
     private int recvInFrame = -1;
     private int recvFramePos;
@@ -47,7 +48,7 @@ final class RingTransfer {
     private long lastProgress;
     private long lastSend;
 
-    RingTransfer(RingLinks links, RingSchedule schedule, float[] buf, int seq, Duration timeout, WireFormat wire) {
+    RingTransfer(RingLinks links, RingSchedule schedule, FlatFloats buf, int seq, Duration timeout, WireFormat wire) {
         this.wire = wire;
         this.links = links;
         this.schedule = schedule;
@@ -147,12 +148,15 @@ final class RingTransfer {
         ByteBuffer out = links.sendBuf;
         out.clear();
         out.putInt(n).putInt(seq);
-        int from = seg.offset() + sendFrame * frameFloats;
+        long from = Wire.frameStart(seg.offset(), sendFrame, frameFloats);
         if (wire == WireFormat.FP32) {
-            out.asFloatBuffer().put(buf, from, n);
+            buf.get(from, out.asFloatBuffer(), n);
         } else {
+            // One frame of the buffer through the bounded staging array, whatever the buffer's size or backing.
+            float[] f = links.scratch32;
+            buf.get(from, f, 0, n);
             short[] s = links.scratch16;
-            for (int i = 0; i < n; i++) s[i] = wire.encode(buf[from + i]);
+            for (int i = 0; i < n; i++) s[i] = wire.encode(f[i]);
             out.position(Wire.HEADER_BYTES);
             out.asShortBuffer().put(s, 0, n); // one bulk copy into the direct buffer
         }
@@ -273,36 +277,36 @@ final class RingTransfer {
             if (n == 0) {
                 return progress;
             }
-            int dst = seg.offset() + recvFrame * frameFloats + recvFramePos;
+            long dst = Wire.frameStart(seg.offset(), recvFrame, frameFloats) + recvFramePos;
             int at = in.position();
             if (links.recvMac != null) {
                 links.recvMac.update(in, at, at + wire.bytes() * n);
             }
+            float[] f = links.scratch32;
             if (wire == WireFormat.FP32) {
                 if (seg.add()) {
                     // A bulk copy out of the direct buffer, then an array loop the JIT turns into SIMD adds:
                     // faster than one getFloat per element.
-                    float[] f = links.scratch32;
                     in.asFloatBuffer().get(f, 0, n);
-                    for (int i = 0; i < n; i++) {
-                        buf[dst + i] += f[i];
-                    }
+                    buf.add(dst, f, 0, n);
                 } else {
-                    in.asFloatBuffer().get(buf, dst, n);
+                    buf.put(dst, in.asFloatBuffer(), n);
                 }
             } else {
                 short[] s = links.scratch16;
                 in.asShortBuffer().get(s, 0, n);
                 if (seg.add()) {
                     // The sum is rounded here, where it is made, so the owner's final value is exactly what it sends.
+                    buf.get(dst, f, 0, n);
                     for (int i = 0; i < n; i++) {
-                        buf[dst + i] = wire.round(buf[dst + i] + wire.decode(s[i]));
+                        f[i] = wire.round(f[i] + wire.decode(s[i]));
                     }
                 } else {
                     for (int i = 0; i < n; i++) {
-                        buf[dst + i] = wire.decode(s[i]);
+                        f[i] = wire.decode(s[i]);
                     }
                 }
+                buf.put(dst, f, 0, n);
             }
             in.position(at + wire.bytes() * n);
             recvInFrame -= n;

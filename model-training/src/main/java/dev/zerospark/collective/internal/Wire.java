@@ -1,5 +1,7 @@
 package dev.zerospark.collective.internal;
 
+import dev.zerospark.flat.Chunks;
+
 /**
  * Frame format on a ring connection (little-endian): an 8-byte header {@code [int count][int tag]} then
  * {@code count} float32 values. Negative counts are control frames: {@link #KEEPALIVE} (tag = op sequence) says
@@ -17,12 +19,20 @@ final class Wire {
 
     private Wire() {}
 
-    /** Number of frames a segment of {@code length} floats is cut into; an empty segment still sends one. */
-    static int frames(int length, int frameFloats) {
-        return length == 0 ? 1 : (length + frameFloats - 1) / frameFloats;
+    /**
+     * Number of frames a segment of {@code length} floats is cut into; an empty segment still sends one. Long: a
+     * segment of a large model's buffer may pass 2^31 floats, and frame starts with it.
+     */
+    static long frames(long length, int frameFloats) {
+        return length == 0 ? 1 : new Chunks(length, frameFloats).count();
     }
 
-    static int frameLength(int segmentLength, int frame, int frameFloats) {
-        return Math.max(0, Math.min(frameFloats, segmentLength - frame * frameFloats));
+    static int frameLength(long segmentLength, long frame, int frameFloats) {
+        return (int) Math.max(0, Math.min(frameFloats, segmentLength - frame * frameFloats));
+    }
+
+    /** Where frame {@code frame} of a segment starting at {@code segmentOffset} starts in the buffer. */
+    static long frameStart(long segmentOffset, long frame, int frameFloats) {
+        return segmentOffset + frame * frameFloats;
     }
 }
