@@ -36,7 +36,7 @@ final class RankCheckpoint {
                                                 String modelConfigJson) {
         Map<String, Manifest.FileEntry> files = new LinkedHashMap<>();
         List<SafetensorsStream.Tensor> optim = List.of(
-                SafetensorsStream.Tensor.i64(OptimizerShards.RANGE, new long[] {adam.offset(), adam.length(), step}),
+                SafetensorsStream.Tensor.i64(OptimizerShards.RANGE, new long[] {adam.rangeOffset(), adam.length(), step}),
                 SafetensorsStream.Tensor.f32(OptimizerShards.MASTER, adam.master()),
                 SafetensorsStream.Tensor.f32(OptimizerShards.EXP_AVG, adam.expAvg()),
                 SafetensorsStream.Tensor.f32(OptimizerShards.EXP_AVG_SQ, adam.expAvgSq()));
@@ -55,11 +55,11 @@ final class RankCheckpoint {
     record OwnState(float[] master, float[] expAvg, float[] expAvgSq, long step) {}
 
     /** Reads this rank's range of the flat state, verified, and nothing else but the shards' headers. */
-    static OwnState load(CheckpointStore store, Manifest manifest, int offset, int length, int numel) {
+    static OwnState load(CheckpointStore store, Manifest manifest, long offset, int length, long numel) {
         float[] master = new float[length];
         float[] m = new float[length];
         float[] v = new float[length];
-        int usable = Math.max(0, Math.min(length, numel - offset)); // padding past numel stays zero
+        int usable = (int) Math.max(0, Math.min(length, numel - offset)); // padding past numel stays zero
         try (OptimizerShards shards = OptimizerShards.open(store, manifest)) {
             shards.read(OptimizerShards.MASTER, offset, master, 0, usable);
             shards.read(OptimizerShards.EXP_AVG, offset, m, 0, usable);

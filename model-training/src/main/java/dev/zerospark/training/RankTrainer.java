@@ -94,7 +94,7 @@ public final class RankTrainer {
                 // ranks' master shards by the restore below.
                 boolean sharded = ZeroStage.of(spec.zeroStage()).partitionsOptimizer();
                 restored = RankCheckpoint.load(store, store.manifest(spec.resumeStep()),
-                        sharded ? layout.shardOffset(rank) : 0, sharded ? layout.shardSize() : layout.paddedNumel(), numel);
+                        sharded ? layout.shardOffset(rank) : 0L, Math.toIntExact(sharded ? layout.shardSize() : layout.paddedNumel()), numel);
             }
             String modelConfig = source.configJson(conf);
             // The ring is joined only now, after the model download, model load and checkpoint load: the
