@@ -10,4 +10,10 @@ public final class TokenIdOutOfRangeException extends IllegalArgumentException i
                 + " position " + position + " has token id " + id + ", outside the model's vocabulary [0, "
                 + vocabSize + "); was the table tokenized for another model?");
     }
+
+    /** A streamed table, whose rows the driver never holds: names the range of ids its rows span. */
+    public TokenIdOutOfRangeException(String table, long version, int minId, int maxId, int vocabSize) {
+        super("table " + table + " (version " + version + ") holds token ids from " + minId + " to " + maxId
+                + ", outside the model's vocabulary [0, " + vocabSize + "); was the table tokenized for another model?");
+    }
 }
