@@ -28,41 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * names honoured.
  */
 class TableFilesTest {
-    private static final StructType SCHEMA = new StructType().add(LmBlocks.BLOCK_ID, DataTypes.StringType)
-            .add(LmBlocks.SPLIT, DataTypes.StringType)
-            .add(LmBlocks.INPUT_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false))
-            .add(LmBlocks.RUN_ID, DataTypes.StringType);
-
-    /** 900 blocks, every 5th a validation block; token 0 of block i is i, so a row read names its block. */
-    private static List<Row> blocks() {
-        List<Row> rows = new ArrayList<>();
-        for (int i = 0; i < 900; i++) {
-            List<Integer> ids = new ArrayList<>();
-            ids.add(i);
-            for (int t = 1; t < 9; t++) ids.add((i * 31 + t) % 50);
-            rows.add(RowFactory.create(String.format("b%04d", i), i % 5 == 0 ? "validation" : "train", ids, "run"));
-        }
-        return rows;
-    }
-
-    /** Writes the blocks as 3 files of several row groups each into a new table made with {@code properties}. */
-    private static String table(SparkSession spark, String properties) throws Exception {
-        String uri = Files.createTempDirectory("zs-table-files").resolve("lm_blocks").toUri().toString();
-        spark.sql("CREATE TABLE delta.`" + uri + "` (block_id STRING, split STRING, input_ids ARRAY<INT>, run_id STRING) "
-                + "USING delta TBLPROPERTIES (" + properties + ")");
-        // Row groups of ~100 rows (Parquet checks the size every 100 records): deletion vectors index rows across them.
-        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        String blockSize = hadoop.get("parquet.block.size");
-        hadoop.setInt("parquet.block.size", 1024);
-        try {
-            spark.createDataFrame(blocks(), SCHEMA).repartition(3).write().format("delta").mode("append").save(uri);
-        } finally {
-            if (blockSize == null) hadoop.unset("parquet.block.size");
-            else hadoop.set("parquet.block.size", blockSize);
-        }
-        return uri;
-    }
-
     /** Every train block of the table as the ranks read it: the block numbers (token 0), unit by unit. */
     private static Set<Integer> readAll(TableIndex index, List<TableIndex.Unit> units, String split) throws Exception {
         Set<Integer> seen = new TreeSet<>();
@@ -89,7 +54,7 @@ class TableFilesTest {
     @Test
     void deletedRowsAreNotRead() throws Exception {
         SparkSession spark = LocalSpark.session();
-        String uri = table(spark, "'delta.enableDeletionVectors' = 'true'");
+        String uri = LmBlocksFixture.table(spark, "'delta.enableDeletionVectors' = 'true'");
         spark.sql("DELETE FROM delta.`" + uri + "` WHERE block_id IN ('b0001', 'b0002', 'b0450', 'b0899', 'b0005')");
         TableFiles files = TableFiles.resolve(spark, uri, null);
         assertEquals(2, files.version());
@@ -123,7 +88,7 @@ class TableFilesTest {
     @Test
     void mappedColumnNamesAreRead() throws Exception {
         SparkSession spark = LocalSpark.session();
-        String uri = table(spark, "'delta.columnMapping.mode' = 'name', 'delta.enableDeletionVectors' = 'true'");
+        String uri = LmBlocksFixture.table(spark, "'delta.columnMapping.mode' = 'name', 'delta.enableDeletionVectors' = 'true'");
         spark.sql("DELETE FROM delta.`" + uri + "` WHERE block_id = 'b0003'");
         TableFiles files = TableFiles.resolve(spark, uri, null);
         assertNotEquals(LmBlocks.INPUT_IDS, files.columns().inputIds(), "physical names differ under column mapping");

@@ -31,8 +31,11 @@ public final class StreamedBatches implements RankBatches {
     private static final Logger LOG = LoggerFactory.getLogger(StreamedBatches.class);
     /** Samples the order shuffles together: a bounded buffer, a few MB of token ids. */
     public static final int SHUFFLE_WINDOW = 8192;
-    /** Row groups a rank keeps decoded. */
-    static final int CACHED_UNITS = 8;
+    /**
+     * Row groups a rank keeps decoded at least: a step's samples lie in one or two windows of the stream, which span
+     * at most three units when units hold at least a window of rows.
+     */
+    static final int CACHED_UNITS = 3;
 
     private final TableIndex index;
     private final Configuration conf;
@@ -40,24 +43,23 @@ public final class StreamedBatches implements RankBatches {
     private final StreamSchedule schedule;
     private final SampleOrder order;
     private final long[] validationStart;
-    private final Map<String, Rows> cache = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Rows> eldest) {
-            return size() > CACHED_UNITS;
-        }
-    };
+    /** Decoded units, least recently used first; bounded by {@link #evict}. */
+    private final Map<String, Rows> cache = new LinkedHashMap<>(16, 0.75f, true);
+    private long cachedRows;
+    private final int window;
     private final ExecutorService prefetcher;
     private Future<Rows[]> pending;
     private long pendingStep = -1;
     private int unitsRead;
 
-    private StreamedBatches(TableIndex index, Configuration conf, Plan plan, ExecutorService prefetcher) {
+    private StreamedBatches(TableIndex index, Configuration conf, Plan plan, int window, ExecutorService prefetcher) {
         this.index = index;
         this.conf = conf;
         this.plan = plan;
         this.prefetcher = prefetcher;
+        this.window = window;
         long[] counts = index.train().stream().mapToLong(TableIndex.Unit::rows).toArray();
-        this.order = new SampleOrder(counts, plan.seed(), SHUFFLE_WINDOW);
+        this.order = new SampleOrder(counts, plan.seed(), window);
         this.schedule = new StreamSchedule(order.total(), plan.microBatch(), plan.gradAccum(), plan.worldSize());
         this.validationStart = new long[index.validation().size() + 1];
         for (int u = 0; u < index.validation().size(); u++) {
@@ -66,12 +68,17 @@ public final class StreamedBatches implements RankBatches {
     }
 
     public static StreamedBatches open(TableIndex index, Plan plan, Configuration conf) {
+        return open(index, plan, conf, SHUFFLE_WINDOW);
+    }
+
+    /** As {@link #open(TableIndex, Plan, Configuration)} with another shuffle window (tests use small tables). */
+    static StreamedBatches open(TableIndex index, Plan plan, Configuration conf, int window) {
         ExecutorService prefetcher = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "zs-data-prefetch-rank-" + plan.rank());
             t.setDaemon(true);
             return t;
         });
-        return new StreamedBatches(index, conf, plan, prefetcher);
+        return new StreamedBatches(index, conf, plan, window, prefetcher);
     }
 
     @Override
@@ -160,12 +167,31 @@ public final class StreamedBatches implements RankBatches {
                         + " (table " + index.table().uri() + " version " + index.table().version() + ")");
             }
             cache.put(key, rows);
+            cachedRows += rows.size();
             unitsRead++;
+            evict();
         }
         return rows;
     }
 
-    /** Row groups read from files so far (a test checks a rank reads only its share). */
+    /**
+     * Drops the least recently used units while more than {@link #CACHED_UNITS} are kept and they hold more than four
+     * windows of rows: small row groups are kept by the window's worth, large ones three at a time.
+     */
+    private void evict() {
+        var it = cache.entrySet().iterator();
+        while (cache.size() > CACHED_UNITS && cachedRows > 4L * window && it.hasNext()) {
+            cachedRows -= it.next().getValue().size();
+            it.remove();
+        }
+    }
+
+    /** The step read ahead, or -1 when no read is in flight. */
+    long readingAhead() {
+        return pendingStep;
+    }
+
+    /** Row groups read from files so far. */
     public synchronized int unitsRead() {
         return unitsRead;
     }
