@@ -242,7 +242,7 @@ public final class RankTrainer {
             if (table.tokenizer() != null) {
                 data.putObject(CheckpointTokenizer.MANIFEST_KEY).put("sha256", table.tokenizer().sha256()).put("uri", table.tokenizer().uri());
             }
-            ObjectNode rng = JSON.createObjectNode().put("seed", spec.seed()).put("shuffle", "SplittableRandom(seed * 1000003 + epoch)");
+            ObjectNode rng = JSON.createObjectNode().put("seed", spec.seed()).put("shuffle", batches.order());
             // The step resumed from is kept whatever keep_last says: it is what a restart falls back to.
             store.commit(new Manifest(step, spec.runId(), spec.worldSize(), spec.zeroStage(), files, layoutJson,
                     JSON.readTree(spec.configJson()), data, rng), new CheckpointStore.Retention(spec.keepLast(), spec.resumeStep()));

@@ -22,6 +22,9 @@ public interface RankBatches extends AutoCloseable {
     /** Epoch and sample offset the step after {@code steps} completed steps starts at: what a checkpoint records. */
     StreamSchedule.Position positionAfter(long steps);
 
+    /** How the order is drawn from the seed, for the checkpoint's record of it. */
+    String order();
+
     /** Joins any read in flight. */
     @Override
     void close() throws Exception;

@@ -61,5 +61,10 @@ public final class MemoryBatches implements RankBatches {
     }
 
     @Override
+    public String order() {
+        return "SplittableRandom(seed * 1000003 + epoch)";
+    }
+
+    @Override
     public void close() {}
 }

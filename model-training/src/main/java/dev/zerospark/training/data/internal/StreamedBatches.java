@@ -202,6 +202,11 @@ public final class StreamedBatches implements RankBatches {
     }
 
     @Override
+    public String order() {
+        return "SampleOrder: (file, row group) units permuted by seed and epoch, shuffled in windows of " + window;
+    }
+
+    @Override
     public void close() throws InterruptedException {
         try {
             if (pending != null) {

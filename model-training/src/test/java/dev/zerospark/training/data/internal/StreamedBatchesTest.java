@@ -60,6 +60,9 @@ class StreamedBatchesTest {
                 seen.addAll(both);
             }
             assertEquals(new StreamSchedule.Position(1, 0), r0.positionAfter(schedule.stepsPerEpoch()));
+            // The order keeps a rank's samples in neighbouring units: each row group is read at most once an epoch.
+            assertTrue(r0.unitsRead() <= index.train().size(), r0.unitsRead() + " reads of " + index.train().size() + " units");
+            assertTrue(r1.unitsRead() <= index.train().size(), r1.unitsRead() + " reads of " + index.train().size() + " units");
         }
         Set<Integer> unique = new TreeSet<>(seen);
         assertEquals(seen.size(), unique.size(), "a block twice in an epoch");
