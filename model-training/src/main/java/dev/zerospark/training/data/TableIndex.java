@@ -22,7 +22,7 @@ import java.util.stream.IntStream;
  * against the config and the model in place of the rows it no longer holds. O(row groups) numbers.
  */
 public record TableIndex(TableFiles table, List<Unit> train, List<Unit> validation, int minLength, int maxLength,
-                         int minId, int maxId) implements TrainingData {
+                         int minId, int maxId, String minIdAt, String maxIdAt) implements TrainingData {
 
     /** Row group {@code rowGroup} of file {@code file} of the table, holding {@code rows} live rows of the split. */
     public record Unit(int file, int rowGroup, long rows) implements Serializable {}
@@ -101,6 +101,8 @@ public record TableIndex(TableFiles table, List<Unit> train, List<Unit> validati
         int maxLength = -1;
         int minId = Integer.MAX_VALUE;
         int maxId = Integer.MIN_VALUE;
+        String minIdAt = null;
+        String maxIdAt = null;
         for (int f = 0; f < summaries.size(); f++) {
             ParquetRowGroups.FileSummary s = summaries.get(f);
             for (int g = 0; g < s.counts()[0].length; g++) {
@@ -110,15 +112,21 @@ public record TableIndex(TableFiles table, List<Unit> train, List<Unit> validati
             if (s.maxLength() >= 0) {
                 minLength = Math.min(minLength, s.minLength());
                 maxLength = Math.max(maxLength, s.maxLength());
-                minId = Math.min(minId, s.minId());
-                maxId = Math.max(maxId, s.maxId());
+                if (s.minId() < minId) {
+                    minId = s.minId();
+                    minIdAt = s.minIdAt();
+                }
+                if (s.maxId() > maxId) {
+                    maxId = s.maxId();
+                    maxIdAt = s.maxIdAt();
+                }
             }
         }
         if (train.isEmpty()) {
             throw new ConfigException("train.data", "table " + table.uri() + " (version " + table.version()
                     + ") has no rows with split = 'train'");
         }
-        return new TableIndex(table, train, validation, minLength, maxLength, minId, maxId);
+        return new TableIndex(table, train, validation, minLength, maxLength, minId, maxId, minIdAt, maxIdAt);
     }
 
     /** Tokens a row: every row has the same length ({@link #checkSeqLen}). */
@@ -147,8 +155,7 @@ public record TableIndex(TableFiles table, List<Unit> train, List<Unit> validati
     /** As {@link TrainingTable#checkAgainstModel}: rows fit the model's positions, token ids its vocabulary. */
     public void checkAgainstModel(int vocabSize, int maxPositions) {
         if (maxLength > maxPositions) throw new SequenceTooLongException(table.uri(), table.version(), maxLength, maxPositions);
-        if (minId < 0 || maxId >= vocabSize) {
-            throw new TokenIdOutOfRangeException(table.uri(), table.version(), minId, maxId, vocabSize);
-        }
+        if (minId < 0) throw new TokenIdOutOfRangeException(table.uri(), table.version(), minIdAt, minId, vocabSize);
+        if (maxId >= vocabSize) throw new TokenIdOutOfRangeException(table.uri(), table.version(), maxIdAt, maxId, vocabSize);
     }
 }

@@ -11,9 +11,9 @@ public final class TokenIdOutOfRangeException extends IllegalArgumentException i
                 + vocabSize + "); was the table tokenized for another model?");
     }
 
-    /** A streamed table, whose rows the driver never holds: names the range of ids its rows span. */
-    public TokenIdOutOfRangeException(String table, long version, int minId, int maxId, int vocabSize) {
-        super("table " + table + " (version " + version + ") holds token ids from " + minId + " to " + maxId
+    /** A streamed table, whose rows the driver never holds: {@code where} names the split, file, row and position. */
+    public TokenIdOutOfRangeException(String table, long version, String where, int id, int vocabSize) {
+        super("table " + table + " (version " + version + ") " + where + " has token id " + id
                 + ", outside the model's vocabulary [0, " + vocabSize + "); was the table tokenized for another model?");
     }
 }

@@ -97,6 +97,8 @@ public final class ParquetRowGroups implements Closeable {
         int maxLength = -1;
         int minId = Integer.MAX_VALUE;
         int maxId = Integer.MIN_VALUE;
+        String minIdAt = null;
+        String maxIdAt = null;
         for (int g = 0; g < rowGroups(); g++) {
             PageReadStore pages = reader.readRowGroup(g);
             RecordReader<Group> records = recordReader(pages);
@@ -108,20 +110,31 @@ public final class ParquetRowGroups implements Closeable {
                 int[] ids = ints(row, idsField, g, i);
                 minLength = Math.min(minLength, ids.length);
                 maxLength = Math.max(maxLength, ids.length);
-                for (int id : ids) {
-                    minId = Math.min(minId, id);
-                    maxId = Math.max(maxId, id);
+                for (int t = 0; t < ids.length; t++) {
+                    if (ids[t] < minId) {
+                        minId = ids[t];
+                        minIdAt = where(splits.get(s), g, i, t);
+                    }
+                    if (ids[t] > maxId) {
+                        maxId = ids[t];
+                        maxIdAt = where(splits.get(s), g, i, t);
+                    }
                 }
             }
         }
-        return new FileSummary(counts, minLength, maxLength, minId, maxId);
+        return new FileSummary(counts, minLength, maxLength, minId, maxId, minIdAt, maxIdAt);
+    }
+
+    private String where(String split, int g, long i, int position) {
+        return "split " + split + " file " + file.path() + " row " + (firstRow[g] + i) + " position " + position;
     }
 
     /**
      * One file's live rows per split and row group ({@code counts[split][group]}), and its row lengths and token ids
-     * (max length -1 when it has no live row).
+     * (max length -1 when it has no live row), and where its smallest and largest token ids are.
      */
-    public record FileSummary(long[][] counts, int minLength, int maxLength, int minId, int maxId) implements java.io.Serializable {}
+    public record FileSummary(long[][] counts, int minLength, int maxLength, int minId, int maxId, String minIdAt,
+                              String maxIdAt) implements java.io.Serializable {}
 
     /** The live rows with {@code split} of row group {@code g}, in file order. */
     public Rows read(int g, String split) throws IOException {
