@@ -12,7 +12,7 @@ import java.util.List;
 /**
  * A training table at one pinned Delta version as a list of files: what the driver sends the ranks instead of the
  * rows, so the driver holds O(files), not O(rows). Each rank reads its own rows from the files
- * ({@link RowGroupSource}).
+ * ({@link TrainingData#open}: Parquet's reader, row group by row group).
  *
  * @param uri       the table as the user named it
  * @param tablePath the table's root (deletion vector files are resolved against it)
