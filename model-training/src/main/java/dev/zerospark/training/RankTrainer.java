@@ -16,8 +16,11 @@ import dev.zerospark.train.LossSum;
 import dev.zerospark.train.ParamSpec;
 import dev.zerospark.train.TrainableModel;
 import dev.zerospark.train.TrainableModels;
-import dev.zerospark.training.data.BatchSchedule;
-import dev.zerospark.training.data.TrainingTable;
+import dev.zerospark.training.data.DataCursor;
+import dev.zerospark.training.data.RankBatches;
+import dev.zerospark.training.data.Rows;
+import dev.zerospark.training.data.StreamSchedule;
+import dev.zerospark.training.data.TrainingData;
 import dev.zerospark.training.metrics.MetricsLog;
 import dev.zerospark.training.metrics.StepMetrics;
 import dev.zerospark.zero.PartitionLayout;
@@ -28,7 +31,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,11 +63,11 @@ public final class RankTrainer {
     }
 
     private final RunSpec spec;
-    private final TrainingTable table;
+    private final TrainingData table;
     private final ModelSource source;
     private final Configuration conf;
 
-    public RankTrainer(RunSpec spec, TrainingTable table, ModelSource source, Configuration conf) {
+    public RankTrainer(RunSpec spec, TrainingData table, ModelSource source, Configuration conf) {
         this.spec = spec;
         this.table = table;
         this.source = source;
@@ -106,13 +108,19 @@ public final class RankTrainer {
                     ZeroOptimizer zero = ZeroOptimizer.create(c, layout, ZeroStage.of(spec.zeroStage()), spec.adamW(),
                             spec.gradClip(), spec.bucketElements(), null, initial);
                     long start = 0;
+                    StreamSchedule.Position at = new StreamSchedule.Position(0, 0);
                     if (restored != null) {
                         RankCheckpoint.restore(zero, restored);
                         model.writeParams(Arrays.copyOf(zero.params(), numel));
                         start = restored.step();
+                        // The data continues where the checkpoint says, whatever world size or batch saved it.
+                        at = DataCursor.fromJson(store.manifest(start).data(), store.stepUri(start)).position();
                         if (rank == 0) LOG.info("resumed from {} at step {} (saved by {} ranks)", store.stepUri(start), start, store.manifest(start).worldSize());
                     }
-                    return loop(host, c, model, zero, store, specs, numel, start, modelConfig);
+                    RankBatches.Plan plan = new RankBatches.Plan(rank, spec.microBatch(), spec.gradAccum(), world, spec.seed(), start, at);
+                    try (RankBatches batches = table.open(plan, conf)) {
+                        return loop(host, c, model, zero, store, specs, numel, start, modelConfig, batches);
+                    }
                 } catch (Exception e) {
                     // Peers would otherwise see only a closed connection and report themselves as the failure
                     // (retryable), racing this rank's own report to the driver; the abort carries its class.
@@ -124,11 +132,9 @@ public final class RankTrainer {
     }
 
     private RankResult loop(Host host, TimedCollective c, TrainableModel model, ZeroOptimizer zero,
-                            CheckpointStore store, List<ParamSpec> specs, int numel, long start, String modelConfig)
-            throws Exception {
+                            CheckpointStore store, List<ParamSpec> specs, int numel, long start, String modelConfig,
+                            RankBatches batches) throws Exception {
         int rank = host.rank();
-        BatchSchedule schedule = new BatchSchedule(table.train().length, spec.microBatch(), spec.gradAccum(),
-                spec.worldSize(), spec.seed(), true);
         LrSchedule lrs = spec.schedule();
         double flopsPerToken = 6.0 * numel;
         double peakFlops = rank == 0 ? MatmulRate.measureFlops() * spec.worldSize() : 1;
@@ -142,14 +148,10 @@ public final class RankTrainer {
             int[][][] ids = new int[spec.gradAccum()][][];
             float[][][] masks = new float[spec.gradAccum()][][];
             long localTokens = 0;
+            Rows[] batch = batches.step(step); // read ahead while the previous step trained
             for (int m = 0; m < spec.gradAccum(); m++) {
-                int[] rows = schedule.rows(step, rank, m);
-                ids[m] = new int[rows.length][];
-                masks[m] = table.trainMask() == null ? null : new float[rows.length][];
-                for (int i = 0; i < rows.length; i++) {
-                    ids[m][i] = table.train()[rows[i]];
-                    if (masks[m] != null) masks[m][i] = table.trainMask()[rows[i]];
-                }
+                ids[m] = batch[m].ids();
+                masks[m] = batch[m].masks();
                 localTokens += TrainableModel.countTargets(ids[m], masks[m]);
             }
             double globalTokens = c.sumAcrossRanks(localTokens);
@@ -174,12 +176,12 @@ public final class RankTrainer {
             double loss = c.sumAcrossRanks(lossSum) / globalTokens;
             double commS = c.takeSeconds();
             double valLoss = Double.NaN;
-            if (spec.evalInterval() > 0 && (step + 1) % spec.evalInterval() == 0 && table.validation().length > 0) {
-                valLoss = evaluate(c, model, rank);
+            if (spec.evalInterval() > 0 && (step + 1) % spec.evalInterval() == 0 && table.validationRows() > 0) {
+                valLoss = evaluate(c, model, batches);
             }
             double stepS = (System.nanoTime() - t0) / 1e9;
             if ((step + 1) % spec.checkpointInterval() == 0 || step + 1 == spec.steps()) {
-                checkpoint(host, store, step + 1, zero, specs, schedule, modelConfig);
+                checkpoint(host, store, step + 1, zero, specs, batches, modelConfig);
                 lastCheckpoint = step + 1;
             }
             if (rank == 0) {
@@ -207,19 +209,11 @@ public final class RankTrainer {
      * Mean loss over (up to) evalBatches micro-batches of validation rows, striped across ranks: forward passes only
      * ({@link TrainableModel#loss}, the same function {@code eval perplexity} uses).
      */
-    private double evaluate(Collective c, TrainableModel model, int rank) {
-        int[][] val = table.validation();
+    private double evaluate(Collective c, TrainableModel model, RankBatches batches) throws Exception {
         double sum = 0;
         long tokens = 0;
-        int limit = Math.min(val.length, spec.evalBatches() * spec.microBatch() * spec.worldSize());
-        List<Integer> mine = new ArrayList<>();
-        for (int i = rank; i < limit; i += spec.worldSize()) mine.add(i);
-        for (int from = 0; from < mine.size(); from += spec.microBatch()) {
-            List<Integer> chunk = mine.subList(from, Math.min(mine.size(), from + spec.microBatch()));
-            int[][] ids = chunk.stream().map(i -> val[i]).toArray(int[][]::new);
-            float[][] mask = table.validationMask() == null ? null
-                    : chunk.stream().map(i -> table.validationMask()[i]).toArray(float[][]::new);
-            LossSum l = model.loss(ids, mask);
+        for (Rows rows : batches.validation(spec.evalBatches() * spec.microBatch() * spec.worldSize())) {
+            LossSum l = model.loss(rows.ids(), rows.masks());
             sum += l.sum();
             tokens += l.tokens();
         }
@@ -229,7 +223,7 @@ public final class RankTrainer {
 
     /** Every rank writes its files; rank 0 gathers their checksums, writes the manifest, then all continue. */
     private void checkpoint(Host host, CheckpointStore store, long step, ZeroOptimizer zero, List<ParamSpec> specs,
-                            BatchSchedule schedule, String modelConfig) throws Exception {
+                            RankBatches batches, String modelConfig) throws Exception {
         int rank = host.rank();
         Map<String, Manifest.FileEntry> mine = RankCheckpoint.save(store, step, rank, zero.adam(), modelConfig);
         List<String> all = host.rendezvous().allGather(JSON.writeValueAsString(mine));
@@ -237,13 +231,13 @@ public final class RankTrainer {
             Map<String, Manifest.FileEntry> files = new LinkedHashMap<>();
             for (String json : all) files.putAll(JSON.readValue(json, new TypeReference<Map<String, Manifest.FileEntry>>() {}));
             ObjectNode layoutJson = Layout.of(zero.layout(), specs).toJson();
-            BatchSchedule.Cursor cursor = schedule.cursorAfter(step);
-            ObjectNode data = JSON.createObjectNode().put("table", table.uri()).put("version", table.version())
-                    .put("epoch", cursor.epoch()).put("position", cursor.position()).put("rows", table.train().length);
+            StreamSchedule.Position at = batches.positionAfter(step);
+            ObjectNode data = new DataCursor(table.uri(), table.version(), spec.seed(), at.epoch(), at.sampleInEpoch()).toJson()
+                    .put("rows", table.trainRows());
             if (table.tokenizer() != null) {
                 data.putObject(CheckpointTokenizer.MANIFEST_KEY).put("sha256", table.tokenizer().sha256()).put("uri", table.tokenizer().uri());
             }
-            ObjectNode rng = JSON.createObjectNode().put("seed", spec.seed()).put("shuffle", "SplittableRandom(seed * 1000003 + epoch)");
+            ObjectNode rng = JSON.createObjectNode().put("seed", spec.seed()).put("shuffle", batches.order());
             // The step resumed from is kept whatever keep_last says: it is what a restart falls back to.
             store.commit(new Manifest(step, spec.runId(), spec.worldSize(), spec.zeroStage(), files, layoutJson,
                     JSON.readTree(spec.configJson()), data, rng), new CheckpointStore.Retention(spec.keepLast(), spec.resumeStep()));

@@ -9,7 +9,9 @@ import dev.zerospark.config.TrainConfig;
 import dev.zerospark.model.HfConfigs;
 import dev.zerospark.spark.TaskHadoopConf;
 import dev.zerospark.model.ModelConfig;
-import dev.zerospark.training.data.TrainingTable;
+import dev.zerospark.training.data.TableFiles;
+import dev.zerospark.training.data.TableIndex;
+import dev.zerospark.training.data.TrainingData;
 import dev.zerospark.training.metrics.LossPlot;
 import dev.zerospark.training.metrics.MetricsLog;
 import dev.zerospark.training.metrics.StepMetrics;
@@ -92,23 +94,25 @@ public final class TrainJob {
         }
         LOG.info("run {} {}", runId, resumedFrom < 0 ? "starts at step 0" : "resumes at " + store.stepUri(resumedFrom));
         Long pinned = resumeFrom.map(m -> m.data().get("version").asLong()).orElse(null);
-        TrainingTable table = TrainingTable.read(spark, config.data(), pinned);
+        // Only the file list and per-row-group counts reach the driver; each rank reads its own rows from the files.
+        TaskHadoopConf taskConf = TaskHadoopConf.forLocations(hadoop, taskLocations(config));
+        TableIndex table = TableIndex.build(sc, TableFiles.resolve(spark, config.data(), pinned), taskConf);
         table.checkSeqLen(config.seqLen());
         try {
-            BatchSchedule.requireOneGlobalBatch(table.train().length, config.microBatchSize(), config.gradAccum(), config.worldSize());
+            BatchSchedule.requireOneGlobalBatch((int) Math.min(Integer.MAX_VALUE, table.trainRows()), config.microBatchSize(),
+                    config.gradAccum(), config.worldSize());
         } catch (IllegalArgumentException e) {
             throw new ConfigException("train.micro_batch_size", table.uri() + " version " + table.version() + ": " + e.getMessage()
                     + "; lower --micro-batch-size, --grad-accum or --world-size, or train on more data");
         }
         LOG.info("training on {} version {}: {} train rows, {} validation rows of {} tokens", table.uri(), table.version(),
-                table.train().length, table.validation().length, table.sequenceLength());
-        int vocab = 1 + maxToken(table);
+                table.trainRows(), table.validationRows(), table.sequenceLength());
+        int vocab = 1 + Math.max(0, table.maxId());
         ModelSource source = new ModelSource(config.model(), config.arch(), config.preset(), roundUp(vocab, 64), config.seed());
         ModelConfig model = modelDir != null ? modelDir : source.modelConfig(hadoop);
         table.checkAgainstModel(model.vocabSize(), model.maxPositions()); // here, not as a native crash on a rank
         String configJson = ConfigLoader.jsonMapper().writeValueAsString(config);
-        Broadcast<TrainingTable> data = sc.broadcast(table);
-        TaskHadoopConf taskConf = TaskHadoopConf.forLocations(hadoop, taskLocations(config));
+        Broadcast<TrainingData> data = sc.broadcast(table);
 
         // Deleted only now, after every check above passed: a mistyped --data with --overwrite must not cost the run.
         if (!config.resume() && config.overwrite()) store.clear();
@@ -232,22 +236,16 @@ public final class TrainJob {
     }
 
     /**
-     * What the ranks open through Hadoop: the model directory, the checkpoints and the run directory. The training
-     * table is read here and broadcast, so its filesystem's keys stay on the driver.
+     * What the ranks open through Hadoop: the training table (they read their rows from its files), the model
+     * directory, the checkpoints and the run directory.
      */
     static List<String> taskLocations(TrainConfig config) {
         List<String> locations = new java.util.ArrayList<>();
+        locations.add(config.data());
         if (config.model() != null) locations.add(config.model());
         locations.add(config.checkpointDir());
         locations.add(config.runDir());
         return locations;
-    }
-
-    private static int maxToken(TrainingTable t) {
-        int max = 0;
-        for (int[] row : t.train()) for (int id : row) max = Math.max(max, id);
-        for (int[] row : t.validation()) for (int id : row) max = Math.max(max, id);
-        return max;
     }
 
     private static int roundUp(int v, int m) {

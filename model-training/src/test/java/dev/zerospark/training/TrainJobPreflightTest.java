@@ -68,8 +68,9 @@ class TrainJobPreflightTest {
         String uri = table("bad_ids", 1500);
         TokenIdOutOfRangeException e = assertThrows(TokenIdOutOfRangeException.class,
                 () -> TrainJob.run(spark, config(uri, null)));
-        assertTrue(e.getMessage().contains(uri) && e.getMessage().contains("split train row 3")
-                && e.getMessage().contains("token id 1500") && e.getMessage().contains("[0, 1024)"), e.getMessage());
+        // The driver never holds the rows: the index pass names the file, its row and the position.
+        assertTrue(e.getMessage().contains(uri) && e.getMessage().contains("split train file ") && e.getMessage().contains("bad_ids/part-")
+                && e.getMessage().contains("position 5 has token id 1500") && e.getMessage().contains("[0, 1024)"), e.getMessage());
     }
 
     @Test

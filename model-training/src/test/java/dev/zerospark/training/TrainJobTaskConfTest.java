@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-/** The Hadoop keys the training tasks get: those of the model, checkpoint and run locations' filesystems. */
+/** The Hadoop keys the training tasks get: those of the table, model, checkpoint and run locations' filesystems. */
 class TrainJobTaskConfTest {
     private static TrainConfig config(String model, String data, String checkpoints, String run) {
         Map<String, Object> o = new HashMap<>();
@@ -36,11 +36,19 @@ class TrainJobTaskConfTest {
 
     @Test
     void localRunsShipNoS3Credentials() {
-        TrainConfig local = config("/models/gpt2", "s3a://data/lm_blocks", "file:/tmp/ckpt", "/tmp/run");
-        assertEquals(List.of("/models/gpt2", "file:/tmp/ckpt", "/tmp/run"), TrainJob.taskLocations(local),
-                "the table is read on the driver and broadcast; tasks never open it");
+        TrainConfig local = config("/models/gpt2", "/data/lm_blocks", "file:/tmp/ckpt", "/tmp/run");
+        assertEquals(List.of("/data/lm_blocks", "/models/gpt2", "file:/tmp/ckpt", "/tmp/run"), TrainJob.taskLocations(local),
+                "the ranks read their rows from the table's files");
         TaskHadoopConf shipped = TaskHadoopConf.forLocations(driver(), TrainJob.taskLocations(local));
         assertNull(shipped.entries().get("fs.s3a.secret.key"), shipped.toString());
+        assertFalse(shipped.entries().containsKey("fs.azure.account.key.acct.dfs.core.windows.net"));
+    }
+
+    @Test
+    void aTableOnS3aShipsTheS3aKeys() {
+        TrainConfig s3 = config("/models/gpt2", "s3a://data/lm_blocks", "file:/tmp/ckpt", "/tmp/run");
+        TaskHadoopConf shipped = TaskHadoopConf.forLocations(driver(), TrainJob.taskLocations(s3));
+        assertEquals("S3SECRETVALUE", shipped.entries().get("fs.s3a.secret.key"), "ranks read the table's files themselves");
         assertFalse(shipped.entries().containsKey("fs.azure.account.key.acct.dfs.core.windows.net"));
     }
 

@@ -14,7 +14,10 @@ import dev.zerospark.testing.TestPaths;
 import dev.zerospark.train.LossSum;
 import dev.zerospark.train.TrainableModel;
 import dev.zerospark.train.TrainableModels;
-import dev.zerospark.training.data.BatchSchedule;
+import dev.zerospark.training.data.RankBatches;
+import dev.zerospark.training.data.StreamSchedule;
+import dev.zerospark.training.data.TableFiles;
+import dev.zerospark.training.data.TableIndex;
 import dev.zerospark.training.metrics.StepMetrics;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
@@ -173,10 +176,14 @@ class TrainJobTest {
         // 4. Export step-4 to an HF directory; reloaded, it gives the loss the run logged at step 5 on the same rows.
         java.nio.file.Path hf = Files.createTempDirectory("zs-export");
         CheckpointExport.export(CheckpointExport.resolve(full.checkpointDir() + "/step-4", hadoop), hf, null);
-        BatchSchedule schedule = new BatchSchedule(32, 2, 1, 2, full.seed(), true);
+        // Step 5's rows, read as the ranks read them: streamed from the table's files in the run's order.
         List<int[]> rows = new ArrayList<>();
-        var all = dev.zerospark.training.data.TrainingTable.read(spark, table, 0L).train();
-        for (int r = 0; r < 2; r++) for (int i : schedule.rows(4, r, 0)) rows.add(all[i]);
+        TableIndex index = TableIndex.count(TableFiles.resolve(spark, table, 0L), hadoop);
+        for (int r = 0; r < 2; r++) {
+            try (RankBatches batches = index.open(new RankBatches.Plan(r, 2, 1, 2, full.seed(), 0, new StreamSchedule.Position(0, 0)), hadoop)) {
+                rows.addAll(List.of(batches.step(4)[0].ids()));
+            }
+        }
         try (TrainableModel exported = TrainableModels.load(hf)) {
             int[][] batch = rows.toArray(new int[0][]);
             LossSum l = exported.forwardBackward(batch, null, 0f, new float[Math.toIntExact(exported.numel())]);

@@ -11,13 +11,56 @@ import java.util.SplittableRandom;
  * {@code r} of {@code N} takes the r-th equal slice of the global batch, and micro-batch {@code m} of it the
  * m-th {@code micro} rows of that slice.
  */
-public record BatchSchedule(int rows, int microBatch, int gradAccum, int worldSize, long seed, boolean shuffle) {
+public final class BatchSchedule {
+    private final int rows;
+    private final int microBatch;
+    private final int gradAccum;
+    private final int worldSize;
+    private final long seed;
+    private final boolean shuffle;
+    /**
+     * The permutation of the epoch last asked for: a step's micro-batches all read the same epoch, so building it
+     * once per epoch instead of once per micro-batch turns O(rows) work per micro-batch into O(rows) per epoch.
+     */
+    private long cachedEpoch = -1;
+    private int[] cachedPermutation;
+    private int permutationsBuilt;
 
-    public BatchSchedule {
+    public BatchSchedule(int rows, int microBatch, int gradAccum, int worldSize, long seed, boolean shuffle) {
         if (microBatch < 1 || gradAccum < 1 || worldSize < 1) {
             throw new IllegalArgumentException("micro batch, accumulation and world size must be >= 1");
         }
         requireOneGlobalBatch(rows, microBatch, gradAccum, worldSize);
+        this.rows = rows;
+        this.microBatch = microBatch;
+        this.gradAccum = gradAccum;
+        this.worldSize = worldSize;
+        this.seed = seed;
+        this.shuffle = shuffle;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int microBatch() {
+        return microBatch;
+    }
+
+    public int gradAccum() {
+        return gradAccum;
+    }
+
+    public int worldSize() {
+        return worldSize;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public boolean shuffle() {
+        return shuffle;
     }
 
     /** The driver checks this before launching ranks, which would otherwise each find it (and restart for it). */
@@ -48,11 +91,26 @@ public record BatchSchedule(int rows, int microBatch, int gradAccum, int worldSi
         if (micro < 0 || micro >= gradAccum) throw new IllegalArgumentException("micro-batch " + micro + " outside " + gradAccum);
         long epoch = step / stepsPerEpoch();
         int within = (int) (step % stepsPerEpoch());
-        int[] perm = permutation(epoch);
+        int[] perm = epochPermutation(epoch);
         int start = within * globalBatch() + rank * microBatch * gradAccum + micro * microBatch;
         int[] out = new int[microBatch];
         System.arraycopy(perm, start, out, 0, microBatch);
         return out;
+    }
+
+    /** The permutation of {@code epoch}, built only when the epoch changes. */
+    private synchronized int[] epochPermutation(long epoch) {
+        if (epoch != cachedEpoch) {
+            cachedPermutation = permutation(epoch);
+            cachedEpoch = epoch;
+            permutationsBuilt++;
+        }
+        return cachedPermutation;
+    }
+
+    /** How many epoch permutations this schedule has built (tests check it is one per epoch visited). */
+    synchronized int permutationsBuilt() {
+        return permutationsBuilt;
     }
 
     /** Fisher–Yates over 0..rows-1 seeded by (seed, epoch); identity when shuffling is off (fixture replays). */

@@ -10,4 +10,10 @@ public final class TokenIdOutOfRangeException extends IllegalArgumentException i
                 + " position " + position + " has token id " + id + ", outside the model's vocabulary [0, "
                 + vocabSize + "); was the table tokenized for another model?");
     }
+
+    /** A streamed table, whose rows the driver never holds: {@code where} names the split, file, row and position. */
+    public TokenIdOutOfRangeException(String table, long version, String where, int id, int vocabSize) {
+        super("table " + table + " (version " + version + ") " + where + " has token id " + id
+                + ", outside the model's vocabulary [0, " + vocabSize + "); was the table tokenized for another model?");
+    }
 }

@@ -12,7 +12,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
-import java.io.Serializable;
+import dev.zerospark.training.data.internal.MemoryBatches;
+import org.apache.hadoop.conf.Configuration;
 import java.util.List;
 import scala.Option;
 
@@ -30,7 +31,7 @@ import static org.apache.spark.sql.functions.col;
  *                  (written before prepare recorded it, or made by hand)
  */
 public record TrainingTable(String uri, long version, int[][] train, float[][] trainMask,
-                            int[][] validation, float[][] validationMask, TokenizerProvenance tokenizer) implements Serializable {
+                            int[][] validation, float[][] validationMask, TokenizerProvenance tokenizer) implements TrainingData {
 
     /** A table that records no tokenizer (synthetic data in tests and benchmarks). */
     public TrainingTable(String uri, long version, int[][] train, float[][] trainMask, int[][] validation, float[][] validationMask) {
@@ -68,6 +69,21 @@ public record TrainingTable(String uri, long version, int[][] train, float[][] t
     public static long latestVersion(SparkSession spark, String uri) {
         Row last = spark.sql("DESCRIBE HISTORY delta.`" + uri.replace("`", "``") + "` LIMIT 1").first();
         return last.getLong(last.fieldIndex("version"));
+    }
+
+    @Override
+    public long trainRows() {
+        return train.length;
+    }
+
+    @Override
+    public long validationRows() {
+        return validation.length;
+    }
+
+    @Override
+    public RankBatches open(RankBatches.Plan plan, Configuration conf) {
+        return new MemoryBatches(this, plan);
     }
 
     public int sequenceLength() {

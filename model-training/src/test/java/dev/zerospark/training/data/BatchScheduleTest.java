@@ -56,4 +56,28 @@ class BatchScheduleTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BatchSchedule(5, 2, 2, 2, 0, true));
         assertTrue(e.getMessage().contains("fewer than one global batch (8"), e.getMessage());
     }
+
+    @Test
+    void thePermutationIsBuiltOncePerEpochNotPerMicroBatch() {
+        BatchSchedule s = new BatchSchedule(50, 2, 3, 4, 7, true); // 2 steps per epoch, 12 micro-batches per step
+        for (long step = 0; step < 6; step++) {
+            for (int r = 0; r < 4; r++) for (int m = 0; m < 3; m++) s.rows(step, r, m);
+        }
+        assertEquals(3, s.permutationsBuilt(), "3 epochs visited, 72 micro-batches asked for");
+    }
+
+    @Test
+    void cachingKeepsTheOrderOfAFreshPermutationPerEpoch() {
+        BatchSchedule s = new BatchSchedule(50, 2, 3, 4, 7, true);
+        // Out of order, and back to an earlier epoch: the cache must never serve another epoch's rows.
+        for (long step : new long[] {0, 3, 1, 2, 5, 0, 4}) {
+            int[] perm = s.permutation(step / s.stepsPerEpoch());
+            for (int r = 0; r < 4; r++) {
+                for (int m = 0; m < 3; m++) {
+                    int start = (int) (step % s.stepsPerEpoch()) * 24 + r * 6 + m * 2;
+                    assertArrayEquals(Arrays.copyOfRange(perm, start, start + 2), s.rows(step, r, m), "step " + step);
+                }
+            }
+        }
+    }
 }

@@ -130,13 +130,17 @@ public final class Dedup {
         return out;
     }
 
-    /** The same classification as Spark jobs, for inputs too large to collect their keys. */
+    /**
+     * The same classification as Spark jobs, for inputs too large to collect their keys. No join forces a broadcast:
+     * the repeated hashes, shared band keys and candidate pairs all grow with the number of duplicates, so only
+     * Spark's size estimates (autoBroadcastJoinThreshold, AQE) can tell when broadcasting one of them is safe.
+     */
     static Outcome distributed(Dataset<Row> good, Dataset<Row> existing, double threshold, boolean near, int numHashes, int maxBucket) {
         Dataset<Row> keys = good.select(Articles.SOURCE_FILE, Articles.SOURCE_OFFSET, Articles.CONTENT_HASH, "order_key");
         // Exact, within the run: hashes seen more than once (partial aggregation keeps this shuffle small) and their keeper.
         Dataset<Row> repeated = keys.groupBy(Articles.CONTENT_HASH).agg(min("order_key").as("first_ord"), count(lit(1)).as("n"))
                 .where(col("n").gt(1)).select(col(Articles.CONTENT_HASH).as("r_hash"), col("first_ord"));
-        Dataset<Row> exact = keys.join(broadcast(repeated), col(Articles.CONTENT_HASH).equalTo(col("r_hash")))
+        Dataset<Row> exact = keys.join(repeated, col(Articles.CONTENT_HASH).equalTo(col("r_hash")))
                 .where(col("order_key").notEqual(col("first_ord")))
                 .select(col(Articles.SOURCE_FILE), col(Articles.SOURCE_OFFSET), lit("duplicate").as("status"));
         if (existing != null) {
@@ -196,7 +200,7 @@ public final class Dedup {
         // Almost every band key belongs to one document. Find the shared keys with a fixed-width aggregate (Spark's
         // collect_set falls back to sorting past 128 keys), then gather the members of just those keys.
         Dataset<Row> shared = bands.groupBy("key").agg(min("dk").as("lo"), max("dk").as("hi")).where(col("lo").notEqual(col("hi"))).select("key");
-        Dataset<Row> buckets = bands.join(broadcast(shared), "key").groupBy("key").agg(collect_set("dk").as("m"))
+        Dataset<Row> buckets = bands.join(shared, "key").groupBy("key").agg(collect_set("dk").as("m"))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         Dataset<Row> pairs;
         try {
@@ -217,14 +221,14 @@ public final class Dedup {
         }
         try {
             // Earliest order key and signature of just the documents in a candidate pair (table articles: order "").
-            Dataset<Row> members = broadcast(pairs.select(col("a").as("dk")).union(pairs.select(col("b").as("dk"))).distinct());
+            Dataset<Row> members = pairs.select(col("a").as("dk")).union(pairs.select(col("b").as("dk"))).distinct();
             Dataset<Row> info = docs.join(members, "dk").select(col("dk"), col("order_key").as("ord"), col(Articles.MINHASH));
             if (existing != null) {
                 info = info.unionByName(existing.select(xxhash64(col(Articles.CONTENT_HASH)).as("dk"), lit("").as("ord"), col(Articles.MINHASH)).join(members, "dk"));
             }
             info = info.groupBy("dk").agg(min("ord").as("ord"), first(Articles.MINHASH).as(Articles.MINHASH));
-            Dataset<Row> a = broadcast(info.select(col("dk").as("a"), col("ord").as("a_ord"), col(Articles.MINHASH).as("a_mh")));
-            Dataset<Row> b = broadcast(info.select(col("dk").as("b"), col("ord").as("b_ord"), col(Articles.MINHASH).as("b_mh")));
+            Dataset<Row> a = info.select(col("dk").as("a"), col("ord").as("a_ord"), col(Articles.MINHASH).as("a_mh"));
+            Dataset<Row> b = info.select(col("dk").as("b"), col("ord").as("b_ord"), col(Articles.MINHASH).as("b_mh"));
             Column agreement = expr("size(filter(zip_with(a_mh, b_mh, (x, y) -> x = y), z -> z))").divide(numHashes);
             Dataset<Row> later = pairs.join(a, "a").join(b, "b")
                     .where(agreement.geq(threshold))
@@ -232,9 +236,9 @@ public final class Dedup {
                             when(col("a_ord").lt(col("b_ord")), col("b_ord")).otherwise(col("a_ord")).as("ord"))
                     .where(col("ord").notEqual(lit(""))) // both in the table: nothing to drop
                     .select("dk").distinct();
-            Dataset<Row> result = docs.join(broadcast(later), "dk")
+            Dataset<Row> result = docs.join(later, "dk")
                     .select(Articles.SOURCE_FILE, Articles.SOURCE_OFFSET)
-                    .join(broadcast(exact.select(Articles.SOURCE_FILE, Articles.SOURCE_OFFSET)), new String[] {Articles.SOURCE_FILE, Articles.SOURCE_OFFSET}, "left_anti")
+                    .join(exact.select(Articles.SOURCE_FILE, Articles.SOURCE_OFFSET), new String[] {Articles.SOURCE_FILE, Articles.SOURCE_OFFSET}, "left_anti")
                     .withColumn("status", lit("near_duplicate"))
                     .persist(StorageLevel.MEMORY_AND_DISK());
             result.count();

@@ -107,6 +107,32 @@ class DedupTest {
         assertEquals(Map.of(), Dedup.onDriver(good, existing, true, 0.8, 128, 256).fallbacks());
     }
 
+    /**
+     * Every side of the distributed path's joins grows with the number of duplicates, so none may be forced into a
+     * broadcast: a hint overrides autoBroadcastJoinThreshold and would ship a table of millions of keys to every
+     * executor. The analyzed plan keeps every hint the code gave (the optimizer drops them only later).
+     */
+    @Test
+    void theDistributedPathLetsSparkChooseItsJoins() {
+        SparkSession spark = LocalSpark.session();
+        Random rnd = new Random(3);
+        List<Row> run = new ArrayList<>();
+        String text = words(rnd, 200);
+        run.add(row("a.jsonl", 0, "2024-01-01", text));
+        run.add(row("a.jsonl", 10, "2024-01-02", text));
+        run.add(row("a.jsonl", 20, "2024-01-03", edit(text, 2)));
+        run.add(row("a.jsonl", 30, "2024-01-03", words(rnd, 200)));
+        Dataset<Row> good = spark.createDataFrame(run, KEYS);
+        Dataset<Row> existing = spark.createDataFrame(List.of(row("old.jsonl", 0, "2020", words(rnd, 200))), KEYS);
+        Dedup.Outcome outcome = Dedup.distributed(good, existing, 0.8, true, 128, 256);
+        String plan = outcome.notNew().queryExecution().analyzed().toString();
+        outcome.notNew().unpersist();
+        assertTrue(plan.contains("Join"), plan);
+        assertTrue(!plan.contains("strategy=broadcast"), "a forced broadcast in the distributed dedup plan:\n" + plan);
+        assertEquals(Map.of("a.jsonl:10", "duplicate", "a.jsonl:20", "near_duplicate"),
+                verdicts(Dedup.distributed(good, existing, 0.8, true, 128, 256)));
+    }
+
     private static Map<String, String> verdicts(Dedup.Outcome outcome) {
         Dataset<Row> ds = outcome.notNew();
         Map<String, String> out = new TreeMap<>();
