@@ -50,6 +50,11 @@ public final class DjlTrainableModel implements TrainableModel {
         return model;
     }
 
+    /** Whether backward recomputes each block's forward (train.activation_checkpointing). */
+    public boolean activationCheckpointing() {
+        return activationCheckpointing;
+    }
+
     @Override
     public List<ParamSpec> params() {
         return specs;

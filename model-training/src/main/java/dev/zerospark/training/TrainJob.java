@@ -103,7 +103,7 @@ public final class TrainJob {
         LOG.info("training on {} version {}: {} train rows, {} validation rows of {} tokens", table.uri(), table.version(),
                 table.train().length, table.validation().length, table.sequenceLength());
         int vocab = 1 + maxToken(table);
-        ModelSource source = new ModelSource(config.model(), config.arch(), config.preset(), roundUp(vocab, 64), config.seed());
+        ModelSource source = ModelSource.of(config, roundUp(vocab, 64));
         ModelConfig model = modelDir != null ? modelDir : source.modelConfig(hadoop);
         table.checkAgainstModel(model.vocabSize(), model.maxPositions()); // here, not as a native crash on a rank
         String configJson = ConfigLoader.jsonMapper().writeValueAsString(config);
