@@ -31,7 +31,10 @@ public record TrainConfig(
                 + "operation with no byte moving) before failing naming the peer; model and checkpoint loading come "
                 + "before joining and do not count (default 120)") Integer collectiveTimeoutS,
         @JsonPropertyDescription("authenticate every gradient frame between ranks with HMAC-SHA256; turn off only on "
-                + "networks where nobody can alter traffic (default true)") Boolean frameMac) {
+                + "networks where nobody can alter traffic (default true)") Boolean frameMac,
+        @JsonPropertyDescription("recompute each transformer block's forward during backward, keeping only the block "
+                + "inputs: activation memory stops growing with layers x sequence, for about one more forward pass "
+                + "of compute; losses and gradients are the same (default false)") Boolean activationCheckpointing) {
 
     public TrainConfig {
         worldSize = Check.positive("world_size", Check.or(worldSize, 1));
@@ -58,6 +61,7 @@ public record TrainConfig(
         if (resume && overwrite) throw Check.invalid("overwrite", "(--overwrite) deletes the checkpoints that resume (--resume) needs; set one");
         collectiveTimeoutS = Check.positive("collective_timeout_s", Check.or(collectiveTimeoutS, 120));
         frameMac = Check.or(frameMac, true);
+        activationCheckpointing = Check.or(activationCheckpointing, false);
         if (arch != null) Check.oneOf("arch", arch, "gpt2", "llama");
         if (preset != null) Check.oneOf("preset", preset, "tiny", "small");
         if (optimizer.warmupSteps() > steps) {
@@ -72,6 +76,6 @@ public record TrainConfig(
 
     public static TrainConfig defaults() {
         return new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null);
     }
 }

@@ -27,6 +27,12 @@ public interface CausalLm extends AutoCloseable {
     NDArray forwardLast(NDArray inputIds, NDArray positionIds, NDArray allowed, KvCache cache);
 
     /**
+     * The full-sequence forward of {@link #forward} (no cache) split into embedding, blocks and head, for training
+     * with activation checkpointing. Arguments as in {@link #forward}; they must stay open while the result is used.
+     */
+    BlockForward blocks(NDArray inputIds, NDArray positionIds, NDArray allowed);
+
+    /**
      * Convenience full-sequence forward without autograd: {@code ids} (B, T), optional padding {@code mask}
      * (B, T) with HF position ids. Returns row-major (B, T, V) logits. Intermediate arrays are freed.
      */

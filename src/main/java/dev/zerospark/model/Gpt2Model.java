@@ -85,16 +85,16 @@ public final class Gpt2Model implements CausalLm {
         return forward(inputIds, positionIds, allowed, cache, true);
     }
 
+    @Override
+    public BlockForward blocks(NDArray inputIds, NDArray positionIds, NDArray allowed) {
+        return new Blocks(inputIds, positionIds, allowed, null);
+    }
+
     private NDArray forward(NDArray inputIds, NDArray positionIds, NDArray allowed, KvCache cache, boolean lastOnly) {
-        double eps = config.layerNormEps();
-        NDArray x = embedding(inputIds, w("transformer.wte.weight"))                // (B, T, C)
-                .add(embedding(positionIds, w("transformer.wpe.weight")));
+        Blocks blocks = new Blocks(inputIds, positionIds, allowed, cache);
+        NDArray x = blocks.embed();                                                 // (B, T, C)
         for (int i = 0; i < config.numLayers(); i++) {
-            String p = "transformer.h." + i + ".";
-            NDArray h = layerNorm(x, w(p + "ln_1.weight"), w(p + "ln_1.bias"), eps);
-            x = x.add(attn(h, p + "attn.", i, allowed, cache));                     // (B, T, C)
-            h = layerNorm(x, w(p + "ln_2.weight"), w(p + "ln_2.bias"), eps);
-            x = x.add(mlp(h, p + "mlp."));                                          // (B, T, C)
+            x = blocks.block(i, x);                                                 // (B, T, C)
         }
         if (cache != null) {
             cache.advance((int) inputIds.getShape().get(1));
@@ -102,9 +102,50 @@ public final class Gpt2Model implements CausalLm {
         if (lastOnly) {
             x = Ops.lastPosition(x);                                                // (B, 1, C)
         }
-        x = layerNorm(x, w("transformer.ln_f.weight"), w("transformer.ln_f.bias"), eps);
-        NDArray head = config.tieWordEmbeddings() ? w("transformer.wte.weight") : w("lm_head.weight");
-        return linear(x, head, null);                                               // (B, T, V)
+        return blocks.head(x);                                                      // (B, T, V)
+    }
+
+    /** The forward pass's three parts, shared by {@link #forward} and {@link #blocks}. */
+    private final class Blocks implements BlockForward {
+        private final NDArray inputIds;
+        private final NDArray positionIds;
+        private final NDArray allowed;
+        private final KvCache cache;
+
+        Blocks(NDArray inputIds, NDArray positionIds, NDArray allowed, KvCache cache) {
+            this.inputIds = inputIds;
+            this.positionIds = positionIds;
+            this.allowed = allowed;
+            this.cache = cache;
+        }
+
+        @Override
+        public int numBlocks() {
+            return config.numLayers();
+        }
+
+        @Override
+        public NDArray embed() {
+            return embedding(inputIds, w("transformer.wte.weight"))                 // (B, T, C)
+                    .add(embedding(positionIds, w("transformer.wpe.weight")));
+        }
+
+        @Override
+        public NDArray block(int i, NDArray x) {
+            double eps = config.layerNormEps();
+            String p = "transformer.h." + i + ".";
+            NDArray h = layerNorm(x, w(p + "ln_1.weight"), w(p + "ln_1.bias"), eps);
+            x = x.add(attn(h, p + "attn.", i, allowed, cache));                     // (B, T, C)
+            h = layerNorm(x, w(p + "ln_2.weight"), w(p + "ln_2.bias"), eps);
+            return x.add(mlp(h, p + "mlp."));                                       // (B, T, C)
+        }
+
+        @Override
+        public NDArray head(NDArray x) {
+            x = layerNorm(x, w("transformer.ln_f.weight"), w("transformer.ln_f.bias"), config.layerNormEps());
+            NDArray head = config.tieWordEmbeddings() ? w("transformer.wte.weight") : w("lm_head.weight");
+            return linear(x, head, null);                                           // (B, T, V)
+        }
     }
 
     private NDArray attn(NDArray h, String p, int layer, NDArray allowed, KvCache cache) {

@@ -88,21 +88,16 @@ public final class LlamaModel implements CausalLm {
         return forward(inputIds, positionIds, allowed, cache, true);
     }
 
+    @Override
+    public BlockForward blocks(NDArray inputIds, NDArray positionIds, NDArray allowed) {
+        return new Blocks(inputIds, positionIds, allowed, null);
+    }
+
     private NDArray forward(NDArray inputIds, NDArray positionIds, NDArray allowed, KvCache cache, boolean lastOnly) {
-        double eps = config.rmsNormEps();
-        NDArray[] cosSin = rope(inputIds.getManager(), positionIds);                 // 2 x (B, 1, T, D)
-        NDArray x = embedding(inputIds, w("model.embed_tokens.weight"));              // (B, T, C)
-        if (Bf16.is(x)) { // HF casts cos and sin to the activations' dtype
-            cosSin = new NDArray[] {Bf16.of(cosSin[0]), Bf16.of(cosSin[1])};
-        }
+        Blocks blocks = new Blocks(inputIds, positionIds, allowed, cache);
+        NDArray x = blocks.embed();                                                  // (B, T, C)
         for (int i = 0; i < config.numLayers(); i++) {
-            String p = "model.layers." + i + ".";
-            NDArray h = rmsNorm(x, w(p + "input_layernorm.weight"), eps, scalars);
-            x = x.add(attn(h, p + "self_attn.", i, cosSin, allowed, cache));         // (B, T, C)
-            h = rmsNorm(x, w(p + "post_attention_layernorm.weight"), eps, scalars);
-            NDArray gate = silu(linear(h, w(p + "mlp.gate_proj.weight"), null));     // (B, T, F)
-            NDArray up = linear(h, w(p + "mlp.up_proj.weight"), null);               // (B, T, F)
-            x = x.add(linear(gate.mul(up), w(p + "mlp.down_proj.weight"), null));    // (B, T, C)
+            x = blocks.block(i, x);                                                  // (B, T, C)
         }
         if (cache != null) {
             cache.advance((int) inputIds.getShape().get(1));
@@ -110,9 +105,54 @@ public final class LlamaModel implements CausalLm {
         if (lastOnly) {
             x = Ops.lastPosition(x);                                                // (B, 1, C)
         }
-        x = rmsNorm(x, w("model.norm.weight"), eps, scalars);
-        NDArray head = config.tieWordEmbeddings() ? w("model.embed_tokens.weight") : w("lm_head.weight");
-        return linear(x, head, null);                                                // (B, T, V)
+        return blocks.head(x);                                                       // (B, T, V)
+    }
+
+    /** The forward pass's three parts, shared by {@link #forward} and {@link #blocks}. */
+    private final class Blocks implements BlockForward {
+        private final NDArray inputIds;
+        private final NDArray allowed;
+        private final KvCache cache;
+        private NDArray[] cosSin;                                                    // 2 x (B, 1, T, D)
+
+        Blocks(NDArray inputIds, NDArray positionIds, NDArray allowed, KvCache cache) {
+            this.inputIds = inputIds;
+            this.allowed = allowed;
+            this.cache = cache;
+            this.cosSin = rope(inputIds.getManager(), positionIds);
+            if (Bf16.is(w("model.embed_tokens.weight"))) { // HF casts cos and sin to the activations' dtype
+                cosSin = new NDArray[] {Bf16.of(cosSin[0]), Bf16.of(cosSin[1])};
+            }
+        }
+
+        @Override
+        public int numBlocks() {
+            return config.numLayers();
+        }
+
+        @Override
+        public NDArray embed() {
+            return embedding(inputIds, w("model.embed_tokens.weight"));              // (B, T, C)
+        }
+
+        @Override
+        public NDArray block(int i, NDArray x) {
+            double eps = config.rmsNormEps();
+            String p = "model.layers." + i + ".";
+            NDArray h = rmsNorm(x, w(p + "input_layernorm.weight"), eps, scalars);
+            x = x.add(attn(h, p + "self_attn.", i, cosSin, allowed, cache));         // (B, T, C)
+            h = rmsNorm(x, w(p + "post_attention_layernorm.weight"), eps, scalars);
+            NDArray gate = silu(linear(h, w(p + "mlp.gate_proj.weight"), null));     // (B, T, F)
+            NDArray up = linear(h, w(p + "mlp.up_proj.weight"), null);               // (B, T, F)
+            return x.add(linear(gate.mul(up), w(p + "mlp.down_proj.weight"), null)); // (B, T, C)
+        }
+
+        @Override
+        public NDArray head(NDArray x) {
+            x = rmsNorm(x, w("model.norm.weight"), config.rmsNormEps(), scalars);
+            NDArray head = config.tieWordEmbeddings() ? w("model.embed_tokens.weight") : w("lm_head.weight");
+            return linear(x, head, null);                                            // (B, T, V)
+        }
     }
 
     private NDArray attn(NDArray h, String p, int layer, NDArray[] cosSin, NDArray allowed, KvCache cache) {

@@ -22,6 +22,8 @@ public final class DjlTrainableModel implements TrainableModel {
     private final List<ParamSpec> specs;
     private final long numel;
     private final NDManager owned;
+    /** Recompute each block's forward in backward instead of keeping its activations ({@link BlockRecompute}). */
+    private final boolean activationCheckpointing;
     /** Gradient staging buffer, sized for the largest parameter on first use. */
     private float[] scratch;
     /**
@@ -34,16 +36,23 @@ public final class DjlTrainableModel implements TrainableModel {
     /**
      * @param specs flat layout of {@code model}'s parameters (see {@link TrainableModels#layout})
      * @param owned a manager closed together with this model (the model's root), or null
+     * @param activationCheckpointing recompute block activations in backward (train.activation_checkpointing)
      */
-    DjlTrainableModel(CausalLm model, List<ParamSpec> specs, NDManager owned) {
+    DjlTrainableModel(CausalLm model, List<ParamSpec> specs, NDManager owned, boolean activationCheckpointing) {
         this.model = model;
         this.specs = List.copyOf(specs);
         this.numel = specs.isEmpty() ? 0 : specs.get(specs.size() - 1).offset() + specs.get(specs.size() - 1).numel();
         this.owned = owned;
+        this.activationCheckpointing = activationCheckpointing;
     }
 
     public CausalLm model() {
         return model;
+    }
+
+    /** Whether backward recomputes each block's forward (train.activation_checkpointing). */
+    public boolean activationCheckpointing() {
+        return activationCheckpointing;
     }
 
     @Override
@@ -76,9 +85,19 @@ public final class DjlTrainableModel implements TrainableModel {
             NDArray ids = m.create(inputIds).toType(ai.djl.ndarray.types.DataType.INT64, false);     // (B, T)
             NDArray pos = m.create(AttentionMasks.positionIds(null, b, t, 0));
             NDArray allowed = AttentionMasks.allowed(m, null, b, t, 0);
-            NDArray logits = model.forward(ids, pos, allowed, null);                                 // (B, T, V)
-            double lossSum = lossAndSeed(logits, inputIds, lossMask, gradScale, m);
-            JniUtils.backward((PtNDArray) logits, (PtNDArray) seed, false, false);
+            double lossSum;
+            if (activationCheckpointing) {
+                double[] sum = new double[1];
+                BlockRecompute.forwardBackward(model.blocks(ids, pos, allowed), logits -> {
+                    sum[0] = lossAndSeed(logits, inputIds, lossMask, gradScale, m);
+                    return seed;
+                }, m);
+                lossSum = sum[0];
+            } else {
+                NDArray logits = model.forward(ids, pos, allowed, null);                             // (B, T, V)
+                lossSum = lossAndSeed(logits, inputIds, lossMask, gradScale, m);
+                JniUtils.backward((PtNDArray) logits, (PtNDArray) seed, false, false);
+            }
             for (ParamSpec s : specs) {
                 NDArray p = params.get(s.name());
                 NDArray g = p.getGradient();

@@ -44,10 +44,19 @@ public final class TrainableModels {
 
     /** Wraps a loaded model; its weights start tracking gradients. {@code owned} (may be null) closes with it. */
     public static DjlTrainableModel wrap(CausalLm model, NDManager owned) {
+        return wrap(model, owned, false);
+    }
+
+    /**
+     * {@link #wrap(CausalLm, NDManager)}, recomputing each transformer block's forward during backward when
+     * {@code activationCheckpointing} (train.activation_checkpointing): same losses and gradients, activation memory
+     * of one block plus the block inputs instead of every block's.
+     */
+    public static DjlTrainableModel wrap(CausalLm model, NDManager owned, boolean activationCheckpointing) {
         for (TensorSpec s : model.parameters().specs()) {
             model.parameters().get(s.name()).setRequiresGradient(true);
         }
-        return new DjlTrainableModel(model, layout(model.parameters().specs()), owned);
+        return new DjlTrainableModel(model, layout(model.parameters().specs()), owned, activationCheckpointing);
     }
 
     /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.zerospark.model.BlockForward;
 import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.KvCache;
 import dev.zerospark.model.ModelConfig;
@@ -186,6 +187,11 @@ class BatchGeneratorTest {
         public NDArray forwardLast(NDArray inputIds, NDArray positionIds, NDArray allowed, KvCache cache) {
             batchSizes.add(inputIds.getShape().get(0));
             return inner.forwardLast(inputIds, positionIds, allowed, cache);
+        }
+
+        @Override
+        public BlockForward blocks(NDArray inputIds, NDArray positionIds, NDArray allowed) {
+            return inner.blocks(inputIds, positionIds, allowed);
         }
     }
 }

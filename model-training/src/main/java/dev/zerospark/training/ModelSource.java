@@ -2,6 +2,7 @@ package dev.zerospark.training;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import dev.zerospark.config.TrainConfig;
 import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.ModelLoader;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,14 +28,28 @@ import java.util.Map;
 /**
  * Where a run's model comes from: an HF directory (fine-tuning; any Hadoop URI, copied to local disk first) or an
  * architecture plus a size preset (from scratch, seeded). The config JSON travels with every checkpoint.
+ *
+ * @param activationCheckpointing the opened model recomputes block activations in backward
+ *     (train.activation_checkpointing)
  */
-public record ModelSource(String hfDir, String arch, String preset, int vocabSize, long seed) implements Serializable {
+public record ModelSource(String hfDir, String arch, String preset, int vocabSize, long seed,
+                          boolean activationCheckpointing) implements Serializable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public ModelSource {
         if (hfDir == null && (arch == null || preset == null)) {
             throw new IllegalArgumentException("set either --model (an HF directory) or --arch with --preset");
         }
+    }
+
+    /** The run's model as {@code train} configures it, with a vocabulary of {@code vocabSize} for from-scratch presets. */
+    static ModelSource of(TrainConfig t, int vocabSize) {
+        return new ModelSource(t.model(), t.arch(), t.preset(), vocabSize, t.seed(), t.activationCheckpointing());
+    }
+
+    /** A source whose model keeps every activation for backward (no activation checkpointing). */
+    public ModelSource(String hfDir, String arch, String preset, int vocabSize, long seed) {
+        this(hfDir, arch, preset, vocabSize, seed, false);
     }
 
     /** HF config.json of the model, as JSON text. */
@@ -74,7 +89,7 @@ public record ModelSource(String hfDir, String arch, String preset, int vocabSiz
             } else {
                 model = RandomInit.create(HfConfigs.parse(preset(arch, preset, vocabSize)), manager, seed);
             }
-            return TrainableModels.wrap(model, manager);
+            return TrainableModels.wrap(model, manager, activationCheckpointing);
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;

@@ -108,7 +108,7 @@ public final class TrainJob {
         LOG.info("training on {} version {}: {} train rows, {} validation rows of {} tokens", table.uri(), table.version(),
                 table.trainRows(), table.validationRows(), table.sequenceLength());
         int vocab = 1 + Math.max(0, table.maxId());
-        ModelSource source = new ModelSource(config.model(), config.arch(), config.preset(), roundUp(vocab, 64), config.seed());
+        ModelSource source = ModelSource.of(config, roundUp(vocab, 64));
         ModelConfig model = modelDir != null ? modelDir : source.modelConfig(hadoop);
         table.checkAgainstModel(model.vocabSize(), model.maxPositions()); // here, not as a native crash on a rank
         String configJson = ConfigLoader.jsonMapper().writeValueAsString(config);
