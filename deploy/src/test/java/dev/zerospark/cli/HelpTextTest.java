@@ -107,7 +107,9 @@ class HelpTextTest {
     private static String entry(String help, String option) {
         String[] lines = help.split("\n");
         for (int i = 0; i < lines.length; i++) {
-            if (!lines[i].matches("\\s*(-\\w, )?(--[\\w-]+, )*" + option + "\\b.*")) continue;
+            // An option's own entry is indented a few columns; the usage synopsis's wrapped lines (which may also start
+            // with the option) are indented past the command name.
+            if (!lines[i].matches("\\s{0,8}(-\\w, )?(--[\\w-]+, )*" + option + "\\b.*")) continue;
             StringBuilder b = new StringBuilder(lines[i]);
             for (int j = i + 1; j < lines.length && !lines[j].trim().startsWith("-"); j++) b.append(lines[j]);
             return squeeze(b.toString());
