@@ -173,9 +173,11 @@ public final class GenerateJob {
             long[] totals = new long[5]; // errors, truncated, prompt tokens, completion tokens, examples dropped
             long processed = 0;
             long generated;
+            String description = spark.sparkContext().getLocalProperty("spark.job.description"); // the caller's, restored after
             // Chunk c commits on the pipeline's thread while chunk c+1 generates here.
             try (CommitPipeline commits = CommitPipeline.start()) {
                 for (int c = 0; c < chunks && todoCount > 0; c++) {
+                    spark.sparkContext().setJobDescription(generating(c, chunks));
                     // Dealt by cost to exactly `partitions` tasks, so that they end together.
                     JavaRDD<Row> dealt = TaskDealer.deal(bucketed.where(col(BUCKET).equalTo(c)).drop(BUCKET), partitions);
                     Dataset<Row> results = spark.createDataFrame(dealt.mapPartitions(generator::call), RunColumns.schema())
@@ -205,6 +207,7 @@ public final class GenerateJob {
                     long completionTokens = totals[3];
                     long seen = processed;
                     commits.submit(() -> {
+                        spark.sparkContext().setJobDescription("generate: commit chunk " + chunk + "/" + chunks);
                         listener.committing(chunk, chunks);
                         long written;
                         try {
@@ -221,6 +224,8 @@ public final class GenerateJob {
                 }
                 commits.join();
                 generated = commits.total();
+            } finally {
+                spark.sparkContext().setJobDescription(description);
             }
             if (!DeltaTables.exists(spark, o.output())) { // nothing to generate: still leave the (empty) table behind
                 DeltaTables.insertNew(spark, o.output(), spark.createDataFrame(List.of(), schema), Generations.CONTRACT.key(), STATS_COLUMNS, Map.of(), 0);
@@ -232,6 +237,11 @@ public final class GenerateJob {
             marked.unpersist();
             if (examples != null) examples.destroy();
         }
+    }
+
+    /** The Spark job description of chunk {@code c}'s generation (the UI's, and tests' handle on it). */
+    static String generating(int c, int chunks) {
+        return "generate: generate chunk " + c + "/" + chunks;
     }
 
     /** The selected input rows as (id, title, text, content hash), one row per id. */
