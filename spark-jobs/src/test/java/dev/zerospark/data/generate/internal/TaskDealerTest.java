@@ -63,7 +63,7 @@ class TaskDealerTest {
 
     @Test
     void alternatingLongAndShortArticlesAreSplitEvenlyNotAllLongOnOneTask() {
-        // Round-robin dealing (Dataset.repartition(n)) of this order gives one task every long article.
+        // In id order long and short alternate: dealing every other row, or by a count alone, could put all the long ones together.
         List<Integer> lengths = new ArrayList<>();
         for (int i = 0; i < 40; i++) lengths.add(i % 2 == 0 ? 2000 : 10);
         assertBalanced(dealt(chunk(LocalSpark.session(), lengths), 2), 2000);
