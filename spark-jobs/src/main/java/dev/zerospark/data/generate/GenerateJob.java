@@ -13,6 +13,7 @@ import dev.zerospark.config.ConfigException;
 import dev.zerospark.data.DeltaTables;
 import dev.zerospark.data.NotADeltaTableException;
 import dev.zerospark.spark.Contracts;
+import dev.zerospark.data.generate.internal.CommitPipeline;
 import dev.zerospark.data.generate.internal.ExampleCandidates;
 import dev.zerospark.data.generate.internal.GenerationParams;
 import dev.zerospark.data.generate.internal.ModelCache;
@@ -23,6 +24,7 @@ import dev.zerospark.data.generate.internal.RunColumns;
 import dev.zerospark.data.generate.internal.ServiceClients;
 import dev.zerospark.data.generate.internal.ServicePartitionGenerator;
 import dev.zerospark.data.generate.internal.ServicePipeline;
+import dev.zerospark.data.generate.internal.TaskDealer;
 import dev.zerospark.model.HfConfigs;
 import dev.zerospark.model.ModelConfig;
 import dev.zerospark.spark.TaskHadoopConf;
@@ -43,12 +45,12 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
@@ -62,8 +64,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Resumable and idempotent: the input is read at one version, pinned on the driver; the articles the output
  * already holds for this model, template and parameters are left out (an anti-join); the rest are generated in
- * chunks of {@code partitions} tasks, and each chunk is committed with an insert-only MERGE on the key before the
- * next starts. A killed run keeps its committed chunks, a rerun generates only what is missing, and a retried task or
+ * chunks of {@code partitions} tasks, dealt by text length so the tasks end together, and each chunk is committed with
+ * an insert-only MERGE on the key while the next one generates (one commit in flight, in chunk order). A killed run keeps its committed chunks, a rerun generates only what is missing, and a retried task or
  * a chunk committed twice inserts nothing twice.
  */
 public final class GenerateJob {
@@ -72,12 +74,18 @@ public final class GenerateJob {
     private static final List<String> STATS_COLUMNS = List.of(Generations.ARTICLE_ID, Generations.MODEL_ID, Generations.PIPELINE,
             Generations.PARAMS_HASH, Generations.FINISH_REASON, Generations.RUN_ID);
     private static final String BUCKET = "_zs_chunk";
+    /** The output's key of an input row already generated, null when it is still to do. */
+    private static final String DONE = "_zs_done";
 
     private GenerateJob() {}
 
     /** Told after each chunk's commit: the chunk's index, the number of chunks, the output's version after it. */
     public interface ChunkListener {
+        /** Called on the commit thread after the commit; chunks are committed, and told, in order. */
         void committed(int chunk, int chunks, long outputVersion);
+
+        /** Called on the commit thread just before chunk {@code chunk} is written, while the next chunk may be generating. */
+        default void committing(int chunk, int chunks) {}
     }
 
     public static GenerateSummary run(SparkSession spark, GenerateOptions o) {
@@ -118,29 +126,31 @@ public final class GenerateJob {
         String paramsHash = params.hash();
         LOG.info("generate run {}: model {} (model_id {}), template {}, params_hash {}", runId, o.service() != null ? "(service)" : o.model(),
                 modelId, template.id(), paramsHash);
-        // Cached: counted here, then filtered, anti-joined and counted again, so the input is read and deduplicated once.
-        Dataset<Row> selectedAll = select(spark, o, inputVersion).persist(StorageLevel.MEMORY_AND_DISK());
-        Dataset<Row> selected = selectedAll;
-        Row counted = selected.agg(count(lit(1)), count(col(PartitionGenerator.ID))).first();
-        if (counted.getLong(0) != counted.getLong(1)) {
-            LOG.warn("{} rows of {} have a null {} and cannot be keyed: they are left out", counted.getLong(0) - counted.getLong(1), o.input(), o.idCol());
-        }
-        selected = selected.where(col(PartitionGenerator.ID).isNotNull());
-        long articles = counted.getLong(1);
-
-        Dataset<Row> todo = selected;
+        // One pass over the input counts its rows, the keyed ones and those the output lacks; cached, so that the
+        // chunks read the input and the output's keys once. The anti-join is a left join marked by the output's key.
+        Dataset<Row> selected = select(spark, o, inputVersion);
+        Column toGenerate = col(PartitionGenerator.ID).isNotNull();
+        Dataset<Row> marked = selected;
         if (DeltaTables.exists(spark, o.output())) {
             Dataset<Row> done = spark.read().format("delta").load(o.output())
                     .where(col(Generations.MODEL_ID).equalTo(modelId).and(col(Generations.PIPELINE).equalTo(template.id()))
                             .and(col(Generations.PARAMS_HASH).equalTo(paramsHash)))
                     // The service pipeline retries its failed rows (a 429 storm, an outage); a local model's errors are final.
                     .where(service != null ? col(Generations.FINISH_REASON).notEqual(RowGenerator.ERROR) : lit(true))
-                    .select(col(Generations.ARTICLE_ID));
-            todo = selected.join(done, selected.col(PartitionGenerator.ID).equalTo(done.col(Generations.ARTICLE_ID)), "left_anti");
+                    .select(col(Generations.ARTICLE_ID).as(DONE)).distinct();
+            marked = selected.join(done, col(PartitionGenerator.ID).equalTo(col(DONE)), "left_outer");
+            toGenerate = toGenerate.and(col(DONE).isNull());
         }
-        todo = todo.persist(StorageLevel.MEMORY_AND_DISK());
+        marked = marked.persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            long todoCount = todo.count();
+            Row counted = marked.agg(count(lit(1)), count(col(PartitionGenerator.ID)), count(when(toGenerate, lit(1)))).first();
+            if (counted.getLong(0) != counted.getLong(1)) {
+                LOG.warn("{} rows of {} have a null {} and cannot be keyed: they are left out", counted.getLong(0) - counted.getLong(1), o.input(), o.idCol());
+            }
+            long articles = counted.getLong(1);
+            long todoCount = counted.getLong(2);
+            Dataset<Row> todo = marked.where(toGenerate)
+                    .select(PartitionGenerator.ID, PartitionGenerator.TITLE, PartitionGenerator.TEXT, PartitionGenerator.HASH);
             long alreadyDone = articles - todoCount;
             int partitions = o.partitions() != null ? o.partitions() : spark.sparkContext().defaultParallelism();
             long perChunk = (long) partitions * o.rowsPerTask();
@@ -159,32 +169,62 @@ public final class GenerateJob {
             StructType schema = Contracts.schema(Generations.CONTRACT);
             Dataset<Row> bucketed = todo.withColumn(BUCKET, pmod(xxhash64(col(PartitionGenerator.ID)), lit(chunks)));
             long start = System.nanoTime();
-            long generated = 0;
             long[] totals = new long[5]; // errors, truncated, prompt tokens, completion tokens, examples dropped
             long processed = 0;
-            for (int c = 0; c < chunks && todoCount > 0; c++) {
-                Dataset<Row> results = bucketed.where(col(BUCKET).equalTo(c)).drop(BUCKET).repartition(partitions)
-                        .mapPartitions(generator, Encoders.row(RunColumns.schema()))
-                        .persist(StorageLevel.MEMORY_AND_DISK());
-                try {
-                    // Generates once, into the cache the MERGE then reads: a MERGE may scan its source more than once.
-                    Row s = results.agg(count(lit(1)),
-                            sum(when(col(Generations.FINISH_REASON).equalTo(RowGenerator.ERROR), 1).otherwise(0)),
-                            sum(when(col(Generations.TRUNCATED), 1).otherwise(0)),
-                            sum(col(Generations.PROMPT_TOKENS)), sum(col(Generations.COMPLETION_TOKENS)),
-                            sum(col(RunColumns.EXAMPLES_DROPPED))).first();
+            long generated;
+            String description = spark.sparkContext().getLocalProperty("spark.job.description"); // the caller's, restored after
+            // Chunk c commits on the pipeline's thread while chunk c+1 generates here.
+            try (CommitPipeline commits = CommitPipeline.start()) {
+                for (int c = 0; c < chunks && todoCount > 0; c++) {
+                    spark.sparkContext().setJobDescription(generating(c, chunks));
+                    // Dealt by cost to exactly `partitions` tasks, so that they end together.
+                    JavaRDD<Row> dealt = TaskDealer.deal(bucketed.where(col(BUCKET).equalTo(c)).drop(BUCKET), partitions);
+                    Dataset<Row> results = spark.createDataFrame(dealt.mapPartitions(generator::call), RunColumns.schema())
+                            .persist(StorageLevel.MEMORY_AND_DISK());
+                    Row s;
+                    try {
+                        // Generates once, into the cache the MERGE then reads: a MERGE may scan its source more than once.
+                        s = results.agg(count(lit(1)),
+                                sum(when(col(Generations.FINISH_REASON).equalTo(RowGenerator.ERROR), 1).otherwise(0)),
+                                sum(when(col(Generations.TRUNCATED), 1).otherwise(0)),
+                                sum(col(Generations.PROMPT_TOKENS)), sum(col(Generations.COMPLETION_TOKENS)),
+                                sum(col(RunColumns.EXAMPLES_DROPPED))).first();
+                    } catch (RuntimeException e) {
+                        results.unpersist();
+                        throw e;
+                    }
                     long rows = s.getLong(0);
-                    if (rows == 0) continue;
+                    if (rows == 0) {
+                        results.unpersist();
+                        continue;
+                    }
                     for (int k = 0; k < totals.length; k++) totals[k] += s.getLong(k + 1);
-                    generated += DeltaTables.insertOrReplace(spark, o.output(), results.drop(RunColumns.EXAMPLES_DROPPED), Generations.CONTRACT.key(),
-                            STATS_COLUMNS, Map.of(), rows, replaceWhen);
                     processed += rows;
-                } finally {
-                    results.unpersist();
+                    int chunk = c;
+                    long done = alreadyDone + processed;
+                    long left = todoCount - processed;
+                    long completionTokens = totals[3];
+                    long seen = processed;
+                    commits.submit(() -> {
+                        spark.sparkContext().setJobDescription("generate: commit chunk " + chunk + "/" + chunks);
+                        listener.committing(chunk, chunks);
+                        long written;
+                        try {
+                            written = DeltaTables.insertOrReplace(spark, o.output(), results.drop(RunColumns.EXAMPLES_DROPPED),
+                                    Generations.CONTRACT.key(), STATS_COLUMNS, Map.of(), rows, replaceWhen);
+                        } finally {
+                            results.unpersist();
+                        }
+                        long version = DeltaTables.version(spark, o.output());
+                        progress(done, articles, completionTokens, start, left, seen);
+                        listener.committed(chunk, chunks, version);
+                        return written;
+                    });
                 }
-                long version = DeltaTables.version(spark, o.output());
-                progress(alreadyDone + processed, articles, totals[3], start, todoCount - processed, processed);
-                listener.committed(c, chunks, version);
+                commits.join();
+                generated = commits.total();
+            } finally {
+                spark.sparkContext().setJobDescription(description);
             }
             if (!DeltaTables.exists(spark, o.output())) { // nothing to generate: still leave the (empty) table behind
                 DeltaTables.insertNew(spark, o.output(), spark.createDataFrame(List.of(), schema), Generations.CONTRACT.key(), STATS_COLUMNS, Map.of(), 0);
@@ -193,10 +233,14 @@ public final class GenerateJob {
             return new GenerateSummary(runId, inputVersion, articles, generated, alreadyDone, totals[0], totals[1], totals[2], totals[3],
                     totals[3] / seconds, DeltaTables.version(spark, o.output()), totals[4]);
         } finally {
-            todo.unpersist();
-            selectedAll.unpersist();
+            marked.unpersist();
             if (examples != null) examples.destroy();
         }
+    }
+
+    /** The Spark job description of chunk {@code c}'s generation (the UI's, and tests' handle on it). */
+    static String generating(int c, int chunks) {
+        return "generate: generate chunk " + c + "/" + chunks;
     }
 
     /** The selected input rows as (id, title, text, content hash), one row per id. */

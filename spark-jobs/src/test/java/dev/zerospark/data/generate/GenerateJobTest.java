@@ -16,10 +16,16 @@ import dev.zerospark.testing.LocalSpark;
 import dev.zerospark.testing.TestPaths;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -259,5 +265,51 @@ class GenerateJobTest {
                 6, 0, 0, 1, 0, null, "fp32", 8192, 2, 2);
         InputColumnException e = assertThrows(InputColumnException.class, () -> GenerateJob.run(spark, body));
         assertTrue(e.getMessage().contains("'body' (--text-col)"), e.getMessage());
+    }
+
+    @Test
+    void chunkCommitsOverlapTheNextChunksGenerationAndStayInOrder(@TempDir Path dir) throws Exception {
+        SparkSession spark = LocalSpark.session();
+        String input = dir.resolve("articles").toString();
+        String output = dir.resolve("riddles").toString();
+        GenerateFixtures.writeArticles(spark, input, GenerateFixtures.articles(12));
+        // Chunk 0's commit is held, before it writes, until chunk 1's generation has started: without the overlap
+        // chunk 1 starts only after the commit, the latch times out and the commit reports it.
+        CountDownLatch chunk1Started = new CountDownLatch(1);
+        SparkListener jobs = new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart start) {
+                if (GenerateJob.generating(1, 3).equals(start.properties().getProperty("spark.job.description"))) chunk1Started.countDown();
+            }
+        };
+        spark.sparkContext().addSparkListener(jobs);
+        List<String> events = Collections.synchronizedList(new ArrayList<>());
+        try {
+            GenerateSummary s = GenerateJob.run(spark, GenerateFixtures.options(GenerateFixtures.MODEL, input, output, 2, 2),
+                    new GenerateJob.ChunkListener() {
+                        @Override
+                        public void committing(int chunk, int chunks) {
+                            try {
+                                boolean overlapped = chunk != 0 || chunk1Started.await(60, TimeUnit.SECONDS);
+                                events.add("committing " + chunk + "/" + chunks + (overlapped ? "" : " without overlap"));
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                throw new IllegalStateException(e);
+                            }
+                        }
+
+                        @Override
+                        public void committed(int chunk, int chunks, long version) {
+                            events.add("committed " + chunk + "/" + chunks + " at " + version);
+                        }
+                    });
+            assertEquals(12, s.generated());
+        } finally {
+            spark.sparkContext().removeSparkListener(jobs);
+        }
+        assertEquals(List.of("committing 0/3", "committed 0/3 at 0", "committing 1/3", "committed 1/3 at 1", "committing 2/3", "committed 2/3 at 2"),
+                events);
+        assertEquals(12, table(spark, output).count());
+        assertKeysUnique(table(spark, output));
     }
 }
