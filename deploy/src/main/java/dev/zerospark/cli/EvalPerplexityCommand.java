@@ -8,7 +8,12 @@ import dev.zerospark.model.ModelLoader;
 import dev.zerospark.spark.SparkSessions;
 import dev.zerospark.train.LossSum;
 import dev.zerospark.train.TokenNll;
-import dev.zerospark.training.data.TrainingTable;
+import dev.zerospark.spark.TaskHadoopConf;
+import dev.zerospark.training.data.Rows;
+import dev.zerospark.training.data.TableFiles;
+import dev.zerospark.training.data.TableIndex;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,11 +23,12 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
  * {@code zerospark eval perplexity --model DIR --data TABLE}: exp(mean token NLL) over one split of an lm_blocks or
- * sft_pairs table, forward passes only. The rows are read as {@code train} reads them ({@link TrainingTable}) and the
+ * sft_pairs table, forward passes only. The rows are read as {@code train}'s ranks read them ({@link TableIndex}) and the
  * loss is {@link TokenNll}, the function train's validation uses, so on the same model and rows this prints the
  * validation perplexity train logged.
  */
@@ -41,7 +47,7 @@ public final class EvalPerplexityCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     /** The loss over the rows and what it was computed on. */
-    record Result(String table, long version, String split, int rows, LossSum loss) {
+    record Result(String table, long version, String split, long rows, LossSum loss) {
         double perplexity() {
             return Math.exp(loss.mean());
         }
@@ -65,25 +71,35 @@ public final class EvalPerplexityCommand implements Runnable {
         out.flush();
     }
 
-    /** Reads the split at {@code version} (null: latest) and sums the model's token NLL over it. */
+    /**
+     * Scores the split at {@code version} (null: latest) row group by row group, as train's ranks read it: the driver
+     * holds the file list, the row-group counts and one decoded row group, never the split.
+     */
     static Result compute(SparkSession spark, Path modelDir, String table, Long version, String split, int batch) {
-        TrainingTable t = TrainingTable.read(spark, table, version);
-        boolean validation = split.equals("validation");
-        int[][] rows = validation ? t.validation() : t.train();
-        float[][] masks = validation ? t.validationMask() : t.trainMask();
-        if (rows.length == 0) {
-            throw new NothingToScoreException("table " + table + " (version " + t.version() + ") has no rows with split = '" + split + "'");
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        TableIndex index = TableIndex.build(JavaSparkContext.fromSparkContext(spark.sparkContext()),
+                TableFiles.resolve(spark, table, version), TaskHadoopConf.forLocations(hadoop, List.of(table)));
+        List<TableIndex.Unit> units = index.units(split);
+        if (units.isEmpty()) {
+            throw new NothingToScoreException("table " + table + " (version " + index.version() + ") has no rows with split = '" + split + "'");
         }
-        t.checkSeqLen(null);
+        index.checkSeqLen(null);
         try (NDManager manager = NDManager.newBaseManager(); CausalLm lm = ModelLoader.load(modelDir, manager)) {
-            t.checkAgainstModel(lm.config().vocabSize(), lm.config().maxPositions());
-            LossSum loss = TokenNll.over(lm, rows, masks, batch);
+            index.checkAgainstModel(lm.config().vocabSize(), lm.config().maxPositions());
+            LossSum loss = new LossSum(0, 0);
+            long rows = 0;
+            for (int u = 0; u < units.size(); u++) {
+                Rows r = index.read(split, u, hadoop);
+                loss = loss.plus(TokenNll.over(lm, r.ids(), r.masks(), batch));
+                rows += r.size();
+            }
             if (loss.tokens() == 0) {
                 throw new NothingToScoreException("table " + table + " split " + split + ": no token carries loss (every loss_mask is 0)");
             }
-            return new Result(table, t.version(), split, rows.length, loss);
+            return new Result(table, index.version(), split, rows, loss);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot load model from " + modelDir.toAbsolutePath(), e);
+            throw new UncheckedIOException("cannot read model " + modelDir.toAbsolutePath() + " or table " + table
+                    + " (version " + index.version() + ")", e);
         }
     }
 }

@@ -129,6 +129,34 @@ public record TableIndex(TableFiles table, List<Unit> train, List<Unit> validati
         return new TableIndex(table, train, validation, minLength, maxLength, minId, maxId, minIdAt, maxIdAt);
     }
 
+    /** The units of {@code split} ({@code train} or {@code validation}), in file then row-group order. */
+    public List<Unit> units(String split) {
+        return switch (split) {
+            case Articles.TRAIN -> train;
+            case Articles.VALIDATION -> validation;
+            default -> throw new IllegalArgumentException("split '" + split + "' is not " + SPLITS);
+        };
+    }
+
+    /**
+     * The live rows of {@code split} in its unit {@code u}, read from the unit's file (one row group decoded, no
+     * more); refuses a row group whose count differs from the index's, as the table changed under a pinned version.
+     */
+    public Rows read(String split, int u, Configuration conf) throws IOException {
+        Unit unit = units(split).get(u);
+        DataFile file = table.files().get(unit.file());
+        Rows rows;
+        try (ParquetRowGroups groups = ParquetRowGroups.open(table, file, conf)) {
+            rows = groups.read(unit.rowGroup(), split);
+        }
+        if (rows.size() != unit.rows()) {
+            throw new IllegalStateException("row group " + unit.rowGroup() + " of " + file.path() + " holds " + rows.size()
+                    + " live " + split + " rows, but the index counted " + unit.rows() + " (table " + table.uri()
+                    + " version " + table.version() + ")");
+        }
+        return rows;
+    }
+
     /** Tokens a row: every row has the same length ({@link #checkSeqLen}). */
     public int sequenceLength() {
         return maxLength;

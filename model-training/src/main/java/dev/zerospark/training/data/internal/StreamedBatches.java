@@ -115,7 +115,7 @@ public final class StreamedBatches implements RankBatches {
             int[][] ids = new int[sources[m].length][];
             float[][] masks = index.table().columns().lossMask() == null ? null : new float[ids.length][];
             for (int i = 0; i < ids.length; i++) {
-                Rows unit = unit(Articles.TRAIN, sources[m][i].unit(), index.train());
+                Rows unit = unit(Articles.TRAIN, sources[m][i].unit());
                 int row = Math.toIntExact(sources[m][i].row());
                 ids[i] = unit.ids()[row];
                 if (masks != null) masks[i] = unit.masks()[row];
@@ -134,7 +134,7 @@ public final class StreamedBatches implements RankBatches {
         for (long i = plan.rank(); i < rows; i += plan.worldSize()) {
             int u = Arrays.binarySearch(validationStart, i);
             if (u < 0) u = -u - 2;
-            Rows unit = unit(Articles.VALIDATION, u, index.validation());
+            Rows unit = unit(Articles.VALIDATION, u);
             int row = Math.toIntExact(i - validationStart[u]);
             ids.add(unit.ids()[row]);
             if (unit.masks() != null) masks.add(unit.masks()[row]);
@@ -153,19 +153,11 @@ public final class StreamedBatches implements RankBatches {
     }
 
     /** The live rows of a split's unit, from the cache or read from its file. */
-    private Rows unit(String split, int u, List<TableIndex.Unit> units) throws IOException {
+    private Rows unit(String split, int u) throws IOException {
         String key = split + "/" + u;
         Rows rows = cache.get(key);
         if (rows == null) {
-            TableIndex.Unit unit = units.get(u);
-            try (ParquetRowGroups groups = ParquetRowGroups.open(index.table(), index.table().files().get(unit.file()), conf)) {
-                rows = groups.read(unit.rowGroup(), split);
-            }
-            if (rows.size() != unit.rows()) {
-                throw new IllegalStateException("row group " + unit.rowGroup() + " of " + index.table().files().get(unit.file()).path()
-                        + " holds " + rows.size() + " live " + split + " rows, but the index counted " + unit.rows()
-                        + " (table " + index.table().uri() + " version " + index.table().version() + ")");
-            }
+            rows = index.read(split, u, conf);
             cache.put(key, rows);
             cachedRows += rows.size();
             unitsRead++;
