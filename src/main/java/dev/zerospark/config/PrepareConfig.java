@@ -15,7 +15,8 @@ public record PrepareConfig(
         @JsonPropertyDescription("supervised fine-tuning pairs, written when the input has the target field") Sft sft,
         @JsonPropertyDescription("fraction of articles (by hash of id) in the validation split (default 0.05)") Double validationFraction,
         @JsonPropertyDescription("texts per native tokenizer batch inside a partition (default 256)") Integer tokenizeBatchSize,
-        @JsonPropertyDescription("JSONL files are read by several tasks in byte ranges of this many MiB (default 32)") Integer splitMb) {
+        @JsonPropertyDescription("MiB of input a read task takes: JSONL files are read by several tasks in byte ranges of this size, and small files"
+                + " are packed together up to it, each also counting spark.sql.files.openCostInBytes (default 32)") Integer splitMb) {
 
     public PrepareConfig {
         format = Check.oneOf("format", Check.or(format, "jsonl"), "jsonl", "parquet", "csv", "text", "warc");
