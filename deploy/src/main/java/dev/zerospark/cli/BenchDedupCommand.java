@@ -43,14 +43,16 @@ public final class BenchDedupCommand implements Runnable {
         out.printf("%-34s %12d%n", "records not new (found)", r.found());
         out.printf("%-34s %12.4f%n", "recall (planted found)", r.recall());
         out.printf("%-34s %12.4f%n", "precision (found planted)", r.precision());
-        out.printf("%-34s %12.0f%n", "driver heap peak (MiB)", r.heapPeakBytes() / mib);
+        out.printf("%-34s %12.0f%n", "driver heap peak in use (MiB)", r.heapPeakBytes() / mib);
+        out.printf("%-34s %12.0f%n", "driver old gen peak (MiB)", r.oldGenPeakBytes() / mib);
         out.printf("%-34s %12.0f%n", "driver max heap (MiB)", r.heapMaxBytes() / mib);
         if (master.startsWith("local")) out.printf("  local master: the executors are threads of the driver JVM, so its peak holds their tasks too%n");
         ObjectNode j = new ObjectMapper().createObjectNode();
         j.put("docs", r.docs()).put("near_dup_rate", rate).put("master", master).put("planted", r.planted()).put("found", r.found())
                 .put("found_planted", r.foundPlanted()).put("recall", r.recall()).put("precision", r.precision())
                 .put("generate_seconds", r.generateSeconds()).put("dedup_seconds", r.dedupSeconds()).put("records_per_s", r.recordsPerSec())
-                .put("driver_heap_peak_bytes", r.heapPeakBytes()).put("driver_heap_max_bytes", r.heapMaxBytes());
+                .put("driver_heap_peak_bytes", r.heapPeakBytes())
+                .put("driver_old_gen_peak_bytes", r.oldGenPeakBytes()).put("driver_heap_max_bytes", r.heapMaxBytes());
         out.println(j);
         out.flush();
     }
