@@ -15,7 +15,8 @@ public record PrepareConfig(
         @JsonPropertyDescription("supervised fine-tuning pairs, written when the input has the target field") Sft sft,
         @JsonPropertyDescription("fraction of articles (by hash of id) in the validation split (default 0.05)") Double validationFraction,
         @JsonPropertyDescription("texts per native tokenizer batch inside a partition (default 256)") Integer tokenizeBatchSize,
-        @JsonPropertyDescription("JSONL files are read by several tasks in byte ranges of this many MiB (default 32)") Integer splitMb) {
+        @JsonPropertyDescription("MiB of input a read task takes: JSONL files are read by several tasks in byte ranges of this size, and small files"
+                + " are packed together up to it, each also counting spark.sql.files.openCostInBytes (default 32)") Integer splitMb) {
 
     public PrepareConfig {
         format = Check.oneOf("format", Check.or(format, "jsonl"), "jsonl", "parquet", "csv", "text", "warc");
@@ -98,7 +99,7 @@ public record PrepareConfig(
             @JsonPropertyDescription("LSH bands (default 16)") Integer bands,
             @JsonPropertyDescription("MinHash rows per band; bands x rows hashes per article (default 8)") Integer rows,
             @JsonPropertyDescription("classify on the driver, with no shuffle, when this run's clean records plus the table's articles"
-                    + " number at most this (about 0.5 KB of driver heap each while it runs); above it Spark jobs do it (default 250000; 0 = always Spark)")
+                    + " number at most this (about 1.5 KB of driver heap each while it runs: a value that does not fit in half the driver's heap is refused at start); above it Spark jobs do it (default 100000, which fits a 512 MB driver; 0 = always Spark)")
             Integer localMaxRecords,
             @JsonPropertyDescription("LSH buckets (documents sharing a band key) with more members than this are not compared pair by pair, which is"
                     + " quadratic: each member is compared with the bucket's earliest member and its neighbour in band-key order, and counted"
@@ -110,7 +111,7 @@ public record PrepareConfig(
             shingleSize = Check.positive("shingle_size", Check.or(shingleSize, 5));
             bands = Check.positive("bands", Check.or(bands, 16));
             rows = Check.positive("rows", Check.or(rows, 8));
-            localMaxRecords = Check.nonNegative("local_max_records", Check.or(localMaxRecords, 250_000));
+            localMaxRecords = Check.nonNegative("local_max_records", Check.or(localMaxRecords, 100_000));
             if (localMaxRecords > 100_000_000) {
                 throw Check.invalid("local_max_records", "must be at most 100000000 (driver heap), got " + localMaxRecords);
             }

@@ -6,6 +6,6 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Benchmarks, each next to its baseline.",
         subcommands = {BenchTrainStepCommand.class, BenchAllReduceCommand.class, BenchZeroMemoryCommand.class,
                 BenchTokenizeCommand.class, BenchTrainCommand.class, BenchCleanCommand.class, BenchRougeCommand.class,
-                BenchGenerateCommand.class, BenchServeCommand.class, BenchTrainDataCommand.class})
+                BenchGenerateCommand.class, BenchServeCommand.class, BenchTrainDataCommand.class, BenchDedupCommand.class})
 public final class BenchCommand {
 }

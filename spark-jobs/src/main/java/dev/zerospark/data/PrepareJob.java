@@ -6,6 +6,7 @@ import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.PrepareConfig;
 import dev.zerospark.data.clean.CleanStage;
 import dev.zerospark.data.dedup.Dedup;
+import dev.zerospark.data.dedup.LocalDedup;
 import dev.zerospark.data.ingest.Reasons;
 import dev.zerospark.data.tokenize.Encoder;
 import dev.zerospark.data.tokenize.Packer;
@@ -90,6 +91,7 @@ public final class PrepareJob {
         require(cfg.input(), "input");
         require(cfg.output(), "output");
         require(cfg.tokenizer(), "tokenizer");
+        LocalDedup.checkDriverHeap(cfg.dedup(), Runtime.getRuntime().maxMemory()); // before hours of ingest, not at dedup
         String runId = UUID.randomUUID().toString();
         Instant started = Instant.now();
         LOG.info("prepare run {}: {} ({}) -> {}", runId, cfg.input(), cfg.format(), cfg.output());

@@ -1,5 +1,6 @@
 package dev.zerospark.data.dedup;
 
+import dev.zerospark.config.PrepareConfig;
 import dev.zerospark.data.ingest.Reasons;
 
 import java.util.ArrayList;
@@ -22,7 +23,43 @@ import java.util.function.Function;
  * earliest order key among its records, and table articles count as earliest ({@code ""}).
  */
 public final class LocalDedup {
+    /**
+     * The share of the driver's max heap that driver dedup may fill: the rest is Spark's driver itself (the
+     * collect's serialized result blocks, listener state, the semi-join that fetches signatures) and the caller's.
+     */
+    static final double HEAP_FRACTION = 0.5;
+
     private LocalDedup() {}
+
+    /**
+     * Refuses, before the job reads anything, a {@code dedup.local_max_records} whose keys would not fit in
+     * {@link #HEAP_FRACTION} of {@code maxHeap} ({@link Runtime#maxMemory()} on the driver), at
+     * {@link #bytesPerRecord} each: past that the driver path would fail with an OutOfMemoryError hours into a run.
+     */
+    public static void checkDriverHeap(PrepareConfig.Dedup cfg, long maxHeap) {
+        long per = bytesPerRecord(cfg.bands());
+        if ((double) cfg.localMaxRecords() * per > maxHeap * HEAP_FRACTION) {
+            throw DriverHeapException.localMaxRecords(cfg.localMaxRecords(), per, maxHeap, HEAP_FRACTION);
+        }
+    }
+
+    /**
+     * Driver heap per record at the driver path's peak (compressed oops, compact strings), with {@code bands} LSH
+     * band keys a record. While {@link Dedup#onDriver} collects, each record is at once a decoded UnsafeRow (fixed
+     * part, content hash, order key, file name, band keys) and a Row of Java objects (its Object[], a boxed offset,
+     * the band keys as a Seq of boxed Longs, and Strings for the 64-hex content hash and the ~100-character order
+     * key, which the {@link Doc} keeps too); then {@link #classify} adds per document a first-order map entry, an id
+     * map entry, three list slots and up to four 12-byte slots of the band table. Candidate pairs and verdicts grow
+     * with the duplicates, not the records, and are left to the heap fraction's slack.
+     */
+    static long bytesPerRecord(int bands) {
+        long unsafeRow = 16 + 8 + 5 * 8 + 64 + 104 + 64 + 16 + 8L * bands;
+        long row = 24 + 40 + 16 + (16 + 16 + 4L * bands + 16L * bands);
+        long strings = (24 + 16 + 64) + (24 + 16 + 104);
+        long doc = 40 + 16 + 8L * bands;
+        long classify = 48 + 64 + 3 * 8 + 4 * 12;
+        return unsafeRow + row + strings + doc + classify;
+    }
 
     /** A clean record of this run. */
     public record Doc(String file, long offset, String hash, String order, long[] lsh) {}

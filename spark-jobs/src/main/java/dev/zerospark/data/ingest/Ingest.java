@@ -3,6 +3,7 @@ package dev.zerospark.data.ingest;
 import dev.zerospark.config.PrepareConfig;
 import dev.zerospark.spark.InternalRows;
 import dev.zerospark.spark.TaskHadoopConf;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -22,6 +23,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.TaskCompletionListener;
 
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
@@ -42,12 +44,15 @@ import static org.apache.spark.sql.functions.to_json;
  * Reads the input in any supported format and hands each record, as a {@link RawRecord}, to a per-record function
  * in the same task (the cleaner), so that raw rows are never materialised or shuffled. Byte formats (JSONL, CSV,
  * text, WARC) are read as bytes through Hadoop's FileSystem so that no decoder runs before the UTF-8 check. JSONL
- * files are cut into {@link InputSplit byte ranges}; CSV, text and WARC are read a whole file per task (a CSV
+ * files are cut into {@link InputSplit byte ranges}; CSV, text and WARC are read a whole file per split (a CSV
  * field may hold newlines, and WARC has no record marker to resynchronise on), as a stream parsed while the task
  * consumes its rows: no file is ever held whole in memory, only one record at a time, each up to
- * {@code max_record_bytes}.
+ * {@code max_record_bytes}. Splits are {@link InputSplit#pack packed} into tasks of about {@code split_mb}, so an
+ * archive of one small file per article runs a task per batch of files, not per file.
  */
 public final class Ingest {
+    private static final Logger LOG = LoggerFactory.getLogger(Ingest.class);
+
     private Ingest() {}
 
     /**
@@ -78,26 +83,13 @@ public final class Ingest {
         // credentials) stays on the driver.
         Broadcast<TaskHadoopConf> hadoopConf = jsc.broadcast(TaskHadoopConf.forLocations(
                 spark.sparkContext().hadoopConfiguration(), splits.stream().map(InputSplit::path).distinct().toList()));
-        FlatMapFunction<InputSplit, InternalRow> parse = split -> {
-            Path path = new Path(split.path());
-            FileSystem fs = path.getFileSystem(hadoopConf.value().toConfiguration());
-            if (format.equals("jsonl")) { // a byte range of at most split_mb (plus one capped line)
-                List<RawRecord> recs;
-                try (FSDataInputStream in = fs.open(path)) {
-                    recs = lines.jsonl(split.path(), LineRange.read(in, split, maxBytes));
-                }
-                return recs.stream().map(r -> perRecord.apply(r, runId)).iterator();
-            }
-            // The other formats are parsed as the task consumes the rows, a record at a time, so the stream stays open
-            // until the task ends (successfully or not).
-            FSDataInputStream in = fs.open(path);
-            TaskContext.get().addTaskCompletionListener((TaskCompletionListener) ctx -> close(in, split.path()));
-            Iterator<RawRecord> recs = switch (format) {
-                case "csv" -> lines.csv(split.path(), in);
-                case "text" -> lines.text(split.path(), in).iterator();
-                case "warc" -> warc.parse(split.path(), in, at -> prefixAt(in, at, prefixChars));
-                default -> throw new IllegalStateException("unhandled format " + format);
-            };
+        List<List<InputSplit>> tasks = tasks(spark, cfg, splits);
+        LOG.info("prepare input {}: {} splits of {} files in {} tasks", cfg.input(), splits.size(),
+                splits.stream().map(InputSplit::path).distinct().count(), tasks.size());
+        FlatMapFunction<List<InputSplit>, InternalRow> parse = task -> {
+            Configuration conf = hadoopConf.value().toConfiguration(); // once a task, not once a file
+            SplitRecords recs = new SplitRecords(task, split -> open(split, conf, format, lines, warc, maxBytes, prefixChars));
+            TaskContext.get().addTaskCompletionListener((TaskCompletionListener) ctx -> recs.close());
             return new Iterator<InternalRow>() {
                 @Override
                 public boolean hasNext() {
@@ -110,8 +102,43 @@ public final class Ingest {
                 }
             };
         };
-        // One split per partition, in path and offset order: the partitions of everything downstream follow the input.
-        return InternalRows.frame(spark, jsc.parallelize(splits, splits.size()).flatMap(parse).rdd(), schema);
+        // One packed task per partition, in path and offset order: the partitions of everything downstream follow the input.
+        return InternalRows.frame(spark, jsc.parallelize(tasks, tasks.size()).flatMap(parse).rdd(), schema);
+    }
+
+    /** One split's records: read whole for a JSONL range, else streamed as the task consumes them. */
+    private static SplitRecords.Opened open(InputSplit split, Configuration conf, String format, LineParsers lines, WarcParser warc,
+                                            int maxBytes, int prefixChars) throws IOException {
+        Path path = new Path(split.path());
+        FileSystem fs = path.getFileSystem(conf);
+        if (format.equals("jsonl")) { // a byte range of at most split_mb (plus one capped line)
+            try (FSDataInputStream in = fs.open(path)) {
+                return new SplitRecords.Opened(lines.jsonl(split.path(), LineRange.read(in, split, maxBytes)).iterator(), null);
+            }
+        }
+        // The other formats are parsed as the task consumes the rows, a record at a time, so the stream stays open
+        // until the file's records run out (or the task ends).
+        FSDataInputStream in = fs.open(path);
+        try {
+            Iterator<RawRecord> recs = switch (format) {
+                case "csv" -> lines.csv(split.path(), in);
+                case "text" -> lines.text(split.path(), in).iterator();
+                case "warc" -> warc.parse(split.path(), in, at -> prefixAt(in, at, prefixChars));
+                default -> throw new IllegalStateException("unhandled format " + format);
+            };
+            return new SplitRecords.Opened(recs, in);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The splits {@link InputSplit#pack packed} into tasks of up to {@code split_mb}, each file also costing Spark's
+     * {@code spark.sql.files.openCostInBytes} (4 MB by default: 8 tiny files a task at the default split_mb).
+     */
+    static List<List<InputSplit>> tasks(SparkSession spark, PrepareConfig cfg, List<InputSplit> splits) {
+        return InputSplit.pack(splits, (long) cfg.splitMb() << 20, spark.sessionState().conf().filesOpenCostInBytes());
     }
 
     /**
@@ -166,14 +193,6 @@ public final class Ingest {
     /** Spark's rule (InMemoryFileIndex): {@code _*} and {@code .*} are metadata or temporary, as are uploads in progress. */
     static boolean hiddenName(String name) {
         return name.startsWith("_") || name.startsWith(".") || name.endsWith("._COPYING_");
-    }
-
-    private static void close(FSDataInputStream in, String path) {
-        try {
-            in.close();
-        } catch (IOException e) { // every record was already read: a failed close must not fail the task
-            LoggerFactory.getLogger(Ingest.class).warn("cannot close input file {}", path, e);
-        }
     }
 
     /** Up to {@code chars} characters of the file from {@code offset}, by a positioned read that leaves the stream where it is. */

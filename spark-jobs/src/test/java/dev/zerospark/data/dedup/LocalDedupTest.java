@@ -1,6 +1,9 @@
 package dev.zerospark.data.dedup;
 
+import dev.zerospark.config.PrepareConfig;
+import dev.zerospark.data.PrepareJob;
 import dev.zerospark.data.clean.CleanStage;
+import dev.zerospark.testing.LocalSpark;
 import dev.zerospark.data.ingest.Reasons;
 import org.junit.jupiter.api.Test;
 
@@ -129,5 +132,32 @@ class LocalDedupTest {
         assertEquals(pages - 1, v.size(), "every page but the earliest is a near duplicate");
         assertTrue(v.stream().allMatch(x -> x.status().equals("near_duplicate") && x.offset() != 0));
         assertTrue(fallbacks.get(Reasons.LSH_BUCKET_CAPPED) >= pages - 1, "counted: " + fallbacks);
+    }
+
+    /**
+     * A local_max_records the driver cannot hold is refused, naming the key, the value, the estimate and the heap;
+     * and PrepareJob refuses it before it reads the input or the tokenizer (neither exists here).
+     */
+    @Test
+    void aLocalMaxRecordsBeyondTheDriverHeapIsRefusedAtStart() {
+        PrepareConfig.Dedup huge = new PrepareConfig.Dedup(null, null, null, null, null, 100_000_000);
+        long heap = Runtime.getRuntime().maxMemory();
+        DriverHeapException e = assertThrows(DriverHeapException.class, () -> LocalDedup.checkDriverHeap(huge, heap));
+        long per = LocalDedup.bytesPerRecord(16);
+        assertTrue(per > 1000 && per < 4000, "bytes a record with 16 bands: " + per);
+        String m = e.getMessage();
+        assertTrue(m.startsWith("dedup.local_max_records 100000000 needs about ") && m.contains("(" + per + " bytes a record)")
+                && m.contains("the driver's max heap is ") && m.contains("spark.driver.memory"), m);
+        // The boundary: what fits in half the heap passes, one record more is refused.
+        int fits = (int) (LocalDedup.HEAP_FRACTION * 1_000_000_000L / per);
+        LocalDedup.checkDriverHeap(new PrepareConfig.Dedup(null, null, null, null, null, fits), 1_000_000_000L);
+        assertThrows(DriverHeapException.class, () -> LocalDedup.checkDriverHeap(new PrepareConfig.Dedup(null, null, null, null, null, fits + 1), 1_000_000_000L));
+        LocalDedup.checkDriverHeap(new PrepareConfig.Dedup(null, null, null, null, null, 0), 1); // 0 = always Spark jobs
+        LocalDedup.checkDriverHeap(PrepareConfig.Dedup.defaults(), heap); // the default fits this JVM
+        LocalDedup.checkDriverHeap(PrepareConfig.Dedup.defaults(), 512L << 20); // and a 512 MB driver (Spark's default is 1 GB)
+
+        PrepareConfig cfg = new PrepareConfig("/nonexistent/in/*.jsonl", "jsonl", "/nonexistent/tokenizer", "/nonexistent/out", null, null, null,
+                huge, null, null, null, null);
+        assertThrows(DriverHeapException.class, () -> PrepareJob.run(LocalSpark.session(), cfg));
     }
 }
