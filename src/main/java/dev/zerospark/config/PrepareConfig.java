@@ -99,7 +99,7 @@ public record PrepareConfig(
             @JsonPropertyDescription("LSH bands (default 16)") Integer bands,
             @JsonPropertyDescription("MinHash rows per band; bands x rows hashes per article (default 8)") Integer rows,
             @JsonPropertyDescription("classify on the driver, with no shuffle, when this run's clean records plus the table's articles"
-                    + " number at most this (about 1.5 KB of driver heap each while it runs: a value that does not fit in half the driver's heap is refused at start); above it Spark jobs do it (default 100000, which fits a 512 MB driver; 0 = always Spark)")
+                    + " number at most this (about 1.5 KB of driver heap each while it runs: a value that does not fit in half the driver's heap is refused at start); above it Spark jobs do it (default 100000; that fits a 512 MB driver; 0 = always Spark)")
             Integer localMaxRecords,
             @JsonPropertyDescription("LSH buckets (documents sharing a band key) with more members than this are not compared pair by pair, which is"
                     + " quadratic: each member is compared with the bucket's earliest member and its neighbour in band-key order, and counted"
