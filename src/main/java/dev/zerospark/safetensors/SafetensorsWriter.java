@@ -1,5 +1,6 @@
 package dev.zerospark.safetensors;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -57,14 +58,7 @@ public final class SafetensorsWriter {
             offset += t.byteSize();
             off.add(offset);
         }
-        byte[] json = JSON.writeValueAsBytes(header);
-        int padded = (json.length + 7) / 8 * 8;
-        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-        head.putLong(padded).put(json);
-        while (head.hasRemaining()) {
-            head.put((byte) ' ');
-        }
-        head.flip();
+        ByteBuffer head = ByteBuffer.wrap(headerBytes(header));
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -89,5 +83,20 @@ public final class SafetensorsWriter {
         while (buf.hasRemaining()) {
             ch.write(buf);
         }
+    }
+
+    /**
+     * A safetensors file's first bytes: the header's length (u64, little endian) and the header JSON, padded with
+     * spaces to a multiple of 8 so the tensor data that follows is aligned. Shared by every writer of the format.
+     */
+    public static byte[] headerBytes(JsonNode header) throws IOException {
+        byte[] json = JSON.writeValueAsBytes(header);
+        int padded = (json.length + 7) / 8 * 8;
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(json);
+        while (head.hasRemaining()) {
+            head.put((byte) ' ');
+        }
+        return head.array();
     }
 }

@@ -1,5 +1,6 @@
 package dev.zerospark.training;
 
+import dev.zerospark.safetensors.SafetensorsWriter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zerospark.model.TensorSpec;
@@ -100,12 +101,7 @@ final class HfWeightsStream {
             e.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }
-        byte[] json = JSON.writeValueAsBytes(header);
-        int padded = (json.length + 7) / 8 * 8;
-        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-        head.putLong(padded).put(json);
-        while (head.hasRemaining()) head.put((byte) ' ');
-        out.write(head.array());
+        out.write(SafetensorsWriter.headerBytes(header));
         ByteBuffer buf = ByteBuffer.allocate(BUFFER_ELEMENTS * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
         for (TensorSpec t : tensors) {
             float[] values = source.read(t);

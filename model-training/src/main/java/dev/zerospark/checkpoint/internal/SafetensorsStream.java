@@ -1,5 +1,6 @@
 package dev.zerospark.checkpoint.internal;
 
+import dev.zerospark.safetensors.SafetensorsWriter;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -63,12 +64,7 @@ public final class SafetensorsStream {
             e.putArray("data_offsets").add(offset).add(offset + t.bytes());
             offset += t.bytes();
         }
-        byte[] json = JSON.writeValueAsBytes(header);
-        int padded = (json.length + 7) / 8 * 8;
-        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-        head.putLong(padded).put(json);
-        while (head.hasRemaining()) head.put((byte) ' ');
-        out.write(head.array());
+        out.write(SafetensorsWriter.headerBytes(header));
         ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         for (Tensor t : tensors) {
             out.endChunk();
