@@ -71,6 +71,19 @@ public final class CheckpointFile implements AutoCloseable {
         return all;
     }
 
+    /** Reads the whole file once against its checksums ({@code checkpoint inspect}). */
+    public void verifyAll() {
+        try {
+            if (chunks == null) {
+                verifyWhole();
+            } else {
+                for (int c = 0; c < entry.chunks().size(); c++) load(c);
+            }
+        } catch (IOException e) {
+            throw CheckpointException.io("read", uri, e);
+        }
+    }
+
     private void load(int c) throws IOException {
         if (c == cached) return;
         int len = (int) (chunks.end(c) - chunks.start(c));

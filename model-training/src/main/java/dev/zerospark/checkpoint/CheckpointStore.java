@@ -21,10 +21,8 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -119,7 +117,7 @@ public final class CheckpointStore {
         Manifest.FileEntry entry = manifest.files().get(name);
         String uri = stepUri(manifest.step()) + "/" + name;
         if (entry == null) throw CorruptCheckpointException.missingFile(stepUri(manifest.step()), name);
-        ChunkMap chunks = chunkMap(stepUri(manifest.step()), name, entry);
+        ChunkMap chunks = ManifestChecks.chunkMap(stepUri(manifest.step()), name, entry);
         try {
             Path p = new Path(uri);
             FileSystem fs = p.getFileSystem(conf);
@@ -241,36 +239,9 @@ public final class CheckpointStore {
      */
     public void verify(Manifest manifest) {
         check(manifest, manifest.step());
-        for (var e : manifest.files().entrySet()) {
-            if (e.getValue().chunked()) {
-                try (CheckpointFile f = openVerified(manifest, e.getKey())) {
-                    byte[] buf = new byte[Math.max(1, e.getValue().chunkBytes())];
-                    for (long at = 0; at < f.size(); at += buf.length) {
-                        f.readFully(at, buf, 0, (int) Math.min(buf.length, f.size() - at));
-                    }
-                }
-                continue;
-            }
-            String uri = stepUri(manifest.step()) + "/" + e.getKey();
-            String actual;
-            try {
-                Path p = new Path(uri);
-                FileSystem fs = p.getFileSystem(conf);
-                long size = fs.getFileStatus(p).getLen();
-                if (size != e.getValue().bytes()) {
-                    throw CorruptCheckpointException.sizeMismatch(stepUri(manifest.step()), e.getKey(), e.getValue().bytes(), size);
-                }
-                try (InputStream in = fs.open(p)) {
-                    MessageDigest sha = sha256();
-                    byte[] buf = new byte[1 << 16];
-                    for (int n; (n = in.read(buf)) > 0; ) sha.update(buf, 0, n);
-                    actual = HexFormat.of().formatHex(sha.digest());
-                }
-            } catch (IOException ex) {
-                throw CheckpointException.io("read", uri, ex);
-            }
-            if (!actual.equals(e.getValue().sha256())) {
-                throw new ChecksumMismatchException(uri, e.getValue().sha256(), actual);
+        for (String name : manifest.files().keySet()) {
+            try (CheckpointFile f = openVerified(manifest, name)) {
+                f.verifyAll();
             }
         }
     }
@@ -484,54 +455,7 @@ public final class CheckpointStore {
     }
 
     private void check(Manifest m, long step) {
-        String stepUri = stepUri(step);
-        if (m.step() != step) throw CorruptCheckpointException.stepMismatch(stepUri, m.step());
-        if (m.files().isEmpty()) throw CorruptCheckpointException.noFiles(stepUri);
-        for (var e : m.files().entrySet()) {
-            if (!insideStep(stepUri, e.getKey())) throw CorruptCheckpointException.unsafeKey(stepUri, e.getKey());
-            if (e.getValue().sha256() == null || e.getValue().bytes() < 0) {
-                throw CorruptCheckpointException.badEntry(stepUri, e.getKey());
-            }
-            if (e.getValue().chunked()) chunkMap(stepUri, e.getKey(), e.getValue());
-        }
-    }
-
-    /**
-     * The chunk map of a chunked entry (null for a whole-file one), checked: the chunks must tile the file as the
-     * writer cuts them, and the entry's sha256 must be the digest of its chunk digests.
-     */
-    private static ChunkMap chunkMap(String stepUri, String key, Manifest.FileEntry e) {
-        if (!e.chunked()) return null;
-        if (e.chunkBytes() == null || e.chunks().stream().anyMatch(Objects::isNull)) {
-            throw CorruptCheckpointException.badChunks(stepUri, key, "has chunks without a chunk size or digest");
-        }
-        ChunkMap map = ChunkMap.of(e.bytes(), e.chunkBytes(), e.cuts() == null ? List.of() : e.cuts(), e.chunks().size());
-        if (map == null) throw CorruptCheckpointException.badChunks(stepUri, key, "lists chunks that do not tile its " + e.bytes() + " bytes");
-        MessageDigest root = sha256();
-        try {
-            for (String c : e.chunks()) root.update(HexFormat.of().parseHex(c));
-        } catch (IllegalArgumentException bad) {
-            throw CorruptCheckpointException.badChunks(stepUri, key, "has a chunk digest that is not hex");
-        }
-        if (!HexFormat.of().formatHex(root.digest()).equals(e.sha256())) {
-            throw CorruptCheckpointException.badChunks(stepUri, key, "has a sha256 that is not the digest of its chunk digests");
-        }
-        return map;
-    }
-
-    /** Whether a manifest key names a file inside its step directory (and nothing a resolver could move out). */
-    private static boolean insideStep(String stepUri, String key) {
-        if (key.isEmpty() || key.startsWith("/") || key.contains("..") || key.contains("\\")) return false;
-        URI step = new Path(stepUri).toUri();
-        URI resolved;
-        try {
-            resolved = new Path(new Path(stepUri), key).toUri();
-        } catch (IllegalArgumentException e) { // not a relative path at all (e.g. a bare scheme)
-            return false;
-        }
-        return Objects.equals(step.getScheme(), resolved.getScheme())
-                && Objects.equals(step.getAuthority(), resolved.getAuthority())
-                && resolved.getPath().startsWith(step.getPath() + "/");
+        ManifestChecks.check(m, step, stepUri(step));
     }
 
     /** Writes {@code latest} aside and renames it into place, so no reader ever sees a torn pointer. */
