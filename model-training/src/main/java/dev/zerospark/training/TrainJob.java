@@ -39,6 +39,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * The driver side of {@code zerospark train}: pins the data version, runs the ranks as one Spark barrier stage,
@@ -67,6 +68,15 @@ public final class TrainJob {
     /** As {@link #run(SparkSession, TrainConfig, long, int)}, with the kind of failure to inject. */
     static Result run(SparkSession spark, TrainConfig config, long failAtStep, int failRank, RunSpec.Fault fault)
             throws IOException {
+        return run(spark, config, failAtStep, failRank, fault, table -> table);
+    }
+
+    /**
+     * As {@link #run(SparkSession, TrainConfig, long, int, RunSpec.Fault)}, the ranks reading the table through
+     * {@code ranksRead} (tests wrap the index to see which samples each rank trains on).
+     */
+    static Result run(SparkSession spark, TrainConfig config, long failAtStep, int failRank, RunSpec.Fault fault,
+                      Function<TableIndex, TrainingData> ranksRead) throws IOException {
         require(config.data(), "train.data (--data)");
         require(config.checkpointDir(), "train.checkpoint_dir (--checkpoint-dir)");
         require(config.runDir(), "train.run_dir (--run-dir)");
@@ -112,7 +122,7 @@ public final class TrainJob {
         ModelConfig model = modelDir != null ? modelDir : source.modelConfig(hadoop);
         table.checkAgainstModel(model.vocabSize(), model.maxPositions()); // here, not as a native crash on a rank
         String configJson = ConfigLoader.jsonMapper().writeValueAsString(config);
-        Broadcast<TrainingData> data = sc.broadcast(table);
+        Broadcast<TrainingData> data = sc.broadcast(ranksRead.apply(table));
 
         // Deleted only now, after every check above passed: a mistyped --data with --overwrite must not cost the run.
         if (!config.resume() && config.overwrite()) store.clear();
