@@ -42,8 +42,8 @@ public final class CheckpointCommand {
                 }
                 long bytes = m.files().values().stream().mapToLong(Manifest.FileEntry::bytes).sum();
                 out.printf(Locale.ROOT, "%-10s %6d %5d %6d %12d  %-36s  %s@v%s%n", "step-" + step, m.worldSize(), m.zeroStage(),
-                        m.files().size(), bytes, m.runId() == null ? "-" : m.runId(), m.data().path("table").asText(),
-                        m.data().path("version").asText());
+                        m.files().size(), bytes, m.runId() == null ? "-" : m.runId(), m.data().table(),
+                        m.data().version());
             }
             OptionalLong latest = store.latest();
             out.println("latest: " + (latest.isPresent() ? "step-" + latest.getAsLong() : "(none)"));

@@ -1,5 +1,7 @@
 package dev.zerospark.checkpoint;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import dev.zerospark.checkpoint.internal.ChunkMap;
 import dev.zerospark.config.ConfigLoader;
 import org.apache.hadoop.conf.Configuration;
@@ -190,6 +192,9 @@ public final class CheckpointStore {
         Manifest m;
         try (InputStream in = open(uri)) {
             m = ConfigLoader.jsonMapper().readValue(in, Manifest.class);
+        } catch (JsonProcessingException e) { // untrusted input that is not a manifest: corrupt, not unreachable
+            throw CorruptCheckpointException.badManifest(stepUri(step), "does not parse: " + e.getOriginalMessage()
+                    + (e instanceof JsonMappingException j ? " (at " + j.getPathReference() + ")" : ""));
         } catch (IOException e) {
             throw CheckpointException.io("read manifest", uri, e);
         }

@@ -135,11 +135,10 @@ public final class TrainBench {
         double rawWrite = (System.nanoTime() - t1) / 1e9;
         long t2 = System.nanoTime();
         // What a resume at the same world size reads: every rank its own range of the flat state, verified.
-        dev.zerospark.checkpoint.Layout layout = dev.zerospark.checkpoint.Layout.of(m.layout(), store.stepUri(m.step()));
-        int numel = Math.toIntExact(layout.numel());
+        dev.zerospark.checkpoint.Layout layout = m.layout();
         int shard = Math.toIntExact(m.zeroStage() > 0 ? layout.shardSize() : layout.paddedNumel());
         for (int r = 0; r < m.worldSize(); r++) {
-            RankCheckpoint.load(store, m, m.zeroStage() > 0 ? r * shard : 0, shard, numel);
+            RankCheckpoint.load(store, m, layout, m.zeroStage() > 0 ? (long) r * shard : 0, shard);
         }
         double load = (System.nanoTime() - t2) / 1e9;
         long t3 = System.nanoTime();

@@ -3,6 +3,7 @@ package dev.zerospark.checkpoint;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.zerospark.checkpoint.internal.SafetensorsStream;
 import dev.zerospark.testing.S3ProxyServer;
+import dev.zerospark.training.data.DataCursor;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,11 +64,11 @@ class OptimizerShardsTest {
             String name = OptimizerShards.fileName(r);
             files.put(name, store.write(STEP, name, out -> SafetensorsStream.write(out, tensors)));
         }
-        var n = JsonNodeFactory.instance;
         Layout layout = new Layout(WORLD, NUMEL, NUMEL, SHARD, 4, List.of(
                 new Layout.Param("a.weight", 0, 6000, true, new long[] {60, 100}),
                 new Layout.Param("b.bias", 6000, 4000, false, new long[] {4000})));
-        Manifest m = new Manifest(STEP, "run", WORLD, 2, files, layout.toJson(), n.objectNode(), n.objectNode(), n.objectNode());
+        Manifest m = new Manifest(STEP, "run", WORLD, 2, files, layout, JsonNodeFactory.instance.objectNode(),
+                new DataCursor("t", 0, 0, 0, 0, null, null), null);
         store.commit(m, new CheckpointStore.Retention(0, -1));
         return store.manifest(STEP);
     }
@@ -159,7 +160,7 @@ class OptimizerShardsTest {
         s3.hadoopConf().forEach(conf::set);
         CheckpointStore store = new CheckpointStore(s3.createBucket("optim-shards") + "/run", conf, CHUNK);
         Manifest m = saveStep(store);
-        Layout layout = Layout.of(m.layout(), store.stepUri(STEP));
+        Layout layout = m.layout();
         try (OptimizerShards shards = OptimizerShards.open(store, m)) {
             for (Layout.Param p : layout.params()) {
                 int n = Math.toIntExact(p.numel());
