@@ -99,11 +99,11 @@ public final class CheckpointStore {
             Path path = new Path(uri);
             FileSystem fs = path.getFileSystem(conf);
             Manifest.FileEntry entry;
-            try (FSDataOutputStream raw = fs.create(path, true)) {
-                ChunkedOutputStream out = new ChunkedOutputStream(raw, chunkBytes);
+            // Closing the chunked stream (first) waits for the digests still being computed, also when the body fails.
+            try (FSDataOutputStream raw = fs.create(path, true); ChunkedOutputStream out = new ChunkedOutputStream(raw, chunkBytes)) {
                 body.writeTo(out);
-                out.flush();
                 entry = out.entry();
+                out.flush();
             }
             return entry;
         } catch (IOException e) {

@@ -170,4 +170,22 @@ class OptimizerShardsTest {
         }
         store.verify(m);
     }
+
+    /**
+     * A chunk size that is not a multiple of 4 splits fp32 values across chunks: the writer converts values into
+     * the chunk buffers across the boundary and the reader puts split values back together, every chunk verified.
+     */
+    @Test
+    void valuesSplitAcrossChunksRoundTrip(@TempDir Path dir) {
+        CheckpointStore store = new CheckpointStore(dir.toUri() + "ckpt", new Configuration(), 1030);
+        Manifest m = saveStep(store);
+        assertTrue(m.files().get(OptimizerShards.fileName(0)).chunks().size() > 50, "many chunks, many split values");
+        try (OptimizerShards shards = OptimizerShards.open(store, m)) {
+            for (String t : List.of(OptimizerShards.MASTER, OptimizerShards.EXP_AVG, OptimizerShards.EXP_AVG_SQ)) {
+                assertArrayEquals(expected(t, 3, NUMEL - 3), read(shards, t, 3, NUMEL - 3), t);
+                assertArrayEquals(expected(t, SHARD - 1, 2), read(shards, t, SHARD - 1, 2), t + " across the shards");
+            }
+        }
+        store.verify(m);
+    }
 }
