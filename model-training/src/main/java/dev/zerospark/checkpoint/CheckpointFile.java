@@ -54,7 +54,7 @@ public final class CheckpointFile implements AutoCloseable {
         try {
             if (chunks == null) {
                 verifyWhole();
-                in.readFully(position, dst, off, len);
+                fetch(position, dst, off, len);
                 return;
             }
             while (len > 0) {
@@ -102,7 +102,7 @@ public final class CheckpointFile implements AutoCloseable {
                 // The ring is full: hand out its oldest chunk (c - ring size), whose buffer chunk c then takes.
                 if (inFlight.size() == bufs.length) deliver(c - bufs.length, bufs, position, len, sink);
                 byte[] b = bufs[c % bufs.length];
-                in.readFully(chunks.start(c), b, 0, chunkLength(c));
+                fetch(chunks.start(c), b, 0, chunkLength(c));
                 inFlight.add(Hashing.sha256(b, 0, chunkLength(c)));
             }
             for (int c = last - inFlight.size() + 1, end = last; c <= end; c++) deliver(c, bufs, position, len, sink);
@@ -147,7 +147,7 @@ public final class CheckpointFile implements AutoCloseable {
         byte[] b = new byte[(int) Math.min(len, 1 << 20)];
         for (long done = 0; done < len; ) {
             int n = (int) Math.min(b.length, len - done);
-            in.readFully(position + done, b, 0, n);
+            fetch(position + done, b, 0, n);
             sink.accept(ByteBuffer.wrap(b, 0, n).slice().order(ByteOrder.LITTLE_ENDIAN));
             done += n;
         }
@@ -202,7 +202,7 @@ public final class CheckpointFile implements AutoCloseable {
         if (c == cached) return;
         int len = (int) (chunks.end(c) - chunks.start(c));
         if (buffer.length < len) buffer = new byte[len];
-        in.readFully(chunks.start(c), buffer, 0, len);
+        fetch(chunks.start(c), buffer, 0, len);
         MessageDigest sha = CheckpointStore.sha256();
         sha.update(buffer, 0, len);
         String actual = HexFormat.of().formatHex(sha.digest());
@@ -212,6 +212,16 @@ public final class CheckpointFile implements AutoCloseable {
             throw mismatch(c, expected, actual);
         }
         cached = c;
+    }
+
+    /**
+     * Reads {@code len} bytes at {@code position}: a seek, then a read on the open stream, not a positioned read,
+     * which on some filesystems opens the file anew each time (the local one: the file and its .crc); reading a
+     * range's chunks in order, a store's stream then simply continues.
+     */
+    private void fetch(long position, byte[] dst, int off, int len) throws IOException {
+        if (in.getPos() != position) in.seek(position);
+        in.readFully(dst, off, len);
     }
 
     private ChecksumMismatchException mismatch(int c, String expected, String actual) {
