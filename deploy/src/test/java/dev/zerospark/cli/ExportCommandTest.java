@@ -1,10 +1,14 @@
 package dev.zerospark.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Layout;
 import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.checkpoint.OptimizerShards;
 import dev.zerospark.checkpoint.internal.SafetensorsStream;
+import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.model.HfConfigs;
 import dev.zerospark.model.ModelLoader;
 import dev.zerospark.model.TensorSpec;
@@ -12,9 +16,6 @@ import dev.zerospark.safetensors.SafetensorsCheckpoint;
 import dev.zerospark.testing.S3ProxyServer;
 import dev.zerospark.testing.TestPaths;
 import dev.zerospark.training.data.DataCursor;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.zerospark.config.ConfigLoader;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileUtil;
 import org.junit.jupiter.api.Test;
@@ -87,7 +88,7 @@ class ExportCommandTest {
         List<float[]> values = new ArrayList<>();
         long numel = 0;
         try (SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(GPT2)) {
-            for (TensorSpec s : ModelLoader.specs(HfConfigs.parse((com.fasterxml.jackson.databind.node.ObjectNode) config))) {
+            for (TensorSpec s : ModelLoader.specs(HfConfigs.parse((ObjectNode) config))) {
                 params.add(new Layout.Param(s.name(), numel, s.numel(), true, s.shape()));
                 values.add(weights.readFloats(s.name()));
                 numel += s.numel();

@@ -203,7 +203,7 @@ public final class CheckpointFile implements AutoCloseable {
         int len = (int) (chunks.end(c) - chunks.start(c));
         if (buffer.length < len) buffer = new byte[len];
         fetch(chunks.start(c), buffer, 0, len);
-        MessageDigest sha = CheckpointStore.sha256();
+        MessageDigest sha = Hashing.digest();
         sha.update(buffer, 0, len);
         String actual = HexFormat.of().formatHex(sha.digest());
         String expected = entry.chunks().get(c);
@@ -230,7 +230,7 @@ public final class CheckpointFile implements AutoCloseable {
 
     private void verifyWhole() throws IOException {
         if (wholeVerified) return;
-        MessageDigest sha = CheckpointStore.sha256();
+        MessageDigest sha = Hashing.digest();
         byte[] buf = new byte[1 << 16];
         in.seek(0);
         for (int n; (n = in.read(buf)) > 0; ) sha.update(buf, 0, n);

@@ -17,8 +17,6 @@ import java.io.UncheckedIOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -497,14 +495,6 @@ public final class CheckpointStore {
         Path p = new Path(uri);
         try (OutputStream out = p.getFileSystem(conf).create(p, true)) {
             out.write(bytes);
-        }
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
     }
 

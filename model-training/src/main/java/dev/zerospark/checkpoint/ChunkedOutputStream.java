@@ -101,7 +101,7 @@ public final class ChunkedOutputStream extends OutputStream {
     /** The manifest entry for everything written, ending the last chunk. */
     Manifest.FileEntry entry() throws IOException {
         if (inChunk > 0) finishChunk();
-        MessageDigest root = CheckpointStore.sha256();
+        MessageDigest root = Hashing.digest();
         List<String> chunks = new ArrayList<>(digests.size());
         for (Future<byte[]> f : digests) {
             byte[] digest = join(f);

@@ -25,10 +25,19 @@ final class Hashing {
         });
     }
 
+    /** A new SHA-256 digest (what every checkpoint checksum is). */
+    static java.security.MessageDigest digest() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
     /** The sha256 of {@code b[off, off + len)}, computed on a hashing thread; {@code b} must not change until it is done. */
     static Future<byte[]> sha256(byte[] b, int off, int len) {
         return Pool.THREADS.submit(() -> {
-            java.security.MessageDigest sha = CheckpointStore.sha256();
+            java.security.MessageDigest sha = Hashing.digest();
             sha.update(b, off, len);
             return sha.digest();
         });
