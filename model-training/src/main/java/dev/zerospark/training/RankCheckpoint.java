@@ -54,13 +54,17 @@ final class RankCheckpoint {
      */
     record OwnState(float[] master, float[] expAvg, float[] expAvgSq, long step) {}
 
-    /** Reads this rank's range of the flat state, verified, and nothing else but the shards' headers. */
-    static OwnState load(CheckpointStore store, Manifest manifest, long offset, int length, long numel) {
+    /**
+     * Reads this rank's range of the flat state, verified, and nothing else but the shards' headers. {@code model} is
+     * the layout of the model being resumed, whose flat coordinates {@code offset} is in: each parameter is read from
+     * where the manifest's recorded layout put it, whatever world size or padding that was.
+     */
+    static OwnState load(CheckpointStore store, Manifest manifest, Layout model, long offset, int length) {
         float[] master = new float[length];
         float[] m = new float[length];
         float[] v = new float[length];
-        int usable = (int) Math.max(0, Math.min(length, numel - offset)); // padding past numel stays zero
-        try (OptimizerShards shards = OptimizerShards.open(store, manifest)) {
+        int usable = (int) Math.max(0, Math.min(length, model.numel() - offset)); // padding past numel stays zero
+        try (OptimizerShards shards = OptimizerShards.openFor(store, manifest, model)) {
             shards.read(OptimizerShards.MASTER, offset, master, 0, usable);
             shards.read(OptimizerShards.EXP_AVG, offset, m, 0, usable);
             shards.read(OptimizerShards.EXP_AVG_SQ, offset, v, 0, usable);
@@ -78,7 +82,7 @@ final class RankCheckpoint {
      * each parameter and its fp32 values, so at most one tensor is in memory here.
      */
     static void forEachWeight(CheckpointStore store, Manifest manifest, BiConsumer<Layout.Param, float[]> sink) {
-        Layout layout = Layout.of(manifest.layout(), store.stepUri(manifest.step()));
+        Layout layout = manifest.layout();
         try (OptimizerShards shards = OptimizerShards.open(store, manifest)) {
             for (Layout.Param p : layout.params()) {
                 float[] values = new float[Math.toIntExact(p.numel())];

@@ -2,9 +2,7 @@ package dev.zerospark.training;
 
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zerospark.checkpoint.CheckpointCommit;
 import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Layout;
 import dev.zerospark.checkpoint.Manifest;
@@ -32,7 +30,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -43,7 +40,6 @@ import java.util.Map;
  */
 public final class RankTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(RankTrainer.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The few things a rank asks of its host (Spark's BarrierTaskContext in production). */
     public interface Host {
@@ -95,8 +91,8 @@ public final class RankTrainer {
                 // Only this rank's optimizer range is read (verified); the parameters are all-gathered from the
                 // ranks' master shards by the restore below.
                 boolean sharded = ZeroStage.of(spec.zeroStage()).partitionsOptimizer();
-                restored = RankCheckpoint.load(store, store.manifest(spec.resumeStep()),
-                        sharded ? layout.shardOffset(rank) : 0L, Math.toIntExact(sharded ? layout.shardSize() : layout.paddedNumel()), numel);
+                restored = RankCheckpoint.load(store, store.manifest(spec.resumeStep()), Layout.of(layout, specs),
+                        sharded ? layout.shardOffset(rank) : 0L, Math.toIntExact(sharded ? layout.shardSize() : layout.paddedNumel()));
             }
             String modelConfig = source.configJson(conf);
             // The ring is joined only now, after the model download, model load and checkpoint load: the
@@ -114,7 +110,7 @@ public final class RankTrainer {
                         model.writeParams(Arrays.copyOf(zero.params(), numel));
                         start = restored.step();
                         // The data continues where the checkpoint says, whatever world size or batch saved it.
-                        at = DataCursor.fromJson(store.manifest(start).data(), store.stepUri(start)).position();
+                        at = store.manifest(start).data().position();
                         if (rank == 0) LOG.info("resumed from {} at step {} (saved by {} ranks)", store.stepUri(start), start, store.manifest(start).worldSize());
                     }
                     RankBatches.Plan plan = new RankBatches.Plan(rank, spec.microBatch(), spec.gradAccum(), world, spec.seed(), start, at);
@@ -226,21 +222,15 @@ public final class RankTrainer {
                             RankBatches batches, String modelConfig) throws Exception {
         int rank = host.rank();
         Map<String, Manifest.FileEntry> mine = RankCheckpoint.save(store, step, rank, zero.adam(), modelConfig);
-        List<String> all = host.rendezvous().allGather(JSON.writeValueAsString(mine));
+        List<String> all = host.rendezvous().allGather(CheckpointCommit.encode(mine));
         if (rank == 0) {
-            Map<String, Manifest.FileEntry> files = new LinkedHashMap<>();
-            for (String json : all) files.putAll(JSON.readValue(json, new TypeReference<Map<String, Manifest.FileEntry>>() {}));
-            ObjectNode layoutJson = Layout.of(zero.layout(), specs).toJson();
             StreamSchedule.Position at = batches.positionAfter(step);
-            ObjectNode data = new DataCursor(table.uri(), table.version(), spec.seed(), at.epoch(), at.sampleInEpoch()).toJson()
-                    .put("rows", table.trainRows());
-            if (table.tokenizer() != null) {
-                data.putObject(CheckpointTokenizer.MANIFEST_KEY).put("sha256", table.tokenizer().sha256()).put("uri", table.tokenizer().uri());
-            }
-            ObjectNode rng = JSON.createObjectNode().put("seed", spec.seed()).put("shuffle", batches.order());
+            DataCursor data = new DataCursor(table.uri(), table.version(), spec.seed(), at.epoch(), at.sampleInEpoch(),
+                    table.trainRows(), DataCursor.Tokenizer.of(table.tokenizer()));
+            Manifest manifest = CheckpointCommit.manifest(step, new CheckpointCommit.Run(spec.runId(), spec.worldSize(),
+                    spec.zeroStage(), spec.configJson()), all, Layout.of(zero.layout(), specs), data, new Manifest.Rng(spec.seed(), batches.order()));
             // The step resumed from is kept whatever keep_last says: it is what a restart falls back to.
-            store.commit(new Manifest(step, spec.runId(), spec.worldSize(), spec.zeroStage(), files, layoutJson,
-                    JSON.readTree(spec.configJson()), data, rng), new CheckpointStore.Retention(spec.keepLast(), spec.resumeStep()));
+            store.commit(manifest, new CheckpointStore.Retention(spec.keepLast(), spec.resumeStep()));
         }
         host.barrier();
     }

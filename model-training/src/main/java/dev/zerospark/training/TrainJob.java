@@ -103,7 +103,7 @@ public final class TrainJob {
                     + " steps, and train.steps is " + config.steps() + ": nothing to train; raise --steps to continue the run");
         }
         LOG.info("run {} {}", runId, resumedFrom < 0 ? "starts at step 0" : "resumes at " + store.stepUri(resumedFrom));
-        Long pinned = resumeFrom.map(m -> m.data().get("version").asLong()).orElse(null);
+        Long pinned = resumeFrom.map(m -> m.data().version()).orElse(null);
         // Only the file list and per-row-group counts reach the driver; each rank reads its own rows from the files.
         TaskHadoopConf taskConf = TaskHadoopConf.forLocations(hadoop, taskLocations(config));
         TableIndex table = TableIndex.build(sc, TableFiles.resolve(spark, config.data(), pinned), taskConf);

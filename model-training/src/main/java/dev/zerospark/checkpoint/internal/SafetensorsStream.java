@@ -65,17 +65,21 @@ public final class SafetensorsStream {
             offset += t.bytes();
         }
         out.write(SafetensorsWriter.headerBytes(header));
-        ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = null;
         for (Tensor t : tensors) {
             out.endChunk();
-            int n = t.floats() != null ? t.floats().length : t.longs().length;
-            int per = t.floats() != null ? BUFFER_BYTES / 4 : BUFFER_BYTES / 8;
+            if (t.floats() != null) { // converted straight into the stream's chunk buffer: one copy on the way out
+                out.writeFloats(t.floats(), 0, t.floats().length);
+                continue;
+            }
+            if (buf == null) buf = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            int n = t.longs().length;
+            int per = BUFFER_BYTES / 8;
             for (int from = 0; from < n; from += per) {
                 buf.clear();
                 int to = Math.min(n, from + per);
-                if (t.floats() != null) buf.asFloatBuffer().put(t.floats(), from, to - from);
-                else buf.asLongBuffer().put(t.longs(), from, to - from);
-                out.write(buf.array(), 0, (to - from) * (t.floats() != null ? 4 : 8));
+                buf.asLongBuffer().put(t.longs(), from, to - from);
+                out.write(buf.array(), 0, (to - from) * 8);
             }
         }
     }
@@ -122,15 +126,26 @@ public final class SafetensorsStream {
             throw new CheckpointException(f.uri() + ": elements " + from + ".." + (from + count) + " are outside tensor " + name
                     + " (" + tensor.elements() + " elements)");
         }
-        byte[] buf = new byte[(int) Math.min(BUFFER_BYTES, 4L * count)];
-        ByteBuffer view = ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN);
-        for (int done = 0; done < count; ) {
-            int n = Math.min(count - done, buf.length / 4);
-            f.readFully(tensor.begin() + 4 * (from + done), buf, 0, 4 * n);
-            view.clear();
-            view.asFloatBuffer().get(dst, off + done, n);
-            done += n;
-        }
+        // Straight from the verified chunk buffers; a value split across two chunks (a chunk size that is not a
+        // multiple of 4) is put together from both.
+        float[] split = new float[1];
+        byte[] carry = new byte[4];
+        int[] state = {0, 0}; // values done, bytes carried
+        f.read(tensor.begin() + 4 * from, 4L * count, bytes -> {
+            while (state[1] > 0 && bytes.hasRemaining()) {
+                carry[state[1]++] = bytes.get();
+                if (state[1] == 4) {
+                    ByteBuffer.wrap(carry).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(split);
+                    dst[off + state[0]++] = split[0];
+                    state[1] = 0;
+                }
+            }
+            int n = bytes.remaining() / 4;
+            bytes.asFloatBuffer().get(dst, off + state[0], n);
+            state[0] += n;
+            bytes.position(bytes.position() + 4 * n);
+            while (bytes.hasRemaining()) carry[state[1]++] = bytes.get();
+        });
     }
 
     public static long[] readLongs(CheckpointFile f, String name, Entry tensor) {
