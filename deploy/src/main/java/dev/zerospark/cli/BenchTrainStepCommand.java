@@ -3,6 +3,7 @@ package dev.zerospark.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zerospark.train.ModelFlops;
 import dev.zerospark.train.TrainStepBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -117,7 +118,7 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                 .put("fwd_bwd_ms", zs.forwardBackwardMs())
                 .put("optimizer_ms", zs.optimizerMs()).put("forward_only_ms", zs.forwardMs())
                 .put("tokens_per_s", zs.tokensPerSecond()).put("matmul_gflops", zs.matmulGflops())
-                .put("mfu", mfu(flops, zs.stepMs(), peak)).put("glibc_tunables", System.getenv("GLIBC_TUNABLES"))
+                .put("mfu", ModelFlops.mfu(flops, zs.stepMs() / 1e3, peak * 1e9)).put("glibc_tunables", System.getenv("GLIBC_TUNABLES"))
                 .put("omp_wait_policy", System.getenv("OMP_WAIT_POLICY"));
         if (pt == null) {
             j.putNull("pytorch");
@@ -132,7 +133,7 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                 .put("fwd_bwd_ms", pt.path("fwd_bwd_ms").asDouble())
                 .put("optimizer_ms", pt.path("optimizer_ms").asDouble())
                 .put("tokens_per_s", pt.path("tokens_per_s").asDouble())
-                .put("matmul_gflops", pt.path("matmul_gflops").asDouble()).put("mfu", mfu(flops, ptStep, peak))
+                .put("matmul_gflops", pt.path("matmul_gflops").asDouble()).put("mfu", ModelFlops.mfu(flops, ptStep / 1e3, peak * 1e9))
                 .put("threads", pt.path("threads").asInt()).put("params", pt.path("params").asLong());
         p.set("blas", pt.path("blas"));
         p.set("glibc_tunables", pt.path("glibc_tunables"));
@@ -146,10 +147,6 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
             j.putNull("cpu_ratio");
         }
         return j;
-    }
-
-    private static double mfu(double flopsPerStep, double stepMs, double peakGflops) {
-        return flopsPerStep / (stepMs / 1e3) / 1e9 / peakGflops;
     }
 
     private static void printTable(PrintWriter out, TrainStepBench.Options o, TrainStepBench.Result zs, JsonNode pt,
