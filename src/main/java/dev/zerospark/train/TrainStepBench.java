@@ -58,7 +58,17 @@ public final class TrainStepBench {
      */
     public record Result(Options options, long params, double forwardMs, double forwardBackwardMs,
                          double optimizerMs, double stepMs, double tokensPerSecond, double flopsPerStep,
-                         double matmulGflops, double mfu, int threads, double stepCpuMs) {}
+                         double matmulGflops, double mfu, int threads, double stepCpuMs, WeightCheck weights) {}
+
+    /**
+     * The first row of the first weight matrix, read back from the model's own tensor on {@code device} before the
+     * first step and after the last: {@code maxChange} > 0 shows the optimizer's update reached the device's weights.
+     */
+    public record WeightCheck(String device, String tensor, double maxChange) {
+        public boolean changed() {
+            return maxChange > 0;
+        }
+    }
 
     private TrainStepBench() {}
 
@@ -91,6 +101,11 @@ public final class TrainStepBench {
     }
 
     public static Result run(Options o) {
+        return run(o, ai.djl.Device.cpu());
+    }
+
+    /** {@link #run(Options)} with the model and the matmul probe on {@code device} (see {@link TrainDevice}). */
+    public static Result run(Options o, ai.djl.Device device) {
         Random r = new Random(0);
         int[][] batch = new int[o.batch()][o.seq()];
         for (int[] row : batch) {
@@ -98,10 +113,13 @@ public final class TrainStepBench {
                 row[t] = r.nextInt(o.vocab());
             }
         }
-        try (NDManager root = NDManager.newBaseManager("PyTorch")) {
+        try (NDManager root = NDManager.newBaseManager(device, "PyTorch")) {
             ModelConfig config = config(o);
             CausalLm model = RandomInit.create(config, root, 0);
             try (DjlTrainableModel tm = TrainableModels.wrap(model, null)) {
+                String probed = tm.params().stream().filter(p -> model.parameters().spec(p.name()).shape().length == 2)
+                        .findFirst().orElseThrow().name();
+                float[] before = firstRow(model, probed);
                 int n = TrainableModels.flatArrayLength("bench train-step", tm.numel());
                 float[] params = new float[n];
                 float[] grad = new float[n];
@@ -143,9 +161,23 @@ public final class TrainStepBench {
                 long tokens = (long) o.batch() * o.seq();
                 double flops = ModelFlops.perStep(config, o.batch(), o.seq());
                 double gflops = MatmulRate.gflops(root);
+                float[] after = firstRow(model, probed);
+                double change = 0;
+                for (int i = 0; i < before.length; i++) {
+                    change = Math.max(change, Math.abs((double) after[i] - before[i]));
+                }
+                String on = model.parameters().get(probed).getDevice().toString();
                 return new Result(o, n, fwd, fb, opt, stepMs, tokens / (stepMs / 1e3), flops, gflops,
-                        ModelFlops.mfu(flops, stepMs / 1e3, gflops * 1e9), threads(), cpu);
+                        ModelFlops.mfu(flops, stepMs / 1e3, gflops * 1e9), threads(), cpu,
+                        new WeightCheck(on, probed, change));
             }
+        }
+    }
+
+    /** Row 0 of a weight matrix, copied from wherever the model's tensor lives (a GPU's memory included). */
+    private static float[] firstRow(CausalLm model, String name) {
+        try (NDArray row = model.parameters().get(name).get(0)) {
+            return row.toFloatArray();
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zerospark.train.ModelFlops;
+import dev.zerospark.train.TrainDevice;
 import dev.zerospark.train.TrainStepBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -38,6 +39,7 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
             description = "Interpreter with Debian's python3-torch (default ${DEFAULT-VALUE}; a pyenv python3 does not see it).") Path python;
     @Option(names = "--torch-script", paramLabel = "FILE", description = "PyTorch reference script (default: " + TorchTrainStepBaseline.SCRIPT + ").") Path torchScript;
     @Option(names = "--no-baseline", description = "Skip the PyTorch eager run.") boolean noBaseline;
+    @Option(names = "--device", paramLabel = "D", defaultValue = "cpu", description = "cpu | cuda:N (default ${DEFAULT-VALUE}); the PyTorch baseline runs on the CPU only.") String device;
     @Option(names = "--baseline-timeout", paramLabel = "S", defaultValue = "1800", description = "Seconds the PyTorch run may take (default ${DEFAULT-VALUE}).") long baselineTimeout;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -60,6 +62,12 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         if (warmup < 0 || (threads != null && threads < 1)) {
             throw new CommandLine.ParameterException(cl, "--warmup must be >= 0 and --threads >= 1");
         }
+        ai.djl.Device dev;
+        try {
+            dev = TrainDevice.parse(device);
+        } catch (TrainDevice.UnknownDeviceException e) {
+            throw new CommandLine.ParameterException(cl, "--device: " + e.getMessage());
+        }
         TrainStepBench.Options o = new TrainStepBench.Options(arch, layers, dModel, heads, vocab, seq, batch, warmup, steps);
         // The thread count is process-wide in libtorch: set it for the run, then give the caller its own back.
         int previousThreads = TrainStepBench.threads();
@@ -71,7 +79,7 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         PrintWriter err = cl.getErr();
         TrainStepBench.Result zs;
         try {
-            zs = TrainStepBench.run(o);
+            zs = TrainStepBench.run(o, dev);
         } finally {
             TrainStepBench.setThreads(previousThreads);
         }
@@ -79,6 +87,9 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         TorchTrainStepBaseline.Outcome torch;
         if (noBaseline) {
             torch = TorchTrainStepBaseline.Outcome.absent("skipped (--no-baseline)");
+        } else if (dev.isGpu()) {
+            torch = TorchTrainStepBaseline.Outcome.absent("skipped: the PyTorch eager baseline runs on the CPU only, "
+                    + "and zerospark ran on --device " + device);
         } else {
             Path script = TorchTrainStepBaseline.locateScript(torchScript);
             if (script == null) {
@@ -120,6 +131,9 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                 .put("tokens_per_s", zs.tokensPerSecond()).put("matmul_gflops", zs.matmulGflops())
                 .put("mfu", ModelFlops.mfu(flops, zs.stepMs() / 1e3, peak * 1e9)).put("glibc_tunables", System.getenv("GLIBC_TUNABLES"))
                 .put("omp_wait_policy", System.getenv("OMP_WAIT_POLICY"));
+        TrainStepBench.WeightCheck w = zs.weights();
+        z.putObject("weights_on_device").put("device", w.device()).put("tensor", w.tensor())
+                .put("max_change", w.maxChange()).put("changed", w.changed());
         if (pt == null) {
             j.putNull("pytorch");
             j.put("pytorch_absent", torch.absentReason());
@@ -189,6 +203,9 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                 + (System.getenv("GLIBC_TUNABLES") == null ? "unset" : System.getenv("GLIBC_TUNABLES"))
                 + ", OMP_WAIT_POLICY=" + (System.getenv("OMP_WAIT_POLICY") == null ? "unset" : System.getenv("OMP_WAIT_POLICY"))
                 + ", no-grad forward alone " + f1(z, "forward_only_ms") + " ms");
+        TrainStepBench.WeightCheck w = zs.weights();
+        out.printf(Locale.ROOT, "weights read back from %s (%s row 0): %s, max |change| %.3g%n", w.device(), w.tensor(),
+                w.changed() ? "changed by the steps" : "UNCHANGED by the steps", w.maxChange());
     }
 
     private static String f1(JsonNode n, String key) {

@@ -106,6 +106,29 @@ class BenchTrainStepCommandTest {
     }
 
     @Test
+    void theStepChangesTheWeightsReadBackFromTheDevice() throws Exception {
+        CliRun r = CliRun.of(tiny("gpt2", "--no-baseline", "--device", "cpu").toArray(String[]::new));
+        assertEquals(0, r.code(), r.toString());
+        JsonNode w = jsonLine(r).get("zerospark").get("weights_on_device");
+        assertEquals("cpu()", w.get("device").asText(), w.toString());
+        assertTrue(w.get("changed").asBoolean() && w.get("max_change").asDouble() > 0, w.toString());
+        assertTrue(r.out().contains("weights read back from cpu()") && r.out().contains("changed by the steps"), r.toString());
+    }
+
+    @Test
+    void aBadDeviceNamesTheFlag() {
+        CliRun r = CliRun.of(tiny("gpt2", "--no-baseline", "--device", "tpu:0").toArray(String[]::new));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--device: device 'tpu:0' cannot be used: expected cpu or cuda:N"), r.toString());
+        if (ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0) {
+            CliRun gpu = CliRun.of(tiny("gpt2", "--no-baseline", "--device", "cuda:0").toArray(String[]::new));
+            assertEquals(2, gpu.code(), gpu.toString());
+            assertTrue(gpu.err().contains("--device: device 'cuda:0' cannot be used") && gpu.err().contains("sees 0 CUDA"),
+                    gpu.toString());
+        }
+    }
+
+    @Test
     void badArchExitsTwo() {
         CliRun r = CliRun.of("bench", "train-step", "--arch", "bert");
         assertEquals(2, r.code(), r.toString());
