@@ -60,6 +60,9 @@ class BenchTrainStepCommandTest {
         assertTrue(z.get("ms_per_step").asDouble() > 0, j.toString());
         assertEquals(32 / (z.get("ms_per_step").asDouble() / 1e3), z.get("tokens_per_s").asDouble(), 1e-6);
         assertTrue(z.get("mfu").asDouble() > 0 && z.get("mfu").asDouble() < 1, j.toString());
+        // Against its own probe (never above the shared peak's maximum): the "each of its own matmul rate".
+        assertEquals(z.get("mfu").asDouble() * j.get("peak_matmul_gflops").asDouble() / z.get("matmul_gflops").asDouble(),
+                z.get("mfu_own_matmul").asDouble(), 1e-9, j.toString());
         assertTrue(z.get("cpu_ms_per_step").asDouble() > 0, j.toString());
         if (debianTorchInstalled()) {
             JsonNode p = j.get("pytorch");
