@@ -101,6 +101,9 @@ public final class BenchMemoryCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(cl, p[0] + " must be positive, got " + p[1]);
             }
         }
+        if (rankHeap != null && !rankHeap.matches("[1-9][0-9]*[kKmMgG]?")) {
+            throw new CommandLine.ParameterException(cl, "--rank-heap must be a JVM heap size like 512m or 4g, got '" + rankHeap + "'");
+        }
         if (seqLen < 2) {
             throw new CommandLine.ParameterException(cl, "--seq-len must be at least 2, got " + seqLen);
         }

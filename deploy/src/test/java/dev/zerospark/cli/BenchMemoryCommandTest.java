@@ -62,9 +62,12 @@ class BenchMemoryCommandTest {
     }
 
     @Test
-    void badPrecisionNamesTheFlag() throws Exception {
+    void badValuesNameTheirFlag() throws Exception {
         CliRun r = CliRun.of("bench", "memory", "--hidden", "64", "--layers", "1", "--heads", "4", "--precision", "fp8");
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("--precision must be fp32, bf16 or fp16, got 'fp8'"), r.toString());
+        CliRun heap = CliRun.of("bench", "memory", "--hidden", "64", "--layers", "1", "--heads", "4", "--rank-heap", "lots");
+        assertEquals(2, heap.code(), heap.toString());
+        assertTrue(heap.err().contains("--rank-heap must be a JVM heap size like 512m or 4g, got 'lots'"), heap.toString());
     }
 }
