@@ -3,6 +3,7 @@ package dev.zerospark.training;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zerospark.collective.RankProcesses;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.model.HfConfigs;
 import dev.zerospark.model.ModelLoader;
@@ -23,7 +24,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code bench memory}: trains a randomly initialised model of a given shape for a few steps through the production
@@ -118,7 +118,7 @@ public final class MemoryBench {
             for (int r = 0; r < o.worldSize(); r++) {
                 ranks.add(launch(o, dir, r));
             }
-            awaitRanks(ranks, dir, o.timeoutS() * 4 + 60L * o.steps());
+            RankProcesses.await(ranks, dir, o.timeoutS() * 4 + 60L * o.steps(), "bench memory");
         } finally {
             for (Process p : ranks) {
                 if (p.isAlive()) {
@@ -137,10 +137,6 @@ public final class MemoryBench {
         return dir.resolve("result-" + rank + ".json");
     }
 
-    private static Path logOf(Path dir, int rank) {
-        return dir.resolve("rank-" + rank + ".log");
-    }
-
     private static Process launch(Options o, Path dir, int rank) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         if (o.rankHeap() != null) {
@@ -155,57 +151,11 @@ public final class MemoryBench {
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MemoryBenchRank.class.getName(),
                 dir.toString(), Integer.toString(rank)));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logOf(dir, rank).toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(RankProcesses.logOf(dir, rank).toFile());
         pb.environment().put("GLIBC_TUNABLES", MALLOC_TUNABLES);
         Process p = pb.start();
         p.getOutputStream().close();
         LOG.info("bench memory: rank {} is process {}", rank, p.pid());
         return p;
-    }
-
-    /** Waits for every rank; the first to fail (or the deadline) fails the run with that rank's log tail. */
-    private static void awaitRanks(List<Process> ranks, Path dir, long deadlineSeconds) throws InterruptedException, IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(deadlineSeconds);
-        while (true) {
-            boolean allDone = true;
-            for (int r = 0; r < ranks.size(); r++) {
-                Process p = ranks.get(r);
-                if (p.isAlive()) {
-                    allDone = false;
-                } else if (p.exitValue() != 0) {
-                    throw new MemoryBenchException("rank " + r + " (process " + p.pid() + ") exited with " + p.exitValue()
-                            + "; its log " + logOf(dir, r) + " ends with:\n" + tail(logOf(dir, r)));
-                }
-            }
-            if (allDone) {
-                return;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new MemoryBenchException("ranks did not finish within " + deadlineSeconds + " s; logs in " + dir);
-            }
-            // Waits on the first live rank's exit; wakes at least every second to notice another rank's failure.
-            for (Process p : ranks) {
-                if (p.isAlive()) {
-                    p.waitFor(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
-                    break;
-                }
-            }
-        }
-    }
-
-    private static String tail(Path log) throws IOException {
-        if (!Files.exists(log)) {
-            return "(no log)";
-        }
-        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-    }
-
-    /** A rank process failed or the ranks did not finish in time. */
-    public static final class MemoryBenchException extends RuntimeException {
-        MemoryBenchException(String message) {
-            super(message);
-        }
     }
 }
