@@ -8,11 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zerospark.model.AttentionMasks;
 import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.HfConfigs;
-import dev.zerospark.model.LlamaConfig;
 import dev.zerospark.model.ModelConfig;
-import dev.zerospark.model.ModelLoader;
 import dev.zerospark.model.RandomInit;
-import dev.zerospark.model.TensorSpec;
 import dev.zerospark.optim.AdamW;
 import dev.zerospark.optim.AdamWConfig;
 import java.util.Random;
@@ -61,7 +58,17 @@ public final class TrainStepBench {
      */
     public record Result(Options options, long params, double forwardMs, double forwardBackwardMs,
                          double optimizerMs, double stepMs, double tokensPerSecond, double flopsPerStep,
-                         double matmulGflops, double mfu, int threads, double stepCpuMs) {}
+                         double matmulGflops, double mfu, int threads, double stepCpuMs, WeightCheck weights) {}
+
+    /**
+     * The first row of the first weight matrix, read back from the model's own tensor on {@code device} before the
+     * first step and after the last: {@code maxChange} > 0 shows the optimizer's update reached the device's weights.
+     */
+    public record WeightCheck(String device, String tensor, double maxChange) {
+        public boolean changed() {
+            return maxChange > 0;
+        }
+    }
 
     private TrainStepBench() {}
 
@@ -93,28 +100,12 @@ public final class TrainStepBench {
         return HfConfigs.parse(j);
     }
 
-    /**
-     * Model FLOPs of one training step: 6 per weight-matmul parameter per token (the LM head counted once, tied
-     * or not; embedding lookups excluded) plus 12 L T C per token for the attention score and value matmuls.
-     */
-    public static double flopsPerStep(ModelConfig c, int batch, int seq) {
-        long matmulParams = 0;
-        for (TensorSpec s : ModelLoader.specs(c)) {
-            boolean embedding = s.name().endsWith("wte.weight") || s.name().endsWith("wpe.weight")
-                    || s.name().endsWith("embed_tokens.weight");
-            if (s.shape().length >= 2 && !embedding) {
-                matmulParams += s.numel();
-            }
-        }
-        if (c.tieWordEmbeddings()) {
-            matmulParams += (long) c.vocabSize() * c.hiddenSize();
-        }
-        long attnWidth = c instanceof LlamaConfig l ? (long) l.numHeads() * l.headDim() : c.hiddenSize();
-        double tokens = (double) batch * seq;
-        return 6.0 * matmulParams * tokens + 12.0 * c.numLayers() * attnWidth * seq * tokens;
+    public static Result run(Options o) {
+        return run(o, ai.djl.Device.cpu());
     }
 
-    public static Result run(Options o) {
+    /** {@link #run(Options)} with the model and the matmul probe on {@code device} (see {@link TrainDevice}). */
+    public static Result run(Options o, ai.djl.Device device) {
         Random r = new Random(0);
         int[][] batch = new int[o.batch()][o.seq()];
         for (int[] row : batch) {
@@ -122,10 +113,13 @@ public final class TrainStepBench {
                 row[t] = r.nextInt(o.vocab());
             }
         }
-        try (NDManager root = NDManager.newBaseManager("PyTorch")) {
+        try (NDManager root = NDManager.newBaseManager(device, "PyTorch")) {
             ModelConfig config = config(o);
             CausalLm model = RandomInit.create(config, root, 0);
             try (DjlTrainableModel tm = TrainableModels.wrap(model, null)) {
+                String probed = tm.params().stream().filter(p -> model.parameters().spec(p.name()).shape().length == 2)
+                        .findFirst().orElseThrow().name();
+                float[] before = firstRow(model, probed);
                 int n = TrainableModels.flatArrayLength("bench train-step", tm.numel());
                 float[] params = new float[n];
                 float[] grad = new float[n];
@@ -165,12 +159,25 @@ public final class TrainStepBench {
                 cpu /= o.steps();
                 double stepMs = fb + opt;
                 long tokens = (long) o.batch() * o.seq();
-                double flops = flopsPerStep(config, o.batch(), o.seq());
-                double gflops = matmulGflops(root);
-                double achieved = flops / (stepMs / 1e3) / 1e9;
+                double flops = ModelFlops.perStep(config, o.batch(), o.seq());
+                double gflops = MatmulRate.gflops(root);
+                float[] after = firstRow(model, probed);
+                double change = 0;
+                for (int i = 0; i < before.length; i++) {
+                    change = Math.max(change, Math.abs((double) after[i] - before[i]));
+                }
+                String on = model.parameters().get(probed).getDevice().toString();
                 return new Result(o, n, fwd, fb, opt, stepMs, tokens / (stepMs / 1e3), flops, gflops,
-                        achieved / gflops, threads(), cpu);
+                        ModelFlops.mfu(flops, stepMs / 1e3, gflops * 1e9), threads(), cpu,
+                        new WeightCheck(on, probed, change));
             }
+        }
+    }
+
+    /** Row 0 of a weight matrix, copied from wherever the model's tensor lives (a GPU's memory included). */
+    private static float[] firstRow(CausalLm model, String name) {
+        try (NDArray row = model.parameters().get(name).get(0)) {
+            return row.toFloatArray();
         }
     }
 
@@ -185,25 +192,6 @@ public final class TrainStepBench {
                     AttentionMasks.allowed(m, null, b, t, 0), null);
         } finally {
             JniUtils.setGradMode(grad);
-        }
-    }
-
-    /** Best of a few 1024^3 fp32 matmuls, in GFLOP/s. */
-    public static double matmulGflops(NDManager parent) {
-        try (NDManager m = parent.newSubManager()) {
-            int size = 1024;
-            NDArray a = m.randomNormal(new ai.djl.ndarray.types.Shape(size, size));
-            NDArray b = m.randomNormal(new ai.djl.ndarray.types.Shape(size, size));
-            a.matMul(b).close();
-            double best = Double.MAX_VALUE;
-            for (int i = 0; i < 5; i++) {
-                long t0 = System.nanoTime();
-                NDArray c = a.matMul(b);
-                c.toFloatArray(); // forces completion; PyTorch CPU ops are synchronous anyway
-                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
-                c.close();
-            }
-            return 2.0 * size * size * size / best / 1e9;
         }
     }
 

@@ -33,7 +33,12 @@ public final class TrainableModels {
 
     /** Loads an HF model directory into a trainable model with its own PyTorch manager (closed with the model). */
     public static TrainableModel load(Path hfDir) throws IOException {
-        NDManager root = NDManager.newBaseManager("PyTorch");
+        return load(hfDir, ai.djl.Device.cpu());
+    }
+
+    /** {@link #load(Path)} with the weights on {@code device} (see {@link TrainDevice}). */
+    public static TrainableModel load(Path hfDir, ai.djl.Device device) throws IOException {
+        NDManager root = NDManager.newBaseManager(device, "PyTorch");
         try {
             return wrap(ModelLoader.load(hfDir, root), root);
         } catch (IOException | RuntimeException e) {

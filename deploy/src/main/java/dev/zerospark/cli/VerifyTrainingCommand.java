@@ -2,6 +2,7 @@ package dev.zerospark.cli;
 
 import dev.zerospark.collective.CollectiveConfig;
 import dev.zerospark.collective.WireFormat;
+import dev.zerospark.train.TrainDevice;
 import dev.zerospark.zero.TrainingVerifier;
 import dev.zerospark.zero.ZeroStage;
 import picocli.CommandLine;
@@ -27,6 +28,7 @@ public final class VerifyTrainingCommand implements Callable<Integer> {
     @Option(names = "--zero-stage", defaultValue = "0", paramLabel = "S", description = "ZeRO stage 0, 1 or 2 (default ${DEFAULT-VALUE}).") int stage;
     @Option(names = "--tolerance", defaultValue = "1e-4", description = "Max absolute loss error per step (default ${DEFAULT-VALUE}).") double tolerance;
     @Option(names = "--micro-batches", defaultValue = "1", description = "Split each rank's slice into this many micro-batches (default ${DEFAULT-VALUE}).") int microBatches;
+    @Option(names = "--device", paramLabel = "D", defaultValue = "cpu", description = "Where every rank's model lives: cpu | cuda:N (default ${DEFAULT-VALUE}).") String device;
     @Option(names = "--timeout-s", defaultValue = "120", description = "Collective timeout in seconds (default ${DEFAULT-VALUE}).") int timeoutS;
     @Option(names = "--communication-data-type", defaultValue = "fp32", paramLabel = "TYPE", converter = WireFormatConverter.class,
             description = "Gradient reduction traffic as fp32, bf16 or fp16 (default ${DEFAULT-VALUE}); 16-bit needs a looser --tolerance.") WireFormat wire;
@@ -46,12 +48,18 @@ public final class VerifyTrainingCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--zero-stage: " + e.getMessage());
         }
+        ai.djl.Device dev;
+        try {
+            dev = TrainDevice.parse(device);
+        } catch (TrainDevice.UnknownDeviceException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--device: " + e.getMessage());
+        }
         TrainingVerifier.Report report = TrainingVerifier.run(new TrainingVerifier.Options(model, worldSize, zeroStage,
-                tolerance, microBatches, CollectiveConfig.loopback(Duration.ofSeconds(timeoutS)).withReductionWire(wire)));
+                tolerance, microBatches, CollectiveConfig.loopback(Duration.ofSeconds(timeoutS)).withReductionWire(wire), dev));
         PrintWriter out = spec.commandLine().getOut();
         out.print(report.table());
-        out.printf("%s: world size %d, ZeRO stage %d, max loss error %.3g (tolerance %.3g)%n",
-                report.passed() ? "PASS" : "FAIL", worldSize, stage, report.maxError(), tolerance);
+        out.printf("%s: world size %d, ZeRO stage %d, device %s, max loss error %.3g (tolerance %.3g)%n",
+                report.passed() ? "PASS" : "FAIL", worldSize, stage, dev, report.maxError(), tolerance);
         out.flush();
         return report.passed() ? 0 : 1;
     }

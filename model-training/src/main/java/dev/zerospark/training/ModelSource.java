@@ -31,15 +31,28 @@ import java.util.Map;
  *
  * @param activationCheckpointing the opened model recomputes block activations in backward
  *     (train.activation_checkpointing)
+ * @param randomConfig an HF config.json (text) to initialise at random instead of a preset, for benchmarks of any
+ *     shape ({@code bench memory}); null otherwise
  */
 public record ModelSource(String hfDir, String arch, String preset, int vocabSize, long seed,
-                          boolean activationCheckpointing) implements Serializable {
+                          boolean activationCheckpointing, String randomConfig) implements Serializable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public ModelSource {
-        if (hfDir == null && (arch == null || preset == null)) {
+        if (hfDir == null && randomConfig == null && (arch == null || preset == null)) {
             throw new IllegalArgumentException("set either --model (an HF directory) or --arch with --preset");
         }
+    }
+
+    /** An HF directory or a preset. */
+    public ModelSource(String hfDir, String arch, String preset, int vocabSize, long seed, boolean activationCheckpointing) {
+        this(hfDir, arch, preset, vocabSize, seed, activationCheckpointing, null);
+    }
+
+    /** A from-scratch model of exactly {@code config}'s shape, seeded. */
+    public static ModelSource random(ObjectNode config, long seed, boolean activationCheckpointing) {
+        return new ModelSource(null, null, null, config.path("vocab_size").asInt(), seed, activationCheckpointing,
+                config.toString());
     }
 
     /** The run's model as {@code train} configures it, with a vocabulary of {@code vocabSize} for from-scratch presets. */
@@ -60,7 +73,7 @@ public record ModelSource(String hfDir, String arch, String preset, int vocabSiz
                 return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             }
         }
-        return JSON.writeValueAsString(preset(arch, preset, vocabSize));
+        return randomConfig != null ? randomConfig : JSON.writeValueAsString(preset(arch, preset, vocabSize));
     }
 
     /** The model's architecture, from its config.json (validated here) or the preset; read on the driver. */
@@ -87,7 +100,7 @@ public record ModelSource(String hfDir, String arch, String preset, int vocabSiz
                     model = ModelLoader.load(local.path(), manager); // weights are on the device once this returns
                 }
             } else {
-                model = RandomInit.create(HfConfigs.parse(preset(arch, preset, vocabSize)), manager, seed);
+                model = RandomInit.create(HfConfigs.parse((ObjectNode) JSON.readTree(configJson(conf))), manager, seed);
             }
             return TrainableModels.wrap(model, manager, activationCheckpointing);
         } catch (IOException | RuntimeException e) {

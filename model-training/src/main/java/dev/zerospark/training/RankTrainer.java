@@ -9,8 +9,12 @@ import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.collective.Collective;
 import dev.zerospark.collective.JobSecret;
 import dev.zerospark.collective.Rendezvous;
+import dev.zerospark.model.HfConfigs;
+import dev.zerospark.model.ModelConfig;
 import dev.zerospark.optim.LrSchedule;
 import dev.zerospark.train.LossSum;
+import dev.zerospark.train.MatmulRate;
+import dev.zerospark.train.ModelFlops;
 import dev.zerospark.train.ParamSpec;
 import dev.zerospark.train.TrainableModel;
 import dev.zerospark.train.TrainableModels;
@@ -56,6 +60,22 @@ public final class RankTrainer {
         default int gpu() {
             return -1;
         }
+
+        /**
+         * Called at each {@link StepPhase} of every step with what the rank holds; {@code bench memory} samples the
+         * process's memory here. Does nothing in production.
+         */
+        default void stepPhase(long step, StepPhase phase, TrainableModel model, ZeroOptimizer zero) {}
+    }
+
+    /** Points of a training step that {@link Host#stepPhase} sees. */
+    public enum StepPhase {
+        /** The batch is read; forward and backward of its micro-batches come next. */
+        COMPUTE_START,
+        /** Every micro-batch's gradients are in the optimizer; its step comes next. */
+        COMPUTE_END,
+        /** The optimizer step is done and the model has the new weights; evaluation and checkpoint come next. */
+        STEP_END
     }
 
     private final RunSpec spec;
@@ -132,8 +152,9 @@ public final class RankTrainer {
                             RankBatches batches) throws Exception {
         int rank = host.rank();
         LrSchedule lrs = spec.schedule();
-        double flopsPerToken = 6.0 * numel;
-        double peakFlops = rank == 0 ? MatmulRate.measureFlops() * spec.worldSize() : 1;
+        // MFU as bench train-step counts it: the global batch's model FLOPs over every rank's matmul peak.
+        ModelConfig modelShape = HfConfigs.parse((ObjectNode) JSON.readTree(modelConfig));
+        double peakFlops = rank == 0 ? MatmulRate.peakFlops(host.gpu() >= 0 ? Device.gpu(host.gpu()) : Device.cpu()) * spec.worldSize() : 1;
         MetricsLog metrics = rank == 0 ? new MetricsLog(spec.runDir(), conf) : null;
         if (metrics != null) metrics.resumeAt(start); // keeps the lines of steps before the resume
         long lastCheckpoint = start;
@@ -144,16 +165,19 @@ public final class RankTrainer {
             int[][][] ids = new int[spec.gradAccum()][][];
             float[][][] masks = new float[spec.gradAccum()][][];
             long localTokens = 0;
+            double stepFlops = 0;
             Rows[] batch = batches.step(step); // read ahead while the previous step trained
             for (int m = 0; m < spec.gradAccum(); m++) {
                 ids[m] = batch[m].ids();
                 masks[m] = batch[m].masks();
                 localTokens += TrainableModel.countTargets(ids[m], masks[m]);
+                stepFlops += ModelFlops.perStep(modelShape, ids[m].length, ids[m].length == 0 ? 0 : ids[m][0].length);
             }
             double globalTokens = c.sumAcrossRanks(localTokens);
             double dataS = (System.nanoTime() - t0) / 1e9;
             c.takeSeconds();
 
+            host.stepPhase(step, StepPhase.COMPUTE_START, model, zero);
             double lossSum = 0;
             long computeNanos = 0;
             for (int m = 0; m < spec.gradAccum(); m++) {
@@ -164,6 +188,7 @@ public final class RankTrainer {
                 computeNanos += System.nanoTime() - f0;
                 zero.accumulate();
             }
+            host.stepPhase(step, StepPhase.COMPUTE_END, model, zero);
             double lr = lrs.lr((int) step);
             long o0 = System.nanoTime();
             ZeroOptimizer.StepResult result = zero.step(lr);
@@ -171,6 +196,7 @@ public final class RankTrainer {
             double optimizerAndComm = (System.nanoTime() - o0) / 1e9;
             double loss = c.sumAcrossRanks(lossSum) / globalTokens;
             double commS = c.takeSeconds();
+            host.stepPhase(step, StepPhase.STEP_END, model, zero);
             double valLoss = Double.NaN;
             if (spec.evalInterval() > 0 && (step + 1) % spec.evalInterval() == 0 && table.validationRows() > 0) {
                 valLoss = evaluate(c, model, batches);
@@ -182,7 +208,8 @@ public final class RankTrainer {
             }
             if (rank == 0) {
                 double tps = globalTokens / stepS;
-                StepMetrics sm = new StepMetrics(step + 1, loss, lr, result.gradNorm(), tps, tps * flopsPerToken / peakFlops,
+                StepMetrics sm = new StepMetrics(step + 1, loss, lr, result.gradNorm(), tps,
+                        ModelFlops.mfu(stepFlops * spec.worldSize(), stepS, peakFlops),
                         valLoss, Math.exp(valLoss), stepS, computeNanos / 1e9, commS,
                         Math.max(0, optimizerAndComm - commS), dataS);
                 metrics.add(sm);

@@ -2,7 +2,7 @@ package dev.zerospark.training;
 
 import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Manifest;
-import dev.zerospark.collective.InProcessRendezvous;
+import dev.zerospark.collective.LocalRanks;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
 import dev.zerospark.training.data.TrainingTable;
@@ -17,13 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * {@code bench train}: the same model and global batch trained with 1 and with 2 ranks (threads of this JVM over
- * real TCP, sharing one intra-op thread pool of the same size), with the per-step time split into compute,
+ * real TCP ({@link LocalRanks#hosted}), sharing one intra-op thread pool of the same size), with the per-step time split into compute,
  * communication, optimizer and data; then checkpoint save and load throughput next to a raw write and read of the
  * same bytes to the same store.
  */
@@ -78,23 +75,9 @@ public final class TrainBench {
         keys.put("train.collective_timeout_s", 300);
         TrainConfig cfg = ConfigLoader.load(null, keys).train();
         RunSpec spec = RunSpec.from(cfg, "{}", java.util.UUID.randomUUID().toString(), -1);
-        InProcessRendezvous rendezvous = new InProcessRendezvous(world, Duration.ofMinutes(5));
-        ExecutorService pool = Executors.newFixedThreadPool(world);
-        try {
-            List<Future<RankResult>> futures = new ArrayList<>();
-            for (int r = 0; r < world; r++) {
-                int rank = r;
-                futures.add(pool.submit(() -> new RankTrainer(spec, table, source, conf).run(new ThreadHost(rank, rendezvous))));
-            }
-            List<StepMetrics> rank0 = null;
-            for (Future<RankResult> f : futures) {
-                RankResult res = f.get();
-                if (res.rank() == 0) rank0 = res.metrics();
-            }
-            return rank0;
-        } finally {
-            pool.shutdownNow();
-        }
+        List<RankResult> ranks = LocalRanks.hosted(world, Duration.ofMinutes(5),
+                (rank, rendezvous) -> new RankTrainer(spec, table, source, conf).run(new ThreadHost(rank, rendezvous)));
+        return ranks.stream().filter(r -> r.rank() == 0).findFirst().orElseThrow().metrics();
     }
 
     private static Row average(int world, List<StepMetrics> m) {

@@ -29,9 +29,18 @@ import java.util.List;
 public final class TrainingVerifier {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingVerifier.class);
 
-    /** What to verify. {@code microBatches} splits each rank's slice further (gradient accumulation). */
+    /**
+     * What to verify. {@code microBatches} splits each rank's slice further (gradient accumulation); every rank's
+     * model lives on {@code device} (verify-training --device).
+     */
     public record Options(Path modelDir, int worldSize, ZeroStage stage, double tolerance, int microBatches,
-                          CollectiveConfig collective) {
+                          CollectiveConfig collective, ai.djl.Device device) {
+        /** On the CPU. */
+        public Options(Path modelDir, int worldSize, ZeroStage stage, double tolerance, int microBatches,
+                       CollectiveConfig collective) {
+            this(modelDir, worldSize, stage, tolerance, microBatches, collective, ai.djl.Device.cpu());
+        }
+
         public Options {
             if (worldSize < 1) {
                 throw new IllegalArgumentException("--world-size must be >= 1, got " + worldSize);
@@ -104,7 +113,7 @@ public final class TrainingVerifier {
                                         int[][][] batches) throws IOException {
         TrainingReference.Recipe recipe = reference.recipe();
         LrSchedule schedule = recipe.schedule();
-        try (TrainableModel model = TrainableModels.load(options.modelDir())) {
+        try (TrainableModel model = TrainableModels.load(options.modelDir(), options.device())) {
             int numel = TrainableModels.flatArrayLength("verify-training", model.numel());
             PartitionLayout layout = PartitionLayout.of(flatParams(model.params()), c.worldSize(), 2 * c.worldSize());
             float[] initial = new float[numel];
