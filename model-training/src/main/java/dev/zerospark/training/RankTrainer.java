@@ -2,6 +2,8 @@ package dev.zerospark.training;
 
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zerospark.checkpoint.CheckpointCommit;
 import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Layout;
@@ -44,6 +46,7 @@ import java.util.Map;
  */
 public final class RankTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(RankTrainer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The few things a rank asks of its host (Spark's BarrierTaskContext in production). */
     public interface Host {
