@@ -3,24 +3,20 @@ package dev.zerospark.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.zerospark.model.AttentionMasks;
-import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.HfConfigs;
 import dev.zerospark.model.LlamaConfig;
 import dev.zerospark.model.ModelConfig;
 import dev.zerospark.model.ModelLoader;
-import dev.zerospark.model.RandomInit;
 import dev.zerospark.model.TensorSpec;
-import dev.zerospark.optim.AdamW;
-import dev.zerospark.optim.AdamWConfig;
-import java.util.Random;
 
 /**
- * Times one training step (forward + backward through {@link TrainableModel}, then AdamW on the flat buffer) of
- * a randomly initialised GPT-2 or Llama, and the fp32 matmul rate of this machine for an MFU figure. The Python/PyTorch
- * eager comparison lives with the CLI (bench train-step).
+ * The shape, model and figures of {@code bench train-step}: a randomly initialised GPT-2 or Llama, its FLOPs per step
+ * and the fp32 matmul rate of this machine for an MFU figure. The timed step itself is the trainer's own
+ * ({@code dev.zerospark.zero.TrainStepBenchmark} in model-training, which runs {@code TrainStep}); the
+ * Python/PyTorch eager comparison lives with the CLI (bench train-step).
  */
 public final class TrainStepBench {
     /**
@@ -55,7 +51,8 @@ public final class TrainStepBench {
 
     /**
      * Mean times in milliseconds: {@code forwardMs} is a separate no-grad forward, {@code forwardBackwardMs} the
-     * training forward + backward + gradient copy-out, {@code optimizerMs} AdamW + writing weights back.
+     * training forward + backward, {@code optimizerMs} the gradient reduction, clipping, AdamW and in-place weight
+     * update.
      * {@code stepCpuMs} is the calling thread's CPU time for the step: with one intra-op thread every op runs on
      * that thread, so it measures the step's own work even on a machine shared with other load.
      */
@@ -112,80 +109,6 @@ public final class TrainStepBench {
         long attnWidth = c instanceof LlamaConfig l ? (long) l.numHeads() * l.headDim() : c.hiddenSize();
         double tokens = (double) batch * seq;
         return 6.0 * matmulParams * tokens + 12.0 * c.numLayers() * attnWidth * seq * tokens;
-    }
-
-    public static Result run(Options o) {
-        Random r = new Random(0);
-        int[][] batch = new int[o.batch()][o.seq()];
-        for (int[] row : batch) {
-            for (int t = 0; t < row.length; t++) {
-                row[t] = r.nextInt(o.vocab());
-            }
-        }
-        try (NDManager root = NDManager.newBaseManager("PyTorch")) {
-            ModelConfig config = config(o);
-            CausalLm model = RandomInit.create(config, root, 0);
-            try (DjlTrainableModel tm = TrainableModels.wrap(model, null)) {
-                int n = TrainableModels.flatArrayLength("bench train-step", tm.numel());
-                float[] params = new float[n];
-                float[] grad = new float[n];
-                float[] m = new float[n];
-                float[] v = new float[n];
-                tm.readParams(params);
-                AdamWConfig cfg = new AdamWConfig(0.9, 0.95, 1e-8, 0.1);
-                double fwd = 0;
-                double fb = 0;
-                double opt = 0;
-                double cpu = 0;
-                java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-                for (int i = 0; i < o.warmup() + o.steps(); i++) {
-                    long t0 = System.nanoTime();
-                    forwardOnly(model, batch);
-                    long t1 = System.nanoTime();
-                    long c1 = mx.getCurrentThreadCpuTime();
-                    java.util.Arrays.fill(grad, 0f);
-                    tm.forwardBackward(batch, null, 1f / TrainableModel.countTargets(batch, null), grad);
-                    long t2 = System.nanoTime();
-                    for (ParamSpec s : tm.params()) {
-                        AdamW.update(params, grad, m, v, (int) s.offset(), (int) s.numel(), i + 1, 1e-4, cfg, s.decay());
-                    }
-                    tm.writeParams(params);
-                    long t3 = System.nanoTime();
-                    long c3 = mx.getCurrentThreadCpuTime();
-                    if (i >= o.warmup()) {
-                        fwd += (t1 - t0) / 1e6;
-                        fb += (t2 - t1) / 1e6;
-                        opt += (t3 - t2) / 1e6;
-                        cpu += (c3 - c1) / 1e6;
-                    }
-                }
-                fwd /= o.steps();
-                fb /= o.steps();
-                opt /= o.steps();
-                cpu /= o.steps();
-                double stepMs = fb + opt;
-                long tokens = (long) o.batch() * o.seq();
-                double flops = flopsPerStep(config, o.batch(), o.seq());
-                double gflops = matmulGflops(root);
-                double achieved = flops / (stepMs / 1e3) / 1e9;
-                return new Result(o, n, fwd, fb, opt, stepMs, tokens / (stepMs / 1e3), flops, gflops,
-                        achieved / gflops, threads(), cpu);
-            }
-        }
-    }
-
-    private static void forwardOnly(CausalLm model, int[][] batch) {
-        boolean grad = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try (NDManager m = model.parameters().manager().newSubManager()) {
-            int b = batch.length;
-            int t = batch[0].length;
-            NDArray ids = m.create(batch).toType(ai.djl.ndarray.types.DataType.INT64, false);
-            model.forward(ids, m.create(AttentionMasks.positionIds(null, b, t, 0)),
-                    AttentionMasks.allowed(m, null, b, t, 0), null);
-        } finally {
-            JniUtils.setGradMode(grad);
-        }
     }
 
     /** Best of a few 1024^3 fp32 matmuls, in GFLOP/s. */

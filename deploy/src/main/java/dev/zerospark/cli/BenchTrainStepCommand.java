@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zerospark.train.TrainStepBench;
+import dev.zerospark.zero.TrainStepBenchmark;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -70,7 +71,7 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         PrintWriter err = cl.getErr();
         TrainStepBench.Result zs;
         try {
-            zs = TrainStepBench.run(o);
+            zs = TrainStepBenchmark.run(o);
         } finally {
             TrainStepBench.setThreads(previousThreads);
         }

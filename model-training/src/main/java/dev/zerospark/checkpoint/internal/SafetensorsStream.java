@@ -30,10 +30,22 @@ public final class SafetensorsStream {
 
     private SafetensorsStream() {}
 
-    /** A tensor to write: fp32 values or int64 values (exactly one non-null). */
-    public record Tensor(String name, long[] shape, float[] floats, long[] longs) {
+    /** Where a streamed fp32 tensor's values come from, a bounded chunk at a time (e.g. a tensor's native memory). */
+    @FunctionalInterface
+    public interface FloatSource {
+        /** Copies elements {@code [from, from + n)} into {@code dst[off, off + n)}. */
+        void read(long from, float[] dst, int off, int n);
+    }
+
+    /** A tensor to write: fp32 values (read in chunks) or int64 values (exactly one non-null). */
+    public record Tensor(String name, long[] shape, FloatSource floats, long[] longs) {
         public static Tensor f32(String name, float[] values) {
-            return new Tensor(name, new long[] {values.length}, values, null);
+            return f32(name, values.length, (from, dst, off, n) -> System.arraycopy(values, (int) from, dst, off, n));
+        }
+
+        /** {@code length} fp32 values from {@code source}, never all in memory at once. */
+        public static Tensor f32(String name, long length, FloatSource source) {
+            return new Tensor(name, new long[] {length}, source, null);
         }
 
         public static Tensor i64(String name, long[] values) {
@@ -41,7 +53,7 @@ public final class SafetensorsStream {
         }
 
         long bytes() {
-            return floats != null ? 4L * floats.length : 8L * longs.length;
+            return floats != null ? 4L * shape[0] : 8L * longs.length;
         }
     }
 
@@ -66,16 +78,21 @@ public final class SafetensorsStream {
         }
         out.write(SafetensorsWriter.headerBytes(header));
         ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        float[] staging = new float[BUFFER_BYTES / 4];
         for (Tensor t : tensors) {
             out.endChunk();
-            int n = t.floats() != null ? t.floats().length : t.longs().length;
+            long n = t.floats() != null ? t.shape()[0] : t.longs().length;
             int per = t.floats() != null ? BUFFER_BYTES / 4 : BUFFER_BYTES / 8;
-            for (int from = 0; from < n; from += per) {
+            for (long from = 0; from < n; from += per) {
                 buf.clear();
-                int to = Math.min(n, from + per);
-                if (t.floats() != null) buf.asFloatBuffer().put(t.floats(), from, to - from);
-                else buf.asLongBuffer().put(t.longs(), from, to - from);
-                out.write(buf.array(), 0, (to - from) * (t.floats() != null ? 4 : 8));
+                int count = (int) Math.min(per, n - from);
+                if (t.floats() != null) {
+                    t.floats().read(from, staging, 0, count);
+                    buf.asFloatBuffer().put(staging, 0, count);
+                } else {
+                    buf.asLongBuffer().put(t.longs(), (int) from, count);
+                }
+                out.write(buf.array(), 0, count * (t.floats() != null ? 4 : 8));
             }
         }
     }
