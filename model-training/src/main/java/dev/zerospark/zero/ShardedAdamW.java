@@ -1,10 +1,12 @@
 package dev.zerospark.zero;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.zerospark.flat.Chunks;
 import dev.zerospark.flat.FlatFloats;
 import dev.zerospark.optim.AdamWConfig;
+import dev.zerospark.optim.NativeAdamW;
 import dev.zerospark.zero.internal.TensorAdamW;
 import dev.zerospark.zero.internal.Tensors;
 
@@ -13,13 +15,17 @@ import java.util.List;
 /**
  * AdamW state for one range of the flat buffer (a rank's shard in ZeRO stages 1 and 2, everything in stage 0):
  * fp32 master weights, exp_avg and exp_avg_sq for that range only, as libtorch tensors on one device (the rank's,
- * or the host with {@code offload_optimizer}). Each piece of the range is updated by {@link TensorAdamW} on views
- * with its parameter's decay flag, so the result is bitwise that of per-parameter AdamW. Padding elements are never
+ * or the host with {@code offload_optimizer}). Each piece of the range is updated on views with its parameter's
+ * decay flag, so the result is bitwise that of per-parameter AdamW: by {@link TensorAdamW}'s tensor ops on a GPU,
+ * by one fused pass over the tensors' own memory ({@link NativeAdamW}) on the CPU, with the same bits. Padding elements are never
  * touched. Offsets and lengths are 64-bit; the host sees the state only in bounded chunks.
  */
 public final class ShardedAdamW implements AutoCloseable {
     /** The three tensors of the state, as checkpoints name them. */
     public enum State { MASTER, EXP_AVG, EXP_AVG_SQ }
+
+    /** Elements the fused CPU pass takes at once: a direct buffer addresses at most 2^31 - 1 bytes. */
+    private static final long FUSED_PART = 1L << 28;
 
     private final AdamWConfig config;
     private final long offset;
@@ -28,9 +34,11 @@ public final class ShardedAdamW implements AutoCloseable {
     private final boolean[] decay;
     private final NDManager manager;
     private final NDArray[] state;
+    /** Run AdamW as a chain of tensor ops (any device) instead of the fused pass over CPU memory. */
+    private final boolean tensorOps;
 
     private ShardedAdamW(AdamWConfig config, long offset, long length, List<PartitionLayout.Piece> pieces,
-                         boolean[] decay, NDManager manager, NDArray[] state) {
+                         boolean[] decay, NDManager manager, NDArray[] state, boolean tensorOps) {
         this.config = config;
         this.offset = offset;
         this.length = length;
@@ -38,6 +46,7 @@ public final class ShardedAdamW implements AutoCloseable {
         this.decay = decay;
         this.manager = manager;
         this.state = state;
+        this.tensorOps = tensorOps;
     }
 
     /**
@@ -46,6 +55,12 @@ public final class ShardedAdamW implements AutoCloseable {
      */
     public static ShardedAdamW forRange(PartitionLayout layout, long offset, long length, AdamWConfig config,
                                         NDManager parent) {
+        return forRange(layout, offset, length, config, parent, !parent.getDevice().equals(Device.cpu()));
+    }
+
+    /** As above; {@code tensorOps} forces the tensor-op kernel on the CPU too (tests compare the two). */
+    static ShardedAdamW forRange(PartitionLayout layout, long offset, long length, AdamWConfig config,
+                                 NDManager parent, boolean tensorOps) {
         if (offset < 0 || length < 0 || offset > layout.paddedNumel() - length) {
             throw new IllegalArgumentException("range [" + offset + ", +" + length + ") is outside " + layout);
         }
@@ -59,7 +74,7 @@ public final class ShardedAdamW implements AutoCloseable {
         for (State s : State.values()) {
             state[s.ordinal()] = Tensors.zeros(manager, length);
         }
-        return new ShardedAdamW(config, offset, length, pieces, decay, manager, state);
+        return new ShardedAdamW(config, offset, length, pieces, decay, manager, state, tensorOps);
     }
 
     /** State for rank {@code rank}'s shard. */
@@ -144,12 +159,26 @@ public final class ShardedAdamW implements AutoCloseable {
         for (int i = 0; i < pieces.size(); i++) {
             PartitionLayout.Piece p = pieces.get(i);
             long local = p.flatOffset() - offset;
-            // One scope per piece: its temporaries (a few piece-sized tensors) go before the next piece's.
-            try (NDManager scope = manager.newSubManager()) {
-                TensorAdamW.update(Tensors.slice(master(), local, p.length(), scope),
-                        Tensors.slice(grad, local, p.length(), scope),
-                        Tensors.slice(tensor(State.EXP_AVG), local, p.length(), scope),
-                        Tensors.slice(tensor(State.EXP_AVG_SQ), local, p.length(), scope), step, lr, config, decay[i]);
+            // One scope per piece: its temporaries (a few piece-sized tensors) go before the next piece's. The
+            // update is elementwise, so a piece may be cut into parts that one direct buffer can address.
+            for (long done = 0; done < p.length(); done += FUSED_PART) {
+                long n = tensorOps ? p.length() : Math.min(FUSED_PART, p.length() - done);
+                try (NDManager scope = manager.newSubManager()) {
+                    NDArray w = Tensors.slice(master(), local + done, n, scope);
+                    NDArray g = Tensors.slice(grad, local + done, n, scope);
+                    NDArray m = Tensors.slice(tensor(State.EXP_AVG), local + done, n, scope);
+                    NDArray v = Tensors.slice(tensor(State.EXP_AVG_SQ), local + done, n, scope);
+                    if (tensorOps) {
+                        TensorAdamW.update(w, g, m, v, step, lr, config, decay[i]);
+                    } else {
+                        // On the CPU the state is host memory: one fused pass over it, same expressions and bits.
+                        NativeAdamW.update(w.toByteBuffer(true), g.toByteBuffer(true), m.toByteBuffer(true),
+                                v.toByteBuffer(true), (int) n, step, lr, config, decay[i]);
+                    }
+                }
+                if (tensorOps) {
+                    break;
+                }
             }
         }
     }

@@ -56,6 +56,8 @@ public final class ZeroOptimizer implements AutoCloseable {
     /** Gradients of the optimizer's range ({@code adam}'s), fp32 on the optimizer's device. */
     private final NDArray gradRange;
     private final BucketStaging bucket;
+    /** Whether {@link #gradRange} holds this step's gradients yet: the first reduction copies, later ones add. */
+    private boolean rangeHolds;
     private long step;
 
     private ZeroOptimizer(Collective collective, PartitionLayout layout, ZeroStage stage, GradientBuckets buckets,
@@ -158,7 +160,7 @@ public final class ZeroOptimizer implements AutoCloseable {
         }
         publishWeights();
         this.step = stepsDone;
-        Tensors.zero(gradRange);
+        clearRangeGradients();
         model.zeroGradients();
         return stepsDone;
     }
@@ -213,11 +215,9 @@ public final class ZeroOptimizer implements AutoCloseable {
         manager.close();
     }
 
-    /** Stage 2 adds into the range gradients; stages 0-1 overwrite all of them on the next step. */
+    /** The next reduction overwrites the range gradients instead of adding to them: no zeroing pass. */
     private void clearRangeGradients() {
-        if (stage.partitionsGradients()) {
-            Tensors.zero(gradRange);
-        }
+        rangeHolds = false;
     }
 
     /**
@@ -247,7 +247,7 @@ public final class ZeroOptimizer implements AutoCloseable {
                     if (!stage.partitionsOptimizer() || r == collective.rank()) {
                         NDArray into = Tensors.slice(gradRange, regions.offset(r) - adam.rangeOffset(), len, scope);
                         NDArray reduced = Tensors.slice(tensor, r * len, len, scope);
-                        if (add) {
+                        if (add && rangeHolds) {
                             into.addi(reduced.toDevice(into.getDevice(), false));
                         } else {
                             Tensors.copy(into, reduced);
@@ -256,6 +256,7 @@ public final class ZeroOptimizer implements AutoCloseable {
                 }
             }
         }
+        rangeHolds = true;
         model.zeroGradients();
     }
 

@@ -15,9 +15,21 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 /** The shards of N ranks together, as tensor ops, do bitwise what the per-parameter Java AdamW kernel does. */
 class ShardedAdamWTest {
 
+    /** The fused pass over the tensors' CPU memory (what runs on the CPU). */
     @ParameterizedTest(name = "N={0}")
     @ValueSource(ints = {1, 2, 3, 4})
     void shardedUpdatesEqualUnshardedAdamWBitwise(int worldSize) {
+        check(worldSize, false);
+    }
+
+    /** The chain of tensor ops (what runs on a GPU), run here on CPU tensors. */
+    @ParameterizedTest(name = "N={0}")
+    @ValueSource(ints = {1, 2, 3, 4})
+    void tensorOpUpdatesEqualUnshardedAdamWBitwise(int worldSize) {
+        check(worldSize, true);
+    }
+
+    private static void check(int worldSize, boolean tensorOps) {
         Random random = new Random(11 + worldSize);
         List<FlatParam> params = PartitionLayoutTest.randomParams(random, 10);
         PartitionLayout layout = PartitionLayout.of(params, worldSize, 2 * worldSize);
@@ -34,7 +46,8 @@ class ShardedAdamWTest {
         ShardedAdamW[] shards = new ShardedAdamW[worldSize];
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
         for (int r = 0; r < worldSize; r++) {
-            shards[r] = ShardedAdamW.forShard(layout, r, config, manager);
+            shards[r] = ShardedAdamW.forRange(layout, layout.shardOffset(r), layout.shardSize(), config, manager,
+                    tensorOps);
             shards[r].loadMaster(flat);
         }
         for (int step = 1; step <= 5; step++) {
