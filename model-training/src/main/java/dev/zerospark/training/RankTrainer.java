@@ -95,7 +95,7 @@ public final class RankTrainer {
             try (TimedCollective c = new TimedCollective(Collective.connect(rank, world, host.rendezvous(),
                     JobSecret.fromBase64(secretText), spec.collectiveConfig(host.bindAddress())))) {
                 try (ZeroOptimizer zero = ZeroOptimizer.create(c, layout, ZeroStage.of(spec.zeroStage()), spec.adamW(),
-                        spec.gradClip(), spec.bucketElements(), null, model, false)) {
+                        spec.gradClip(), spec.bucketElements(), null, model, spec.offloadOptimizer())) {
                     long start = 0;
                     StreamSchedule.Position at = new StreamSchedule.Position(0, 0);
                     if (resumeFrom != null) {

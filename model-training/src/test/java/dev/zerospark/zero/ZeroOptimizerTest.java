@@ -90,11 +90,16 @@ class ZeroOptimizerTest {
     }
 
     static List<float[]> train(int worldSize, ZeroStage stage, int microBatches, double maxNorm, int bucket) {
+        return train(worldSize, stage, microBatches, maxNorm, bucket, false);
+    }
+
+    static List<float[]> train(int worldSize, ZeroStage stage, int microBatches, double maxNorm, int bucket,
+                               boolean offload) {
         return TestRing.run(worldSize, RING, c -> {
             PartitionLayout layout = PartitionLayout.of(PARAMS, worldSize, 4);
             try (TensorWeights model = TensorWeights.of(PARAMS, initialParams());
                  ZeroOptimizer zero = ZeroOptimizer.create(c, layout, stage, ADAMW, maxNorm, bucket, null, model,
-                         false)) {
+                         offload)) {
             assertEquals(ZeroMemory.plan(layout, stage, bucket), zero.memory());
             for (int step = 1; step <= STEPS; step++) {
                 for (int mb = 0; mb < microBatches; mb++) {
@@ -136,6 +141,15 @@ class ZeroOptimizerTest {
             float[] stage0 = train(n, ZeroStage.STAGE_0, 1, 0.5, 1 << 20).get(0);
             assertArrayEquals(stage0, train(n, ZeroStage.STAGE_1, 1, 0.5, 16).get(n - 1), "stage 1, N=" + n);
             assertArrayEquals(stage0, train(n, ZeroStage.STAGE_2, 1, 0.5, 7).get(1), "stage 2, N=" + n);
+        }
+    }
+
+    /** The optimizer state in host memory (offload_optimizer: cpu) gives the same bits. */
+    @Test
+    void offloadedOptimizerStateGivesTheSameBits() {
+        for (ZeroStage stage : ZeroStage.values()) {
+            assertArrayEquals(train(2, stage, 2, 0.5, 64).get(1), train(2, stage, 2, 0.5, 64, true).get(1),
+                    stage.toString());
         }
     }
 
