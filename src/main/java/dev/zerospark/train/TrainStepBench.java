@@ -1,23 +1,16 @@
 package dev.zerospark.train;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.zerospark.model.AttentionMasks;
-import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.HfConfigs;
 import dev.zerospark.model.ModelConfig;
-import dev.zerospark.model.RandomInit;
-import dev.zerospark.optim.AdamW;
-import dev.zerospark.optim.AdamWConfig;
-import java.util.Random;
 
 /**
- * Times one training step (forward + backward through {@link TrainableModel}, then AdamW on the flat buffer) of
- * a randomly initialised GPT-2 or Llama, and the fp32 matmul rate of this machine for an MFU figure. The Python/PyTorch
- * eager comparison lives with the CLI (bench train-step).
+ * The shape, model and figures of {@code bench train-step}: a randomly initialised GPT-2 or Llama ({@link ModelFlops}
+ * counts its FLOPs, {@link MatmulRate} probes the matmul peak). The timed step itself is the trainer's own
+ * ({@code dev.zerospark.zero.TrainStepBenchmark} in model-training, which runs {@code TrainStep}); the
+ * Python/PyTorch eager comparison lives with the CLI (bench train-step).
  */
 public final class TrainStepBench {
     /**
@@ -52,7 +45,8 @@ public final class TrainStepBench {
 
     /**
      * Mean times in milliseconds: {@code forwardMs} is a separate no-grad forward, {@code forwardBackwardMs} the
-     * training forward + backward + gradient copy-out, {@code optimizerMs} AdamW + writing weights back.
+     * training forward + backward, {@code optimizerMs} the gradient reduction, clipping, AdamW and in-place weight
+     * update.
      * {@code stepCpuMs} is the calling thread's CPU time for the step: with one intra-op thread every op runs on
      * that thread, so it measures the step's own work even on a machine shared with other load.
      */
@@ -98,101 +92,6 @@ public final class TrainStepBench {
                 .put("max_position_embeddings", Math.max(1024, o.seq())).put("rms_norm_eps", 1e-5)
                 .put("rope_theta", 10000.0).put("tie_word_embeddings", false).put("hidden_act", "silu");
         return HfConfigs.parse(j);
-    }
-
-    public static Result run(Options o) {
-        return run(o, ai.djl.Device.cpu());
-    }
-
-    /** {@link #run(Options)} with the model and the matmul probe on {@code device} (see {@link TrainDevice}). */
-    public static Result run(Options o, ai.djl.Device device) {
-        Random r = new Random(0);
-        int[][] batch = new int[o.batch()][o.seq()];
-        for (int[] row : batch) {
-            for (int t = 0; t < row.length; t++) {
-                row[t] = r.nextInt(o.vocab());
-            }
-        }
-        try (NDManager root = NDManager.newBaseManager(device, "PyTorch")) {
-            ModelConfig config = config(o);
-            CausalLm model = RandomInit.create(config, root, 0);
-            try (DjlTrainableModel tm = TrainableModels.wrap(model, null)) {
-                String probed = tm.params().stream().filter(p -> model.parameters().spec(p.name()).shape().length == 2)
-                        .findFirst().orElseThrow().name();
-                float[] before = firstRow(model, probed);
-                int n = TrainableModels.flatArrayLength("bench train-step", tm.numel());
-                float[] params = new float[n];
-                float[] grad = new float[n];
-                float[] m = new float[n];
-                float[] v = new float[n];
-                tm.readParams(params);
-                AdamWConfig cfg = new AdamWConfig(0.9, 0.95, 1e-8, 0.1);
-                double fwd = 0;
-                double fb = 0;
-                double opt = 0;
-                double cpu = 0;
-                java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-                for (int i = 0; i < o.warmup() + o.steps(); i++) {
-                    long t0 = System.nanoTime();
-                    forwardOnly(model, batch);
-                    long t1 = System.nanoTime();
-                    long c1 = mx.getCurrentThreadCpuTime();
-                    java.util.Arrays.fill(grad, 0f);
-                    tm.forwardBackward(batch, null, 1f / TrainableModel.countTargets(batch, null), grad);
-                    long t2 = System.nanoTime();
-                    for (ParamSpec s : tm.params()) {
-                        AdamW.update(params, grad, m, v, (int) s.offset(), (int) s.numel(), i + 1, 1e-4, cfg, s.decay());
-                    }
-                    tm.writeParams(params);
-                    long t3 = System.nanoTime();
-                    long c3 = mx.getCurrentThreadCpuTime();
-                    if (i >= o.warmup()) {
-                        fwd += (t1 - t0) / 1e6;
-                        fb += (t2 - t1) / 1e6;
-                        opt += (t3 - t2) / 1e6;
-                        cpu += (c3 - c1) / 1e6;
-                    }
-                }
-                fwd /= o.steps();
-                fb /= o.steps();
-                opt /= o.steps();
-                cpu /= o.steps();
-                double stepMs = fb + opt;
-                long tokens = (long) o.batch() * o.seq();
-                double flops = ModelFlops.perStep(config, o.batch(), o.seq());
-                double gflops = MatmulRate.gflops(root);
-                float[] after = firstRow(model, probed);
-                double change = 0;
-                for (int i = 0; i < before.length; i++) {
-                    change = Math.max(change, Math.abs((double) after[i] - before[i]));
-                }
-                String on = model.parameters().get(probed).getDevice().toString();
-                return new Result(o, n, fwd, fb, opt, stepMs, tokens / (stepMs / 1e3), flops, gflops,
-                        ModelFlops.mfu(flops, stepMs / 1e3, gflops * 1e9), threads(), cpu,
-                        new WeightCheck(on, probed, change));
-            }
-        }
-    }
-
-    /** Row 0 of a weight matrix, copied from wherever the model's tensor lives (a GPU's memory included). */
-    private static float[] firstRow(CausalLm model, String name) {
-        try (NDArray row = model.parameters().get(name).get(0)) {
-            return row.toFloatArray();
-        }
-    }
-
-    private static void forwardOnly(CausalLm model, int[][] batch) {
-        boolean grad = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try (NDManager m = model.parameters().manager().newSubManager()) {
-            int b = batch.length;
-            int t = batch[0].length;
-            NDArray ids = m.create(batch).toType(ai.djl.ndarray.types.DataType.INT64, false);
-            model.forward(ids, m.create(AttentionMasks.positionIds(null, b, t, 0)),
-                    AttentionMasks.allowed(m, null, b, t, 0), null);
-        } finally {
-            JniUtils.setGradMode(grad);
-        }
     }
 
     /** Sets PyTorch's intra-op thread count for this process (what the eager comparison is run with). */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zerospark.train.ModelFlops;
 import dev.zerospark.train.TrainDevice;
 import dev.zerospark.train.TrainStepBench;
+import dev.zerospark.zero.TrainStepBenchmark;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -79,7 +80,7 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         PrintWriter err = cl.getErr();
         TrainStepBench.Result zs;
         try {
-            zs = TrainStepBench.run(o, dev);
+            zs = TrainStepBenchmark.run(o, dev);
         } finally {
             TrainStepBench.setThreads(previousThreads);
         }

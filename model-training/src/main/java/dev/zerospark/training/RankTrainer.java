@@ -19,7 +19,6 @@ import dev.zerospark.train.MatmulRate;
 import dev.zerospark.train.ModelFlops;
 import dev.zerospark.train.ParamSpec;
 import dev.zerospark.train.TrainableModel;
-import dev.zerospark.train.TrainableModels;
 import dev.zerospark.training.data.DataCursor;
 import dev.zerospark.training.data.RankBatches;
 import dev.zerospark.training.data.Rows;
@@ -28,6 +27,7 @@ import dev.zerospark.training.data.TrainingData;
 import dev.zerospark.training.metrics.MetricsLog;
 import dev.zerospark.training.metrics.StepMetrics;
 import dev.zerospark.zero.PartitionLayout;
+import dev.zerospark.zero.TrainStep;
 import dev.zerospark.zero.TrainingVerifier;
 import dev.zerospark.zero.ZeroOptimizer;
 import dev.zerospark.zero.ZeroStage;
@@ -35,7 +35,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -105,40 +105,29 @@ public final class RankTrainer {
         CheckpointStore store = new CheckpointStore(spec.checkpointRoot(), conf);
         try (TrainableModel model = source.open(conf, host.gpu() >= 0 ? Device.gpu(host.gpu()) : Device.cpu())) {
             List<ParamSpec> specs = model.params();
-            int numel = TrainableModels.flatArrayLength("the ZeRO rank trainer", model.numel());
             PartitionLayout layout = PartitionLayout.of(TrainingVerifier.flatParams(specs), world, 2 * world);
-            float[] initial = new float[numel];
-            model.readParams(initial);
-            RankCheckpoint.OwnState restored = null;
-            if (spec.resumeStep() >= 0) {
-                // Only this rank's optimizer range is read (verified); the parameters are all-gathered from the
-                // ranks' master shards by the restore below.
-                boolean sharded = ZeroStage.of(spec.zeroStage()).partitionsOptimizer();
-                restored = RankCheckpoint.load(store, store.manifest(spec.resumeStep()), Layout.of(layout, specs),
-                        sharded ? layout.shardOffset(rank) : 0L, Math.toIntExact(sharded ? layout.shardSize() : layout.paddedNumel()));
-            }
+            Manifest resumeFrom = spec.resumeStep() >= 0 ? store.manifest(spec.resumeStep()) : null;
             String modelConfig = source.configJson(conf);
-            // The ring is joined only now, after the model download, model load and checkpoint load: the
-            // collective timeout bounds waiting on peers, and a peer that is still loading has not joined yet
-            // (the rendezvous inside connect waits for it), so slow loading cannot trip the timeout.
+            // The ring is joined only now, after the model download and model load: the collective timeout bounds
+            // waiting on peers, and a peer that is still loading has not joined yet (the rendezvous inside connect
+            // waits for it), so slow loading cannot trip the timeout.
             try (TimedCollective c = new TimedCollective(Collective.connect(rank, world, host.rendezvous(),
                     JobSecret.fromBase64(secretText), spec.collectiveConfig(host.bindAddress())))) {
-                try {
-                    ZeroOptimizer zero = ZeroOptimizer.create(c, layout, ZeroStage.of(spec.zeroStage()), spec.adamW(),
-                            spec.gradClip(), spec.bucketElements(), null, initial);
+                try (ZeroOptimizer zero = ZeroOptimizer.create(c, layout, ZeroStage.of(spec.zeroStage()), spec.adamW(),
+                        spec.gradClip(), spec.bucketElements(), null, model, spec.offloadOptimizer())) {
                     long start = 0;
                     StreamSchedule.Position at = new StreamSchedule.Position(0, 0);
-                    if (restored != null) {
-                        RankCheckpoint.restore(zero, restored);
-                        model.writeParams(Arrays.copyOf(zero.params(), numel));
-                        start = restored.step();
+                    if (resumeFrom != null) {
+                        // Only this rank's optimizer range is read (verified), chunk by chunk into its tensors; the
+                        // weights are then all-gathered from the ranks' master shards into the model in place.
+                        start = zero.restore(adam -> RankCheckpoint.load(store, resumeFrom, Layout.of(layout, specs), adam));
                         // The data continues where the checkpoint says, whatever world size or batch saved it.
                         at = store.manifest(start).data().position();
                         if (rank == 0) LOG.info("resumed from {} at step {} (saved by {} ranks)", store.stepUri(start), start, store.manifest(start).worldSize());
                     }
                     RankBatches.Plan plan = new RankBatches.Plan(rank, spec.microBatch(), spec.gradAccum(), world, spec.seed(), start, at);
                     try (RankBatches batches = table.open(plan, conf)) {
-                        return loop(host, c, model, zero, store, specs, numel, start, modelConfig, batches);
+                        return loop(host, c, model, new TrainStep(c, model, zero), store, specs, start, modelConfig, batches);
                     }
                 } catch (Exception e) {
                     // Peers would otherwise see only a closed connection and report themselves as the failure
@@ -150,10 +139,11 @@ public final class RankTrainer {
         }
     }
 
-    private RankResult loop(Host host, TimedCollective c, TrainableModel model, ZeroOptimizer zero,
-                            CheckpointStore store, List<ParamSpec> specs, int numel, long start, String modelConfig,
+    private RankResult loop(Host host, TimedCollective c, TrainableModel model, TrainStep trainStep,
+                            CheckpointStore store, List<ParamSpec> specs, long start, String modelConfig,
                             RankBatches batches) throws Exception {
         int rank = host.rank();
+        ZeroOptimizer zero = trainStep.optimizer();
         LrSchedule lrs = spec.schedule();
         // MFU as bench train-step counts it: the global batch's model FLOPs over every rank's matmul peak.
         ModelConfig modelShape = HfConfigs.parse((ObjectNode) JSON.readTree(modelConfig));
@@ -165,39 +155,26 @@ public final class RankTrainer {
         for (long step = start; step < spec.steps(); step++) {
             if (spec.attempt() == 0 && step == spec.failAtStep() && rank == spec.failRank()) injectFault(rank, step);
             long t0 = System.nanoTime();
-            int[][][] ids = new int[spec.gradAccum()][][];
-            float[][][] masks = new float[spec.gradAccum()][][];
-            long localTokens = 0;
             double stepFlops = 0;
             Rows[] batch = batches.step(step); // read ahead while the previous step trained
+            List<TrainStep.MicroBatch> micro = new ArrayList<>(spec.gradAccum());
             for (int m = 0; m < spec.gradAccum(); m++) {
-                ids[m] = batch[m].ids();
-                masks[m] = batch[m].masks();
-                localTokens += TrainableModel.countTargets(ids[m], masks[m]);
-                stepFlops += ModelFlops.perStep(modelShape, ids[m].length, ids[m].length == 0 ? 0 : ids[m][0].length);
+                micro.add(new TrainStep.MicroBatch(batch[m].ids(), batch[m].masks()));
+                stepFlops += ModelFlops.perStep(modelShape, batch[m].ids().length,
+                        batch[m].ids().length == 0 ? 0 : batch[m].ids()[0].length);
             }
-            double globalTokens = c.sumAcrossRanks(localTokens);
             double dataS = (System.nanoTime() - t0) / 1e9;
             c.takeSeconds();
 
             host.stepPhase(step, StepPhase.COMPUTE_START, model, zero);
-            double lossSum = 0;
-            long computeNanos = 0;
-            for (int m = 0; m < spec.gradAccum(); m++) {
-                long f0 = System.nanoTime();
-                // The model adds this micro-batch's gradients straight into ZeRO's (padded) flat buffer.
-                LossSum loss = model.forwardBackward(ids[m], masks[m], (float) (1.0 / globalTokens), zero.gradients());
-                lossSum += loss.sum();
-                computeNanos += System.nanoTime() - f0;
-                zero.accumulate();
-            }
-            host.stepPhase(step, StepPhase.COMPUTE_END, model, zero);
-            double lr = lrs.lr((int) step);
-            long o0 = System.nanoTime();
-            ZeroOptimizer.StepResult result = zero.step(lr);
-            model.writeParams(Arrays.copyOf(zero.params(), numel));
-            double optimizerAndComm = (System.nanoTime() - o0) / 1e9;
-            double loss = c.sumAcrossRanks(lossSum) / globalTokens;
+            long phaseStep = step;
+            TrainStep.Result result = trainStep.run(micro, lrs.lr((int) step),
+                    () -> host.stepPhase(phaseStep, StepPhase.COMPUTE_END, model, zero));
+            double lr = result.lr();
+            double globalTokens = result.globalTokens();
+            double loss = result.loss();
+            double optimizerAndComm = result.optimizerSeconds();
+            long computeNanos = (long) (result.computeSeconds() * 1e9);
             double commS = c.takeSeconds();
             host.stepPhase(step, StepPhase.STEP_END, model, zero);
             double valLoss = Double.NaN;

@@ -137,9 +137,17 @@ public final class TrainBench {
         long t2 = System.nanoTime();
         // What a resume at the same world size reads: every rank its own range of the flat state, verified.
         dev.zerospark.checkpoint.Layout layout = m.layout();
-        int shard = Math.toIntExact(m.zeroStage() > 0 ? layout.shardSize() : layout.paddedNumel());
-        for (int r = 0; r < m.worldSize(); r++) {
-            RankCheckpoint.load(store, m, layout, m.zeroStage() > 0 ? (long) r * shard : 0, shard);
+        java.util.List<dev.zerospark.zero.FlatParam> flat = new java.util.ArrayList<>();
+        for (var p : layout.params()) flat.add(new dev.zerospark.zero.FlatParam(p.name(), p.offset(), p.numel(), p.decay()));
+        dev.zerospark.zero.PartitionLayout partition = dev.zerospark.zero.PartitionLayout.of(flat, layout.worldSize(), layout.alignment());
+        long shard = m.zeroStage() > 0 ? layout.shardSize() : layout.paddedNumel();
+        try (ai.djl.ndarray.NDManager cpu = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+            for (int r = 0; r < m.worldSize(); r++) {
+                try (var adam = dev.zerospark.zero.ShardedAdamW.forRange(partition, m.zeroStage() > 0 ? r * shard : 0, shard,
+                        new dev.zerospark.optim.AdamWConfig(0.9, 0.95, 1e-8, 0), cpu)) {
+                    RankCheckpoint.load(store, m, layout, adam); // into the optimizer's tensors, as a resume does
+                }
+            }
         }
         long t3 = System.nanoTime();
         for (var e : files.entrySet()) {

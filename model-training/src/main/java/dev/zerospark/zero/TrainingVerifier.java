@@ -4,7 +4,6 @@ import dev.zerospark.collective.Collective;
 import dev.zerospark.collective.CollectiveConfig;
 import dev.zerospark.collective.LocalRanks;
 import dev.zerospark.optim.LrSchedule;
-import dev.zerospark.train.LossSum;
 import dev.zerospark.train.ParamSpec;
 import dev.zerospark.train.TrainableModel;
 import dev.zerospark.train.TrainableModels;
@@ -113,39 +112,25 @@ public final class TrainingVerifier {
                                         int[][][] batches) throws IOException {
         TrainingReference.Recipe recipe = reference.recipe();
         LrSchedule schedule = recipe.schedule();
-        try (TrainableModel model = TrainableModels.load(options.modelDir(), options.device())) {
-            int numel = TrainableModels.flatArrayLength("verify-training", model.numel());
-            PartitionLayout layout = PartitionLayout.of(flatParams(model.params()), c.worldSize(), 2 * c.worldSize());
-            float[] initial = new float[numel];
-            model.readParams(initial);
-            ZeroOptimizer zero = ZeroOptimizer.create(c, layout, options.stage(), recipe.adamW(),
-                    recipe.maxGradNorm(), 1 << 22, null, initial);
-            float[] microGrad = new float[numel];
+        try (TrainableModel model = TrainableModels.load(options.modelDir(), options.device());
+             ZeroOptimizer zero = ZeroOptimizer.create(c, PartitionLayout.of(flatParams(model.params()), c.worldSize(),
+                     2 * c.worldSize()), options.stage(), recipe.adamW(), recipe.maxGradNorm(), 1 << 22, null, model,
+                     false)) {
+            // The production step: the same TrainStep the trainer runs, on this rank's slice of each global batch.
+            TrainStep trainStep = new TrainStep(c, model, zero);
             List<StepRow> rows = new ArrayList<>();
             for (TrainingReference.Step ref : reference.steps()) {
                 int[][] batch = batches[ref.step()];
-                long tokens = TrainableModel.countTargets(batch, null);
                 int perRank = batch.length / c.worldSize();
                 int perMicro = perRank / options.microBatches();
-                double lossSum = 0;
+                List<TrainStep.MicroBatch> micro = new ArrayList<>();
                 for (int mb = 0; mb < options.microBatches(); mb++) {
                     int from = c.rank() * perRank + mb * perMicro;
-                    int[][] micro = Arrays.copyOfRange(batch, from, from + perMicro);    // (B / (N * M), T)
-                    Arrays.fill(microGrad, 0f);
-                    LossSum loss = model.forwardBackward(micro, null, 1f / tokens, microGrad);
-                    lossSum += loss.sum();
-                    float[] grads = zero.gradients();
-                    for (int i = 0; i < numel; i++) {
-                        grads[i] += microGrad[i];
-                    }
-                    zero.accumulate();
+                    micro.add(new TrainStep.MicroBatch(Arrays.copyOfRange(batch, from, from + perMicro), null));
                 }
-                double lr = schedule.lr(ref.step());
-                ZeroOptimizer.StepResult result = zero.step(lr);
-                model.writeParams(Arrays.copyOf(zero.params(), numel));
-                double loss = c.sumAcrossRanks(lossSum) / tokens;
-                StepRow row = new StepRow(ref.step(), loss, ref.loss(), result.gradNorm(), ref.gradNormBeforeClip(),
-                        lr, ref.lr());
+                TrainStep.Result result = trainStep.run(micro, schedule.lr(ref.step()));
+                StepRow row = new StepRow(ref.step(), result.loss(), ref.loss(), result.gradNorm(),
+                        ref.gradNormBeforeClip(), result.lr(), ref.lr());
                 if (c.rank() == 0) {
                     LOG.info("verify-training N={} {} step {}: loss {} reference {} error {}", c.worldSize(),
                             options.stage(), row.step(), row.loss(), row.referenceLoss(), row.error());

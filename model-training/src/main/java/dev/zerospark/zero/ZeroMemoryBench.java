@@ -8,8 +8,9 @@ import java.util.List;
  * stages 0/1/2 at several world sizes, as this trainer allocates them ({@link ZeroMemory#plan}, which tests check
  * against the real allocations), next to the ZeRO paper's formulas for Psi parameters (Rajbhandari et al. 2020,
  * mixed-precision Adam, K = 12: fp16 params 2Psi, fp16 grads 2Psi, fp32 master + momentum + variance 12Psi).
- * This trainer keeps everything in fp32, so its own formula is params 4Psi, grads 4Psi, master 4Psi, m + v 8Psi,
- * with the partitioned terms divided by N.
+ * This trainer keeps everything in fp32; its optimizer holds grads 4Psi (stage 0) or 4Psi/N, master 4Psi, m + v
+ * 8Psi with the partitioned terms divided by N, and one bounded gradient bucket; the model's own weights and
+ * gradients (4Psi each) are the model's.
  */
 public final class ZeroMemoryBench {
     /**
@@ -94,7 +95,7 @@ public final class ZeroMemoryBench {
     }
 
     static Row row(PartitionLayout layout, ZeroStage stage) {
-        ZeroMemory ours = ZeroMemory.plan(layout, stage);
+        ZeroMemory ours = ZeroMemory.plan(layout, stage, ZeroOptimizer.MAX_BUCKET_ELEMENTS);
         double psi = layout.numel();
         int n = layout.worldSize();
         double optDivisor = stage.partitionsOptimizer() ? n : 1;

@@ -30,10 +30,22 @@ public final class SafetensorsStream {
 
     private SafetensorsStream() {}
 
-    /** A tensor to write: fp32 values or int64 values (exactly one non-null). */
-    public record Tensor(String name, long[] shape, float[] floats, long[] longs) {
+    /** Where a streamed fp32 tensor's values come from, a bounded chunk at a time (e.g. a tensor's native memory). */
+    @FunctionalInterface
+    public interface FloatSource {
+        /** Copies elements {@code [from, from + n)} into {@code dst[off, off + n)}. */
+        void read(long from, float[] dst, int off, int n);
+    }
+
+    /** A tensor to write: fp32 values (read in chunks) or int64 values (exactly one non-null). */
+    public record Tensor(String name, long[] shape, FloatSource floats, long[] longs) {
         public static Tensor f32(String name, float[] values) {
-            return new Tensor(name, new long[] {values.length}, values, null);
+            return f32(name, values.length, (from, dst, off, n) -> System.arraycopy(values, (int) from, dst, off, n));
+        }
+
+        /** {@code length} fp32 values from {@code source}, never all in memory at once. */
+        public static Tensor f32(String name, long length, FloatSource source) {
+            return new Tensor(name, new long[] {length}, source, null);
         }
 
         public static Tensor i64(String name, long[] values) {
@@ -41,7 +53,7 @@ public final class SafetensorsStream {
         }
 
         long bytes() {
-            return floats != null ? 4L * floats.length : 8L * longs.length;
+            return floats != null ? 4L * shape[0] : 8L * longs.length;
         }
     }
 
@@ -66,10 +78,17 @@ public final class SafetensorsStream {
         }
         out.write(SafetensorsWriter.headerBytes(header));
         ByteBuffer buf = null;
+        float[] staging = null;
         for (Tensor t : tensors) {
             out.endChunk();
-            if (t.floats() != null) { // converted straight into the stream's chunk buffer: one copy on the way out
-                out.writeFloats(t.floats(), 0, t.floats().length);
+            if (t.floats() != null) { // a bounded chunk at a time, converted straight into the stream's chunk buffer
+                if (staging == null) staging = new float[BUFFER_BYTES / 4];
+                long n = t.shape()[0];
+                for (long from = 0; from < n; from += staging.length) {
+                    int count = (int) Math.min(staging.length, n - from);
+                    t.floats().read(from, staging, 0, count);
+                    out.writeFloats(staging, 0, count);
+                }
                 continue;
             }
             if (buf == null) buf = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
