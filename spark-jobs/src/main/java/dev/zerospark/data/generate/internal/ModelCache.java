@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -30,6 +31,7 @@ public final class ModelCache {
     private static final Logger LOG = LoggerFactory.getLogger(ModelCache.class);
     private static final Object LOCK = new Object();
     private static final AtomicInteger LOADS = new AtomicInteger();
+    private static final AtomicLong LOAD_NANOS = new AtomicLong();
     /** Guarded by {@link #LOCK}. */
     private static Entry current;
 
@@ -49,10 +51,17 @@ public final class ModelCache {
     /** A task's hold on the cached model; closing it lets the model be evicted. */
     public static final class Lease implements AutoCloseable {
         private final Entry entry;
+        private final boolean loaded;
         private boolean closed;
 
-        private Lease(Entry entry) {
+        private Lease(Entry entry, boolean loaded) {
             this.entry = entry;
+            this.loaded = loaded;
+        }
+
+        /** Whether this lease loaded the model (a cache miss), for the task's timing log. */
+        public boolean loaded() {
+            return loaded;
         }
 
         public TextCompleter completer() {
@@ -86,6 +95,14 @@ public final class ModelCache {
     }
 
     /**
+     * Seconds this JVM has spent copying and loading models so far: a one-time cost per executor, which the benchmark
+     * reports apart from the generation it precedes.
+     */
+    public static double loadSeconds() {
+        return LOAD_NANOS.get() / 1e9;
+    }
+
+    /**
      * Refuses a dtype the model loader cannot produce, naming the option. The one place the dtype meets model
      * loading: {@link #acquire} calls it, and the driver calls it before launching tasks.
      */
@@ -108,7 +125,7 @@ public final class ModelCache {
             }
             if (current != null && current.key.equals(key)) {
                 current.lessees++;
-                return new Lease(current);
+                return new Lease(current, false);
             }
             if (current != null) {
                 LOG.info("evicting model {} for {}", current.key, key);
@@ -116,6 +133,7 @@ public final class ModelCache {
                 current = null;
             }
             // Loading under the lock: the JVM's other tasks want this very model (or wait for it to be released anyway).
+            long start = System.nanoTime();
             Path dir = localDir.get();
             try {
                 current = new Entry(key, TextCompleter.open(dir, device, dtype));
@@ -123,9 +141,11 @@ public final class ModelCache {
                 throw new UncheckedIOException("cannot load model " + modelId + " from " + dir, e);
             }
             LOADS.incrementAndGet();
-            LOG.info("loaded model {} from {} on {} in {}", modelId, dir, device, dtype);
+            long took = System.nanoTime() - start;
+            LOAD_NANOS.addAndGet(took);
+            LOG.info("loaded model {} from {} on {} in {} in {} ms", modelId, dir, device, dtype, took / 1_000_000);
             current.lessees = 1;
-            return new Lease(current);
+            return new Lease(current, true);
         }
     }
 }

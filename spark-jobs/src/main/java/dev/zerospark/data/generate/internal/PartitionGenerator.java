@@ -2,6 +2,7 @@ package dev.zerospark.data.generate.internal;
 
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.zerospark.generate.BatchGenerator;
 import dev.zerospark.generate.GenerationOptions;
 import dev.zerospark.generate.TextCompleter;
 import dev.zerospark.spark.TaskHadoopConf;
@@ -75,6 +76,7 @@ public final class PartitionGenerator implements MapPartitionsFunction<Row, Row>
         if (articles.isEmpty()) return List.<Row>of().iterator(); // an empty partition loads no model
         List<RowGenerator.Result> results;
         Device device = device(tc);
+        long leasing = System.nanoTime();
         try (ModelCache.Lease lease = ModelCache.acquire(modelId, device, params.dtype(),
                 () -> ModelFiles.localize(modelLocation, hadoop.toConfiguration()))) {
             TextCompleter c = lease.completer();
@@ -86,7 +88,12 @@ public final class PartitionGenerator implements MapPartitionsFunction<Row, Row>
             GenerationOptions options = c.options(params.maxNewTokens(), params.temperature(), params.topK(), params.topP(),
                     params.seed(), params.stop());
             long[] generating = {0}; // nanoseconds inside the model, to tell them from rendering and decoding in the log
+            long[] work = {0, 0}; // batches and padded tokens (rows x (longest prompt + max_new_tokens)): the task's cost, for the log
             RowGenerator.BatchRunner runner = rows -> {
+                for (List<Integer> batch : BatchGenerator.plan(rows, params.maxNewTokens(), params.batchTokens())) {
+                    work[0]++;
+                    work[1] += (long) batch.size() * (rows.get(batch.get(0)).promptTokens().length + params.maxNewTokens());
+                }
                 long t = System.nanoTime();
                 try {
                     return lease.generate(rows, options, params.batchTokens(), ids -> c.tokenizer().decode(ids, true));
@@ -95,16 +102,20 @@ public final class PartitionGenerator implements MapPartitionsFunction<Row, Row>
                 }
             };
             long start = System.nanoTime();
+            long leaseMs = (start - leasing) / 1_000_000;
             int maxPrompt = c.model().config().maxPositions() - params.maxNewTokens();
             results = new RowGenerator(template, c.tokenizer(), maxPrompt, params.seed(), params.stop(), runner,
                     examples == null ? null : examples.value(), shots).generate(articles, textColumn);
-            LOG.info("partition {}: {} articles, {} ms generating ({} libtorch threads), {} ms rendering, tokenizing and decoding",
-                    tc == null ? -1 : tc.partitionId(), articles.size(), generating[0] / 1_000_000, JniUtils.getNumThreads(),
+            LOG.info("partition {}: {} articles, {} ms leasing the model ({}), {} ms generating ({} batches, {} padded tokens, {} libtorch"
+                            + " threads), {} ms rendering, tokenizing and decoding", tc == null ? -1 : tc.partitionId(), articles.size(), leaseMs,
+                    lease.loaded() ? "loaded" : "cached", generating[0] / 1_000_000, work[0], work[1], JniUtils.getNumThreads(),
                     (System.nanoTime() - start - generating[0]) / 1_000_000);
         }
+        long building = System.nanoTime();
         Timestamp now = new Timestamp(System.currentTimeMillis());
         List<Row> out = new ArrayList<>(results.size());
         for (RowGenerator.Result r : results) out.add(columns.row(r, now));
+        LOG.debug("partition {}: {} ms building rows", tc == null ? -1 : tc.partitionId(), (System.nanoTime() - building) / 1_000_000);
         return out.iterator();
     }
 
