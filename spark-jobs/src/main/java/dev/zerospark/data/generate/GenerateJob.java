@@ -45,6 +45,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -175,7 +176,7 @@ public final class GenerateJob {
                     ? new ServicePartitionGenerator(service, ServicePipeline.api(o.service()), params, o.textCol(),
                             new RunColumns(params.templateId(), modelId, paramsHash, params.seed(), runId, inputVersion), examples, shots)
                     : new PartitionGenerator(o.model(), modelId, TaskHadoopConf.forLocations(conf, List.of(o.model())),
-                            params, o.textCol(), runId, inputVersion, examples, shots);
+                            params, o.textCol(), runId, inputVersion, examples, shots, executorCores(spark.sparkContext()));
             // A retried service row replaces its error row; every other existing row stays as it is (insert-only).
             String replaceWhen = service == null ? null : "t." + Generations.FINISH_REASON + " = '" + RowGenerator.ERROR + "' AND s."
                     + Generations.FINISH_REASON + " <> '" + RowGenerator.ERROR + "'";
@@ -315,6 +316,15 @@ public final class GenerateJob {
         } finally {
             if (scratch != null) deleteTree(scratch);
         }
+    }
+
+    /**
+     * The cores of one executor, which its generating tasks share: a local master's slots times spark.task.cpus, else
+     * spark.executor.cores; 0 when unset (the executor then counts its processors).
+     */
+    private static int executorCores(SparkContext sc) {
+        if (sc.isLocal()) return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile()) * sc.conf().getInt("spark.task.cpus", 1);
+        return sc.conf().getInt("spark.executor.cores", 0);
     }
 
     private static long millis(long sinceNanos) {

@@ -1,6 +1,7 @@
 package dev.zerospark.data.generate.internal;
 
 import ai.djl.Device;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.zerospark.config.ConfigException;
 import dev.zerospark.generate.BatchGenerator;
 import dev.zerospark.generate.GenerationOptions;
@@ -32,6 +33,8 @@ public final class ModelCache {
     private static final Object LOCK = new Object();
     private static final AtomicInteger LOADS = new AtomicInteger();
     private static final AtomicLong LOAD_NANOS = new AtomicLong();
+    /** Tasks of this JVM inside {@link Lease#generate(List, GenerationOptions, long, Function, int, int)} now. */
+    private static final AtomicInteger GENERATING = new AtomicInteger();
     /** Guarded by {@link #LOCK}. */
     private static Entry current;
 
@@ -78,6 +81,34 @@ public final class ModelCache {
             return new BatchGenerator(entry.completer.model()).generate(rows, options, batchTokens, decoder);
         }
 
+        /**
+         * As {@link #generate(List, GenerationOptions, long, Function)} on the CPU, with the executor's cores shared by
+         * the JVM's generating tasks: before each batch this thread takes {@code executorCores / (tasks generating now)}
+         * libtorch threads, at least {@code taskCpus}. While every slot generates, that is each task's own cores; a task
+         * left running alone at the end of a stage (the others done, or slowed by a busy machine) takes the idle cores
+         * instead of finishing on one while the rest wait. Back to {@code taskCpus} on return. Same tokens either way.
+         */
+        public List<BatchGenerator.Output> generate(List<BatchGenerator.Row> rows, GenerationOptions options, long batchTokens,
+                                                    Function<int[], String> decoder, int taskCpus, int executorCores) {
+            BatchGenerator generator = new BatchGenerator(entry.completer.model());
+            BatchGenerator.Output[] out = new BatchGenerator.Output[rows.size()];
+            GENERATING.incrementAndGet();
+            try {
+                for (List<Integer> batch : BatchGenerator.plan(rows, options.maxNewTokens(), batchTokens)) {
+                    int threads = threads(taskCpus, executorCores, GENERATING.get());
+                    if (JniUtils.getNumThreads() != threads) JniUtils.setNumThreads(threads);
+                    List<BatchGenerator.Row> batchRows = batch.stream().map(rows::get).toList();
+                    // One planned batch, planned again alone, is that same batch: its longest row is first and it fits.
+                    List<BatchGenerator.Output> done = generator.generate(batchRows, options, batchTokens, decoder);
+                    for (int k = 0; k < batch.size(); k++) out[batch.get(k)] = done.get(k);
+                }
+            } finally {
+                GENERATING.decrementAndGet();
+                if (JniUtils.getNumThreads() != taskCpus) JniUtils.setNumThreads(taskCpus);
+            }
+            return List.of(out);
+        }
+
         @Override
         public void close() {
             synchronized (LOCK) {
@@ -92,6 +123,11 @@ public final class ModelCache {
     /** Models this JVM has loaded so far (the executor-side count tests read). */
     public static int loads() {
         return LOADS.get();
+    }
+
+    /** A generating task's libtorch threads: its share of the executor's cores, never fewer than its own. */
+    static int threads(int taskCpus, int executorCores, int generating) {
+        return Math.max(taskCpus, executorCores / Math.max(1, generating));
     }
 
     /**

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import dev.zerospark.template.ExampleChooser;
 import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -47,10 +48,15 @@ public final class PartitionGenerator implements MapPartitionsFunction<Row, Row>
     private final RunColumns columns;
     private final Broadcast<ExampleChooser> examples;
     private final int shots;
+    private final int executorCores;
 
-    /** @param examples the few-shot candidates, broadcast once; null = none */
+    /**
+     * @param examples the few-shot candidates, broadcast once; null = none
+     * @param executorCores the cores of one executor, which its generating tasks share; 0 = the executor's processors
+     */
     public PartitionGenerator(String modelLocation, String modelId, TaskHadoopConf hadoop, GenerationParams params,
-                              String textColumn, String runId, long inputVersion, Broadcast<ExampleChooser> examples, int shots) {
+                              String textColumn, String runId, long inputVersion, Broadcast<ExampleChooser> examples, int shots,
+                              int executorCores) {
         this.modelLocation = modelLocation;
         this.modelId = modelId;
         this.hadoop = hadoop;
@@ -59,6 +65,7 @@ public final class PartitionGenerator implements MapPartitionsFunction<Row, Row>
         this.columns = new RunColumns(params.templateId(), modelId, params.hash(), params.seed(), runId, inputVersion);
         this.examples = examples;
         this.shots = shots;
+        this.executorCores = executorCores;
     }
 
     @Override
@@ -81,9 +88,13 @@ public final class PartitionGenerator implements MapPartitionsFunction<Row, Row>
                 () -> ModelFiles.localize(modelLocation, hadoop.toConfiguration()))) {
             TextCompleter c = lease.completer();
             // The executor's tasks generate concurrently on the shared model: each forward gets the cores Spark gave its
-            // task (spark.task.cpus), not all of the executor's, which the concurrent tasks would oversubscribe. libtorch
-            // keeps the setting per thread (OpenMP), and the model is loaded, so libtorch is too.
-            if (tc != null && !device.isGpu() && JniUtils.getNumThreads() != tc.cpus()) JniUtils.setNumThreads(tc.cpus());
+            // task (spark.task.cpus), not all of the executor's, which the concurrent tasks would oversubscribe; a task
+            // left generating alone takes the idle ones (see Lease#generate). libtorch keeps the setting per thread
+            // (OpenMP), and the model is loaded, so libtorch is too.
+            boolean shareCores = tc != null && !device.isGpu();
+            int taskCpus = tc == null ? 1 : tc.cpus();
+            int cores = executorCores > 0 ? executorCores : Runtime.getRuntime().availableProcessors();
+            if (shareCores && JniUtils.getNumThreads() != taskCpus) JniUtils.setNumThreads(taskCpus);
             PromptTemplate template = PromptTemplates.resolve(params.template());
             GenerationOptions options = c.options(params.maxNewTokens(), params.temperature(), params.topK(), params.topP(),
                     params.seed(), params.stop());
@@ -96,7 +107,9 @@ public final class PartitionGenerator implements MapPartitionsFunction<Row, Row>
                 }
                 long t = System.nanoTime();
                 try {
-                    return lease.generate(rows, options, params.batchTokens(), ids -> c.tokenizer().decode(ids, true));
+                    Function<int[], String> decoder = ids -> c.tokenizer().decode(ids, true);
+                    return shareCores ? lease.generate(rows, options, params.batchTokens(), decoder, taskCpus, cores)
+                            : lease.generate(rows, options, params.batchTokens(), decoder);
                 } finally {
                     generating[0] += System.nanoTime() - t;
                 }
@@ -108,7 +121,8 @@ public final class PartitionGenerator implements MapPartitionsFunction<Row, Row>
                     examples == null ? null : examples.value(), shots).generate(articles, textColumn);
             LOG.info("partition {}: {} articles, {} ms leasing the model ({}), {} ms generating ({} batches, {} padded tokens, {} libtorch"
                             + " threads), {} ms rendering, tokenizing and decoding", tc == null ? -1 : tc.partitionId(), articles.size(), leaseMs,
-                    lease.loaded() ? "loaded" : "cached", generating[0] / 1_000_000, work[0], work[1], JniUtils.getNumThreads(),
+                    lease.loaded() ? "loaded" : "cached", generating[0] / 1_000_000, work[0], work[1],
+                    shareCores ? taskCpus + ".." + cores : String.valueOf(JniUtils.getNumThreads()),
                     (System.nanoTime() - start - generating[0]) / 1_000_000);
         }
         long building = System.nanoTime();
