@@ -82,20 +82,24 @@ public final class ModelCache {
         }
 
         /**
-         * As {@link #generate(List, GenerationOptions, long, Function)} on the CPU, with the executor's cores shared by
-         * the JVM's generating tasks: before each batch this thread takes {@code executorCores / (tasks generating now)}
-         * libtorch threads, at least {@code taskCpus}. While every slot generates, that is each task's own cores; a task
-         * left running alone at the end of a stage (the others done, or slowed by a busy machine) takes the idle cores
-         * instead of finishing on one while the rest wait. Back to {@code taskCpus} on return. Same tokens either way.
+         * As {@link #generate(List, GenerationOptions, long, Function)} on the CPU, with the cores of tasks that have
+         * finished passed on to those still generating: a task runs on its own {@code taskCpus} threads until some of the
+         * JVM's tasks that generated alongside it have returned; then, before each batch, it takes its share of the
+         * executor's cores, {@code executorCores / (tasks generating now)}. So a task left running alone at the end of a
+         * stage (the others done first, or slowed by a busy machine) uses the idle cores instead of finishing on one
+         * while the rest wait; tasks that start together never take more than their own. Back to {@code taskCpus} on
+         * return. Same tokens either way.
          */
         public List<BatchGenerator.Output> generate(List<BatchGenerator.Row> rows, GenerationOptions options, long batchTokens,
                                                     Function<int[], String> decoder, int taskCpus, int executorCores) {
             BatchGenerator generator = new BatchGenerator(entry.completer.model());
             BatchGenerator.Output[] out = new BatchGenerator.Output[rows.size()];
-            GENERATING.incrementAndGet();
+            int peak = GENERATING.incrementAndGet();
             try {
                 for (List<Integer> batch : BatchGenerator.plan(rows, options.maxNewTokens(), batchTokens)) {
-                    int threads = threads(taskCpus, executorCores, GENERATING.get());
+                    int now = GENERATING.get();
+                    peak = Math.max(peak, now);
+                    int threads = now < peak ? threads(taskCpus, executorCores, now) : taskCpus;
                     if (JniUtils.getNumThreads() != threads) JniUtils.setNumThreads(threads);
                     List<BatchGenerator.Row> batchRows = batch.stream().map(rows::get).toList();
                     // One planned batch, planned again alone, is that same batch: its longest row is first and it fits.

@@ -2,7 +2,6 @@ package dev.zerospark.data.generate.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -14,6 +13,7 @@ import dev.zerospark.template.TemplateInput;
 import dev.zerospark.testing.TestPaths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -94,68 +94,56 @@ class ModelCacheTest {
     }
 
     @Test
-    void aTaskGeneratingAloneTakesTheExecutorsCoresAndTasksGeneratingTogetherShareThem() throws Exception {
+    void aTaskLeftGeneratingAloneTakesTheCoresOfTheTaskThatFinished() throws Exception {
         List<String> never = List.of("\u0000never\u0000");
+        int newTokens = 4;
         int executorCores = 2;
-        // Alone: every batch runs on both cores; back to the task's own core on return.
-        List<Integer> alone = new ArrayList<>();
+        // One row per batch (batch_tokens 1): the thread count is chosen before each. Task A has three batches, B two.
+        // Both pass `bothInside` in their first batch and record their second batch's threads before either goes on
+        // (`bothSeen`); A ends its second batch only once B has returned (`bLeft`), so A's third batch runs alone.
+        CyclicBarrier bothInside = new CyclicBarrier(2);
+        CyclicBarrier bothSeen = new CyclicBarrier(2);
+        CountDownLatch bLeft = new CountDownLatch(1);
+        int[][] threads = new int[2][4]; // per task, per batch (1-based): the libtorch threads it ran with
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            List<BatchGenerator.Output> expected;
-            try (ModelCache.Lease lease = ModelCache.acquire(MODEL_ID, Device.cpu(), "fp32", () -> TestPaths.fixture("tiny-gpt2"))) {
-                GenerationOptions o = lease.completer().options(4, 0, 0, 1, 0, never);
-                List<BatchGenerator.Row> rows = prompts(lease, 0).subList(0, 3);
-                expected = lease.generate(rows, o, 8192, ids -> lease.completer().tokenizer().decode(ids, true));
-                int after = pool.submit(() -> {
-                    JniUtils.setNumThreads(1); // the task's own core, as PartitionGenerator sets it
-                    // One row per batch (batch_tokens 1), so the thread count is chosen three times.
-                    List<BatchGenerator.Output> shared = lease.generate(rows, o, 1, ids -> {
-                        alone.add(JniUtils.getNumThreads());
-                        return lease.completer().tokenizer().decode(ids, true);
-                    }, 1, executorCores);
-                    for (int i = 0; i < rows.size(); i++) assertArrayEquals(expected.get(i).tokens(), shared.get(i).tokens(), "row " + i);
-                    return JniUtils.getNumThreads();
-                }).get(120, TimeUnit.SECONDS);
-                assertEquals(1, after, "the task's own cores again after generating");
-            }
-            assertFalse(alone.isEmpty());
-            assertTrue(alone.stream().allMatch(t -> t == executorCores), "alone: " + alone);
-
-            // Together: once both are inside generate (the first barrier), a batch either starts runs on one core; the
-            // second barrier keeps both inside until each has seen its second batch's thread count.
-            CyclicBarrier bothInside = new CyclicBarrier(2);
-            CyclicBarrier bothSeen = new CyclicBarrier(2);
-            List<Future<Integer>> seen = new ArrayList<>();
+            List<Future<Integer>> after = new ArrayList<>();
             for (int t = 0; t < 2; t++) {
                 int task = t;
-                seen.add(pool.submit(() -> {
+                after.add(pool.submit(() -> {
                     try (ModelCache.Lease lease = ModelCache.acquire(MODEL_ID, Device.cpu(), "fp32", () -> TestPaths.fixture("tiny-gpt2"))) {
-                        GenerationOptions o = lease.completer().options(4, 0, 0, 1, 0, never);
-                        int[] batches = {0};
-                        int[] second = {-1};
-                        lease.generate(prompts(lease, task).subList(0, 3), o, 1, ids -> {
-                            if (ids.length == 1) { // a batch's first new token
-                                batches[0]++;
-                                try {
-                                    if (batches[0] == 1) bothInside.await(60, TimeUnit.SECONDS);
-                                    if (batches[0] == 2) {
-                                        second[0] = JniUtils.getNumThreads();
-                                        bothSeen.await(60, TimeUnit.SECONDS);
-                                    }
-                                } catch (Exception e) {
-                                    throw new IllegalStateException("the other task was not generating at the same time", e);
+                        JniUtils.setNumThreads(1); // the task's own core, as PartitionGenerator sets it (libtorch is loaded now)
+                        GenerationOptions o = lease.completer().options(newTokens, 0, 0, 1, 0, never);
+                        List<BatchGenerator.Row> rows = prompts(lease, task).subList(0, task == 0 ? 3 : 2);
+                        List<BatchGenerator.Output> expected = lease.generate(rows, o, 8192, ids -> lease.completer().tokenizer().decode(ids, true));
+                        int[] batch = {0};
+                        List<BatchGenerator.Output> shared = lease.generate(rows, o, 1, ids -> {
+                            try {
+                                if (ids.length == 1) { // a batch's first new token
+                                    threads[task][++batch[0]] = JniUtils.getNumThreads();
+                                    if (batch[0] == 1) bothInside.await(60, TimeUnit.SECONDS);
+                                    if (batch[0] == 2) bothSeen.await(60, TimeUnit.SECONDS);
                                 }
+                                if (task == 0 && batch[0] == 2 && ids.length == newTokens) assertTrue(bLeft.await(60, TimeUnit.SECONDS));
+                            } catch (Exception e) {
+                                throw new IllegalStateException("the other task was not generating at the same time", e);
                             }
                             return lease.completer().tokenizer().decode(ids, true);
                         }, 1, executorCores);
-                        return second[0];
+                        for (int i = 0; i < rows.size(); i++) assertArrayEquals(expected.get(i).tokens(), shared.get(i).tokens(), "task " + task + " row " + i);
+                        return JniUtils.getNumThreads();
+                    } finally {
+                        if (task == 1) bLeft.countDown();
                     }
                 }));
             }
-            for (Future<Integer> f : seen) assertEquals(1, f.get(120, TimeUnit.SECONDS), "two tasks on two cores get one each");
+            for (Future<Integer> f : after) assertEquals(1, f.get(120, TimeUnit.SECONDS), "the task's own core again after generating");
         } finally {
             pool.shutdownNow();
             pool.awaitTermination(60, TimeUnit.SECONDS);
         }
+        assertEquals(1, threads[0][2], "two tasks generating on two cores: one thread each");
+        assertEquals(1, threads[1][2], "two tasks generating on two cores: one thread each");
+        assertEquals(executorCores, threads[0][3], "alone after the other returned: both cores");
     }
 }
