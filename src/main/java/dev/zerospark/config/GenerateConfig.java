@@ -1,6 +1,7 @@
 package dev.zerospark.config;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.zerospark.table.Articles;
 import java.util.List;
 
 /**
@@ -21,7 +22,7 @@ public record GenerateConfig(
         @JsonPropertyDescription("generate: the input table version to read (optional; the current one when unset)") Long inputVersion,
         @JsonPropertyDescription("generate: SQL predicate selecting input rows (optional)") String where,
         @JsonPropertyDescription("generate: at most this many input rows, lowest ids first (optional)") Long limit,
-        @JsonPropertyDescription("generate: the input's article id column (default article_id)") String idCol,
+        @JsonPropertyDescription("generate: the input's article id column; prepare's articles table names it article_id (default article_id)") String idCol,
         @JsonPropertyDescription("generate: the input's article text column (default text)") String textCol,
         @JsonPropertyDescription("generate: the input's title column; titles are empty when the table has none (default title)") String titleCol,
         @JsonPropertyDescription("generate: strings that end a completion, cut before them (optional; the template's own when unset)") List<String> stop,
@@ -52,9 +53,10 @@ public record GenerateConfig(
         template = Check.or(template, "riddle");
         if (inputVersion != null && inputVersion < 0) throw Check.invalid("input_version", "must be >= 0, got " + inputVersion);
         if (limit != null && limit < 1) throw Check.invalid("limit", "must be >= 1, got " + limit);
-        idCol = Check.or(idCol, "article_id");
-        textCol = Check.or(textCol, "text");
-        titleCol = Check.or(titleCol, "title");
+        // The defaults are prepare's articles table's columns, the usual input.
+        idCol = Check.or(idCol, Articles.ARTICLE_ID);
+        textCol = Check.or(textCol, Articles.TEXT);
+        titleCol = Check.or(titleCol, Articles.TITLE);
         stop = stop == null ? null : List.copyOf(stop);
         dtype = Check.oneOf("dtype", Check.or(dtype, "fp32"), "fp32", "bf16");
         batchTokens = Check.positive("batch_tokens", Check.or(batchTokens, 8192));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.zerospark.table.Articles;
 import dev.zerospark.table.Generations;
 import dev.zerospark.training.CheckpointExport;
 import dev.zerospark.testing.LocalSpark;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -65,6 +67,34 @@ class GenerateCommandTest {
         JsonNode s2 = new ObjectMapper().readTree(again.out().strip().lines().reduce((a, b) -> b).orElseThrow());
         assertEquals(0, s2.get("generated").asLong());
         assertEquals(4, s2.get("already_done").asLong());
+    }
+
+    @Test
+    void prepareArticlesTableGeneratesWithoutIdColumnFlags() throws Exception {
+        // prepare's own articles table, as a user gets it; generate is given no --id-col, --text-col or --title-col.
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            lines.add("{\"id\":\"n" + i + "\",\"title\":\"Story " + i + "\",\"body\":\"Article number " + i
+                    + " tells how the harbour council met on day " + i + " to vote on the new ferry timetable, which passed after a long debate.\"}");
+        }
+        Path jsonl = tmp.resolve("articles.jsonl");
+        Files.write(jsonl, lines);
+        Path tables = tmp.resolve("tables");
+        CliRun prepared = CliRun.of("prepare", "--input", jsonl.toString(), "--tokenizer", TestPaths.fixture("tokenizer-bytelevel-bpe-1024").toString(),
+                "--output", tables.toString(), "--seq-len", "32");
+        assertEquals(0, prepared.code(), prepared.toString());
+        String input = tables.resolve("articles").toString();
+        List<String> ids = LocalSpark.session().read().format("delta").load(input).select(Articles.ARTICLE_ID).as(Encoders.STRING()).collectAsList();
+        assertEquals(5, ids.size(), "prepare kept every article");
+        String output = tmp.resolve("riddles").toString();
+        CliRun r = CliRun.of("generate", "--model", TestPaths.fixture("tiny-gpt2").toString(), "--input", input, "--output", output,
+                "--max-new-tokens", "3", "--master", "local[2]");
+        assertEquals(0, r.code(), r.toString());
+        JsonNode s = new ObjectMapper().readTree(r.out().strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertEquals(5, s.get("generated").asLong(), r.out());
+        assertEquals(0, s.get("errors").asLong(), r.out());
+        List<String> generated = LocalSpark.session().read().format("delta").load(output).select(Generations.ARTICLE_ID).as(Encoders.STRING()).collectAsList();
+        assertEquals(Set.copyOf(ids), Set.copyOf(generated), "one row per article, keyed by prepare's article_id");
     }
 
     @Test

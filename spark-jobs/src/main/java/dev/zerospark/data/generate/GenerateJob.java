@@ -45,6 +45,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -86,6 +87,15 @@ public final class GenerateJob {
 
         /** Called on the commit thread just before chunk {@code chunk} is written, while the next chunk may be generating. */
         default void committing(int chunk, int chunks) {}
+
+        /**
+         * Called on the caller's thread once the input is counted, before the first chunk: the one-time start-up (the
+         * driver's checks, the model id, the counting pass) is over. {@code chunks} is 0 when nothing is to generate.
+         */
+        default void planned(long toGenerate, int chunks) {}
+
+        /** Called on the caller's thread when chunk {@code chunk}'s tasks have all returned, before its commit is queued. */
+        default void generated(int chunk, int chunks, long rows) {}
     }
 
     public static GenerateSummary run(SparkSession spark, GenerateOptions o) {
@@ -94,6 +104,7 @@ public final class GenerateJob {
 
     public static GenerateSummary run(SparkSession spark, GenerateOptions o, ChunkListener listener) {
         String runId = UUID.randomUUID().toString();
+        long began = System.nanoTime();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         PromptTemplate template = PromptTemplates.resolve(o.template());
         if (template.takesExamples() && o.fewShot() == null) throw ExamplesTableException.missing(template.id());
@@ -128,6 +139,7 @@ public final class GenerateJob {
                 modelId, template.id(), paramsHash);
         // One pass over the input counts its rows, the keyed ones and those the output lacks; cached, so that the
         // chunks read the input and the output's keys once. The anti-join is a left join marked by the output's key.
+        long checked = System.nanoTime();
         Dataset<Row> selected = select(spark, o, inputVersion);
         Column toGenerate = col(PartitionGenerator.ID).isNotNull();
         Dataset<Row> marked = selected;
@@ -155,14 +167,16 @@ public final class GenerateJob {
             int partitions = o.partitions() != null ? o.partitions() : spark.sparkContext().defaultParallelism();
             long perChunk = (long) partitions * o.rowsPerTask();
             int chunks = (int) Math.max(1, (todoCount + perChunk - 1) / perChunk);
-            LOG.info("generate: {} articles at input version {}, {} already done, {} to generate in {} chunks of {} tasks",
-                    articles, inputVersion, alreadyDone, todoCount, chunks, partitions);
+            LOG.info("generate: {} articles at input version {}, {} already done, {} to generate in {} chunks of {} tasks;"
+                            + " start-up {} ms (checks and model id {} ms, counting pass {} ms)", articles, inputVersion, alreadyDone, todoCount,
+                    chunks, partitions, millis(began), (checked - began) / 1_000_000, millis(checked));
+            listener.planned(todoCount, todoCount > 0 ? chunks : 0);
             int shots = o.fewShot() == null ? 0 : o.fewShot().shots();
             MapPartitionsFunction<Row, Row> generator = service != null
                     ? new ServicePartitionGenerator(service, ServicePipeline.api(o.service()), params, o.textCol(),
                             new RunColumns(params.templateId(), modelId, paramsHash, params.seed(), runId, inputVersion), examples, shots)
                     : new PartitionGenerator(o.model(), modelId, TaskHadoopConf.forLocations(conf, List.of(o.model())),
-                            params, o.textCol(), runId, inputVersion, examples, shots);
+                            params, o.textCol(), runId, inputVersion, examples, shots, executorCores(spark.sparkContext()));
             // A retried service row replaces its error row; every other existing row stays as it is (insert-only).
             String replaceWhen = service == null ? null : "t." + Generations.FINISH_REASON + " = '" + RowGenerator.ERROR + "' AND s."
                     + Generations.FINISH_REASON + " <> '" + RowGenerator.ERROR + "'";
@@ -177,6 +191,7 @@ public final class GenerateJob {
             try (CommitPipeline commits = CommitPipeline.start()) {
                 for (int c = 0; c < chunks && todoCount > 0; c++) {
                     spark.sparkContext().setJobDescription(generating(c, chunks));
+                    long chunkStart = System.nanoTime();
                     // Dealt by cost to exactly `partitions` tasks, so that they end together.
                     JavaRDD<Row> dealt = TaskDealer.deal(bucketed.where(col(BUCKET).equalTo(c)).drop(BUCKET), partitions);
                     Dataset<Row> results = spark.createDataFrame(dealt.mapPartitions(generator::call), RunColumns.schema())
@@ -194,6 +209,8 @@ public final class GenerateJob {
                         throw e;
                     }
                     long rows = s.getLong(0);
+                    LOG.info("generate: chunk {}/{} generated {} rows in {} ms", c, chunks, rows, millis(chunkStart));
+                    listener.generated(c, chunks, rows);
                     if (rows == 0) {
                         results.unpersist();
                         continue;
@@ -208,6 +225,7 @@ public final class GenerateJob {
                     commits.submit(() -> {
                         spark.sparkContext().setJobDescription("generate: commit chunk " + chunk + "/" + chunks);
                         listener.committing(chunk, chunks);
+                        long commitStart = System.nanoTime();
                         long written;
                         try {
                             written = DeltaTables.insertOrReplace(spark, o.output(), results.drop(RunColumns.EXAMPLES_DROPPED),
@@ -216,13 +234,16 @@ public final class GenerateJob {
                             results.unpersist();
                         }
                         long version = DeltaTables.version(spark, o.output());
+                        LOG.info("generate: chunk {}/{} committed {} rows in {} ms", chunk, chunks, written, millis(commitStart));
                         progress(done, articles, completionTokens, start, left, seen);
                         listener.committed(chunk, chunks, version);
                         return written;
                     });
                 }
+                long tail = System.nanoTime();
                 commits.join();
                 generated = commits.total();
+                LOG.info("generate: waited {} ms for the last commit", millis(tail));
             } finally {
                 spark.sparkContext().setJobDescription(description);
             }
@@ -295,6 +316,19 @@ public final class GenerateJob {
         } finally {
             if (scratch != null) deleteTree(scratch);
         }
+    }
+
+    /**
+     * The cores of one executor, which its generating tasks share: a local master's slots times spark.task.cpus, else
+     * spark.executor.cores; 0 when unset (the executor then counts its processors).
+     */
+    private static int executorCores(SparkContext sc) {
+        if (sc.isLocal()) return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile()) * sc.conf().getInt("spark.task.cpus", 1);
+        return sc.conf().getInt("spark.executor.cores", 0);
+    }
+
+    private static long millis(long sinceNanos) {
+        return (System.nanoTime() - sinceNanos) / 1_000_000;
     }
 
     private static void progress(long done, long total, long completionTokens, long startNanos, long left, long processed) {

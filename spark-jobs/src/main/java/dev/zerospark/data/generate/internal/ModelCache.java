@@ -1,6 +1,7 @@
 package dev.zerospark.data.generate.internal;
 
 import ai.djl.Device;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.zerospark.config.ConfigException;
 import dev.zerospark.generate.BatchGenerator;
 import dev.zerospark.generate.GenerationOptions;
@@ -10,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -30,6 +32,9 @@ public final class ModelCache {
     private static final Logger LOG = LoggerFactory.getLogger(ModelCache.class);
     private static final Object LOCK = new Object();
     private static final AtomicInteger LOADS = new AtomicInteger();
+    private static final AtomicLong LOAD_NANOS = new AtomicLong();
+    /** Tasks of this JVM inside {@link Lease#generate(List, GenerationOptions, long, Function, int, int)} now. */
+    private static final AtomicInteger GENERATING = new AtomicInteger();
     /** Guarded by {@link #LOCK}. */
     private static Entry current;
 
@@ -49,10 +54,17 @@ public final class ModelCache {
     /** A task's hold on the cached model; closing it lets the model be evicted. */
     public static final class Lease implements AutoCloseable {
         private final Entry entry;
+        private final boolean loaded;
         private boolean closed;
 
-        private Lease(Entry entry) {
+        private Lease(Entry entry, boolean loaded) {
             this.entry = entry;
+            this.loaded = loaded;
+        }
+
+        /** Whether this lease loaded the model (a cache miss), for the task's timing log. */
+        public boolean loaded() {
+            return loaded;
         }
 
         public TextCompleter completer() {
@@ -69,6 +81,38 @@ public final class ModelCache {
             return new BatchGenerator(entry.completer.model()).generate(rows, options, batchTokens, decoder);
         }
 
+        /**
+         * As {@link #generate(List, GenerationOptions, long, Function)} on the CPU, with the cores of tasks that have
+         * finished passed on to those still generating: a task runs on its own {@code taskCpus} threads until some of the
+         * JVM's tasks that generated alongside it have returned; then, before each batch, it takes its share of the
+         * executor's cores, {@code executorCores / (tasks generating now)}. So a task left running alone at the end of a
+         * stage (the others done first, or slowed by a busy machine) uses the idle cores instead of finishing on one
+         * while the rest wait; tasks that start together never take more than their own. Back to {@code taskCpus} on
+         * return. Same tokens either way.
+         */
+        public List<BatchGenerator.Output> generate(List<BatchGenerator.Row> rows, GenerationOptions options, long batchTokens,
+                                                    Function<int[], String> decoder, int taskCpus, int executorCores) {
+            BatchGenerator generator = new BatchGenerator(entry.completer.model());
+            BatchGenerator.Output[] out = new BatchGenerator.Output[rows.size()];
+            int peak = GENERATING.incrementAndGet();
+            try {
+                for (List<Integer> batch : BatchGenerator.plan(rows, options.maxNewTokens(), batchTokens)) {
+                    int now = GENERATING.get();
+                    peak = Math.max(peak, now);
+                    int threads = now < peak ? threads(taskCpus, executorCores, now) : taskCpus;
+                    if (JniUtils.getNumThreads() != threads) JniUtils.setNumThreads(threads);
+                    List<BatchGenerator.Row> batchRows = batch.stream().map(rows::get).toList();
+                    // One planned batch, planned again alone, is that same batch: its longest row is first and it fits.
+                    List<BatchGenerator.Output> done = generator.generate(batchRows, options, batchTokens, decoder);
+                    for (int k = 0; k < batch.size(); k++) out[batch.get(k)] = done.get(k);
+                }
+            } finally {
+                GENERATING.decrementAndGet();
+                if (JniUtils.getNumThreads() != taskCpus) JniUtils.setNumThreads(taskCpus);
+            }
+            return List.of(out);
+        }
+
         @Override
         public void close() {
             synchronized (LOCK) {
@@ -83,6 +127,19 @@ public final class ModelCache {
     /** Models this JVM has loaded so far (the executor-side count tests read). */
     public static int loads() {
         return LOADS.get();
+    }
+
+    /** A generating task's libtorch threads: its share of the executor's cores, never fewer than its own. */
+    static int threads(int taskCpus, int executorCores, int generating) {
+        return Math.max(taskCpus, executorCores / Math.max(1, generating));
+    }
+
+    /**
+     * Seconds this JVM has spent copying and loading models so far: a one-time cost per executor, which the benchmark
+     * reports apart from the generation it precedes.
+     */
+    public static double loadSeconds() {
+        return LOAD_NANOS.get() / 1e9;
     }
 
     /**
@@ -108,7 +165,7 @@ public final class ModelCache {
             }
             if (current != null && current.key.equals(key)) {
                 current.lessees++;
-                return new Lease(current);
+                return new Lease(current, false);
             }
             if (current != null) {
                 LOG.info("evicting model {} for {}", current.key, key);
@@ -116,6 +173,7 @@ public final class ModelCache {
                 current = null;
             }
             // Loading under the lock: the JVM's other tasks want this very model (or wait for it to be released anyway).
+            long start = System.nanoTime();
             Path dir = localDir.get();
             try {
                 current = new Entry(key, TextCompleter.open(dir, device, dtype));
@@ -123,9 +181,11 @@ public final class ModelCache {
                 throw new UncheckedIOException("cannot load model " + modelId + " from " + dir, e);
             }
             LOADS.incrementAndGet();
-            LOG.info("loaded model {} from {} on {} in {}", modelId, dir, device, dtype);
+            long took = System.nanoTime() - start;
+            LOAD_NANOS.addAndGet(took);
+            LOG.info("loaded model {} from {} on {} in {} in {} ms", modelId, dir, device, dtype, took / 1_000_000);
             current.lessees = 1;
-            return new Lease(current);
+            return new Lease(current, true);
         }
     }
 }

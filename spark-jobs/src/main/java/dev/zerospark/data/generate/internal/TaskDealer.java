@@ -2,17 +2,11 @@ package dev.zerospark.data.generate.internal;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.length;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.pmod;
-import static org.apache.spark.sql.functions.row_number;
-import static org.apache.spark.sql.functions.when;
 
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
 import scala.Tuple2;
 
 /**
@@ -21,27 +15,26 @@ import scala.Tuple2;
  * first, the articles are dealt in snake order (0..n-1, n-1..0, ...), so every task gets the same count (±1) and a
  * length sum within one article's length of every other's. A row's task is an explicit index placed by
  * {@link IndexPartitioner}; hash partitioning of small ints would put several indices in one partition.
+ *
+ * <p>The rank is a distributed sort (range-partitioned) numbered by {@code zipWithIndex}, not a window without
+ * {@code partitionBy}, which moves the whole chunk to one partition (and says so in a warning on every chunk).
  */
 public final class TaskDealer {
-    /** The row's 0-based rank by length, longest first, and its task: columns the dealt rows carry along. */
-    static final String RANK = "_zs_rank";
-    static final String TASK = "_zs_task";
-
     private TaskDealer() {}
 
     /** The chunk's rows (columns of {@link PartitionGenerator}), in {@code tasks} partitions of about equal cost. */
     public static JavaRDD<Row> deal(Dataset<Row> chunk, int tasks) {
         if (tasks < 1) throw new IllegalArgumentException("tasks must be >= 1, got " + tasks);
-        // One chunk (tasks x rows_per_task articles) is ranked in one partition: a window without partitionBy.
-        Column rank = row_number().over(Window.orderBy(length(col(PartitionGenerator.TEXT)).desc_nulls_last(),
-                col(PartitionGenerator.ID))).minus(1);
-        Column round = rank.divide(tasks).cast("long");
-        Column slot = pmod(rank, lit(tasks));
-        Column task = when(pmod(round, lit(2)).equalTo(0), slot).otherwise(lit(tasks - 1).minus(slot)).cast("int");
-        Dataset<Row> ranked = chunk.withColumn(RANK, rank).withColumn(TASK, task);
-        int taskField = ranked.schema().fieldIndex(TASK);
-        return ranked.javaRDD().mapToPair(r -> new Tuple2<>(r.getInt(taskField), r))
+        // Ids are unique within a chunk, so the order is total and a retried task sees the same ranks.
+        Dataset<Row> ranked = chunk.orderBy(length(col(PartitionGenerator.TEXT)).desc_nulls_last(), col(PartitionGenerator.ID));
+        return ranked.javaRDD().zipWithIndex().mapToPair(r -> new Tuple2<>(task(r._2(), tasks), r._1()))
                 .partitionBy(new IndexPartitioner(tasks)).values();
+    }
+
+    /** The task of the article ranked {@code rank} (0 = longest): snake order over {@code tasks}. */
+    static int task(long rank, int tasks) {
+        int slot = (int) (rank % tasks);
+        return (rank / tasks) % 2 == 0 ? slot : tasks - 1 - slot;
     }
 
     /** Places a row keyed by its task index in that partition. */

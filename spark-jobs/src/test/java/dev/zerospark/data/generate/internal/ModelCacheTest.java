@@ -2,8 +2,10 @@ package dev.zerospark.data.generate.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.zerospark.generate.BatchGenerator;
 import dev.zerospark.generate.GenerationOptions;
 import dev.zerospark.template.PromptTemplates;
@@ -11,6 +13,7 @@ import dev.zerospark.template.TemplateInput;
 import dev.zerospark.testing.TestPaths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -88,5 +91,59 @@ class ModelCacheTest {
             pool.awaitTermination(60, TimeUnit.SECONDS);
         }
         assertEquals(loads, ModelCache.loads(), "the concurrent tasks shared the cached model");
+    }
+
+    @Test
+    void aTaskLeftGeneratingAloneTakesTheCoresOfTheTaskThatFinished() throws Exception {
+        List<String> never = List.of("\u0000never\u0000");
+        int newTokens = 4;
+        int executorCores = 2;
+        // One row per batch (batch_tokens 1): the thread count is chosen before each. Task A has three batches, B two.
+        // Both pass `bothInside` in their first batch and record their second batch's threads before either goes on
+        // (`bothSeen`); A ends its second batch only once B has returned (`bLeft`), so A's third batch runs alone.
+        CyclicBarrier bothInside = new CyclicBarrier(2);
+        CyclicBarrier bothSeen = new CyclicBarrier(2);
+        CountDownLatch bLeft = new CountDownLatch(1);
+        int[][] threads = new int[2][4]; // per task, per batch (1-based): the libtorch threads it ran with
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Integer>> after = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                int task = t;
+                after.add(pool.submit(() -> {
+                    try (ModelCache.Lease lease = ModelCache.acquire(MODEL_ID, Device.cpu(), "fp32", () -> TestPaths.fixture("tiny-gpt2"))) {
+                        JniUtils.setNumThreads(1); // the task's own core, as PartitionGenerator sets it (libtorch is loaded now)
+                        GenerationOptions o = lease.completer().options(newTokens, 0, 0, 1, 0, never);
+                        List<BatchGenerator.Row> rows = prompts(lease, task).subList(0, task == 0 ? 3 : 2);
+                        List<BatchGenerator.Output> expected = lease.generate(rows, o, 8192, ids -> lease.completer().tokenizer().decode(ids, true));
+                        int[] batch = {0};
+                        List<BatchGenerator.Output> shared = lease.generate(rows, o, 1, ids -> {
+                            try {
+                                if (ids.length == 1) { // a batch's first new token
+                                    threads[task][++batch[0]] = JniUtils.getNumThreads();
+                                    if (batch[0] == 1) bothInside.await(60, TimeUnit.SECONDS);
+                                    if (batch[0] == 2) bothSeen.await(60, TimeUnit.SECONDS);
+                                }
+                                if (task == 0 && batch[0] == 2 && ids.length == newTokens) assertTrue(bLeft.await(60, TimeUnit.SECONDS));
+                            } catch (Exception e) {
+                                throw new IllegalStateException("the other task was not generating at the same time", e);
+                            }
+                            return lease.completer().tokenizer().decode(ids, true);
+                        }, 1, executorCores);
+                        for (int i = 0; i < rows.size(); i++) assertArrayEquals(expected.get(i).tokens(), shared.get(i).tokens(), "task " + task + " row " + i);
+                        return JniUtils.getNumThreads();
+                    } finally {
+                        if (task == 1) bLeft.countDown();
+                    }
+                }));
+            }
+            for (Future<Integer> f : after) assertEquals(1, f.get(120, TimeUnit.SECONDS), "the task's own core again after generating");
+        } finally {
+            pool.shutdownNow();
+            pool.awaitTermination(60, TimeUnit.SECONDS);
+        }
+        assertEquals(1, threads[0][2], "two tasks generating on two cores: one thread each");
+        assertEquals(1, threads[1][2], "two tasks generating on two cores: one thread each");
+        assertEquals(executorCores, threads[0][3], "alone after the other returned: both cores");
     }
 }

@@ -1,15 +1,24 @@
 package dev.zerospark.data.generate.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zerospark.testing.LocalSpark;
+import java.io.StringWriter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.WriterAppender;
+import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.layout.PatternLayout;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -78,6 +87,58 @@ class TaskDealerTest {
         // Fewer rows than tasks: each row gets its own task and the rest stay empty.
         List<long[]> few = dealt(chunk(LocalSpark.session(), List.of(5, 50, 500)), 8);
         assertEquals(3, few.stream().filter(p -> p[0] == 1).count());
+    }
+
+    @Test
+    void theDealIsTheSnakeOverTheLengthRankWithoutMovingTheChunkToOnePartition() {
+        // Ties in length (broken by id), null texts (ranked last) and a chunk spread over several input partitions.
+        Random random = new Random(11);
+        List<Integer> lengths = new ArrayList<>();
+        for (int i = 0; i < 97; i++) lengths.add(i % 13 == 0 ? null : 10 * (1 + random.nextInt(20)));
+        Dataset<Row> chunk = chunk(LocalSpark.session(), lengths).repartition(4);
+        int tasks = 3;
+        // The deal as specified: rank by (length desc, nulls last; id), then 0..n-1, n-1..0, ... over the tasks.
+        List<Integer> byRank = new ArrayList<>();
+        for (int i = 0; i < lengths.size(); i++) byRank.add(i);
+        byRank.sort(Comparator.comparingInt((Integer i) -> lengths.get(i) == null ? -1 : lengths.get(i)).reversed()
+                .thenComparing(i -> String.format("a-%04d", i)));
+        List<Set<String>> expected = new ArrayList<>();
+        for (int t = 0; t < tasks; t++) expected.add(new HashSet<>());
+        for (int rank = 0; rank < byRank.size(); rank++) {
+            int slot = rank % tasks;
+            expected.get((rank / tasks) % 2 == 0 ? slot : tasks - 1 - slot).add(String.format("a-%04d", byRank.get(rank)));
+        }
+        StringWriter warnings = new StringWriter();
+        List<List<Row>> parts;
+        try (AutoCloseable capture = captureWarnings(warnings)) {
+            parts = TaskDealer.deal(chunk, tasks).glom().collect();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        List<Set<String>> actual = new ArrayList<>();
+        for (List<Row> p : parts) {
+            Set<String> ids = new HashSet<>();
+            for (Row r : p) ids.add(r.getAs(PartitionGenerator.ID));
+            actual.add(ids);
+        }
+        assertEquals(expected, actual);
+        assertFalse(warnings.toString().contains("No Partition Defined for Window"), warnings.toString());
+    }
+
+    /** Every logger's warnings while open, into {@code sink}. */
+    private static AutoCloseable captureWarnings(StringWriter sink) {
+        LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
+        WriterAppender appender = WriterAppender.newBuilder().setName("dealer-capture-" + System.nanoTime()).setTarget(sink)
+                .setLayout(PatternLayout.newBuilder().withPattern("%p %c %m%n").build()).build();
+        appender.start();
+        LoggerConfig root = ctx.getConfiguration().getRootLogger();
+        root.addAppender(appender, Level.WARN, null);
+        ctx.updateLoggers();
+        return () -> {
+            root.removeAppender(appender.getName());
+            ctx.updateLoggers();
+            appender.stop();
+        };
     }
 
     @Test
