@@ -89,6 +89,11 @@ public final class SingleProcessTrainer {
         return masks == null ? null : masks.get(i);
     }
 
+    /** The flat fp32 weights the optimizer steps (the master weights when the model trains in bf16/fp16). */
+    public float[] params() {
+        return params;
+    }
+
     public float[] expAvg() {
         return expAvg;
     }
