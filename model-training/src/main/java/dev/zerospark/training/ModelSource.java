@@ -13,6 +13,7 @@ import dev.zerospark.model.ModelConfig;
 import dev.zerospark.model.ModelConfigException;
 import dev.zerospark.model.RandomInit;
 import dev.zerospark.train.TrainableModel;
+import dev.zerospark.model.Precision;
 import dev.zerospark.train.TrainableModels;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -31,9 +32,10 @@ import java.util.Map;
  *
  * @param activationCheckpointing the opened model recomputes block activations in backward
  *     (train.activation_checkpointing)
+ * @param precision the opened model's weights, activations and gradients (train.precision: fp32 | bf16 | fp16)
  */
 public record ModelSource(String hfDir, String arch, String preset, int vocabSize, long seed,
-                          boolean activationCheckpointing) implements Serializable {
+                          boolean activationCheckpointing, String precision) implements Serializable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public ModelSource {
@@ -44,12 +46,13 @@ public record ModelSource(String hfDir, String arch, String preset, int vocabSiz
 
     /** The run's model as {@code train} configures it, with a vocabulary of {@code vocabSize} for from-scratch presets. */
     static ModelSource of(TrainConfig t, int vocabSize) {
-        return new ModelSource(t.model(), t.arch(), t.preset(), vocabSize, t.seed(), t.activationCheckpointing());
+        return new ModelSource(t.model(), t.arch(), t.preset(), vocabSize, t.seed(), t.activationCheckpointing(),
+                t.precision());
     }
 
     /** A source whose model keeps every activation for backward (no activation checkpointing). */
     public ModelSource(String hfDir, String arch, String preset, int vocabSize, long seed) {
-        this(hfDir, arch, preset, vocabSize, seed, false);
+        this(hfDir, arch, preset, vocabSize, seed, false, "fp32");
     }
 
     /** HF config.json of the model, as JSON text. */
@@ -89,7 +92,7 @@ public record ModelSource(String hfDir, String arch, String preset, int vocabSiz
             } else {
                 model = RandomInit.create(HfConfigs.parse(preset(arch, preset, vocabSize)), manager, seed);
             }
-            return TrainableModels.wrap(model, manager, activationCheckpointing);
+            return TrainableModels.wrap(model, manager, activationCheckpointing, Precision.of(precision));
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;

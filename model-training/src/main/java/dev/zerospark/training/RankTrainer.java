@@ -106,7 +106,7 @@ public final class RankTrainer {
                     JobSecret.fromBase64(secretText), spec.collectiveConfig(host.bindAddress())))) {
                 try {
                     ZeroOptimizer zero = ZeroOptimizer.create(c, layout, ZeroStage.of(spec.zeroStage()), spec.adamW(),
-                            spec.gradClip(), spec.bucketElements(), null, initial);
+                            spec.gradClip(), spec.bucketElements(), spec.lossScaler(), initial);
                     long start = 0;
                     StreamSchedule.Position at = new StreamSchedule.Position(0, 0);
                     if (restored != null) {
@@ -142,6 +142,7 @@ public final class RankTrainer {
         if (metrics != null) metrics.resumeAt(start); // keeps the lines of steps before the resume
         long lastCheckpoint = start;
         long runStart = System.nanoTime();
+        long skipped = 0; // fp16 steps whose gradients overflowed, this attempt
         for (long step = start; step < spec.steps(); step++) {
             if (spec.attempt() == 0 && step == spec.failAtStep() && rank == spec.failRank()) injectFault(rank, step);
             long t0 = System.nanoTime();
@@ -160,17 +161,25 @@ public final class RankTrainer {
 
             double lossSum = 0;
             long computeNanos = 0;
+            double lossScale = zero.lossScale(); // fp16: the loss gradient is scaled up, ZeroOptimizer divides it out
             for (int m = 0; m < spec.gradAccum(); m++) {
                 long f0 = System.nanoTime();
                 // The model adds this micro-batch's gradients straight into ZeRO's (padded) flat buffer.
-                LossSum loss = model.forwardBackward(ids[m], masks[m], (float) (1.0 / globalTokens), zero.gradients());
+                LossSum loss = model.forwardBackward(ids[m], masks[m], (float) (lossScale / globalTokens), zero.gradients());
                 lossSum += loss.sum();
                 computeNanos += System.nanoTime() - f0;
                 zero.accumulate();
             }
-            double lr = lrs.lr((int) step);
+            // The schedule counts applied steps: a skipped fp16 step does not advance it (DeepSpeed steps its lr
+            // scheduler only when the optimizer stepped); without loss scaling this is the loop's step.
+            double lr = lrs.lr((int) zero.stepsDone());
             long o0 = System.nanoTime();
             ZeroOptimizer.StepResult result = zero.step(lr);
+            if (result.skipped()) {
+                skipped++;
+                if (rank == 0) LOG.warn("step {}: gradients overflowed at loss scale {}; step skipped ({} so far), "
+                        + "loss scale now {}", step + 1, lossScale, skipped, zero.lossScale());
+            }
             model.writeParams(Arrays.copyOf(zero.params(), numel));
             double optimizerAndComm = (System.nanoTime() - o0) / 1e9;
             double loss = c.sumAcrossRanks(lossSum) / globalTokens;
@@ -188,7 +197,8 @@ public final class RankTrainer {
                 double tps = globalTokens / stepS;
                 StepMetrics sm = new StepMetrics(step + 1, loss, lr, result.gradNorm(), tps, tps * flopsPerToken / peakFlops,
                         valLoss, Math.exp(valLoss), stepS, computeNanos / 1e9, commS,
-                        Math.max(0, optimizerAndComm - commS), dataS);
+                        Math.max(0, optimizerAndComm - commS), dataS, spec.lossScaled() ? lossScale : Double.NaN,
+                        result.skipped(), skipped);
                 metrics.add(sm);
                 boolean last = step + 1 == spec.steps();
                 if ((step + 1) % spec.logEvery() == 0 || last || !Double.isNaN(valLoss)) {
