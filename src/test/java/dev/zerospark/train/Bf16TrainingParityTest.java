@@ -8,7 +8,6 @@ import ai.djl.ndarray.NDArray;
 import dev.zerospark.model.Parameters;
 import dev.zerospark.model.Precision;
 import dev.zerospark.safetensors.HalfFloats;
-import dev.zerospark.safetensors.SafetensorsFile;
 import dev.zerospark.testing.TestPaths;
 import java.nio.file.Path;
 import java.util.Map;
@@ -25,8 +24,6 @@ import org.slf4j.LoggerFactory;
 class Bf16TrainingParityTest {
     private static final Logger LOG = LoggerFactory.getLogger(Bf16TrainingParityTest.class);
     private static final Path GPT2 = TestPaths.fixture("tiny-gpt2");
-    /** wpe rows from here on never get a gradient (sequence_length - 1: the last position predicts nothing). */
-    private static final int FIRST_GRADLESS_POSITION = 31;
 
     @Test
     void replaysTheBf16ReferenceRun() throws Exception {
@@ -47,31 +44,31 @@ class Bf16TrainingParityTest {
                 assertEquals(s.gradNormBeforeClip(), r.gradNorm(), 1e-2, "grad norm before clip at step " + s.step());
             }
             float[] master = trainer.params();
-            double diff = 0;
-            double update = 0;
-            double gradless = 0;
-            try (SafetensorsFile refMaster = SafetensorsFile.open(GPT2.resolve(TrainingReference.BF16_MASTER_FILE))) {
-                for (ParamSpec p : model.params()) {
-                    float[] expected = refMaster.readFloats(p.name());
-                    int off = (int) p.offset();
-                    for (int i = 0; i < expected.length; i++) {
-                        diff += sq(master[off + i] - expected[i]);
-                        update += sq(expected[i] - initial[off + i]);
-                    }
-                    if (p.name().equals("transformer.wpe.weight")) {
-                        int width = (int) p.shape()[1];
-                        for (int i = FIRST_GRADLESS_POSITION * width; i < expected.length; i++) {
-                            gradless = Math.max(gradless, Math.abs(master[off + i] - expected[i]));
-                        }
-                    }
-                }
-            }
-            double rel = Math.sqrt(diff) / Math.sqrt(update);
-            LOG.info("bf16 master weights: ||ours - ref|| / ||ref - initial|| = {}, gradless wpe rows max abs {}",
-                    rel, gradless);
-            assertTrue(rel <= 0.1, "master weights differ from the reference's by " + rel + " of its update");
-            assertTrue(gradless <= 1e-6, "wpe rows >= 31 differ by " + gradless);
-            assertModelIsRoundedMaster(model, master);
+            float[] weights = new float[master.length];
+            model.readParams(weights); // the bf16 weights, widened exactly
+            MasterWeightCheck check = MasterWeightCheck.of(GPT2, model.params(), initial, master, weights,
+                    ref.recipe().sequenceLength());
+            LOG.info("bf16 {}", check);
+            assertTrue(check.relToUpdate() <= 0.1, check.toString());
+            assertTrue(check.gradlessMaxAbs() <= 1e-6, check.toString());
+            assertEquals(0, check.roundingMismatches(), check.toString());
+        }
+    }
+
+    @Test
+    void theWeightCheckCatchesWeightsThatAreNotTheRoundedMaster() throws Exception {
+        try (DjlTrainableModel model = (DjlTrainableModel) TrainableModels.load(GPT2)) {
+            float[] initial = new float[(int) model.numel()];
+            model.readParams(initial);
+            float[] rounded = new float[initial.length];
+            for (int i = 0; i < initial.length; i++) rounded[i] = HalfFloats.bf16ToFloat(HalfFloats.toBf16(initial[i]));
+            float[] master = initial.clone();
+            master[7] += 1e-3f; // its rounding is no longer the model's weight
+            MasterWeightCheck check = MasterWeightCheck.of(GPT2, model.params(), initial, master, rounded, 32);
+            assertEquals(1, check.roundingMismatches(), check.toString());
+            assertTrue(check.firstMismatch().startsWith("transformer.wte.weight[7] is "), check.firstMismatch());
+            assertEquals(1.0, check.relToUpdate(), 0.01, "no update at all is the whole update away");
+            assertTrue(!check.passed());
         }
     }
 
@@ -93,25 +90,5 @@ class Bf16TrainingParityTest {
             assertEquals(p, Precision.of(e.getValue()), "dtype of weight " + e.getKey());
             assertEquals(p, Precision.of(e.getValue().getGradient()), "dtype of the gradient of " + e.getKey());
         }
-    }
-
-    /** The model's bf16 weights are the round-to-nearest-even of {@code master}, bit for bit. */
-    static void assertModelIsRoundedMaster(DjlTrainableModel model, float[] master) {
-        float[] weights = new float[master.length];
-        model.readParams(weights); // bf16 widened exactly
-        for (ParamSpec p : model.params()) {
-            for (int i = (int) p.offset(); i < p.offset() + p.numel(); i++) {
-                int expected = Float.floatToRawIntBits(HalfFloats.bf16ToFloat(HalfFloats.toBf16(master[i])));
-                if (Float.floatToRawIntBits(weights[i]) != expected) {
-                    throw new AssertionFailedError(p.name() + "[" + (i - p.offset()) + "] is " + weights[i]
-                            + ", the bf16 rounding of its master weight " + master[i] + " is "
-                            + Float.intBitsToFloat(expected));
-                }
-            }
-        }
-    }
-
-    private static double sq(double x) {
-        return x * x;
     }
 }

@@ -3,7 +3,9 @@ package dev.zerospark.zero;
 import dev.zerospark.collective.Collective;
 import dev.zerospark.collective.CollectiveConfig;
 import dev.zerospark.collective.LocalRanks;
+import dev.zerospark.model.Precision;
 import dev.zerospark.optim.LrSchedule;
+import dev.zerospark.train.MasterWeightCheck;
 import dev.zerospark.train.LossSum;
 import dev.zerospark.train.ParamSpec;
 import dev.zerospark.train.TrainableModel;
@@ -22,17 +24,33 @@ import java.util.List;
 /**
  * {@code verify-training}: replays a recorded PyTorch run ({@code training_reference.json} +
  * {@code train_batches.safetensors}) with N ranks as threads talking real TCP on 127.0.0.1 and ZeRO stage S, and
- * compares each step's global loss with the recorded one. Each rank takes its equal, contiguous slice of every
+ * compares each step's global loss with the recorded one. With precision bf16 it replays the bf16 mixed-precision
+ * run ({@code training_reference_bf16.json}) with the model in bf16, and also checks each step's gradient norm
+ * ({@link #BF16_GRAD_NORM_TOLERANCE}) and the final weights ({@link MasterWeightCheck}). Each rank takes its equal, contiguous slice of every
  * global batch; gradients are scaled by 1/(global predicted tokens) so their sum over ranks is the gradient of
  * the global mean loss, as in the single-process run.
  */
 public final class TrainingVerifier {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingVerifier.class);
 
-    /** What to verify. {@code microBatches} splits each rank's slice further (gradient accumulation). */
+    /** bf16: |grad_norm_before_clip - reference| bound per step (issue 13's parity checks). */
+    public static final double BF16_GRAD_NORM_TOLERANCE = 1e-2;
+
+    /**
+     * What to verify. {@code microBatches} splits each rank's slice further (gradient accumulation);
+     * {@code precision} fp32 replays training_reference.json, bf16 training_reference_bf16.json.
+     */
     public record Options(Path modelDir, int worldSize, ZeroStage stage, double tolerance, int microBatches,
-                          CollectiveConfig collective) {
+                          CollectiveConfig collective, Precision precision) {
+        public Options(Path modelDir, int worldSize, ZeroStage stage, double tolerance, int microBatches,
+                       CollectiveConfig collective) {
+            this(modelDir, worldSize, stage, tolerance, microBatches, collective, Precision.FP32);
+        }
+
         public Options {
+            if (precision == Precision.FP16) {
+                throw new IllegalArgumentException("--precision fp16: there is no fp16 reference run; use fp32 or bf16");
+            }
             if (worldSize < 1) {
                 throw new IllegalArgumentException("--world-size must be >= 1, got " + worldSize);
             }
@@ -53,10 +71,18 @@ public final class TrainingVerifier {
         }
     }
 
-    /** All steps; passed only if every step's loss error is within the tolerance. */
-    public record Report(Options options, List<StepRow> steps) {
+    /**
+     * All steps; passed only if every step's loss error is within the tolerance, and in bf16 every gradient norm
+     * within {@link #BF16_GRAD_NORM_TOLERANCE} and the final weights pass {@code weights} (null in fp32).
+     */
+    public record Report(Options options, List<StepRow> steps, MasterWeightCheck weights) {
         public boolean passed() {
-            return steps.stream().allMatch(s -> s.error() <= options.tolerance());
+            return steps.stream().allMatch(s -> s.error() <= options.tolerance() && gradNormOk(s))
+                    && (weights == null || weights.passed());
+        }
+
+        private boolean gradNormOk(StepRow s) {
+            return weights == null || Math.abs(s.gradNorm() - s.referenceGradNorm()) <= BF16_GRAD_NORM_TOLERANCE;
         }
 
         public double maxError() {
@@ -68,21 +94,28 @@ public final class TrainingVerifier {
             StringBuilder out = new StringBuilder(String.format("%4s  %12s  %12s  %10s  %10s  %10s  %10s%n", "step",
                     "loss", "reference", "error", "grad_norm", "ref_norm", "lr"));
             for (StepRow r : steps) {
-                out.append(String.format("%4d  %12.8f  %12.8f  %10.3e  %10.6f  %10.6f  %10.3e%s%n", r.step(), r.loss(),
+                out.append(String.format("%4d  %12.8f  %12.8f  %10.3e  %10.6f  %10.6f  %10.3e%s%s%n", r.step(), r.loss(),
                         r.referenceLoss(), r.error(), r.gradNorm(), r.referenceGradNorm(), r.lr(),
-                        r.error() <= options.tolerance() ? "" : "  OVER TOLERANCE"));
+                        r.error() <= options.tolerance() ? "" : "  OVER TOLERANCE",
+                        gradNormOk(r) ? "" : "  GRAD NORM OVER " + BF16_GRAD_NORM_TOLERANCE));
             }
-            out.append(String.format("world size %d, ZeRO stage %d, max error %.3e, tolerance %.1e: %s%n",
-                    options.worldSize(), options.stage().number(), maxError(), options.tolerance(),
-                    passed() ? "PASS" : "FAIL"));
+            if (weights != null) out.append(weights).append(weights.passed() ? "" : "  FAIL").append('\n');
+            out.append(String.format("%s, world size %d, ZeRO stage %d, max error %.3e, tolerance %.1e: %s%n",
+                    options.precision().key(), options.worldSize(), options.stage().number(), maxError(),
+                    options.tolerance(), passed() ? "PASS" : "FAIL"));
             return out.toString();
         }
     }
 
     private TrainingVerifier() {}
 
+    /** One rank's replay: its rows, and (rank 0, bf16) the final weight check. */
+    private record Replay(List<StepRow> rows, MasterWeightCheck weights) {}
+
     public static Report run(Options options) throws IOException {
-        TrainingReference reference = TrainingReference.read(options.modelDir());
+        boolean bf16 = options.precision() == Precision.BF16;
+        TrainingReference reference = TrainingReference.read(
+                options.modelDir().resolve(bf16 ? TrainingReference.BF16_FILE : TrainingReference.FILE));
         int[][][] batches = TrainingReference.readBatches(options.modelDir());
         int steps = reference.steps().size();
         if (batches.length < steps) {
@@ -95,16 +128,16 @@ public final class TrainingVerifier {
             throw new IllegalArgumentException("global batch of " + global + " sequences cannot be split evenly over "
                     + n + " ranks x " + options.microBatches() + " micro-batches");
         }
-        List<List<StepRow>> perRank = LocalRanks.run(n, options.collective(),
+        List<Replay> perRank = LocalRanks.run(n, options.collective(),
                 c -> replay(c, options, reference, batches));
-        return new Report(options, perRank.get(0));
+        return new Report(options, perRank.get(0).rows(), perRank.get(0).weights());
     }
 
-    private static List<StepRow> replay(Collective c, Options options, TrainingReference reference,
-                                        int[][][] batches) throws IOException {
+    private static Replay replay(Collective c, Options options, TrainingReference reference,
+                                 int[][][] batches) throws IOException {
         TrainingReference.Recipe recipe = reference.recipe();
         LrSchedule schedule = recipe.schedule();
-        try (TrainableModel model = TrainableModels.load(options.modelDir())) {
+        try (TrainableModel model = TrainableModels.load(options.modelDir(), options.precision())) {
             int numel = TrainableModels.flatArrayLength("verify-training", model.numel());
             PartitionLayout layout = PartitionLayout.of(flatParams(model.params()), c.worldSize(), 2 * c.worldSize());
             float[] initial = new float[numel];
@@ -143,7 +176,15 @@ public final class TrainingVerifier {
                 }
                 rows.add(row);
             }
-            return rows;
+            MasterWeightCheck weights = null;
+            if (options.precision() == Precision.BF16 && c.rank() == 0) {
+                float[] bf16 = new float[numel];
+                model.readParams(bf16); // the model's bf16 weights, widened exactly
+                weights = MasterWeightCheck.of(options.modelDir(), model.params(), initial,
+                        Arrays.copyOf(zero.params(), numel), bf16, recipe.sequenceLength());
+                LOG.info("verify-training N={} {} bf16 {}", c.worldSize(), options.stage(), weights);
+            }
+            return new Replay(rows, weights);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
