@@ -11,6 +11,7 @@ import dev.zerospark.model.HfConfigs;
 import dev.zerospark.model.LlamaConfig;
 import dev.zerospark.model.ModelConfig;
 import dev.zerospark.model.ModelLoader;
+import dev.zerospark.model.Precision;
 import dev.zerospark.model.RandomInit;
 import dev.zerospark.model.TensorSpec;
 import dev.zerospark.optim.AdamW;
@@ -115,6 +116,15 @@ public final class TrainStepBench {
     }
 
     public static Result run(Options o) {
+        return run(o, Precision.FP32);
+    }
+
+    /**
+     * {@link #run(Options)} with the model in {@code precision} (bf16/fp16 mixed precision: the flat arrays are the
+     * fp32 master weights and gradients). The model is cast at its first training step, so the first warmup step's
+     * separate forward still runs in fp32: give bf16/fp16 at least one warmup step.
+     */
+    public static Result run(Options o, Precision precision) {
         Random r = new Random(0);
         int[][] batch = new int[o.batch()][o.seq()];
         for (int[] row : batch) {
@@ -125,7 +135,7 @@ public final class TrainStepBench {
         try (NDManager root = NDManager.newBaseManager("PyTorch")) {
             ModelConfig config = config(o);
             CausalLm model = RandomInit.create(config, root, 0);
-            try (DjlTrainableModel tm = TrainableModels.wrap(model, null)) {
+            try (DjlTrainableModel tm = TrainableModels.wrap(model, null, false, precision)) {
                 int n = TrainableModels.flatArrayLength("bench train-step", tm.numel());
                 float[] params = new float[n];
                 float[] grad = new float[n];
