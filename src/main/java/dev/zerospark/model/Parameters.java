@@ -161,9 +161,13 @@ public final class Parameters implements AutoCloseable {
         NDArray a = get(name);
         if (a.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
             checkRange(name, a.size(), src.length, offset);
-            try (NDArray f = manager.create(java.util.Arrays.copyOfRange(src, offset, offset + (int) a.size()),
-                    new Shape(spec(name).shape()))) {
+            // built like set(): no Java copy of the slice, and past DJL's create limit in pieces
+            try (NDArray f = LargeTensors.create(manager, new Shape(spec(name).shape()),
+                    (from, dst, n) -> System.arraycopy(src, offset + (int) from, dst, 0, n),
+                    LargeTensors.MAX_CREATE_ELEMENTS)) {
                 writeRounded(name, f);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // copying from an array does no I/O
             }
             return;
         }
