@@ -39,19 +39,21 @@ class ActivationCheckpointingTest {
         throw new AssertionError("all gradients are zero");
     }
 
-    /** Mixed precision too: the recomputed bf16 blocks give the plain bf16 backward's loss and gradients. */
+    /** Mixed precision too: recomputed bf16 (fp16) blocks give the plain bf16 (fp16) loss and gradients. */
     @ParameterizedTest
     @ValueSource(strings = {"tiny-gpt2", "tiny-llama"})
-    void recomputingBf16BlocksGivesTheSameLossAndGradientsBitForBit(String fixture) throws Exception {
+    void recomputingHalfPrecisionBlocksGivesTheSameLossAndGradientsBitForBit(String fixture) throws Exception {
         Path dir = TestPaths.fixture(fixture);
-        Run plain = run(dir, false, Precision.BF16);
-        Run recomputed = run(dir, true, Precision.BF16);
-        assertEquals(plain.loss.sum(), recomputed.loss.sum(), 0.0, "loss sum");
-        assertArrayEquals(plain.grad, recomputed.grad, "gradients of every parameter");
         float[] fp32 = run(dir, false).grad;
-        int differ = 0;
-        for (int i = 0; i < fp32.length; i++) if (fp32[i] != plain.grad[i]) differ++;
-        assertTrue(differ > fp32.length / 2, "bf16 gradients are not the fp32 ones: " + differ + " differ");
+        for (Precision p : new Precision[] {Precision.BF16, Precision.FP16}) {
+            Run plain = run(dir, false, p);
+            Run recomputed = run(dir, true, p);
+            assertEquals(plain.loss.sum(), recomputed.loss.sum(), 0.0, p + " loss sum");
+            assertArrayEquals(plain.grad, recomputed.grad, p + " gradients of every parameter");
+            int differ = 0;
+            for (int i = 0; i < fp32.length; i++) if (fp32[i] != plain.grad[i]) differ++;
+            assertTrue(differ > fp32.length / 2, p + " gradients are not the fp32 ones: " + differ + " differ");
+        }
     }
 
     @ParameterizedTest
