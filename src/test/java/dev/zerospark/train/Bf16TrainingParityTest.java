@@ -32,6 +32,10 @@ class Bf16TrainingParityTest {
         try (DjlTrainableModel model = (DjlTrainableModel) TrainableModels.load(GPT2, Precision.BF16)) {
             float[] initial = new float[(int) model.numel()];
             model.readParams(initial);
+            // the master weights start from the fp32 checkpoint, not from its bf16 rounding (recipe.precision)
+            int notBf16 = 0;
+            for (float w : initial) if (HalfFloats.bf16ToFloat(HalfFloats.toBf16(w)) != w) notBf16++;
+            assertTrue(notBf16 > initial.length / 2, "initial master weights are bf16-rounded: " + notBf16);
             SingleProcessTrainer trainer = new SingleProcessTrainer(model, ref.recipe().adamW(),
                     ref.recipe().schedule(), ref.recipe().maxGradNorm());
             for (TrainingReference.Step s : ref.steps()) {
