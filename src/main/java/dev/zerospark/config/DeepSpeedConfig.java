@@ -30,7 +30,11 @@ public record DeepSpeedConfig(
         Boolean wallClockBreakdown,
         String communicationDataType) {
 
-    public record ZeroOptimization(Integer stage, Long reduceBucketSize, Boolean overlapComm, Boolean contiguousGradients) {}
+    public record ZeroOptimization(Integer stage, Long reduceBucketSize, Boolean overlapComm, Boolean contiguousGradients,
+                                   Offload offloadOptimizer) {}
+
+    /** DeepSpeed's {@code offload_optimizer}: {@code device} none | cpu; {@code pin_memory} only tunes speed. */
+    public record Offload(String device, Boolean pinMemory) {}
 
     public record Optimizer(String type, OptimizerParams params) {}
 
@@ -82,6 +86,9 @@ public record DeepSpeedConfig(
         o.put("train.optimizer.gradient_clipping", gradientClipping);
         if (zeroOptimization != null) o.put("train.zero.stage", zeroOptimization.stage());
         if (zeroOptimization != null) o.put("train.zero.reduce_bucket_size", zeroOptimization.reduceBucketSize());
+        if (zeroOptimization != null && zeroOptimization.offloadOptimizer() != null) {
+            o.put("train.zero.offload_optimizer", zeroOptimization.offloadOptimizer().device());
+        }
         if (communicationDataType != null) o.put("train.zero.communication_data_type", switch (communicationDataType.toLowerCase(java.util.Locale.ROOT)) {
             case "fp32", "float32" -> "fp32";
             case "bf16", "bfloat16" -> "bf16";
@@ -124,6 +131,11 @@ public record DeepSpeedConfig(
      */
     public List<String> ignoredSettings(String source) {
         List<String> out = new java.util.ArrayList<>();
+        if (zeroOptimization != null && zeroOptimization.offloadOptimizer() != null
+                && Boolean.TRUE.equals(zeroOptimization.offloadOptimizer().pinMemory())) {
+            out.add("zero_optimization.offload_optimizer.pin_memory=true in " + source + " has no effect: the"
+                    + " offloaded optimizer state is ordinary host memory");
+        }
         if (zeroOptimization != null && Boolean.TRUE.equals(zeroOptimization.overlapComm())) {
             out.add("zero_optimization.overlap_comm=true in " + source + " has no effect: zerospark reduces the gradient"
                     + " buckets after the backward pass, not overlapped with it");

@@ -1,5 +1,6 @@
 package dev.zerospark.flat;
 
+import dev.zerospark.flat.internal.BufferFloats;
 import dev.zerospark.flat.internal.HeapFloats;
 import dev.zerospark.flat.internal.SegmentedFloats;
 import java.nio.FloatBuffer;
@@ -40,6 +41,11 @@ public interface FlatFloats {
     /** A view of {@code array} (no copy). */
     static FlatFloats wrap(float[] array) {
         return new HeapFloats(array);
+    }
+
+    /** A view of {@code buffer}'s elements {@code [0, capacity)} (no copy; a direct buffer stays native memory). */
+    static FlatFloats wrap(FloatBuffer buffer) {
+        return new BufferFloats(buffer);
     }
 
     /**

@@ -18,7 +18,7 @@ public final class AdamW {
      * {@code --add-modules=jdk.incubator.vector} (bin/zerospark and the test JVMs are). Otherwise the scalar loop
      * does all of it, with the same bits, about 7x slower.
      */
-    private static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+    static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
             && !Boolean.getBoolean("zerospark.adamw.scalar");
 
     private AdamW() {}

@@ -1,5 +1,7 @@
 package dev.zerospark.optim;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -36,6 +38,34 @@ final class VectorAdamW {
             m.intoArray(expAvg, stateOffset + i);
             v.intoArray(expAvgSq, stateOffset + i);
             p.intoArray(param, paramOffset + i);
+        }
+        return upper;
+    }
+
+    /** {@link #update} over native-order byte buffers (element i at byte 4i), e.g. a CPU tensor's own memory. */
+    static int update(ByteBuffer param, ByteBuffer grad, ByteBuffer expAvg, ByteBuffer expAvgSq, int length,
+                      boolean decay, float decayFactor, float lerpWeight, float beta2, float oneMinusBeta2, float eps,
+                      float bc2Sqrt, float negStepSize) {
+        int upper = S.loopBound(length);
+        boolean lowWeight = lerpWeight < 0.5f;
+        float oneMinusWeight = 1f - lerpWeight;
+        ByteOrder o = ByteOrder.nativeOrder();
+        for (int i = 0; i < upper; i += S.length()) {
+            int at = 4 * i;
+            FloatVector g = FloatVector.fromByteBuffer(S, grad, at, o);
+            FloatVector p = FloatVector.fromByteBuffer(S, param, at, o);
+            if (decay) {
+                p = p.mul(decayFactor);
+            }
+            FloatVector m = FloatVector.fromByteBuffer(S, expAvg, at, o);
+            m = lowWeight ? m.add(g.sub(m).mul(lerpWeight)) : g.sub(g.sub(m).mul(oneMinusWeight));
+            FloatVector v = FloatVector.fromByteBuffer(S, expAvgSq, at, o).mul(beta2)
+                    .add(g.mul(oneMinusBeta2).mul(g));
+            FloatVector denom = v.lanewise(VectorOperators.SQRT).div(bc2Sqrt).add(eps);
+            p = p.add(m.div(denom).mul(negStepSize));
+            m.intoByteBuffer(expAvg, at, o);
+            v.intoByteBuffer(expAvgSq, at, o);
+            p.intoByteBuffer(param, at, o);
         }
         return upper;
     }

@@ -1,5 +1,6 @@
 package dev.zerospark.train;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -98,6 +99,19 @@ public final class DjlTrainableModel implements TrainableModel {
             throw new IllegalArgumentException("gradOut has length " + gradOut.length + ", shorter than the model's "
                     + numel + " parameters");
         }
+        LossSum loss = forwardBackward(inputIds, lossMask, gradScale);
+        try (NDManager m = model.parameters().manager().newSubManager()) {
+            for (int i = 0; i < specs.size(); i++) {
+                ParamSpec s = specs.get(i);
+                addGradient(s.name(), gradient(i, m), (int) s.offset(), (int) s.numel(), gradOut);
+            }
+        }
+        zeroGradients();
+        return loss;
+    }
+
+    @Override
+    public LossSum forwardBackward(int[][] inputIds, float[][] lossMask, float gradScale) {
         int b = inputIds.length;
         int t = inputIds[0].length;
         if (t < 2) {
@@ -109,6 +123,7 @@ public final class DjlTrainableModel implements TrainableModel {
         JniUtils.setGradMode(true);
         // Every array of the graph (inputs, loss mask) lives in m, which closes only after backward:
         // autograd reads saved tensors in backward, and arrays DJL creates from Java data view Java buffers.
+        // Backward adds into each weight's own .grad, so micro-batches accumulate there (as in PyTorch).
         try (NDManager m = params.manager().newSubManager()) {
             NDArray ids = m.create(inputIds).toType(DataType.INT64, false);     // (B, T)
             NDArray pos = m.create(AttentionMasks.positionIds(null, b, t, 0));
@@ -126,19 +141,67 @@ public final class DjlTrainableModel implements TrainableModel {
                 lossSum = lossAndSeed(logits, inputIds, lossMask, gradScale, m);
                 JniUtils.backward((PtNDArray) logits, (PtNDArray) seedLike(logits, m), false, false);
             }
-            for (ParamSpec s : specs) {
-                NDArray p = params.get(s.name());
-                NDArray g = p.getGradient();
-                g.attach(m); // with a contiguous copy DJL might make of it, closes with the step
-                if (g.getDataType() != DataType.FLOAT32) {
-                    // bf16/fp16 gradients widen to fp32 exactly, for reduction, clipping and AdamW
-                    g = g.toType(DataType.FLOAT32, false);
-                    g.attach(m);
-                }
-                addGradient(s.name(), g, (int) s.offset(), (int) s.numel(), gradOut);
+            return new LossSum(lossSum, TrainableModel.countTargets(inputIds, lossMask));
+        } finally {
+            JniUtils.setGradMode(previous);
+        }
+    }
+
+    @Override
+    public Device device() {
+        return model.parameters().manager().getDevice();
+    }
+
+    @Override
+    public NDArray gradient(int index, NDManager scope) {
+        NDArray p = model.parameters().get(specs.get(index).name());
+        if (!p.hasGradient()) {
+            return null;
+        }
+        NDArray g = p.getGradient();
+        g.attach(scope);
+        NDArray flat = g.reshape(-1); // a view: .grad is contiguous
+        flat.attach(scope);
+        return flat;
+    }
+
+    @Override
+    public void zeroGradients() {
+        for (ParamSpec s : specs) {
+            NDArray p = model.parameters().get(s.name());
+            if (p.hasGradient()) {
                 JniUtils.zeroGrad((PtNDArray) p);
             }
-            return new LossSum(lossSum, TrainableModel.countTargets(inputIds, lossMask));
+        }
+    }
+
+    @Override
+    public NDArray weight(int index, NDManager scope) {
+        NDArray flat = model.parameters().get(specs.get(index).name()).reshape(-1); // a view: weights are contiguous
+        flat.attach(scope);
+        return flat;
+    }
+
+    /**
+     * Copies into the weight tensor itself (a view of it), outside autograd: the leaf keeps its identity. A bf16/fp16
+     * weight gets the fp32 master values rounded to nearest even by {@link Precision#fromFloat32} (torch's
+     * {@code .to(dtype)}), the one rounding of master weights back to the model.
+     */
+    @Override
+    public void writeWeight(int index, long from, NDArray values) {
+        ParamSpec s = specs.get(index);
+        long n = values.size();
+        if (from < 0 || n > s.numel() - from) {
+            throw new IllegalArgumentException("parameter " + s.name() + " has " + s.numel() + " elements, cannot write "
+                    + n + " from element " + from);
+        }
+        boolean previous = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager m = model.parameters().manager().newSubManager()) {
+            NDArray flat = weight(index, m);
+            NDArray rounded = Precision.of(flat).fromFloat32(values);
+            rounded.attach(m);
+            flat.set(new NDIndex("{}:{}", from, from + n), rounded);
         } finally {
             JniUtils.setGradMode(previous);
         }
@@ -233,6 +296,12 @@ public final class DjlTrainableModel implements TrainableModel {
      * reused across steps: no per-tensor Java arrays (the big ones were G1 humongous allocations every step).
      */
     private void addGradient(String name, NDArray g, int off, int n, float[] gradOut) {
+        if (g == null) {
+            return; // no backward reached this parameter: its gradient is zero
+        }
+        if (g.getDataType() != DataType.FLOAT32) {
+            g = g.toType(DataType.FLOAT32, false); // bf16/fp16 gradients widen to fp32 exactly
+        }
         FloatBuffer view = ((PtNDArray) g).toByteBuffer(true).asFloatBuffer();
         if (view.capacity() != n) {
             throw new IllegalStateException("gradient of " + name + " has " + view.capacity()

@@ -1,27 +1,16 @@
 package dev.zerospark.train;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.zerospark.model.AttentionMasks;
-import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.HfConfigs;
-import dev.zerospark.model.LlamaConfig;
 import dev.zerospark.model.ModelConfig;
-import dev.zerospark.model.ModelLoader;
-import dev.zerospark.model.Precision;
-import dev.zerospark.model.RandomInit;
-import dev.zerospark.model.TensorSpec;
-import dev.zerospark.optim.AdamW;
-import dev.zerospark.optim.AdamWConfig;
-import java.util.Random;
 
 /**
- * Times one training step (forward + backward through {@link TrainableModel}, then AdamW on the flat buffer) of
- * a randomly initialised GPT-2 or Llama, and the fp32 matmul rate of this machine for an MFU figure. The Python/PyTorch
- * eager comparison lives with the CLI (bench train-step).
+ * The shape, model and figures of {@code bench train-step}: a randomly initialised GPT-2 or Llama ({@link ModelFlops}
+ * counts its FLOPs, {@link MatmulRate} probes the matmul peak). The timed step itself is the trainer's own
+ * ({@code dev.zerospark.zero.TrainStepBenchmark} in model-training, which runs {@code TrainStep}); the
+ * Python/PyTorch eager comparison lives with the CLI (bench train-step).
  */
 public final class TrainStepBench {
     /**
@@ -56,13 +45,24 @@ public final class TrainStepBench {
 
     /**
      * Mean times in milliseconds: {@code forwardMs} is a separate no-grad forward, {@code forwardBackwardMs} the
-     * training forward + backward + gradient copy-out, {@code optimizerMs} AdamW + writing weights back.
+     * training forward + backward, {@code optimizerMs} the gradient reduction, clipping, AdamW and in-place weight
+     * update.
      * {@code stepCpuMs} is the calling thread's CPU time for the step: with one intra-op thread every op runs on
      * that thread, so it measures the step's own work even on a machine shared with other load.
      */
     public record Result(Options options, long params, double forwardMs, double forwardBackwardMs,
                          double optimizerMs, double stepMs, double tokensPerSecond, double flopsPerStep,
-                         double matmulGflops, double mfu, int threads, double stepCpuMs) {}
+                         double matmulGflops, double mfu, int threads, double stepCpuMs, WeightCheck weights) {}
+
+    /**
+     * The first row of the first weight matrix, read back from the model's own tensor on {@code device} before the
+     * first step and after the last: {@code maxChange} > 0 shows the optimizer's update reached the device's weights.
+     */
+    public record WeightCheck(String device, String tensor, double maxChange) {
+        public boolean changed() {
+            return maxChange > 0;
+        }
+    }
 
     private TrainStepBench() {}
 
@@ -92,129 +92,6 @@ public final class TrainStepBench {
                 .put("max_position_embeddings", Math.max(1024, o.seq())).put("rms_norm_eps", 1e-5)
                 .put("rope_theta", 10000.0).put("tie_word_embeddings", false).put("hidden_act", "silu");
         return HfConfigs.parse(j);
-    }
-
-    /**
-     * Model FLOPs of one training step: 6 per weight-matmul parameter per token (the LM head counted once, tied
-     * or not; embedding lookups excluded) plus 12 L T C per token for the attention score and value matmuls.
-     */
-    public static double flopsPerStep(ModelConfig c, int batch, int seq) {
-        long matmulParams = 0;
-        for (TensorSpec s : ModelLoader.specs(c)) {
-            boolean embedding = s.name().endsWith("wte.weight") || s.name().endsWith("wpe.weight")
-                    || s.name().endsWith("embed_tokens.weight");
-            if (s.shape().length >= 2 && !embedding) {
-                matmulParams += s.numel();
-            }
-        }
-        if (c.tieWordEmbeddings()) {
-            matmulParams += (long) c.vocabSize() * c.hiddenSize();
-        }
-        long attnWidth = c instanceof LlamaConfig l ? (long) l.numHeads() * l.headDim() : c.hiddenSize();
-        double tokens = (double) batch * seq;
-        return 6.0 * matmulParams * tokens + 12.0 * c.numLayers() * attnWidth * seq * tokens;
-    }
-
-    public static Result run(Options o) {
-        return run(o, Precision.FP32);
-    }
-
-    /**
-     * {@link #run(Options)} with the model in {@code precision} (bf16/fp16 mixed precision: the flat arrays are the
-     * fp32 master weights and gradients). The model is cast at its first training step, so the first warmup step's
-     * separate forward still runs in fp32: give bf16/fp16 at least one warmup step.
-     */
-    public static Result run(Options o, Precision precision) {
-        Random r = new Random(0);
-        int[][] batch = new int[o.batch()][o.seq()];
-        for (int[] row : batch) {
-            for (int t = 0; t < row.length; t++) {
-                row[t] = r.nextInt(o.vocab());
-            }
-        }
-        try (NDManager root = NDManager.newBaseManager("PyTorch")) {
-            ModelConfig config = config(o);
-            CausalLm model = RandomInit.create(config, root, 0);
-            try (DjlTrainableModel tm = TrainableModels.wrap(model, null, false, precision)) {
-                int n = TrainableModels.flatArrayLength("bench train-step", tm.numel());
-                float[] params = new float[n];
-                float[] grad = new float[n];
-                float[] m = new float[n];
-                float[] v = new float[n];
-                tm.readParams(params);
-                AdamWConfig cfg = new AdamWConfig(0.9, 0.95, 1e-8, 0.1);
-                double fwd = 0;
-                double fb = 0;
-                double opt = 0;
-                double cpu = 0;
-                java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-                for (int i = 0; i < o.warmup() + o.steps(); i++) {
-                    long t0 = System.nanoTime();
-                    forwardOnly(model, batch);
-                    long t1 = System.nanoTime();
-                    long c1 = mx.getCurrentThreadCpuTime();
-                    java.util.Arrays.fill(grad, 0f);
-                    tm.forwardBackward(batch, null, 1f / TrainableModel.countTargets(batch, null), grad);
-                    long t2 = System.nanoTime();
-                    for (ParamSpec s : tm.params()) {
-                        AdamW.update(params, grad, m, v, (int) s.offset(), (int) s.numel(), i + 1, 1e-4, cfg, s.decay());
-                    }
-                    tm.writeParams(params);
-                    long t3 = System.nanoTime();
-                    long c3 = mx.getCurrentThreadCpuTime();
-                    if (i >= o.warmup()) {
-                        fwd += (t1 - t0) / 1e6;
-                        fb += (t2 - t1) / 1e6;
-                        opt += (t3 - t2) / 1e6;
-                        cpu += (c3 - c1) / 1e6;
-                    }
-                }
-                fwd /= o.steps();
-                fb /= o.steps();
-                opt /= o.steps();
-                cpu /= o.steps();
-                double stepMs = fb + opt;
-                long tokens = (long) o.batch() * o.seq();
-                double flops = flopsPerStep(config, o.batch(), o.seq());
-                double gflops = matmulGflops(root);
-                double achieved = flops / (stepMs / 1e3) / 1e9;
-                return new Result(o, n, fwd, fb, opt, stepMs, tokens / (stepMs / 1e3), flops, gflops,
-                        achieved / gflops, threads(), cpu);
-            }
-        }
-    }
-
-    private static void forwardOnly(CausalLm model, int[][] batch) {
-        boolean grad = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try (NDManager m = model.parameters().manager().newSubManager()) {
-            int b = batch.length;
-            int t = batch[0].length;
-            NDArray ids = m.create(batch).toType(ai.djl.ndarray.types.DataType.INT64, false);
-            model.forward(ids, m.create(AttentionMasks.positionIds(null, b, t, 0)),
-                    AttentionMasks.allowed(m, null, b, t, 0), null);
-        } finally {
-            JniUtils.setGradMode(grad);
-        }
-    }
-
-    /** Best of a few 1024^3 fp32 matmuls, in GFLOP/s. */
-    public static double matmulGflops(NDManager parent) {
-        try (NDManager m = parent.newSubManager()) {
-            int size = 1024;
-            NDArray a = m.randomNormal(new ai.djl.ndarray.types.Shape(size, size));
-            NDArray b = m.randomNormal(new ai.djl.ndarray.types.Shape(size, size));
-            a.matMul(b).close();
-            double best = Double.MAX_VALUE;
-            for (int i = 0; i < 5; i++) {
-                long t0 = System.nanoTime();
-                NDArray c = a.matMul(b);
-                c.toFloatArray(); // forces completion; PyTorch CPU ops are synchronous anyway
-                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
-                c.close();
-            }
-            return 2.0 * size * size * size / best / 1e9;
-        }
     }
 
     /** Sets PyTorch's intra-op thread count for this process (what the eager comparison is run with). */

@@ -34,12 +34,20 @@ public final class TrainableModels {
 
     /** Loads an HF model directory into a trainable model with its own PyTorch manager (closed with the model). */
     public static TrainableModel load(Path hfDir) throws IOException {
-        return load(hfDir, Precision.FP32);
+        return load(hfDir, ai.djl.Device.cpu());
     }
 
-    /** {@link #load(Path)} training in {@code precision} (fp32 master weights outside, see {@link #wrap}). */
-    public static TrainableModel load(Path hfDir, Precision precision) throws IOException {
-        NDManager root = NDManager.newBaseManager("PyTorch");
+    /** {@link #load(Path)} with the weights on {@code device} (see {@link TrainDevice}). */
+    public static TrainableModel load(Path hfDir, ai.djl.Device device) throws IOException {
+        return load(hfDir, device, Precision.FP32);
+    }
+
+    /**
+     * {@link #load(Path, ai.djl.Device)} training in {@code precision} (fp32 master weights outside, see
+     * {@link #wrap(CausalLm, NDManager, boolean, Precision)}).
+     */
+    public static TrainableModel load(Path hfDir, ai.djl.Device device, Precision precision) throws IOException {
+        NDManager root = NDManager.newBaseManager(device, "PyTorch");
         try {
             return wrap(ModelLoader.load(hfDir, root), root, false, precision);
         } catch (IOException | RuntimeException e) {

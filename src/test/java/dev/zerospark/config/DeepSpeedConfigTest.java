@@ -63,10 +63,10 @@ class DeepSpeedConfigTest {
     @Test
     void unknownDeepSpeedKeyIsNamed() throws IOException {
         Path d = dir();
-        Files.writeString(d.resolve("ds.json"), "{\"zero_optimization\": {\"stage\": 2, \"offload_optimizer\": {\"device\": \"cpu\"}}}");
+        Files.writeString(d.resolve("ds.json"), "{\"zero_optimization\": {\"stage\": 2, \"offload_param\": {\"device\": \"cpu\"}}}");
         Files.writeString(d.resolve("t.yaml"), "train:\n  deepspeed_config: ds.json\n");
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()));
-        assertEquals("zero_optimization.offload_optimizer", e.keyPath());
+        assertEquals("zero_optimization.offload_param", e.keyPath());
     }
 
     @Test
@@ -136,5 +136,21 @@ class DeepSpeedConfigTest {
         ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
                 () -> ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()));
         assertTrue(e.getMessage().contains("communication_data_type") && e.getMessage().contains("int8"), e.getMessage());
+    }
+
+    @Test
+    void offloadOptimizerDeviceMapsAndIsChecked() throws IOException {
+        Path d = dir();
+        Files.writeString(d.resolve("ds.json"), "{\"zero_optimization\": {\"offload_optimizer\": {\"device\": \"cpu\","
+                + " \"pin_memory\": true}}}");
+        Files.writeString(d.resolve("t.yaml"), "train:\n  deepspeed_config: ds.json\n");
+        assertEquals("cpu", ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()).train().zero().offloadOptimizer());
+        assertEquals("none", ConfigLoader.load(null, Map.of()).train().zero().offloadOptimizer(), "default");
+        assertTrue(DeepSpeedConfig.read(d.resolve("ds.json").toString()).ignoredSettings("ds.json").get(0)
+                .startsWith("zero_optimization.offload_optimizer.pin_memory=true"));
+        Files.writeString(d.resolve("ds.json"), "{\"zero_optimization\": {\"offload_optimizer\": {\"device\": \"nvme\"}}}");
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()));
+        assertTrue(e.getMessage().contains("offload_optimizer") && e.getMessage().contains("nvme"), e.getMessage());
     }
 }

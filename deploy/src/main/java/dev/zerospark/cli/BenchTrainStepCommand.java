@@ -3,7 +3,10 @@ package dev.zerospark.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zerospark.train.ModelFlops;
+import dev.zerospark.train.TrainDevice;
 import dev.zerospark.train.TrainStepBench;
+import dev.zerospark.zero.TrainStepBenchmark;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,6 +44,7 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
     @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",
             description = "zerospark's model in fp32, or bf16/fp16 mixed precision (fp32 master weights and AdamW) "
                     + "(default ${DEFAULT-VALUE}); the PyTorch baseline runs fp32 only and is skipped otherwise.") String precision;
+    @Option(names = "--device", paramLabel = "D", defaultValue = "cpu", description = "cpu | cuda:N (default ${DEFAULT-VALUE}); the PyTorch baseline runs on the CPU only.") String device;
     @Option(names = "--baseline-timeout", paramLabel = "S", defaultValue = "1800", description = "Seconds the PyTorch run may take (default ${DEFAULT-VALUE}).") long baselineTimeout;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -73,6 +77,12 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--precision " + p.key() + " needs --warmup >= 1: the model "
                     + "is cast at its first step");
         }
+        ai.djl.Device dev;
+        try {
+            dev = TrainDevice.parse(device);
+        } catch (TrainDevice.UnknownDeviceException e) {
+            throw new CommandLine.ParameterException(cl, "--device: " + e.getMessage());
+        }
         TrainStepBench.Options o = new TrainStepBench.Options(arch, layers, dModel, heads, vocab, seq, batch, warmup, steps);
         // The thread count is process-wide in libtorch: set it for the run, then give the caller its own back.
         int previousThreads = TrainStepBench.threads();
@@ -84,7 +94,7 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         PrintWriter err = cl.getErr();
         TrainStepBench.Result zs;
         try {
-            zs = TrainStepBench.run(o, p);
+            zs = TrainStepBenchmark.run(o, dev, p);
         } finally {
             TrainStepBench.setThreads(previousThreads);
         }
@@ -92,6 +102,9 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         TorchTrainStepBaseline.Outcome torch;
         if (noBaseline) {
             torch = TorchTrainStepBaseline.Outcome.absent("skipped (--no-baseline)");
+        } else if (dev.isGpu()) {
+            torch = TorchTrainStepBaseline.Outcome.absent("skipped: the PyTorch eager baseline runs on the CPU only, "
+                    + "and zerospark ran on --device " + device);
         } else if (p != Precision.FP32) {
             torch = TorchTrainStepBaseline.Outcome.absent("skipped: the PyTorch baseline runs fp32 only, zerospark ran "
                     + p.key());
@@ -136,8 +149,12 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                 .put("fwd_bwd_ms", zs.forwardBackwardMs())
                 .put("optimizer_ms", zs.optimizerMs()).put("forward_only_ms", zs.forwardMs())
                 .put("tokens_per_s", zs.tokensPerSecond()).put("matmul_gflops", zs.matmulGflops())
-                .put("mfu", mfu(flops, zs.stepMs(), peak)).put("glibc_tunables", System.getenv("GLIBC_TUNABLES"))
+                .put("mfu", ModelFlops.mfu(flops, zs.stepMs() / 1e3, peak * 1e9))
+                .put("mfu_own_matmul", ModelFlops.mfu(flops, zs.stepMs() / 1e3, zs.matmulGflops() * 1e9)).put("glibc_tunables", System.getenv("GLIBC_TUNABLES"))
                 .put("omp_wait_policy", System.getenv("OMP_WAIT_POLICY"));
+        TrainStepBench.WeightCheck w = zs.weights();
+        z.putObject("weights_on_device").put("device", w.device()).put("tensor", w.tensor())
+                .put("max_change", w.maxChange()).put("changed", w.changed());
         if (pt == null) {
             j.putNull("pytorch");
             j.put("pytorch_absent", torch.absentReason());
@@ -151,7 +168,8 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                 .put("fwd_bwd_ms", pt.path("fwd_bwd_ms").asDouble())
                 .put("optimizer_ms", pt.path("optimizer_ms").asDouble())
                 .put("tokens_per_s", pt.path("tokens_per_s").asDouble())
-                .put("matmul_gflops", pt.path("matmul_gflops").asDouble()).put("mfu", mfu(flops, ptStep, peak))
+                .put("matmul_gflops", pt.path("matmul_gflops").asDouble()).put("mfu", ModelFlops.mfu(flops, ptStep / 1e3, peak * 1e9))
+                .put("mfu_own_matmul", ModelFlops.mfu(flops, ptStep / 1e3, pt.path("matmul_gflops").asDouble() * 1e9))
                 .put("threads", pt.path("threads").asInt()).put("params", pt.path("params").asLong());
         p.set("blas", pt.path("blas"));
         p.set("glibc_tunables", pt.path("glibc_tunables"));
@@ -165,10 +183,6 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
             j.putNull("cpu_ratio");
         }
         return j;
-    }
-
-    private static double mfu(double flopsPerStep, double stepMs, double peakGflops) {
-        return flopsPerStep / (stepMs / 1e3) / 1e9 / peakGflops;
     }
 
     private static void printTable(PrintWriter out, TrainStepBench.Options o, TrainStepBench.Result zs, JsonNode pt,
@@ -187,7 +201,8 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, row, "  AdamW ms", f1(z, "optimizer_ms"), f1(p, "optimizer_ms"));
         out.printf(Locale.ROOT, row, "CPU ms/step (calling thread)", f1(z, "cpu_ms_per_step"), f1(p, "cpu_ms_per_step"));
         out.printf(Locale.ROOT, row, "fp32 matmul GFLOP/s (1024^3)", f1(z, "matmul_gflops"), f1(p, "matmul_gflops"));
-        out.printf(Locale.ROOT, row, "MFU (vs peak matmul)", pct(z), pct(p));
+        out.printf(Locale.ROOT, row, "MFU (vs peak matmul)", pct(z, "mfu"), pct(p, "mfu"));
+        out.printf(Locale.ROOT, row, "MFU (vs its own matmul rate)", pct(z, "mfu_own_matmul"), pct(p, "mfu_own_matmul"));
         out.printf(Locale.ROOT, "peak fp32 matmul rate this run: %.1f GFLOP/s%n", j.get("peak_matmul_gflops").asDouble());
         if (p == null || p.isNull()) {
             out.println("ratio zerospark/pytorch: n/a (PyTorch baseline absent: " + j.get("pytorch_absent").asText() + ")");
@@ -211,13 +226,16 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                 + (System.getenv("GLIBC_TUNABLES") == null ? "unset" : System.getenv("GLIBC_TUNABLES"))
                 + ", OMP_WAIT_POLICY=" + (System.getenv("OMP_WAIT_POLICY") == null ? "unset" : System.getenv("OMP_WAIT_POLICY"))
                 + ", no-grad forward alone " + f1(z, "forward_only_ms") + " ms");
+        TrainStepBench.WeightCheck w = zs.weights();
+        out.printf(Locale.ROOT, "weights read back from %s (%s row 0): %s, max |change| %.3g%n", w.device(), w.tensor(),
+                w.changed() ? "changed by the steps" : "UNCHANGED by the steps", w.maxChange());
     }
 
     private static String f1(JsonNode n, String key) {
         return n == null || n.isNull() ? "absent" : String.format(Locale.ROOT, "%.1f", n.get(key).asDouble());
     }
 
-    private static String pct(JsonNode n) {
-        return n == null || n.isNull() ? "absent" : String.format(Locale.ROOT, "%.1f%%", 100 * n.get("mfu").asDouble());
+    private static String pct(JsonNode n, String key) {
+        return n == null || n.isNull() ? "absent" : String.format(Locale.ROOT, "%.1f%%", 100 * n.get(key).asDouble());
     }
 }

@@ -5,7 +5,6 @@ import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.training.CheckpointExport;
-import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -26,7 +25,7 @@ public final class CheckpointCommand {
         @Override
         public void run() {
             String uri = checkpoint.get(spec.commandLine());
-            CheckpointStore store = new CheckpointStore(uri, new Configuration());
+            CheckpointStore store = new CheckpointStore(uri, CliHadoop.conf());
             if (!store.rootExists()) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "no checkpoint root at " + uri + ": nothing exists there");
             }
@@ -42,8 +41,8 @@ public final class CheckpointCommand {
                 }
                 long bytes = m.files().values().stream().mapToLong(Manifest.FileEntry::bytes).sum();
                 out.printf(Locale.ROOT, "%-10s %6d %5d %6d %12d  %-36s  %s@v%s%n", "step-" + step, m.worldSize(), m.zeroStage(),
-                        m.files().size(), bytes, m.runId() == null ? "-" : m.runId(), m.data().path("table").asText(),
-                        m.data().path("version").asText());
+                        m.files().size(), bytes, m.runId() == null ? "-" : m.runId(), m.data().table(),
+                        m.data().version());
             }
             OptionalLong latest = store.latest();
             out.println("latest: " + (latest.isPresent() ? "step-" + latest.getAsLong() : "(none)"));
@@ -62,7 +61,7 @@ public final class CheckpointCommand {
         @Override
         public void run() {
             String uri = checkpoint.get(spec.commandLine());
-            CheckpointExport.Target t = CheckpointExport.resolve(uri, new Configuration());
+            CheckpointExport.Target t = CheckpointExport.resolve(uri, CliHadoop.conf());
             t.store().verify(t.manifest()); // resolve checks sizes only: inspect reads every file against its checksums
             PrintWriter out = spec.commandLine().getOut();
             try {

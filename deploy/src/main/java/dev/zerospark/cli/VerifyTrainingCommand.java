@@ -4,6 +4,7 @@ import dev.zerospark.collective.CollectiveConfig;
 import dev.zerospark.collective.WireFormat;
 import dev.zerospark.model.Precision;
 import dev.zerospark.train.TrainingReference;
+import dev.zerospark.train.TrainDevice;
 import dev.zerospark.zero.TrainingVerifier;
 import dev.zerospark.zero.ZeroStage;
 import picocli.CommandLine;
@@ -34,6 +35,7 @@ public final class VerifyTrainingCommand implements Callable<Integer> {
             description = "fp32 replays training_reference.json; bf16 replays the bf16 mixed-precision run in "
                     + "training_reference_bf16.json with the model in bf16 (default ${DEFAULT-VALUE}).") String precision;
     @Option(names = "--micro-batches", defaultValue = "1", description = "Split each rank's slice into this many micro-batches (default ${DEFAULT-VALUE}).") int microBatches;
+    @Option(names = "--device", paramLabel = "D", defaultValue = "cpu", description = "Where every rank's model lives: cpu | cuda:N (default ${DEFAULT-VALUE}).") String device;
     @Option(names = "--timeout-s", defaultValue = "120", description = "Collective timeout in seconds (default ${DEFAULT-VALUE}).") int timeoutS;
     @Option(names = "--communication-data-type", defaultValue = "fp32", paramLabel = "TYPE", converter = WireFormatConverter.class,
             description = "Gradient reduction traffic as fp32, bf16 or fp16 (default ${DEFAULT-VALUE}); 16-bit needs a looser --tolerance.") WireFormat wire;
@@ -64,12 +66,19 @@ public final class VerifyTrainingCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--zero-stage: " + e.getMessage());
         }
+        ai.djl.Device dev;
+        try {
+            dev = TrainDevice.parse(device);
+        } catch (TrainDevice.UnknownDeviceException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--device: " + e.getMessage());
+        }
         TrainingVerifier.Report report = TrainingVerifier.run(new TrainingVerifier.Options(model, worldSize, zeroStage,
-                tol, microBatches, CollectiveConfig.loopback(Duration.ofSeconds(timeoutS)).withReductionWire(wire), p));
+                tol, microBatches, CollectiveConfig.loopback(Duration.ofSeconds(timeoutS)).withReductionWire(wire), dev,
+                p));
         PrintWriter out = spec.commandLine().getOut();
         out.print(report.table());
-        out.printf("%s: %s, world size %d, ZeRO stage %d, max loss error %.3g (tolerance %.3g)%n",
-                report.passed() ? "PASS" : "FAIL", p.key(), worldSize, stage, report.maxError(), tol);
+        out.printf("%s: %s, world size %d, ZeRO stage %d, device %s, max loss error %.3g (tolerance %.3g)%n",
+                report.passed() ? "PASS" : "FAIL", p.key(), worldSize, stage, dev, report.maxError(), tol);
         out.flush();
         return report.passed() ? 0 : 1;
     }

@@ -37,4 +37,18 @@ class BenchTrainDataCommandTest {
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("--driver-memory") && r.err().contains("lots"), r.err());
     }
+
+    @Test
+    void aMasterThatIsNeitherLocalNorStandaloneIsAUsageErrorNamingIt() {
+        CliRun r = CliRun.of("bench", "train-data", "--rows", "1000", "--master", "yarn");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--master") && r.err().contains("yarn"), r.err());
+    }
+
+    @Test
+    void aBadExecutorMemoryIsAUsageErrorNamingTheOption() {
+        CliRun r = CliRun.of("bench", "train-data", "--rows", "1000", "--master", "spark://127.0.0.1:7077", "--executor-memory", "2 GB");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--executor-memory") && r.err().contains("2 GB"), r.err());
+    }
 }

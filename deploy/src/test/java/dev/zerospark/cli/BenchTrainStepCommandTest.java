@@ -60,6 +60,9 @@ class BenchTrainStepCommandTest {
         assertTrue(z.get("ms_per_step").asDouble() > 0, j.toString());
         assertEquals(32 / (z.get("ms_per_step").asDouble() / 1e3), z.get("tokens_per_s").asDouble(), 1e-6);
         assertTrue(z.get("mfu").asDouble() > 0 && z.get("mfu").asDouble() < 1, j.toString());
+        // Against its own probe (never above the shared peak's maximum): the "each of its own matmul rate".
+        assertEquals(z.get("mfu").asDouble() * j.get("peak_matmul_gflops").asDouble() / z.get("matmul_gflops").asDouble(),
+                z.get("mfu_own_matmul").asDouble(), 1e-9, j.toString());
         assertTrue(z.get("cpu_ms_per_step").asDouble() > 0, j.toString());
         if (debianTorchInstalled()) {
             JsonNode p = j.get("pytorch");
@@ -103,6 +106,29 @@ class BenchTrainStepCommandTest {
         assertTrue(j.get("pytorch_absent").asText().contains("--no-baseline"), j.toString());
         assertEquals(1, j.get("threads").asInt(), "the run used --threads 1");
         assertEquals(before, dev.zerospark.train.TrainStepBench.threads(), "thread count not restored");
+    }
+
+    @Test
+    void theStepChangesTheWeightsReadBackFromTheDevice() throws Exception {
+        CliRun r = CliRun.of(tiny("gpt2", "--no-baseline", "--device", "cpu").toArray(String[]::new));
+        assertEquals(0, r.code(), r.toString());
+        JsonNode w = jsonLine(r).get("zerospark").get("weights_on_device");
+        assertEquals("cpu()", w.get("device").asText(), w.toString());
+        assertTrue(w.get("changed").asBoolean() && w.get("max_change").asDouble() > 0, w.toString());
+        assertTrue(r.out().contains("weights read back from cpu()") && r.out().contains("changed by the steps"), r.toString());
+    }
+
+    @Test
+    void aBadDeviceNamesTheFlag() {
+        CliRun r = CliRun.of(tiny("gpt2", "--no-baseline", "--device", "tpu:0").toArray(String[]::new));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--device: device 'tpu:0' cannot be used: expected cpu or cuda:N"), r.toString());
+        if (ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0) {
+            CliRun gpu = CliRun.of(tiny("gpt2", "--no-baseline", "--device", "cuda:0").toArray(String[]::new));
+            assertEquals(2, gpu.code(), gpu.toString());
+            assertTrue(gpu.err().contains("--device: device 'cuda:0' cannot be used") && gpu.err().contains("sees 0 CUDA"),
+                    gpu.toString());
+        }
     }
 
     @Test

@@ -2,9 +2,11 @@ package dev.zerospark.cli;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.zerospark.checkpoint.CheckpointStore;
+import dev.zerospark.checkpoint.Layout;
 import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.testing.TestPaths;
+import dev.zerospark.training.data.DataCursor;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,9 +27,9 @@ class CheckpointCommandTest {
         CheckpointStore store = new CheckpointStore(root, new Configuration());
         byte[] shard = "shard".getBytes(StandardCharsets.UTF_8);
         Map<String, Manifest.FileEntry> files = Map.of("optim-rank0.safetensors", store.write(10, "optim-rank0.safetensors", out -> out.write(shard)));
-        var n = JsonNodeFactory.instance;
-        store.commit(new Manifest(10, "run-1", 1, 2, files, n.objectNode(), n.objectNode(),
-                n.objectNode().put("table", "t").put("version", 0), n.objectNode()), new CheckpointStore.Retention(0, -1));
+        Layout layout = new Layout(1, 1, 1, 1, 1, List.of(new Layout.Param("w", 0, 1, true, new long[] {1})));
+        store.commit(new Manifest(10, "run-1", 1, 2, files, layout, JsonNodeFactory.instance.objectNode(),
+                new DataCursor("t", 0, 0, 0, 0, null, null), null), new CheckpointStore.Retention(0, -1));
         return root;
     }
 
@@ -36,8 +39,8 @@ class CheckpointCommandTest {
         Files.copy(dir.resolve("ckpt/step-10/manifest.json"),
                 Files.createDirectories(dir.resolve("ckpt/step-99999999999999999999")).resolve("manifest.json"));
         var n = JsonNodeFactory.instance;
-        byte[] empty = ConfigLoader.jsonMapper().writeValueAsBytes(new Manifest(20, "run-1", 1, 2, Map.of(), n.objectNode(),
-                n.objectNode(), n.objectNode(), n.objectNode()));
+        byte[] empty = ConfigLoader.jsonMapper().writeValueAsBytes(new Manifest(20, "run-1", 1, 2, Map.of(), null,
+                n.objectNode(), null, null));
         Files.write(Files.createDirectories(dir.resolve("ckpt/step-20")).resolve("manifest.json"), empty);
 
         CliRun r = CliRun.of("checkpoint", "list", root);

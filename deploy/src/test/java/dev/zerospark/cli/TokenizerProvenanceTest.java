@@ -1,6 +1,5 @@
 package dev.zerospark.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.testing.LocalSpark;
@@ -95,9 +94,8 @@ class TokenizerProvenanceTest {
         assertEquals(sha, sha256(tmp.resolve("ckpt/tokenizer.json")));
         assertTrue(Files.isRegularFile(tmp.resolve("ckpt/tokenizer_config.json")));
         Manifest m = new CheckpointStore(ckpt, new Configuration()).latestValid().orElseThrow();
-        JsonNode recorded = m.data().get("tokenizer");
-        assertEquals(sha, recorded.path("sha256").asText(), m.data().toString());
-        assertEquals(tokUri, recorded.path("uri").asText(), m.data().toString());
+        assertEquals(sha, m.data().tokenizer().sha256(), m.data().toString());
+        assertEquals(tokUri, m.data().tokenizer().uri(), m.data().toString());
 
         // Export with no --tokenizer: the model directory decodes with the tokenizer it was trained on.
         Path hf = tmp.resolve("hf");

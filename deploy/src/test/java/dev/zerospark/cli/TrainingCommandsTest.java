@@ -24,6 +24,14 @@ class TrainingCommandsTest {
                 "--world-size", "2", "--zero-stage", "2");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("PASS"), r.out());
+        assertTrue(r.out().contains("device cpu()"), "the default device is the CPU: " + r.out());
+    }
+
+    @Test
+    void verifyTrainingNamesABadDevice() {
+        CliRun r = CliRun.of("verify-training", "--model", TestPaths.fixture("tiny-llama").toString(), "--device", "cuda0");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--device: device 'cuda0' cannot be used: expected cpu or cuda:N"), r.err());
     }
 
     @Test

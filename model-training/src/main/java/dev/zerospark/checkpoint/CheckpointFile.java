@@ -4,14 +4,20 @@ import dev.zerospark.checkpoint.internal.ChunkMap;
 import org.apache.hadoop.fs.FSDataInputStream;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 /**
  * One file of a checkpoint step, read by position and verified as it is read: each chunk a read touches is fetched
  * whole (a positioned read of exactly that chunk), its sha256 checked against the manifest, and only then handed
  * out. A rank therefore reads the ranges it needs and nothing else, and never uses an unverified byte. A file from
- * before chunked checksums is verified whole on the first read.
+ * before chunked checksums is verified whole on the first read. Long ranges ({@link #read(long, long, Sink)}) are
+ * streamed: the next chunk is read while the last one is hashed on a hashing thread.
  */
 public final class CheckpointFile implements AutoCloseable {
     private final String uri;
@@ -21,6 +27,8 @@ public final class CheckpointFile implements AutoCloseable {
     private byte[] buffer = new byte[0];
     private int cached = -1;
     private boolean wholeVerified;
+    /** The digests of the chunks {@link #read(long, long, Sink)} has in flight, oldest first. */
+    private final java.util.ArrayDeque<Future<byte[]>> inFlight = new java.util.ArrayDeque<>();
 
     CheckpointFile(String uri, Manifest.FileEntry entry, FSDataInputStream in, ChunkMap chunks) {
         this.uri = uri;
@@ -46,7 +54,7 @@ public final class CheckpointFile implements AutoCloseable {
         try {
             if (chunks == null) {
                 verifyWhole();
-                in.readFully(position, dst, off, len);
+                fetch(position, dst, off, len);
                 return;
             }
             while (len > 0) {
@@ -61,6 +69,112 @@ public final class CheckpointFile implements AutoCloseable {
             }
         } catch (IOException e) {
             throw CheckpointException.io("read", uri, e);
+        }
+    }
+
+    /** Receives verified bytes of a range, in order: a little-endian view of them, valid only during the call. */
+    @FunctionalInterface
+    public interface Sink {
+        void accept(ByteBuffer bytes);
+    }
+
+    /**
+     * Streams the verified bytes {@code [position, position + len)} to {@code sink}, in order, a chunk at a time: each
+     * chunk is read here while the ones before it are hashed on hashing threads (up to {@link Hashing#DEPTH} chunks
+     * in flight), and handed out once its digest matches, straight from the buffer it was read into. Reads the chunks
+     * that hold the range and nothing else.
+     */
+    public void read(long position, long len, Sink sink) {
+        if (position < 0 || len < 0 || position + len > entry.bytes()) {
+            throw new CheckpointException("read of " + len + " bytes at " + position + " is outside " + uri
+                    + " (" + entry.bytes() + " bytes)");
+        }
+        if (len == 0) return;
+        try {
+            if (chunks == null) {
+                readWhole(position, len, sink);
+                return;
+            }
+            int first = chunks.chunkAt(position);
+            int last = chunks.chunkAt(position + len - 1);
+            byte[][] bufs = ring(first, last);
+            for (int c = first; c <= last; c++) {
+                // The ring is full: hand out its oldest chunk (c - ring size), whose buffer chunk c then takes.
+                if (inFlight.size() == bufs.length) deliver(c - bufs.length, bufs, position, len, sink);
+                byte[] b = bufs[c % bufs.length];
+                fetch(chunks.start(c), b, 0, chunkLength(c));
+                inFlight.add(Hashing.sha256(b, 0, chunkLength(c)));
+            }
+            for (int c = last - inFlight.size() + 1, end = last; c <= end; c++) deliver(c, bufs, position, len, sink);
+        } catch (IOException e) {
+            throw drain(CheckpointException.io("read", uri, e));
+        } catch (RuntimeException e) {
+            throw drain(e);
+        }
+    }
+
+    /**
+     * Waits for the digests still being computed when a read fails, so no hashing task outlives the read; a failure
+     * of that wait is added to the read's own.
+     */
+    private <E extends RuntimeException> E drain(E failure) {
+        for (Future<byte[]> digest : inFlight) {
+            try {
+                join(digest);
+            } catch (IOException | RuntimeException e) {
+                failure.addSuppressed(e);
+            }
+        }
+        inFlight.clear();
+        return failure;
+    }
+
+    /** Hands out chunk {@code c}, the oldest in flight, once its digest is in and matches. */
+    private void deliver(int c, byte[][] bufs, long position, long len, Sink sink) throws IOException {
+        String actual = HexFormat.of().formatHex(join(inFlight.peekFirst()));
+        inFlight.removeFirst();
+        String expected = entry.chunks().get(c);
+        if (!actual.equals(expected)) throw mismatch(c, expected, actual);
+        long start = chunks.start(c);
+        int from = (int) Math.max(0, position - start);
+        int to = (int) (Math.min(position + len, chunks.end(c)) - start);
+        sink.accept(ByteBuffer.wrap(bufs[c % bufs.length], from, to - from).slice().order(ByteOrder.LITTLE_ENDIAN));
+    }
+
+    /** A file from before chunked checksums: verified whole once, then read in buffer-sized pieces. */
+    private void readWhole(long position, long len, Sink sink) throws IOException {
+        verifyWhole();
+        byte[] b = new byte[(int) Math.min(len, 1 << 20)];
+        for (long done = 0; done < len; ) {
+            int n = (int) Math.min(b.length, len - done);
+            fetch(position + done, b, 0, n);
+            sink.accept(ByteBuffer.wrap(b, 0, n).slice().order(ByteOrder.LITTLE_ENDIAN));
+            done += n;
+        }
+    }
+
+    /**
+     * Buffers for chunks {@code first..last}: as many as may be in flight, each as large as the largest of them.
+     * Allocated per read and dropped after it, so a rank reading parts of many shards holds no buffers for them.
+     */
+    private byte[][] ring(int first, int last) {
+        int largest = 0;
+        for (int c = first; c <= last; c++) largest = Math.max(largest, chunkLength(c));
+        return new byte[Math.min(Hashing.DEPTH, last - first + 1)][largest];
+    }
+
+    private int chunkLength(int c) {
+        return (int) (chunks.end(c) - chunks.start(c));
+    }
+
+    private static byte[] join(Future<byte[]> digest) throws IOException {
+        try {
+            return digest.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while verifying a checkpoint chunk");
+        } catch (ExecutionException e) {
+            throw new IOException("hashing a checkpoint chunk failed: " + e.getCause(), e.getCause());
         }
     }
 
@@ -88,22 +202,35 @@ public final class CheckpointFile implements AutoCloseable {
         if (c == cached) return;
         int len = (int) (chunks.end(c) - chunks.start(c));
         if (buffer.length < len) buffer = new byte[len];
-        in.readFully(chunks.start(c), buffer, 0, len);
-        MessageDigest sha = CheckpointStore.sha256();
+        fetch(chunks.start(c), buffer, 0, len);
+        MessageDigest sha = Hashing.digest();
         sha.update(buffer, 0, len);
         String actual = HexFormat.of().formatHex(sha.digest());
         String expected = entry.chunks().get(c);
         if (!actual.equals(expected)) {
             cached = -1;
-            throw new ChecksumMismatchException(uri, "chunk " + c + " (bytes " + chunks.start(c) + ".." + chunks.end(c) + ")",
-                    expected, actual);
+            throw mismatch(c, expected, actual);
         }
         cached = c;
     }
 
+    /**
+     * Reads {@code len} bytes at {@code position}: a seek, then a read on the open stream, not a positioned read,
+     * which on some filesystems opens the file anew each time (the local one: the file and its .crc); reading a
+     * range's chunks in order, a store's stream then simply continues.
+     */
+    private void fetch(long position, byte[] dst, int off, int len) throws IOException {
+        if (in.getPos() != position) in.seek(position);
+        in.readFully(dst, off, len);
+    }
+
+    private ChecksumMismatchException mismatch(int c, String expected, String actual) {
+        return new ChecksumMismatchException(uri, "chunk " + c + " (bytes " + chunks.start(c) + ".." + chunks.end(c) + ")", expected, actual);
+    }
+
     private void verifyWhole() throws IOException {
         if (wholeVerified) return;
-        MessageDigest sha = CheckpointStore.sha256();
+        MessageDigest sha = Hashing.digest();
         byte[] buf = new byte[1 << 16];
         in.seek(0);
         for (int n; (n = in.read(buf)) > 0; ) sha.update(buf, 0, n);

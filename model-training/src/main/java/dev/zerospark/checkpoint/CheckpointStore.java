@@ -1,5 +1,7 @@
 package dev.zerospark.checkpoint;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import dev.zerospark.checkpoint.internal.ChunkMap;
 import dev.zerospark.config.ConfigLoader;
 import org.apache.hadoop.conf.Configuration;
@@ -15,8 +17,6 @@ import java.io.UncheckedIOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -97,11 +97,11 @@ public final class CheckpointStore {
             Path path = new Path(uri);
             FileSystem fs = path.getFileSystem(conf);
             Manifest.FileEntry entry;
-            try (FSDataOutputStream raw = fs.create(path, true)) {
-                ChunkedOutputStream out = new ChunkedOutputStream(raw, chunkBytes);
+            // Closing the chunked stream (first) waits for the digests still being computed, also when the body fails.
+            try (FSDataOutputStream raw = fs.create(path, true); ChunkedOutputStream out = new ChunkedOutputStream(raw, chunkBytes)) {
                 body.writeTo(out);
-                out.flush();
                 entry = out.entry();
+                out.flush();
             }
             return entry;
         } catch (IOException e) {
@@ -190,6 +190,9 @@ public final class CheckpointStore {
         Manifest m;
         try (InputStream in = open(uri)) {
             m = ConfigLoader.jsonMapper().readValue(in, Manifest.class);
+        } catch (JsonProcessingException e) { // untrusted input that is not a manifest: corrupt, not unreachable
+            throw CorruptCheckpointException.badManifest(stepUri(step), "does not parse: " + e.getOriginalMessage()
+                    + (e instanceof JsonMappingException j ? " (at " + j.getPathReference() + ")" : ""));
         } catch (IOException e) {
             throw CheckpointException.io("read manifest", uri, e);
         }
@@ -492,14 +495,6 @@ public final class CheckpointStore {
         Path p = new Path(uri);
         try (OutputStream out = p.getFileSystem(conf).create(p, true)) {
             out.write(bytes);
-        }
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
     }
 

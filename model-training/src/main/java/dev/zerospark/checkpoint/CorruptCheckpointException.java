@@ -44,4 +44,13 @@ public class CorruptCheckpointException extends CheckpointException {
     static CorruptCheckpointException badChunks(String stepUri, String key, String problem) {
         return new CorruptCheckpointException(stepUri, key, problem);
     }
+
+    /** The manifest as a whole is wrong: it does not parse, or a record in it is missing or out of range. */
+    static CorruptCheckpointException badManifest(String stepUri, String problem) {
+        return new CorruptCheckpointException(stepUri, null, "manifest " + problem);
+    }
+
+    static CorruptCheckpointException badParam(String stepUri, String param, String problem) {
+        return new CorruptCheckpointException(stepUri, null, "manifest layout param '" + param + "' " + problem);
+    }
 }

@@ -2,6 +2,7 @@ package dev.zerospark.checkpoint;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.zerospark.training.data.DataCursor;
 
 import java.util.List;
 import java.util.Map;
@@ -13,15 +14,22 @@ import java.util.Map;
  * @param runId the run that wrote the step; a restart resumes only from its own run's steps (null in manifests
  *              written before run ids existed, which then belong to no run)
  * @param files every file of the step (relative name → sha256 and size)
- * @param layout the ZeRO partition layout the shards were cut with (needed to reshard on resume and to rebuild the
- *               weights from the master shards); read it typed with {@link Layout#of}
- * @param config the resolved training config
- * @param data the data table, its pinned Delta version and the cursor (epoch, position); an object of named fields,
- *             so a new record (a data position) is one more field here
- * @param rng RNG state needed for an exact resume
+ * <p>Every record here is bound by Jackson in the JSON shape manifests have had since they were first written
+ * (snake_case keys; the data cursor's sample offset is {@code position}), so older steps still resume; what a read
+ * manifest must satisfy is checked in one place, {@link ManifestChecks}.
+ *
+ * @param layout the ZeRO partition layout the shards were cut with: a resume maps every parameter from where it put
+ *               it, and export rebuilds the weights from the master shards by it
+ * @param config the resolved training config, as its own loader reads it (kept as the document it was, so a key
+ *               added to the config later needs no change here)
+ * @param data the data table, its pinned Delta version and the cursor (epoch, sample in epoch)
+ * @param rng RNG state needed for an exact resume (null in manifests that record none)
  */
 public record Manifest(long step, String runId, int worldSize, int zeroStage, Map<String, FileEntry> files,
-                       JsonNode layout, JsonNode config, JsonNode data, JsonNode rng) {
+                       Layout layout, JsonNode config, DataCursor data, Rng rng) {
+    /** The seed of the run and how the sample order derives from it (for people reading the manifest). */
+    public record Rng(long seed, String shuffle) {}
+
     /**
      * One file of the step. Files written since chunked checksums exist record a sha256 per chunk, so a reader
      * verifies exactly the byte ranges it reads: the file is cut into chunks of {@code chunkBytes}, restarting at

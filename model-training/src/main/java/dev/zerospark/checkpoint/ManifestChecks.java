@@ -1,12 +1,20 @@
 package dev.zerospark.checkpoint;
 
 import dev.zerospark.checkpoint.internal.ChunkMap;
+import dev.zerospark.tokenizer.TokenizerProvenance;
+import dev.zerospark.training.data.DataCursor;
 import org.apache.hadoop.fs.Path;
 
 import java.net.URI;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 
 /** The checks a manifest passes before anything it names is trusted; each failure names the step and the key. */
@@ -15,7 +23,8 @@ final class ManifestChecks {
 
     /**
      * Checks one manifest, untrusted input: every file key inside the step directory, every entry with a checksum and
-     * size, chunk lists that tile their file and hash to the entry's sha256, and the step it records.
+     * size, chunk lists that tile their file and hash to the entry's sha256, the step it records, a layout whose
+     * parameters fit its flat buffer without overlapping, and a data cursor naming its table and position.
      */
     static void check(Manifest m, long step, String stepUri) {
         if (m.step() != step) throw CorruptCheckpointException.stepMismatch(stepUri, m.step());
@@ -27,6 +36,70 @@ final class ManifestChecks {
             }
             if (e.getValue().chunked()) chunkMap(stepUri, e.getKey(), e.getValue());
         }
+        checkLayout(m.layout(), stepUri);
+        checkData(m.data(), stepUri);
+    }
+
+    private static void checkLayout(Layout layout, String stepUri) {
+        if (layout == null) throw CorruptCheckpointException.badManifest(stepUri, "has no layout");
+        if (layout.params() == null || layout.params().isEmpty()) throw CorruptCheckpointException.badManifest(stepUri, "has a layout without params");
+        if (layout.numel() < 0 || layout.paddedNumel() < layout.numel()) {
+            throw CorruptCheckpointException.badManifest(stepUri, "has a layout of numel " + layout.numel() + " and padded_numel " + layout.paddedNumel());
+        }
+        Set<String> names = new HashSet<>();
+        for (Layout.Param p : layout.params()) {
+            if (p.name() == null || p.shape() == null) throw CorruptCheckpointException.badManifest(stepUri, "has a layout param without a name or shape");
+            if (!names.add(p.name())) throw CorruptCheckpointException.badParam(stepUri, p.name(), "is listed twice");
+            long count = 1;
+            for (long d : p.shape()) count = d < 0 ? -1 : count * d;
+            if (p.offset() < 0 || p.numel() != count || p.offset() + p.numel() > layout.numel()) {
+                throw CorruptCheckpointException.badParam(stepUri, p.name(), "has offset " + p.offset() + ", numel " + p.numel()
+                        + " and shape " + java.util.Arrays.toString(p.shape()) + ", which do not fit the flat buffer of " + layout.numel());
+            }
+        }
+        List<Layout.Param> byOffset = new ArrayList<>(layout.params());
+        byOffset.sort(Comparator.comparingLong(Layout.Param::offset));
+        for (int i = 1; i < byOffset.size(); i++) {
+            Layout.Param prev = byOffset.get(i - 1);
+            if (byOffset.get(i).offset() < prev.offset() + prev.numel()) {
+                throw CorruptCheckpointException.badParam(stepUri, byOffset.get(i).name(), "overlaps " + prev.name() + " in the flat buffer");
+            }
+        }
+    }
+
+    private static void checkData(DataCursor data, String stepUri) {
+        if (data == null) throw CorruptCheckpointException.badManifest(stepUri, "has no data cursor");
+        if (data.table() == null) throw CorruptCheckpointException.badManifest(stepUri, "has a data cursor without a table");
+        if (data.version() < 0 || data.epoch() < 0 || data.sampleInEpoch() < 0) {
+            throw CorruptCheckpointException.badManifest(stepUri, "has a data cursor with a negative version, epoch or position: " + data);
+        }
+        if (data.tokenizer() != null) {
+            try {
+                new TokenizerProvenance(data.tokenizer().sha256(), data.tokenizer().uri());
+            } catch (IllegalArgumentException e) {
+                throw CorruptCheckpointException.badManifest(stepUri, "records a bad tokenizer: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Where each parameter of {@code model} (the layout of the model being resumed, in its own flat coordinates) lies
+     * in the checkpoint's recorded layout, in the model's parameter order: the recorded parameter of the same name,
+     * which must have the same shape.
+     * Any parameter missing on either side, or of another shape, means the checkpoint is of another model.
+     */
+    static List<Layout.Param> match(Layout recorded, Layout model, String stepUri) {
+        Map<String, Layout.Param> byName = new HashMap<>();
+        for (Layout.Param p : recorded.params()) byName.put(p.name(), p);
+        List<Layout.Param> matched = new ArrayList<>();
+        for (Layout.Param p : model.params()) {
+            Layout.Param r = byName.remove(p.name());
+            if (r == null) throw LayoutMismatchException.missing(stepUri, p.name());
+            if (!java.util.Arrays.equals(r.shape(), p.shape())) throw LayoutMismatchException.shape(stepUri, p.name(), r.shape(), p.shape());
+            matched.add(r);
+        }
+        if (!byName.isEmpty()) throw LayoutMismatchException.extra(stepUri, byName.keySet());
+        return matched;
     }
 
     /**
@@ -40,7 +113,7 @@ final class ManifestChecks {
         }
         ChunkMap map = ChunkMap.of(e.bytes(), e.chunkBytes(), e.cuts() == null ? List.of() : e.cuts(), e.chunks().size());
         if (map == null) throw CorruptCheckpointException.badChunks(stepUri, key, "lists chunks that do not tile its " + e.bytes() + " bytes");
-        MessageDigest root = CheckpointStore.sha256();
+        MessageDigest root = Hashing.digest();
         try {
             for (String c : e.chunks()) root.update(HexFormat.of().parseHex(c));
         } catch (IllegalArgumentException bad) {

@@ -12,7 +12,9 @@ import java.util.Map;
  * read as one flat buffer by range. Each read fetches only the chunks that hold the range, verified, from whichever
  * shard holds it: resuming at the same world size reads exactly the own shard, at another one the overlapping parts
  * of the others (plus their headers). The master weights are also the model's fp32 weights: export rebuilds every
- * tensor from them by the manifest's {@link Layout}.
+ * tensor from them by the manifest's {@link Layout}. A resume reads in its own model's flat coordinates
+ * ({@link #openFor}): each parameter comes from where the recorded layout put it, so a checkpoint cut with another
+ * layout (other padding, alignment or order) resumes correctly, and one of another model fails naming the step.
  */
 public final class OptimizerShards implements AutoCloseable {
     public static final String MASTER = "master";
@@ -23,21 +25,46 @@ public final class OptimizerShards implements AutoCloseable {
     private final CheckpointStore store;
     private final Manifest manifest;
     private final List<Shard> shards = new ArrayList<>();
+    /** The model's parameters and, at the same index, the recorded one of the same name; null: recorded coordinates. */
+    private final List<Layout.Param> model;
+    private final List<Layout.Param> recorded;
 
     private record Shard(CheckpointFile file, Map<String, SafetensorsStream.Entry> tensors, long offset, long length, long step) {}
 
-    private OptimizerShards(CheckpointStore store, Manifest manifest) {
+    private OptimizerShards(CheckpointStore store, Manifest manifest, List<Layout.Param> model, List<Layout.Param> recorded) {
         this.store = store;
         this.manifest = manifest;
+        this.model = model;
+        this.recorded = recorded;
     }
 
     public static String fileName(int rank) {
         return "optim-rank" + rank + ".safetensors";
     }
 
-    /** Opens every shard of {@code manifest}'s step, reading only their headers and ranges. */
+    /**
+     * Opens every shard of {@code manifest}'s step, reading only their headers and ranges; {@link #read} takes flat
+     * offsets of the recorded layout (what export rebuilds the weights by).
+     */
     public static OptimizerShards open(CheckpointStore store, Manifest manifest) {
-        OptimizerShards s = new OptimizerShards(store, manifest);
+        return open(new OptimizerShards(store, manifest, null, null));
+    }
+
+    /**
+     * Opens the shards to resume {@code model} (the layout of the model being resumed, at any world size): {@link #read}
+     * takes flat offsets of {@code model}, and reads each parameter's elements from where the manifest's recorded
+     * layout put that parameter. Elements of no parameter (padding) are not touched.
+     *
+     * @throws LayoutMismatchException when the recorded layout lacks a parameter of the model, has one the model
+     *     lacks, or records another shape
+     */
+    public static OptimizerShards openFor(CheckpointStore store, Manifest manifest, Layout model) {
+        List<Layout.Param> recorded = ManifestChecks.match(manifest.layout(), model, store.stepUri(manifest.step()));
+        return open(new OptimizerShards(store, manifest, model.params(), recorded));
+    }
+
+    private static OptimizerShards open(OptimizerShards s) {
+        Manifest manifest = s.manifest;
         try {
             for (int r = 0; r < manifest.worldSize(); r++) s.shards.add(s.openShard(fileName(r)));
         } catch (RuntimeException e) {
@@ -73,9 +100,39 @@ public final class OptimizerShards implements AutoCloseable {
 
     /**
      * Reads flat elements {@code [from, from + count)} of {@code tensor} ({@link #MASTER}, {@link #EXP_AVG},
-     * {@link #EXP_AVG_SQ}) into {@code dst[off..]}, from the first shard holding each part.
+     * {@link #EXP_AVG_SQ}) into {@code dst[off..]}, from the first shard holding each part; the offsets are the
+     * recorded layout's, or the model's when opened with {@link #openFor}.
      */
     public void read(String tensor, long from, float[] dst, int off, int count) {
+        if (model == null) {
+            readRecorded(tensor, from, dst, off, count);
+            return;
+        }
+        // Each parameter's part of the range, from where the recorded layout put it; runs that are contiguous on
+        // both sides (all of them when the layouts agree) are read at once, so no chunk is fetched twice.
+        long end = from + count;
+        long runFrom = -1;
+        long runSrc = -1;
+        int runLen = 0;
+        for (int i = 0; i < model.size(); i++) {
+            Layout.Param p = model.get(i);
+            long lo = Math.max(from, p.offset());
+            long hi = Math.min(end, p.offset() + p.numel());
+            if (hi <= lo) continue;
+            long src = recorded.get(i).offset() + (lo - p.offset());
+            if (runLen > 0 && runFrom + runLen == lo && runSrc + runLen == src) {
+                runLen += (int) (hi - lo);
+                continue;
+            }
+            if (runLen > 0) readRecorded(tensor, runSrc, dst, off + (int) (runFrom - from), runLen);
+            runFrom = lo;
+            runSrc = src;
+            runLen = (int) (hi - lo);
+        }
+        if (runLen > 0) readRecorded(tensor, runSrc, dst, off + (int) (runFrom - from), runLen);
+    }
+
+    private void readRecorded(String tensor, long from, float[] dst, int off, int count) {
         long at = from;
         long end = from + count;
         while (at < end) {

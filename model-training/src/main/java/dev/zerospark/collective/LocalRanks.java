@@ -1,5 +1,6 @@
 package dev.zerospark.collective;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -9,13 +10,20 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs {@code worldSize} ranks as threads of this JVM, each with its own {@link Collective} over real TCP (as
- * Spark local mode and {@code verify-training} do). Every thread is joined before this returns.
+ * The one "ranks as threads" harness: runs {@code worldSize} ranks as threads of this JVM, each with its own
+ * {@link Collective} over real TCP (as Spark local mode and {@code verify-training} do), or ({@link #hosted}) each
+ * with its share of an in-process rendezvous, for rank code that joins the ring itself (the trainer). Every thread
+ * is joined before this returns.
  */
 public final class LocalRanks {
     /** What one rank does with its connected collective. */
     public interface Body<T> {
         T run(Collective collective) throws Exception;
+    }
+
+    /** What one rank does with its share of the rendezvous, when it connects its own collective. */
+    public interface HostedBody<T> {
+        T run(int rank, Rendezvous rendezvous) throws Exception;
     }
 
     private LocalRanks() {}
@@ -25,8 +33,20 @@ public final class LocalRanks {
      * root cause: a rank's own error is preferred over the collective errors it caused on the other ranks.
      */
     public static <T> List<T> run(int worldSize, CollectiveConfig config, Body<T> body) {
-        InProcessRendezvous rendezvous = new InProcessRendezvous(worldSize, config.timeout());
         JobSecret secret = JobSecret.random();
+        return hosted(worldSize, config.timeout(), (rank, rendezvous) -> {
+            try (Collective c = Collective.connect(rank, worldSize, rendezvous, secret, config)) {
+                return body.run(c);
+            }
+        });
+    }
+
+    /**
+     * Like {@link #run}, but each rank gets only its share of an in-process rendezvous (whose rounds wait up to
+     * {@code timeout}) and connects what it needs itself. Results and failures as {@link #run}.
+     */
+    public static <T> List<T> hosted(int worldSize, Duration timeout, HostedBody<T> body) {
+        InProcessRendezvous rendezvous = new InProcessRendezvous(worldSize, timeout);
         AtomicInteger threads = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(worldSize, task -> {
             Thread t = new Thread(task, "zerospark-rank-" + threads.getAndIncrement());
@@ -37,11 +57,7 @@ public final class LocalRanks {
             List<Future<T>> futures = new ArrayList<>();
             for (int r = 0; r < worldSize; r++) {
                 int rank = r;
-                futures.add(pool.submit(() -> {
-                    try (Collective c = Collective.connect(rank, worldSize, rendezvous.forRank(rank), secret, config)) {
-                        return body.run(c);
-                    }
-                }));
+                futures.add(pool.submit(() -> body.run(rank, rendezvous.forRank(rank))));
             }
             List<T> results = new ArrayList<>();
             RankFailedException failure = null;

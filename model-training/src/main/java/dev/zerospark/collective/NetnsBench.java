@@ -6,7 +6,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,11 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
@@ -127,7 +122,7 @@ public final class NetnsBench {
         for (int r = 0; r < o.worldSize(); r++) {
             ranks.add(launch(o, netsim, dir, r, secret));
         }
-        awaitRanks(ranks, dir, deadlineSeconds(o));
+        RankProcesses.await(ranks, dir, deadlineSeconds(o), "netns all-reduce bench");
         return rows(o, readResults(dir, o));
     }
 
@@ -160,43 +155,12 @@ public final class NetnsBench {
                 dir.toString(), Integer.toString(rank), Integer.toString(o.worldSize()), address(rank),
                 join(o.bytes()), Integer.toString(o.warmup()), Integer.toString(o.iterations()),
                 o.wire().name(), Integer.toString(o.chunkBytes()), Long.toString(o.timeout().toMillis())));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logOf(dir, rank).toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(RankProcesses.logOf(dir, rank).toFile());
         // The secret travels in the environment, not the command line that every user's `ps` shows.
         pb.environment().put(NetnsBenchRank.SECRET_ENV, secret);
         Process p = pb.start();
         p.getOutputStream().close();
         return p;
-    }
-
-    /**
-     * Waits for every rank. The first rank to fail (or the deadline) fails the run at once, with that rank's log
-     * tail, and stops the others: a ring cannot finish without it, and they would only wait out their timeouts.
-     */
-    private static void awaitRanks(List<Process> ranks, Path dir, long deadlineSeconds) throws InterruptedException, IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(deadlineSeconds);
-        List<Process> running = new ArrayList<>(ranks);
-        while (!running.isEmpty()) {
-            CompletableFuture<?> anyExit = CompletableFuture.anyOf(running.stream().map(Process::onExit).toArray(CompletableFuture[]::new));
-            try {
-                anyExit.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                throw new IllegalStateException("netns all-reduce bench failed: ranks " + running.stream().map(ranks::indexOf).toList()
-                        + " did not finish within " + deadlineSeconds + " s; logs:\n" + tail(logOf(dir, ranks.indexOf(running.get(0)))));
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("waiting for the netns ranks failed", e.getCause());
-            }
-            for (Process p : List.copyOf(running)) {
-                if (p.isAlive()) {
-                    continue;
-                }
-                running.remove(p);
-                int rank = ranks.indexOf(p);
-                if (p.exitValue() != 0) {
-                    throw new IllegalStateException("netns all-reduce bench failed: rank " + rank + " exited " + p.exitValue()
-                            + " (the other ranks are stopped); its log ends:\n" + tail(logOf(dir, rank)));
-                }
-            }
-        }
     }
 
     /** Generous: three times the bytes the ring and the link stream move at the shaped rate, plus JVM start-up. */
@@ -244,10 +208,6 @@ public final class NetnsBench {
         return SUBNET + (rank + 1);
     }
 
-    private static Path logOf(Path dir, int rank) {
-        return dir.resolve("rank-" + rank + ".log");
-    }
-
     private static String join(long[] values) {
         StringBuilder s = new StringBuilder();
         for (long v : values) {
@@ -256,13 +216,6 @@ public final class NetnsBench {
         return s.toString();
     }
 
-    private static String tail(Path log) throws IOException {
-        if (!Files.exists(log)) {
-            return "(no log at " + log + ")";
-        }
-        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-    }
 
     private static void deleteTree(Path dir) {
         if (!Files.exists(dir)) {

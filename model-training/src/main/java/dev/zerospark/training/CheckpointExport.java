@@ -155,7 +155,7 @@ public final class CheckpointExport {
         DType dtype = options.dtype() != null ? options.dtype() : modelDtype(raw);
         List<TensorSpec> specs = ModelLoader.specs(config);
         Map<String, Layout.Param> params = new HashMap<>();
-        for (Layout.Param p : Layout.of(manifest.layout(), store.stepUri(manifest.step())).params()) params.put(p.name(), p);
+        for (Layout.Param p : manifest.layout().params()) params.put(p.name(), p);
         try (OptimizerShards shards = OptimizerShards.open(store, manifest)) {
             HfWeightsStream.write(outUri, conf, specs, dtype, options.maxShardBytes(), spec -> {
                 Layout.Param p = params.get(spec.name());

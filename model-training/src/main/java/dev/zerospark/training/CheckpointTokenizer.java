@@ -1,6 +1,5 @@
 package dev.zerospark.training;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.zerospark.checkpoint.CheckpointException;
 import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Manifest;
@@ -30,9 +29,6 @@ import static dev.zerospark.tokenizer.TokenizerProvenance.TOKENIZER_JSON;
  */
 public final class CheckpointTokenizer {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointTokenizer.class);
-    /** The manifest's data section names the tokenizer under this key ({@code sha256}, {@code uri}). */
-    public static final String MANIFEST_KEY = "tokenizer";
-
     private CheckpointTokenizer() {}
 
     /**
@@ -79,9 +75,8 @@ public final class CheckpointTokenizer {
 
     /** The tokenizer a manifest records, if its run's table recorded one. */
     public static Optional<TokenizerProvenance> of(Manifest manifest) {
-        JsonNode t = manifest.data() == null ? null : manifest.data().get(MANIFEST_KEY);
-        if (t == null || !t.isObject()) return Optional.empty();
-        return Optional.of(new TokenizerProvenance(t.path("sha256").asText(), t.path("uri").asText()));
+        if (manifest.data() == null || manifest.data().tokenizer() == null) return Optional.empty();
+        return Optional.of(manifest.data().tokenizer().provenance());
     }
 
     /**

@@ -32,27 +32,46 @@ import java.util.Map;
  *
  * @param activationCheckpointing the opened model recomputes block activations in backward
  *     (train.activation_checkpointing)
+ * @param randomConfig an HF config.json (text) to initialise at random instead of a preset, for benchmarks of any
+ *     shape ({@code bench memory}); null otherwise
  * @param precision the opened model's weights, activations and gradients (train.precision: fp32 | bf16 | fp16)
  */
 public record ModelSource(String hfDir, String arch, String preset, int vocabSize, long seed,
-                          boolean activationCheckpointing, String precision) implements Serializable {
+                          boolean activationCheckpointing, String randomConfig, String precision)
+        implements Serializable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public ModelSource {
-        if (hfDir == null && (arch == null || preset == null)) {
+        if (hfDir == null && randomConfig == null && (arch == null || preset == null)) {
             throw new IllegalArgumentException("set either --model (an HF directory) or --arch with --preset");
         }
     }
 
+    /** An HF directory or a preset. */
+    public ModelSource(String hfDir, String arch, String preset, int vocabSize, long seed, boolean activationCheckpointing) {
+        this(hfDir, arch, preset, vocabSize, seed, activationCheckpointing, null, "fp32");
+    }
+
+    /** A from-scratch model of exactly {@code config}'s shape, seeded, in fp32. */
+    public static ModelSource random(ObjectNode config, long seed, boolean activationCheckpointing) {
+        return random(config, seed, activationCheckpointing, "fp32");
+    }
+
+    /** A from-scratch model of exactly {@code config}'s shape, seeded, training in {@code precision}. */
+    public static ModelSource random(ObjectNode config, long seed, boolean activationCheckpointing, String precision) {
+        return new ModelSource(null, null, null, config.path("vocab_size").asInt(), seed, activationCheckpointing,
+                config.toString(), precision);
+    }
+
     /** The run's model as {@code train} configures it, with a vocabulary of {@code vocabSize} for from-scratch presets. */
     static ModelSource of(TrainConfig t, int vocabSize) {
-        return new ModelSource(t.model(), t.arch(), t.preset(), vocabSize, t.seed(), t.activationCheckpointing(),
+        return new ModelSource(t.model(), t.arch(), t.preset(), vocabSize, t.seed(), t.activationCheckpointing(), null,
                 t.precision());
     }
 
     /** A source whose model keeps every activation for backward (no activation checkpointing). */
     public ModelSource(String hfDir, String arch, String preset, int vocabSize, long seed) {
-        this(hfDir, arch, preset, vocabSize, seed, false, "fp32");
+        this(hfDir, arch, preset, vocabSize, seed, false, null, "fp32");
     }
 
     /** HF config.json of the model, as JSON text. */
@@ -63,7 +82,7 @@ public record ModelSource(String hfDir, String arch, String preset, int vocabSiz
                 return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             }
         }
-        return JSON.writeValueAsString(preset(arch, preset, vocabSize));
+        return randomConfig != null ? randomConfig : JSON.writeValueAsString(preset(arch, preset, vocabSize));
     }
 
     /** The model's architecture, from its config.json (validated here) or the preset; read on the driver. */
@@ -90,7 +109,7 @@ public record ModelSource(String hfDir, String arch, String preset, int vocabSiz
                     model = ModelLoader.load(local.path(), manager); // weights are on the device once this returns
                 }
             } else {
-                model = RandomInit.create(HfConfigs.parse(preset(arch, preset, vocabSize)), manager, seed);
+                model = RandomInit.create(HfConfigs.parse((ObjectNode) JSON.readTree(configJson(conf))), manager, seed);
             }
             return TrainableModels.wrap(model, manager, activationCheckpointing, Precision.of(precision));
         } catch (IOException | RuntimeException e) {

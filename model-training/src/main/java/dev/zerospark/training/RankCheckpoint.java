@@ -7,7 +7,6 @@ import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.checkpoint.OptimizerShards;
 import dev.zerospark.checkpoint.internal.SafetensorsStream;
 import dev.zerospark.zero.ShardedAdamW;
-import dev.zerospark.zero.ZeroOptimizer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -24,6 +23,8 @@ import java.util.function.BiConsumer;
  */
 final class RankCheckpoint {
     static final String MODEL_CONFIG = "model-config.json";
+    /** Elements read into the optimizer's tensors at a time on resume (4 MiB of staging). */
+    private static final int LOAD_CHUNK = 1 << 20;
 
     private RankCheckpoint() {}
 
@@ -35,11 +36,12 @@ final class RankCheckpoint {
     static Map<String, Manifest.FileEntry> save(CheckpointStore store, long step, int rank, ShardedAdamW adam,
                                                 String modelConfigJson) {
         Map<String, Manifest.FileEntry> files = new LinkedHashMap<>();
+        // Streamed from the state tensors a bounded chunk at a time: no array of the shard's size.
         List<SafetensorsStream.Tensor> optim = List.of(
                 SafetensorsStream.Tensor.i64(OptimizerShards.RANGE, new long[] {adam.rangeOffset(), adam.length(), step}),
-                SafetensorsStream.Tensor.f32(OptimizerShards.MASTER, adam.master()),
-                SafetensorsStream.Tensor.f32(OptimizerShards.EXP_AVG, adam.expAvg()),
-                SafetensorsStream.Tensor.f32(OptimizerShards.EXP_AVG_SQ, adam.expAvgSq()));
+                stateTensor(OptimizerShards.MASTER, adam, ShardedAdamW.State.MASTER),
+                stateTensor(OptimizerShards.EXP_AVG, adam, ShardedAdamW.State.EXP_AVG),
+                stateTensor(OptimizerShards.EXP_AVG_SQ, adam, ShardedAdamW.State.EXP_AVG_SQ));
         files.put(optimFile(rank), store.write(step, optimFile(rank), out -> SafetensorsStream.write(out, optim)));
         if (rank == 0) {
             byte[] json = modelConfigJson.getBytes(StandardCharsets.UTF_8);
@@ -48,29 +50,35 @@ final class RankCheckpoint {
         return files;
     }
 
-    /**
-     * One rank's optimizer range {@code [offset, offset + length)} of a checkpoint (elements past {@code numel}, the
-     * padding, are zero), and the optimizer steps done.
-     */
-    record OwnState(float[] master, float[] expAvg, float[] expAvgSq, long step) {}
-
-    /** Reads this rank's range of the flat state, verified, and nothing else but the shards' headers. */
-    static OwnState load(CheckpointStore store, Manifest manifest, long offset, int length, long numel) {
-        float[] master = new float[length];
-        float[] m = new float[length];
-        float[] v = new float[length];
-        int usable = (int) Math.max(0, Math.min(length, numel - offset)); // padding past numel stays zero
-        try (OptimizerShards shards = OptimizerShards.open(store, manifest)) {
-            shards.read(OptimizerShards.MASTER, offset, master, 0, usable);
-            shards.read(OptimizerShards.EXP_AVG, offset, m, 0, usable);
-            shards.read(OptimizerShards.EXP_AVG_SQ, offset, v, 0, usable);
-            return new OwnState(master, m, v, shards.step());
-        }
+    private static SafetensorsStream.Tensor stateTensor(String name, ShardedAdamW adam, ShardedAdamW.State state) {
+        return SafetensorsStream.Tensor.f32(name, adam.length(), (from, dst, off, n) -> adam.read(state, from, dst, off, n));
     }
 
-    /** Loads this rank's state into its optimizer (every rank must call it: it all-gathers the parameters). */
-    static void restore(ZeroOptimizer zero, OwnState own) {
-        zero.restore(own.step(), own.master(), own.expAvg(), own.expAvgSq());
+    /**
+     * Reads this rank's range of the checkpoint's flat optimizer state into {@code adam}'s tensors, verified, a
+     * bounded chunk at a time, reading nothing else but the shards' headers. {@code model} is the layout of the model
+     * being resumed, whose flat coordinates {@code adam}'s range is in: each parameter is read from where the
+     * manifest's recorded layout put it, whatever world size or padding that was. Elements past the model's numel
+     * (the padding) stay zero. Returns the optimizer steps the checkpoint had done.
+     */
+    static long load(CheckpointStore store, Manifest manifest, Layout model, ShardedAdamW adam) {
+        long usable = Math.max(0, Math.min(adam.length(), model.numel() - adam.rangeOffset()));
+        float[] buf = new float[(int) Math.max(1, Math.min(usable, LOAD_CHUNK))];
+        try (OptimizerShards shards = OptimizerShards.openFor(store, manifest, model)) {
+            for (ShardedAdamW.State state : ShardedAdamW.State.values()) {
+                String name = switch (state) {
+                    case MASTER -> OptimizerShards.MASTER;
+                    case EXP_AVG -> OptimizerShards.EXP_AVG;
+                    case EXP_AVG_SQ -> OptimizerShards.EXP_AVG_SQ;
+                };
+                for (long at = 0; at < usable; at += buf.length) {
+                    int n = (int) Math.min(buf.length, usable - at);
+                    shards.read(name, adam.rangeOffset() + at, buf, 0, n);
+                    adam.write(state, at, buf, 0, n);
+                }
+            }
+            return shards.step();
+        }
     }
 
     /**
@@ -78,7 +86,7 @@ final class RankCheckpoint {
      * each parameter and its fp32 values, so at most one tensor is in memory here.
      */
     static void forEachWeight(CheckpointStore store, Manifest manifest, BiConsumer<Layout.Param, float[]> sink) {
-        Layout layout = Layout.of(manifest.layout(), store.stepUri(manifest.step()));
+        Layout layout = manifest.layout();
         try (OptimizerShards shards = OptimizerShards.open(store, manifest)) {
             for (Layout.Param p : layout.params()) {
                 float[] values = new float[Math.toIntExact(p.numel())];

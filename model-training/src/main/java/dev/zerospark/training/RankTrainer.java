@@ -2,20 +2,23 @@ package dev.zerospark.training;
 
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zerospark.checkpoint.CheckpointCommit;
 import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Layout;
 import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.collective.Collective;
 import dev.zerospark.collective.JobSecret;
 import dev.zerospark.collective.Rendezvous;
+import dev.zerospark.model.HfConfigs;
+import dev.zerospark.model.ModelConfig;
 import dev.zerospark.optim.LrSchedule;
 import dev.zerospark.train.LossSum;
+import dev.zerospark.train.MatmulRate;
+import dev.zerospark.train.ModelFlops;
 import dev.zerospark.train.ParamSpec;
 import dev.zerospark.train.TrainableModel;
-import dev.zerospark.train.TrainableModels;
 import dev.zerospark.training.data.DataCursor;
 import dev.zerospark.training.data.RankBatches;
 import dev.zerospark.training.data.Rows;
@@ -24,6 +27,7 @@ import dev.zerospark.training.data.TrainingData;
 import dev.zerospark.training.metrics.MetricsLog;
 import dev.zerospark.training.metrics.StepMetrics;
 import dev.zerospark.zero.PartitionLayout;
+import dev.zerospark.zero.TrainStep;
 import dev.zerospark.zero.TrainingVerifier;
 import dev.zerospark.zero.ZeroOptimizer;
 import dev.zerospark.zero.ZeroStage;
@@ -31,8 +35,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Arrays;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -60,6 +63,22 @@ public final class RankTrainer {
         default int gpu() {
             return -1;
         }
+
+        /**
+         * Called at each {@link StepPhase} of every step with what the rank holds; {@code bench memory} samples the
+         * process's memory here. Does nothing in production.
+         */
+        default void stepPhase(long step, StepPhase phase, TrainableModel model, ZeroOptimizer zero) {}
+    }
+
+    /** Points of a training step that {@link Host#stepPhase} sees. */
+    public enum StepPhase {
+        /** The batch is read; forward and backward of its micro-batches come next. */
+        COMPUTE_START,
+        /** Every micro-batch's gradients are in the optimizer; its step comes next. */
+        COMPUTE_END,
+        /** The optimizer step is done and the model has the new weights; evaluation and checkpoint come next. */
+        STEP_END
     }
 
     private final RunSpec spec;
@@ -86,40 +105,29 @@ public final class RankTrainer {
         CheckpointStore store = new CheckpointStore(spec.checkpointRoot(), conf);
         try (TrainableModel model = source.open(conf, host.gpu() >= 0 ? Device.gpu(host.gpu()) : Device.cpu())) {
             List<ParamSpec> specs = model.params();
-            int numel = TrainableModels.flatArrayLength("the ZeRO rank trainer", model.numel());
             PartitionLayout layout = PartitionLayout.of(TrainingVerifier.flatParams(specs), world, 2 * world);
-            float[] initial = new float[numel];
-            model.readParams(initial);
-            RankCheckpoint.OwnState restored = null;
-            if (spec.resumeStep() >= 0) {
-                // Only this rank's optimizer range is read (verified); the parameters are all-gathered from the
-                // ranks' master shards by the restore below.
-                boolean sharded = ZeroStage.of(spec.zeroStage()).partitionsOptimizer();
-                restored = RankCheckpoint.load(store, store.manifest(spec.resumeStep()),
-                        sharded ? layout.shardOffset(rank) : 0L, Math.toIntExact(sharded ? layout.shardSize() : layout.paddedNumel()), numel);
-            }
+            Manifest resumeFrom = spec.resumeStep() >= 0 ? store.manifest(spec.resumeStep()) : null;
             String modelConfig = source.configJson(conf);
-            // The ring is joined only now, after the model download, model load and checkpoint load: the
-            // collective timeout bounds waiting on peers, and a peer that is still loading has not joined yet
-            // (the rendezvous inside connect waits for it), so slow loading cannot trip the timeout.
+            // The ring is joined only now, after the model download and model load: the collective timeout bounds
+            // waiting on peers, and a peer that is still loading has not joined yet (the rendezvous inside connect
+            // waits for it), so slow loading cannot trip the timeout.
             try (TimedCollective c = new TimedCollective(Collective.connect(rank, world, host.rendezvous(),
                     JobSecret.fromBase64(secretText), spec.collectiveConfig(host.bindAddress())))) {
-                try {
-                    ZeroOptimizer zero = ZeroOptimizer.create(c, layout, ZeroStage.of(spec.zeroStage()), spec.adamW(),
-                            spec.gradClip(), spec.bucketElements(), spec.lossScaler(), initial);
+                try (ZeroOptimizer zero = ZeroOptimizer.create(c, layout, ZeroStage.of(spec.zeroStage()), spec.adamW(),
+                        spec.gradClip(), spec.bucketElements(), spec.lossScaler(), model, spec.offloadOptimizer())) {
                     long start = 0;
                     StreamSchedule.Position at = new StreamSchedule.Position(0, 0);
-                    if (restored != null) {
-                        RankCheckpoint.restore(zero, restored);
-                        model.writeParams(Arrays.copyOf(zero.params(), numel));
-                        start = restored.step();
+                    if (resumeFrom != null) {
+                        // Only this rank's optimizer range is read (verified), chunk by chunk into its tensors; the
+                        // weights are then all-gathered from the ranks' master shards into the model in place.
+                        start = zero.restore(adam -> RankCheckpoint.load(store, resumeFrom, Layout.of(layout, specs), adam));
                         // The data continues where the checkpoint says, whatever world size or batch saved it.
-                        at = DataCursor.fromJson(store.manifest(start).data(), store.stepUri(start)).position();
+                        at = store.manifest(start).data().position();
                         if (rank == 0) LOG.info("resumed from {} at step {} (saved by {} ranks)", store.stepUri(start), start, store.manifest(start).worldSize());
                     }
                     RankBatches.Plan plan = new RankBatches.Plan(rank, spec.microBatch(), spec.gradAccum(), world, spec.seed(), start, at);
                     try (RankBatches batches = table.open(plan, conf)) {
-                        return loop(host, c, model, zero, store, specs, numel, start, modelConfig, batches);
+                        return loop(host, c, model, new TrainStep(c, model, zero), store, specs, start, modelConfig, batches);
                     }
                 } catch (Exception e) {
                     // Peers would otherwise see only a closed connection and report themselves as the failure
@@ -131,13 +139,15 @@ public final class RankTrainer {
         }
     }
 
-    private RankResult loop(Host host, TimedCollective c, TrainableModel model, ZeroOptimizer zero,
-                            CheckpointStore store, List<ParamSpec> specs, int numel, long start, String modelConfig,
+    private RankResult loop(Host host, TimedCollective c, TrainableModel model, TrainStep trainStep,
+                            CheckpointStore store, List<ParamSpec> specs, long start, String modelConfig,
                             RankBatches batches) throws Exception {
         int rank = host.rank();
+        ZeroOptimizer zero = trainStep.optimizer();
         LrSchedule lrs = spec.schedule();
-        double flopsPerToken = 6.0 * numel;
-        double peakFlops = rank == 0 ? MatmulRate.measureFlops() * spec.worldSize() : 1;
+        // MFU as bench train-step counts it: the global batch's model FLOPs over every rank's matmul peak.
+        ModelConfig modelShape = HfConfigs.parse((ObjectNode) JSON.readTree(modelConfig));
+        double peakFlops = rank == 0 ? MatmulRate.peakFlops(host.gpu() >= 0 ? Device.gpu(host.gpu()) : Device.cpu()) * spec.worldSize() : 1;
         MetricsLog metrics = rank == 0 ? new MetricsLog(spec.runDir(), conf) : null;
         if (metrics != null) metrics.resumeAt(start); // keeps the lines of steps before the resume
         long lastCheckpoint = start;
@@ -146,44 +156,36 @@ public final class RankTrainer {
         for (long step = start; step < spec.steps(); step++) {
             if (spec.attempt() == 0 && step == spec.failAtStep() && rank == spec.failRank()) injectFault(rank, step);
             long t0 = System.nanoTime();
-            int[][][] ids = new int[spec.gradAccum()][][];
-            float[][][] masks = new float[spec.gradAccum()][][];
-            long localTokens = 0;
+            double stepFlops = 0;
             Rows[] batch = batches.step(step); // read ahead while the previous step trained
+            List<TrainStep.MicroBatch> micro = new ArrayList<>(spec.gradAccum());
             for (int m = 0; m < spec.gradAccum(); m++) {
-                ids[m] = batch[m].ids();
-                masks[m] = batch[m].masks();
-                localTokens += TrainableModel.countTargets(ids[m], masks[m]);
+                micro.add(new TrainStep.MicroBatch(batch[m].ids(), batch[m].masks()));
+                stepFlops += ModelFlops.perStep(modelShape, batch[m].ids().length,
+                        batch[m].ids().length == 0 ? 0 : batch[m].ids()[0].length);
             }
-            double globalTokens = c.sumAcrossRanks(localTokens);
             double dataS = (System.nanoTime() - t0) / 1e9;
             c.takeSeconds();
 
-            double lossSum = 0;
-            long computeNanos = 0;
-            double lossScale = zero.lossScale(); // fp16: the loss gradient is scaled up, ZeroOptimizer divides it out
-            for (int m = 0; m < spec.gradAccum(); m++) {
-                long f0 = System.nanoTime();
-                // The model adds this micro-batch's gradients straight into ZeRO's (padded) flat buffer.
-                LossSum loss = model.forwardBackward(ids[m], masks[m], (float) (lossScale / globalTokens), zero.gradients());
-                lossSum += loss.sum();
-                computeNanos += System.nanoTime() - f0;
-                zero.accumulate();
-            }
+            host.stepPhase(step, StepPhase.COMPUTE_START, model, zero);
+            long phaseStep = step;
+            double lossScale = zero.lossScale(); // fp16: TrainStep scales the loss gradient, ZeroOptimizer divides it out
             // The schedule counts applied steps: a skipped fp16 step does not advance it (DeepSpeed steps its lr
             // scheduler only when the optimizer stepped); without loss scaling this is the loop's step.
-            double lr = lrs.lr((int) zero.stepsDone());
-            long o0 = System.nanoTime();
-            ZeroOptimizer.StepResult result = zero.step(lr);
+            TrainStep.Result result = trainStep.run(micro, lrs.lr((int) zero.stepsDone()),
+                    () -> host.stepPhase(phaseStep, StepPhase.COMPUTE_END, model, zero));
             if (result.skipped()) {
                 skipped++;
                 if (rank == 0) LOG.warn("step {}: gradients overflowed at loss scale {}; step skipped ({} so far), "
                         + "loss scale now {}", step + 1, lossScale, skipped, zero.lossScale());
             }
-            model.writeParams(Arrays.copyOf(zero.params(), numel));
-            double optimizerAndComm = (System.nanoTime() - o0) / 1e9;
-            double loss = c.sumAcrossRanks(lossSum) / globalTokens;
+            double lr = result.lr();
+            double globalTokens = result.globalTokens();
+            double loss = result.loss();
+            double optimizerAndComm = result.optimizerSeconds();
+            long computeNanos = (long) (result.computeSeconds() * 1e9);
             double commS = c.takeSeconds();
+            host.stepPhase(step, StepPhase.STEP_END, model, zero);
             double valLoss = Double.NaN;
             if (spec.evalInterval() > 0 && (step + 1) % spec.evalInterval() == 0 && table.validationRows() > 0) {
                 valLoss = evaluate(c, model, batches);
@@ -195,7 +197,8 @@ public final class RankTrainer {
             }
             if (rank == 0) {
                 double tps = globalTokens / stepS;
-                StepMetrics sm = new StepMetrics(step + 1, loss, lr, result.gradNorm(), tps, tps * flopsPerToken / peakFlops,
+                StepMetrics sm = new StepMetrics(step + 1, loss, lr, result.gradNorm(), tps,
+                        ModelFlops.mfu(stepFlops * spec.worldSize(), stepS, peakFlops),
                         valLoss, Math.exp(valLoss), stepS, computeNanos / 1e9, commS,
                         Math.max(0, optimizerAndComm - commS), dataS, spec.lossScaled() ? lossScale : Double.NaN,
                         result.skipped(), skipped);
@@ -236,21 +239,15 @@ public final class RankTrainer {
                             RankBatches batches, String modelConfig) throws Exception {
         int rank = host.rank();
         Map<String, Manifest.FileEntry> mine = RankCheckpoint.save(store, step, rank, zero.adam(), modelConfig);
-        List<String> all = host.rendezvous().allGather(JSON.writeValueAsString(mine));
+        List<String> all = host.rendezvous().allGather(CheckpointCommit.encode(mine));
         if (rank == 0) {
-            Map<String, Manifest.FileEntry> files = new LinkedHashMap<>();
-            for (String json : all) files.putAll(JSON.readValue(json, new TypeReference<Map<String, Manifest.FileEntry>>() {}));
-            ObjectNode layoutJson = Layout.of(zero.layout(), specs).toJson();
             StreamSchedule.Position at = batches.positionAfter(step);
-            ObjectNode data = new DataCursor(table.uri(), table.version(), spec.seed(), at.epoch(), at.sampleInEpoch()).toJson()
-                    .put("rows", table.trainRows());
-            if (table.tokenizer() != null) {
-                data.putObject(CheckpointTokenizer.MANIFEST_KEY).put("sha256", table.tokenizer().sha256()).put("uri", table.tokenizer().uri());
-            }
-            ObjectNode rng = JSON.createObjectNode().put("seed", spec.seed()).put("shuffle", batches.order());
+            DataCursor data = new DataCursor(table.uri(), table.version(), spec.seed(), at.epoch(), at.sampleInEpoch(),
+                    table.trainRows(), DataCursor.Tokenizer.of(table.tokenizer()));
+            Manifest manifest = CheckpointCommit.manifest(step, new CheckpointCommit.Run(spec.runId(), spec.worldSize(),
+                    spec.zeroStage(), spec.configJson()), all, Layout.of(zero.layout(), specs), data, new Manifest.Rng(spec.seed(), batches.order()));
             // The step resumed from is kept whatever keep_last says: it is what a restart falls back to.
-            store.commit(new Manifest(step, spec.runId(), spec.worldSize(), spec.zeroStage(), files, layoutJson,
-                    JSON.readTree(spec.configJson()), data, rng), new CheckpointStore.Retention(spec.keepLast(), spec.resumeStep()));
+            store.commit(manifest, new CheckpointStore.Retention(spec.keepLast(), spec.resumeStep()));
         }
         host.barrier();
     }

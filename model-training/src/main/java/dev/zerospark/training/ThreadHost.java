@@ -1,6 +1,5 @@
 package dev.zerospark.training;
 
-import dev.zerospark.collective.InProcessRendezvous;
 import dev.zerospark.collective.Rendezvous;
 
 /** A rank hosted by a thread of this JVM (benchmarks, tests): rendezvous and barrier go through memory. */
@@ -8,9 +7,10 @@ final class ThreadHost implements RankTrainer.Host {
     private final int rank;
     private final Rendezvous rendezvous;
 
-    ThreadHost(int rank, InProcessRendezvous shared) {
+    /** @param rendezvous this rank's share of the run's rendezvous ({@link dev.zerospark.collective.LocalRanks#hosted}) */
+    ThreadHost(int rank, Rendezvous rendezvous) {
         this.rank = rank;
-        this.rendezvous = shared.forRank(rank);
+        this.rendezvous = rendezvous;
     }
 
     @Override

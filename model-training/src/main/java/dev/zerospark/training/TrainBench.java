@@ -2,7 +2,7 @@ package dev.zerospark.training;
 
 import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Manifest;
-import dev.zerospark.collective.InProcessRendezvous;
+import dev.zerospark.collective.LocalRanks;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
 import dev.zerospark.training.data.TrainingTable;
@@ -17,13 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * {@code bench train}: the same model and global batch trained with 1 and with 2 ranks (threads of this JVM over
- * real TCP, sharing one intra-op thread pool of the same size), with the per-step time split into compute,
+ * real TCP ({@link LocalRanks#hosted}), sharing one intra-op thread pool of the same size), with the per-step time split into compute,
  * communication, optimizer and data; then checkpoint save and load throughput next to a raw write and read of the
  * same bytes to the same store.
  */
@@ -78,23 +75,9 @@ public final class TrainBench {
         keys.put("train.collective_timeout_s", 300);
         TrainConfig cfg = ConfigLoader.load(null, keys).train();
         RunSpec spec = RunSpec.from(cfg, "{}", java.util.UUID.randomUUID().toString(), -1);
-        InProcessRendezvous rendezvous = new InProcessRendezvous(world, Duration.ofMinutes(5));
-        ExecutorService pool = Executors.newFixedThreadPool(world);
-        try {
-            List<Future<RankResult>> futures = new ArrayList<>();
-            for (int r = 0; r < world; r++) {
-                int rank = r;
-                futures.add(pool.submit(() -> new RankTrainer(spec, table, source, conf).run(new ThreadHost(rank, rendezvous))));
-            }
-            List<StepMetrics> rank0 = null;
-            for (Future<RankResult> f : futures) {
-                RankResult res = f.get();
-                if (res.rank() == 0) rank0 = res.metrics();
-            }
-            return rank0;
-        } finally {
-            pool.shutdownNow();
-        }
+        List<RankResult> ranks = LocalRanks.hosted(world, Duration.ofMinutes(5),
+                (rank, rendezvous) -> new RankTrainer(spec, table, source, conf).run(new ThreadHost(rank, rendezvous)));
+        return ranks.stream().filter(r -> r.rank() == 0).findFirst().orElseThrow().metrics();
     }
 
     private static Row average(int world, List<StepMetrics> m) {
@@ -107,10 +90,17 @@ public final class TrainBench {
                 1000 * m.stream().mapToDouble(StepMetrics::dataSeconds).sum() / n);
     }
 
+    /** Checkpoint I/O is timed over at least this many bytes per operation (a tiny model's step is ~1 MB). */
+    private static final long MEASURED_BYTES = 256L << 20;
+    private static final int MIN_ROUNDS = 3;
+    private static final int MAX_ROUNDS = 100;
+
     /**
      * Checkpoint I/O on the store the 2-rank run used: save = writing that checkpoint's files through the
      * checkpoint writer (sha256 on the fly) from memory, load = every rank reading its own optimizer range (verified);
-     * each next to a raw write/read of the same bytes to the same store.
+     * each next to a raw write/read of the same bytes to the same store (one write call per file; a read of each
+     * file into an array of its size). One untimed round first (JIT, filesystem caches), then rounds interleaving the
+     * four operations, so drift on a shared machine hits each alike, until each has moved {@link #MEASURED_BYTES}.
      */
     private static Checkpoint checkpointIo(String root, Configuration conf) throws Exception {
         CheckpointStore store = new CheckpointStore(root, conf);
@@ -122,9 +112,21 @@ public final class TrainBench {
             }
         }
         long bytes = files.values().stream().mapToLong(b -> b.length).sum();
+        int rounds = (int) Math.max(MIN_ROUNDS, Math.min(MAX_ROUNDS, MEASURED_BYTES / Math.max(1, bytes)));
+        double[] seconds = new double[4];
+        for (int round = 0; round <= rounds; round++) {
+            double[] t = ioRound(store, m, files, root, conf);
+            if (round > 0) for (int i = 0; i < 4; i++) seconds[i] += t[i];
+        }
+        double mb = rounds * bytes / 1e6;
+        return new Checkpoint(bytes, mb / seconds[0], mb / seconds[1], mb / seconds[2], mb / seconds[3]);
+    }
+
+    /** One round: seconds of save, raw write, load, raw read. */
+    private static double[] ioRound(CheckpointStore store, Manifest m, Map<String, byte[]> files, String root,
+                                    Configuration conf) throws Exception {
         long t0 = System.nanoTime();
         for (var e : files.entrySet()) store.write(m.step() + 1_000_000, e.getKey(), out -> out.write(e.getValue()));
-        double save = (System.nanoTime() - t0) / 1e9;
         long t1 = System.nanoTime();
         for (var e : files.entrySet()) {
             Path p = new Path(root + "/raw/" + e.getKey());
@@ -132,25 +134,29 @@ public final class TrainBench {
                 out.write(e.getValue());
             }
         }
-        double rawWrite = (System.nanoTime() - t1) / 1e9;
         long t2 = System.nanoTime();
         // What a resume at the same world size reads: every rank its own range of the flat state, verified.
-        dev.zerospark.checkpoint.Layout layout = dev.zerospark.checkpoint.Layout.of(m.layout(), store.stepUri(m.step()));
-        int numel = Math.toIntExact(layout.numel());
-        int shard = Math.toIntExact(m.zeroStage() > 0 ? layout.shardSize() : layout.paddedNumel());
-        for (int r = 0; r < m.worldSize(); r++) {
-            RankCheckpoint.load(store, m, m.zeroStage() > 0 ? r * shard : 0, shard, numel);
-        }
-        double load = (System.nanoTime() - t2) / 1e9;
-        long t3 = System.nanoTime();
-        for (String name : files.keySet()) {
-            Path p = new Path(root + "/raw/" + name);
-            try (InputStream in = p.getFileSystem(conf).open(p)) {
-                in.readAllBytes();
+        dev.zerospark.checkpoint.Layout layout = m.layout();
+        java.util.List<dev.zerospark.zero.FlatParam> flat = new java.util.ArrayList<>();
+        for (var p : layout.params()) flat.add(new dev.zerospark.zero.FlatParam(p.name(), p.offset(), p.numel(), p.decay()));
+        dev.zerospark.zero.PartitionLayout partition = dev.zerospark.zero.PartitionLayout.of(flat, layout.worldSize(), layout.alignment());
+        long shard = m.zeroStage() > 0 ? layout.shardSize() : layout.paddedNumel();
+        try (ai.djl.ndarray.NDManager cpu = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+            for (int r = 0; r < m.worldSize(); r++) {
+                try (var adam = dev.zerospark.zero.ShardedAdamW.forRange(partition, m.zeroStage() > 0 ? r * shard : 0, shard,
+                        new dev.zerospark.optim.AdamWConfig(0.9, 0.95, 1e-8, 0), cpu)) {
+                    RankCheckpoint.load(store, m, layout, adam); // into the optimizer's tensors, as a resume does
+                }
             }
         }
-        double rawRead = (System.nanoTime() - t3) / 1e9;
-        double mb = bytes / 1e6;
-        return new Checkpoint(bytes, mb / save, mb / rawWrite, mb / load, mb / rawRead);
+        long t3 = System.nanoTime();
+        for (var e : files.entrySet()) {
+            Path p = new Path(root + "/raw/" + e.getKey());
+            try (org.apache.hadoop.fs.FSDataInputStream in = p.getFileSystem(conf).open(p)) {
+                in.readFully(0, new byte[e.getValue().length]);
+            }
+        }
+        long t4 = System.nanoTime();
+        return new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t4 - t3) / 1e9};
     }
 }

@@ -39,6 +39,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * The driver side of {@code zerospark train}: pins the data version, runs the ranks as one Spark barrier stage,
@@ -67,6 +68,15 @@ public final class TrainJob {
     /** As {@link #run(SparkSession, TrainConfig, long, int)}, with the kind of failure to inject. */
     static Result run(SparkSession spark, TrainConfig config, long failAtStep, int failRank, RunSpec.Fault fault)
             throws IOException {
+        return run(spark, config, failAtStep, failRank, fault, table -> table);
+    }
+
+    /**
+     * As {@link #run(SparkSession, TrainConfig, long, int, RunSpec.Fault)}, the ranks reading the table through
+     * {@code ranksRead} (tests wrap the index to see which samples each rank trains on).
+     */
+    static Result run(SparkSession spark, TrainConfig config, long failAtStep, int failRank, RunSpec.Fault fault,
+                      Function<TableIndex, TrainingData> ranksRead) throws IOException {
         require(config.data(), "train.data (--data)");
         require(config.checkpointDir(), "train.checkpoint_dir (--checkpoint-dir)");
         require(config.runDir(), "train.run_dir (--run-dir)");
@@ -93,7 +103,7 @@ public final class TrainJob {
                     + " steps, and train.steps is " + config.steps() + ": nothing to train; raise --steps to continue the run");
         }
         LOG.info("run {} {}", runId, resumedFrom < 0 ? "starts at step 0" : "resumes at " + store.stepUri(resumedFrom));
-        Long pinned = resumeFrom.map(m -> m.data().get("version").asLong()).orElse(null);
+        Long pinned = resumeFrom.map(m -> m.data().version()).orElse(null);
         // Only the file list and per-row-group counts reach the driver; each rank reads its own rows from the files.
         TaskHadoopConf taskConf = TaskHadoopConf.forLocations(hadoop, taskLocations(config));
         TableIndex table = TableIndex.build(sc, TableFiles.resolve(spark, config.data(), pinned), taskConf);
@@ -112,7 +122,7 @@ public final class TrainJob {
         ModelConfig model = modelDir != null ? modelDir : source.modelConfig(hadoop);
         table.checkAgainstModel(model.vocabSize(), model.maxPositions()); // here, not as a native crash on a rank
         String configJson = ConfigLoader.jsonMapper().writeValueAsString(config);
-        Broadcast<TrainingData> data = sc.broadcast(table);
+        Broadcast<TrainingData> data = sc.broadcast(ranksRead.apply(table));
 
         // Deleted only now, after every check above passed: a mistyped --data with --overwrite must not cost the run.
         if (!config.resume() && config.overwrite()) store.clear();

@@ -1,62 +1,90 @@
 package dev.zerospark.zero;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.zerospark.flat.Chunks;
 import dev.zerospark.flat.FlatFloats;
-import dev.zerospark.optim.AdamW;
 import dev.zerospark.optim.AdamWConfig;
-import dev.zerospark.train.TrainableModels;
+import dev.zerospark.optim.NativeAdamW;
+import dev.zerospark.zero.internal.TensorAdamW;
+import dev.zerospark.zero.internal.Tensors;
 
 import java.util.List;
 
 /**
  * AdamW state for one range of the flat buffer (a rank's shard in ZeRO stages 1 and 2, everything in stage 0):
- * fp32 master weights, exp_avg and exp_avg_sq for that range only. Each piece of the range is updated with the
- * shared {@link AdamW} kernel and its parameter's decay flag, so the result is bitwise that of per-parameter
- * AdamW. Padding elements are never touched. The range may lie anywhere in a buffer of any size (64-bit
- * offsets); only its own length is bounded by one Java array.
+ * fp32 master weights, exp_avg and exp_avg_sq for that range only, as libtorch tensors on one device (the rank's,
+ * or the host with {@code offload_optimizer}). Each piece of the range is updated on views with its parameter's
+ * decay flag, so the result is bitwise that of per-parameter AdamW: by {@link TensorAdamW}'s tensor ops on a GPU,
+ * by one fused pass over the tensors' own memory ({@link NativeAdamW}) on the CPU, with the same bits. Padding elements are never
+ * touched. Offsets and lengths are 64-bit; the host sees the state only in bounded chunks.
  */
-public final class ShardedAdamW {
+public final class ShardedAdamW implements AutoCloseable {
+    /** The three tensors of the state, as checkpoints name them. */
+    public enum State { MASTER, EXP_AVG, EXP_AVG_SQ }
+
+    /** Elements the fused CPU pass takes at once: a direct buffer addresses at most 2^31 - 1 bytes. */
+    private static final long FUSED_PART = 1L << 28;
+
     private final AdamWConfig config;
     private final long offset;
+    private final long length;
     private final List<PartitionLayout.Piece> pieces;
     private final boolean[] decay;
-    private final float[] master;
-    private final float[] expAvg;
-    private final float[] expAvgSq;
+    private final NDManager manager;
+    private final NDArray[] state;
+    /** Run AdamW as a chain of tensor ops (any device) instead of the fused pass over CPU memory. */
+    private final boolean tensorOps;
 
-    private ShardedAdamW(AdamWConfig config, long offset, List<PartitionLayout.Piece> pieces, boolean[] decay,
-                         int length) {
+    private ShardedAdamW(AdamWConfig config, long offset, long length, List<PartitionLayout.Piece> pieces,
+                         boolean[] decay, NDManager manager, NDArray[] state, boolean tensorOps) {
         this.config = config;
         this.offset = offset;
+        this.length = length;
         this.pieces = pieces;
         this.decay = decay;
-        this.master = new float[length];
-        this.expAvg = new float[length];
-        this.expAvgSq = new float[length];
+        this.manager = manager;
+        this.state = state;
+        this.tensorOps = tensorOps;
     }
 
-    /** State for flat elements {@code [offset, offset + length)} of {@code layout}, all zero. */
-    public static ShardedAdamW forRange(PartitionLayout layout, long offset, long length, AdamWConfig config) {
+    /**
+     * Zeroed state for flat elements {@code [offset, offset + length)} of {@code layout}, allocated in a sub-manager
+     * of {@code parent} (on its device) that {@link #close()} frees.
+     */
+    public static ShardedAdamW forRange(PartitionLayout layout, long offset, long length, AdamWConfig config,
+                                        NDManager parent) {
+        return forRange(layout, offset, length, config, parent, !parent.getDevice().equals(Device.cpu()));
+    }
+
+    /** As above; {@code tensorOps} forces the tensor-op kernel on the CPU too (tests compare the two). */
+    static ShardedAdamW forRange(PartitionLayout layout, long offset, long length, AdamWConfig config,
+                                 NDManager parent, boolean tensorOps) {
         if (offset < 0 || length < 0 || offset > layout.paddedNumel() - length) {
             throw new IllegalArgumentException("range [" + offset + ", +" + length + ") is outside " + layout);
         }
-        int arrayLength = TrainableModels.flatArrayLength("AdamW state of range [" + offset + ", +" + length
-                + ") of " + layout, length);
         List<PartitionLayout.Piece> pieces = layout.pieces(offset, length);
         boolean[] decay = new boolean[pieces.size()];
         for (int i = 0; i < pieces.size(); i++) {
             decay[i] = layout.params().get(pieces.get(i).param()).decay();
         }
-        return new ShardedAdamW(config, offset, pieces, decay, arrayLength);
+        NDManager manager = parent.newSubManager();
+        NDArray[] state = new NDArray[State.values().length];
+        for (State s : State.values()) {
+            state[s.ordinal()] = Tensors.zeros(manager, length);
+        }
+        return new ShardedAdamW(config, offset, length, pieces, decay, manager, state, tensorOps);
     }
 
     /** State for rank {@code rank}'s shard. */
-    public static ShardedAdamW forShard(PartitionLayout layout, int rank, AdamWConfig config) {
-        return forRange(layout, layout.shardOffset(rank), layout.shardSize(), config);
+    public static ShardedAdamW forShard(PartitionLayout layout, int rank, AdamWConfig config, NDManager parent) {
+        return forRange(layout, layout.shardOffset(rank), layout.shardSize(), config, parent);
     }
 
     /** State for the whole buffer, as every rank holds it in stage 0. */
-    public static ShardedAdamW full(PartitionLayout layout, AdamWConfig config) {
-        return forRange(layout, 0, layout.paddedNumel(), config);
+    public static ShardedAdamW full(PartitionLayout layout, AdamWConfig config, NDManager parent) {
+        return forRange(layout, 0, layout.paddedNumel(), config, parent);
     }
 
     /** Where this range starts in the flat buffer (64-bit). */
@@ -64,72 +92,100 @@ public final class ShardedAdamW {
         return offset;
     }
 
-    /**
-     * {@link #rangeOffset()} for callers that index one full {@code float[]} buffer, where it fits an int by
-     * construction; fails clearly otherwise.
-     */
-    public int offset() {
-        return TrainableModels.flatArrayLength("the start of AdamW range [" + offset + ", +" + length() + ")", offset);
+    public long length() {
+        return length;
     }
 
-    public int length() {
-        return master.length;
+    /** The parameter pieces of the range, in buffer order. */
+    public List<PartitionLayout.Piece> pieces() {
+        return pieces;
     }
 
-    /** Copies this range of the full flat parameter buffer into the master weights. */
-    public void loadMaster(float[] params) {
-        loadMaster(FlatFloats.wrap(params));
+    /** The flat tensor of {@code s} ({@link #length()} elements on the state's device); owned by this object. */
+    public NDArray tensor(State s) {
+        return state[s.ordinal()];
     }
 
+    public NDArray master() {
+        return tensor(State.MASTER);
+    }
+
+    /** Bytes of the three state tensors. */
+    public long bytes() {
+        return 3 * 4 * length;
+    }
+
+    /** Copies elements {@code [from, from + n)} of this range's {@code s} into {@code dst[off..]} (bounded staging). */
+    public void read(State s, long from, float[] dst, int off, int n) {
+        Tensors.read(tensor(s), from, dst, off, n);
+    }
+
+    /** Copies {@code src[off, off + n)} into elements {@code [at, at + n)} of this range's {@code s}. */
+    public void write(State s, long at, float[] src, int off, int n) {
+        Tensors.write(tensor(s), at, src, off, n);
+    }
+
+    /** Copies this range of a flat parameter buffer into the master weights, chunk by chunk. */
     public void loadMaster(FlatFloats params) {
-        params.get(offset, master, 0, master.length);
+        float[] buf = new float[(int) Math.min(Tensors.CHUNK, Math.max(1, length))];
+        Chunks chunks = new Chunks(length, buf.length);
+        for (long c = 0; c < chunks.count(); c++) {
+            params.get(offset + chunks.start(c), buf, 0, chunks.length(c));
+            write(State.MASTER, chunks.start(c), buf, 0, chunks.length(c));
+        }
     }
 
-    /** Copies the master weights into this range of the full flat parameter buffer. */
-    public void storeMaster(float[] params) {
-        storeMaster(FlatFloats.wrap(params));
-    }
-
+    /** Copies the master weights into this range of a flat parameter buffer, chunk by chunk. */
     public void storeMaster(FlatFloats params) {
-        params.put(offset, master, 0, master.length);
+        float[] buf = new float[(int) Math.min(Tensors.CHUNK, Math.max(1, length))];
+        Chunks chunks = new Chunks(length, buf.length);
+        for (long c = 0; c < chunks.count(); c++) {
+            read(State.MASTER, chunks.start(c), buf, 0, chunks.length(c));
+            params.put(offset + chunks.start(c), buf, 0, chunks.length(c));
+        }
     }
 
     /**
      * One AdamW update of the range.
      *
-     * @param grad gradients of this range start at {@code grad[gradOffset]}
+     * @param grad this range's gradients, flat ({@link #length()} elements), on the state's device
      * @param step 1-based optimizer step after this update
      */
-    public void step(float[] grad, int gradOffset, long step, double lr) {
+    public void step(NDArray grad, long step, double lr) {
+        if (grad.size() != length) {
+            throw new IllegalArgumentException("AdamW range [" + offset + ", +" + length + ") got a gradient of "
+                    + grad.size() + " elements");
+        }
         for (int i = 0; i < pieces.size(); i++) {
             PartitionLayout.Piece p = pieces.get(i);
-            int local = (int) (p.flatOffset() - offset); // inside this range, which fits one array
-            AdamW.update(master, local, grad, gradOffset + local, expAvg, expAvgSq, local, (int) p.length(), step, lr,
-                    config, decay[i]);
+            long local = p.flatOffset() - offset;
+            // One scope per piece: its temporaries (a few piece-sized tensors) go before the next piece's. The
+            // update is elementwise, so a piece may be cut into parts that one direct buffer can address.
+            for (long done = 0; done < p.length(); done += FUSED_PART) {
+                long n = tensorOps ? p.length() : Math.min(FUSED_PART, p.length() - done);
+                try (NDManager scope = manager.newSubManager()) {
+                    NDArray w = Tensors.slice(master(), local + done, n, scope);
+                    NDArray g = Tensors.slice(grad, local + done, n, scope);
+                    NDArray m = Tensors.slice(tensor(State.EXP_AVG), local + done, n, scope);
+                    NDArray v = Tensors.slice(tensor(State.EXP_AVG_SQ), local + done, n, scope);
+                    if (tensorOps) {
+                        TensorAdamW.update(w, g, m, v, step, lr, config, decay[i]);
+                    } else {
+                        // On the CPU the state is host memory: one fused pass over it, same expressions and bits.
+                        NativeAdamW.update(w.toByteBuffer(true), g.toByteBuffer(true), m.toByteBuffer(true),
+                                v.toByteBuffer(true), (int) n, step, lr, config, decay[i]);
+                    }
+                }
+                if (tensorOps) {
+                    break;
+                }
+            }
         }
     }
 
-    /** Replaces the whole state, e.g. from a sharded checkpoint written by the same rank of the same layout. */
-    public void restore(float[] master, float[] expAvg, float[] expAvgSq) {
-        if (master.length != length() || expAvg.length != length() || expAvgSq.length != length()) {
-            throw new IllegalArgumentException("optimizer state for range [" + offset + ", +" + length()
-                    + ") needs " + length() + " elements each, got master " + master.length + ", exp_avg "
-                    + expAvg.length + ", exp_avg_sq " + expAvgSq.length);
-        }
-        System.arraycopy(master, 0, this.master, 0, length());
-        System.arraycopy(expAvg, 0, this.expAvg, 0, length());
-        System.arraycopy(expAvgSq, 0, this.expAvgSq, 0, length());
-    }
-
-    public float[] master() {
-        return master;
-    }
-
-    public float[] expAvg() {
-        return expAvg;
-    }
-
-    public float[] expAvgSq() {
-        return expAvgSq;
+    /** Frees the state tensors. */
+    @Override
+    public void close() {
+        manager.close();
     }
 }

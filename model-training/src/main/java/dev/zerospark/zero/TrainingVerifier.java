@@ -6,7 +6,6 @@ import dev.zerospark.collective.LocalRanks;
 import dev.zerospark.model.Precision;
 import dev.zerospark.optim.LrSchedule;
 import dev.zerospark.train.MasterWeightCheck;
-import dev.zerospark.train.LossSum;
 import dev.zerospark.train.ParamSpec;
 import dev.zerospark.train.TrainableModel;
 import dev.zerospark.train.TrainableModels;
@@ -37,14 +36,28 @@ public final class TrainingVerifier {
     public static final double BF16_GRAD_NORM_TOLERANCE = 1e-2;
 
     /**
-     * What to verify. {@code microBatches} splits each rank's slice further (gradient accumulation);
-     * {@code precision} fp32 replays training_reference.json, bf16 training_reference_bf16.json.
+     * What to verify. {@code microBatches} splits each rank's slice further (gradient accumulation); every rank's
+     * model lives on {@code device} (verify-training --device); {@code precision} fp32 replays
+     * training_reference.json, bf16 training_reference_bf16.json with the model in bf16.
      */
     public record Options(Path modelDir, int worldSize, ZeroStage stage, double tolerance, int microBatches,
-                          CollectiveConfig collective, Precision precision) {
+                          CollectiveConfig collective, ai.djl.Device device, Precision precision) {
+        /** On the CPU, in fp32. */
         public Options(Path modelDir, int worldSize, ZeroStage stage, double tolerance, int microBatches,
                        CollectiveConfig collective) {
-            this(modelDir, worldSize, stage, tolerance, microBatches, collective, Precision.FP32);
+            this(modelDir, worldSize, stage, tolerance, microBatches, collective, ai.djl.Device.cpu(), Precision.FP32);
+        }
+
+        /** On the CPU. */
+        public Options(Path modelDir, int worldSize, ZeroStage stage, double tolerance, int microBatches,
+                       CollectiveConfig collective, Precision precision) {
+            this(modelDir, worldSize, stage, tolerance, microBatches, collective, ai.djl.Device.cpu(), precision);
+        }
+
+        /** In fp32. */
+        public Options(Path modelDir, int worldSize, ZeroStage stage, double tolerance, int microBatches,
+                       CollectiveConfig collective, ai.djl.Device device) {
+            this(modelDir, worldSize, stage, tolerance, microBatches, collective, device, Precision.FP32);
         }
 
         public Options {
@@ -109,8 +122,12 @@ public final class TrainingVerifier {
 
     private TrainingVerifier() {}
 
-    /** One rank's replay: its rows, and (rank 0, bf16) the final weight check. */
-    private record Replay(List<StepRow> rows, MasterWeightCheck weights) {}
+    /** One rank's replay: its rows, and in bf16 what the final weight check needs. */
+    private record Replay(List<StepRow> rows, Bf16State bf16) {}
+
+    /** A rank's range of the final master weights; rank 0 also the initial and final model weights. */
+    private record Bf16State(List<ParamSpec> specs, float[] initial, long masterOffset, float[] master,
+                             float[] weights) {}
 
     public static Report run(Options options) throws IOException {
         boolean bf16 = options.precision() == Precision.BF16;
@@ -130,61 +147,68 @@ public final class TrainingVerifier {
         }
         List<Replay> perRank = LocalRanks.run(n, options.collective(),
                 c -> replay(c, options, reference, batches));
-        return new Report(options, perRank.get(0).rows(), perRank.get(0).weights());
+        return new Report(options, perRank.get(0).rows(), bf16 ? weightCheck(options, reference, perRank) : null);
+    }
+
+    /** The ranks' master ranges put together (a range may overlap another's: stage 0 holds everything) and checked. */
+    private static MasterWeightCheck weightCheck(Options options, TrainingReference reference, List<Replay> perRank)
+            throws IOException {
+        Bf16State first = perRank.get(0).bf16();
+        float[] master = new float[first.weights().length];
+        for (Replay r : perRank) {
+            System.arraycopy(r.bf16().master(), 0, master, (int) r.bf16().masterOffset(), r.bf16().master().length);
+        }
+        MasterWeightCheck check = MasterWeightCheck.of(options.modelDir(), first.specs(), first.initial(), master,
+                first.weights(), reference.recipe().sequenceLength());
+        LOG.info("verify-training N={} {} bf16 {}", options.worldSize(), options.stage(), check);
+        return check;
     }
 
     private static Replay replay(Collective c, Options options, TrainingReference reference,
                                  int[][][] batches) throws IOException {
         TrainingReference.Recipe recipe = reference.recipe();
         LrSchedule schedule = recipe.schedule();
-        try (TrainableModel model = TrainableModels.load(options.modelDir(), options.precision())) {
-            int numel = TrainableModels.flatArrayLength("verify-training", model.numel());
-            PartitionLayout layout = PartitionLayout.of(flatParams(model.params()), c.worldSize(), 2 * c.worldSize());
-            float[] initial = new float[numel];
-            model.readParams(initial);
-            ZeroOptimizer zero = ZeroOptimizer.create(c, layout, options.stage(), recipe.adamW(),
-                    recipe.maxGradNorm(), 1 << 22, null, initial);
-            float[] microGrad = new float[numel];
+        try (TrainableModel model = TrainableModels.load(options.modelDir(), options.device(), options.precision());
+             ZeroOptimizer zero = ZeroOptimizer.create(c, PartitionLayout.of(flatParams(model.params()), c.worldSize(),
+                     2 * c.worldSize()), options.stage(), recipe.adamW(), recipe.maxGradNorm(), 1 << 22, null, model,
+                     false)) {
+            // The production step: the same TrainStep the trainer runs, on this rank's slice of each global batch.
+            TrainStep trainStep = new TrainStep(c, model, zero);
+            boolean bf16 = options.precision() == Precision.BF16;
+            int numel = bf16 ? TrainableModels.flatArrayLength("verify-training --precision bf16", model.numel()) : 0;
+            float[] initial = bf16 && c.rank() == 0 ? new float[numel] : null;
+            if (initial != null) model.readParams(initial); // fp32 still: the model is cast at its first step
             List<StepRow> rows = new ArrayList<>();
             for (TrainingReference.Step ref : reference.steps()) {
                 int[][] batch = batches[ref.step()];
-                long tokens = TrainableModel.countTargets(batch, null);
                 int perRank = batch.length / c.worldSize();
                 int perMicro = perRank / options.microBatches();
-                double lossSum = 0;
+                List<TrainStep.MicroBatch> micro = new ArrayList<>();
                 for (int mb = 0; mb < options.microBatches(); mb++) {
                     int from = c.rank() * perRank + mb * perMicro;
-                    int[][] micro = Arrays.copyOfRange(batch, from, from + perMicro);    // (B / (N * M), T)
-                    Arrays.fill(microGrad, 0f);
-                    LossSum loss = model.forwardBackward(micro, null, 1f / tokens, microGrad);
-                    lossSum += loss.sum();
-                    float[] grads = zero.gradients();
-                    for (int i = 0; i < numel; i++) {
-                        grads[i] += microGrad[i];
-                    }
-                    zero.accumulate();
+                    micro.add(new TrainStep.MicroBatch(Arrays.copyOfRange(batch, from, from + perMicro), null));
                 }
-                double lr = schedule.lr(ref.step());
-                ZeroOptimizer.StepResult result = zero.step(lr);
-                model.writeParams(Arrays.copyOf(zero.params(), numel));
-                double loss = c.sumAcrossRanks(lossSum) / tokens;
-                StepRow row = new StepRow(ref.step(), loss, ref.loss(), result.gradNorm(), ref.gradNormBeforeClip(),
-                        lr, ref.lr());
+                TrainStep.Result result = trainStep.run(micro, schedule.lr(ref.step()));
+                StepRow row = new StepRow(ref.step(), result.loss(), ref.loss(), result.gradNorm(),
+                        ref.gradNormBeforeClip(), result.lr(), ref.lr());
                 if (c.rank() == 0) {
                     LOG.info("verify-training N={} {} step {}: loss {} reference {} error {}", c.worldSize(),
                             options.stage(), row.step(), row.loss(), row.referenceLoss(), row.error());
                 }
                 rows.add(row);
             }
-            MasterWeightCheck weights = null;
-            if (options.precision() == Precision.BF16 && c.rank() == 0) {
-                float[] bf16 = new float[numel];
-                model.readParams(bf16); // the model's bf16 weights, widened exactly
-                weights = MasterWeightCheck.of(options.modelDir(), model.params(), initial,
-                        Arrays.copyOf(zero.params(), numel), bf16, recipe.sequenceLength());
-                LOG.info("verify-training N={} {} bf16 {}", c.worldSize(), options.stage(), weights);
+            if (!bf16) return new Replay(rows, null);
+            // bf16: every rank hands back its range of the fp32 master weights, rank 0 also the model's bf16 weights
+            ShardedAdamW adam = zero.adam();
+            int own = (int) Math.max(0, Math.min(adam.length(), numel - adam.rangeOffset())); // without padding
+            float[] master = new float[own];
+            adam.read(ShardedAdamW.State.MASTER, 0, master, 0, own);
+            float[] weights = null;
+            if (c.rank() == 0) {
+                weights = new float[numel];
+                model.readParams(weights); // the bf16 weights, widened exactly
             }
-            return new Replay(rows, weights);
+            return new Replay(rows, new Bf16State(model.params(), initial, adam.rangeOffset(), master, weights));
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }

@@ -1,27 +1,46 @@
 package dev.zerospark.zero;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import dev.zerospark.collective.Collective;
+import dev.zerospark.collective.ShardRanges;
+import dev.zerospark.flat.FlatFloats;
 import dev.zerospark.optim.AdamWConfig;
 import dev.zerospark.train.GradientClipping;
-import dev.zerospark.train.TrainableModels;
+import dev.zerospark.train.TrainableWeights;
+import dev.zerospark.zero.internal.BucketStaging;
+import dev.zerospark.zero.internal.Tensors;
 
-import java.util.Arrays;
+import java.util.function.ToLongFunction;
 
 /**
- * One rank's data-parallel optimizer with ZeRO stage 0, 1 or 2 semantics.
+ * One rank's data-parallel optimizer with ZeRO stage 0, 1 or 2 semantics, on libtorch tensors.
  *
- * <p>Per training step: for every micro-batch the model ADDs its (already 1/global-token-count scaled, and loss
- * scaled when fp16) gradients into {@link #gradients()}, then the caller calls {@link #accumulate()}; after the
- * last micro-batch, {@link #step(double)} reduces, checks overflow, unscales, clips by global norm, updates and
- * leaves the new full parameters in {@link #params()} on every rank.
+ * <p>Per training step: every micro-batch's backward adds its (already 1/global-token-count scaled, and loss
+ * scaled when fp16) gradients into the model's own gradient tensors, then the caller calls {@link #accumulate()};
+ * after the last micro-batch, {@link #step(double)} reduces, checks overflow, unscales, clips by global norm,
+ * updates this rank's fp32 master range and writes the new weights into the model's tensors in place.
  *
  * <pre>
- * stage 0: accumulate locally | all-reduce grads | full AdamW on every rank
- * stage 1: accumulate locally | all-reduce grads | AdamW on own shard | all-gather params
- * stage 2: reduce-scatter every micro-batch into the own gradient shard | AdamW on own shard | all-gather params
+ * stage 0: grads accumulate in .grad | all-reduce bucket by bucket  | AdamW on everything  | write weights
+ * stage 1: grads accumulate in .grad | reduce-scatter bucket by bucket | AdamW on own shard | all-gather by bucket
+ * stage 2: reduce-scatter every micro-batch into the own gradient shard | AdamW on own shard | all-gather by bucket
  * </pre>
+ * Stage 1 reduce-scatters where DeepSpeed all-reduces: the owner finishes each element's sum either way (same bits),
+ * and only the own shard of the reduced gradient is ever read.
+ *
+ * <p>Tensors held: the gradient of the optimizer's range (fp32, beside the master weights), the master weights and
+ * moments of that range (on the model's device, or the host when offloaded), and one bucket on the model's device
+ * (plus its host staging off the CPU). Nothing full-model sized is on the Java heap.
  */
-public final class ZeroOptimizer {
+public final class ZeroOptimizer implements AutoCloseable {
+    /**
+     * Most elements one bucket holds over all ranks (128 MiB of fp32): bounds the device bucket and its host
+     * staging whatever {@code reduce_bucket_size} says. Results do not depend on the bucket size.
+     */
+    public static final long MAX_BUCKET_ELEMENTS = 1L << 25;
+
     /** What one step did. {@code gradNorm} is the global L2 norm before clipping (after unscaling). */
     public record StepResult(long step, boolean skipped, double gradNorm, float clipCoef, double lossScale) {}
 
@@ -31,66 +50,79 @@ public final class ZeroOptimizer {
     private final GradientBuckets buckets;
     private final double maxGradNorm;
     private final DynamicLossScaler scaler;
+    private final TrainableWeights model;
+    private final NDManager manager;
     private final ShardedAdamW adam;
-    private final float[] params;
-    private final float[] grads;
-    /** Stage 2: this rank's reduced gradient shard; otherwise null (the full buffer is reduced in place). */
-    private final float[] gradShard;
+    /** Gradients of the optimizer's range ({@code adam}'s), fp32 on the optimizer's device. */
+    private final NDArray gradRange;
+    private final BucketStaging bucket;
+    /** Whether {@link #gradRange} holds this step's gradients yet: the first reduction copies, later ones add. */
+    private boolean rangeHolds;
     private long step;
 
     private ZeroOptimizer(Collective collective, PartitionLayout layout, ZeroStage stage, GradientBuckets buckets,
-                          double maxGradNorm, DynamicLossScaler scaler, ShardedAdamW adam, float[] params,
-                          float[] grads, float[] gradShard) {
+                          double maxGradNorm, DynamicLossScaler scaler, TrainableWeights model, NDManager manager,
+                          ShardedAdamW adam, NDArray gradRange, BucketStaging bucket) {
         this.collective = collective;
         this.layout = layout;
         this.stage = stage;
         this.buckets = buckets;
         this.maxGradNorm = maxGradNorm;
         this.scaler = scaler;
+        this.model = model;
+        this.manager = manager;
         this.adam = adam;
-        this.params = params;
-        this.grads = grads;
-        this.gradShard = gradShard;
+        this.gradRange = gradRange;
+        this.bucket = bucket;
     }
 
     /**
-     * @param initialParams the unpadded flat parameters (length {@code layout.numel()}); every rank must pass the
-     *     same values (load the same checkpoint, or broadcast first)
+     * Takes the master weights from {@code model}'s current weights: every rank must hold the same ones (load the
+     * same checkpoint, or broadcast first).
+     *
      * @param maxGradNorm clip the global gradient L2 norm to this; {@code <= 0} disables clipping
      * @param scaler fp16 dynamic loss scaler, or null when gradients are not loss-scaled
+     * @param offload keep the master weights, moments and range gradients in host memory (DeepSpeed
+     *     {@code zero_optimization.offload_optimizer.device: cpu}) instead of on the model's device
      */
     public static ZeroOptimizer create(Collective collective, PartitionLayout layout, ZeroStage stage,
-                                       AdamWConfig config, double maxGradNorm, int bucketElements,
-                                       DynamicLossScaler scaler, float[] initialParams) {
+                                       AdamWConfig config, double maxGradNorm, long bucketElements,
+                                       DynamicLossScaler scaler, TrainableWeights model, boolean offload) {
         if (layout.worldSize() != collective.worldSize()) {
             throw new IllegalArgumentException(layout + " is for " + layout.worldSize() + " ranks, the collective has "
                     + collective.worldSize());
         }
-        if (initialParams.length != layout.numel()) {
-            throw new IllegalArgumentException("initial parameters have " + initialParams.length
-                    + " elements, the layout " + layout.numel());
+        if (model.params().size() != layout.params().size()) {
+            throw new IllegalArgumentException(layout + " has " + layout.params().size() + " parameters, the model "
+                    + model.params().size());
         }
-        // This optimizer keeps the full padded buffer in one array: the limit that remains here, named.
-        int padded = TrainableModels.flatArrayLength("ZeroOptimizer's flat parameter buffer for " + layout,
-                layout.paddedNumel());
-        float[] params = Arrays.copyOf(initialParams, padded);
-        ShardedAdamW adam = stage.partitionsOptimizer()
-                ? ShardedAdamW.forShard(layout, collective.rank(), config)
-                : ShardedAdamW.full(layout, config);
-        adam.loadMaster(params);
-        float[] gradShard = stage.partitionsGradients() ? new float[(int) layout.shardSize()] : null;
-        return new ZeroOptimizer(collective, layout, stage, GradientBuckets.of(layout, bucketElements), maxGradNorm,
-                scaler, adam, params, new float[padded], gradShard);
+        GradientBuckets buckets = GradientBuckets.of(layout, bucketCapacity(layout, bucketElements) / layout.worldSize());
+        NDManager manager = NDManager.newBaseManager(model.device(), "PyTorch");
+        try {
+            NDManager stateManager = offload ? manager.newSubManager(Device.cpu()) : manager;
+            ShardedAdamW adam = stage.partitionsOptimizer()
+                    ? ShardedAdamW.forShard(layout, collective.rank(), config, stateManager)
+                    : ShardedAdamW.full(layout, config, stateManager);
+            NDArray gradRange = Tensors.zeros(stateManager, adam.length());
+            BucketStaging bucket = BucketStaging.of(manager, bucketCapacity(layout, bucketElements));
+            ZeroOptimizer zero = new ZeroOptimizer(collective, layout, stage, buckets, maxGradNorm, scaler, model,
+                    manager, adam, gradRange, bucket);
+            zero.loadMasterFromModel();
+            return zero;
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
     }
 
-    /** Full flat parameters (padded; the first {@code layout.numel()} are the model's). */
-    public float[] params() {
-        return params;
-    }
-
-    /** Full flat gradient buffer (padded) the model adds the current micro-batch's gradients into. */
-    public float[] gradients() {
-        return grads;
+    /** Elements of the bucket over all ranks: each rank's slice is the requested size, capped, at most a shard. */
+    static long bucketCapacity(PartitionLayout layout, long bucketElements) {
+        if (bucketElements < 1) {
+            throw new IllegalArgumentException("bucket size must be >= 1 element, got " + bucketElements);
+        }
+        int n = layout.worldSize();
+        long perRank = Math.min(Math.min(bucketElements, MAX_BUCKET_ELEMENTS / n), layout.shardSize());
+        return n * Math.max(1, perRank);
     }
 
     public PartitionLayout layout() {
@@ -117,97 +149,180 @@ public final class ZeroOptimizer {
     }
 
     /**
-     * Resumes from a checkpoint: restores this rank's optimizer state and step, then rebuilds the full parameters
-     * from the master weights (an all-gather in stages 1-2, so every rank must call it).
+     * Resumes from a checkpoint: {@code load} fills this rank's optimizer state ({@link ShardedAdamW#write}) and
+     * returns the optimizer steps it had done; then the model's weights are rebuilt from the master weights (an
+     * all-gather in stages 1-2: every rank must call it). Returns the steps done.
      */
-    public void restore(long stepsDone, float[] master, float[] expAvg, float[] expAvgSq) {
+    public long restore(ToLongFunction<ShardedAdamW> load) {
+        long stepsDone = load.applyAsLong(adam);
         if (stepsDone < 0) {
             throw new IllegalArgumentException("steps done must be >= 0, got " + stepsDone);
         }
-        adam.restore(master, expAvg, expAvgSq);
-        adam.storeMaster(params);
-        if (stage.partitionsOptimizer()) {
-            for (int b = 0; b < buckets.count(); b++) {
-                collective.allGather(params, buckets.bucket(b));
-            }
-        }
+        publishWeights();
         this.step = stepsDone;
-        zeroGradients();
+        clearRangeGradients();
+        model.zeroGradients();
+        return stepsDone;
     }
 
     /** Ends a micro-batch: stage 2 reduce-scatters its gradients into the own shard; stages 0-1 keep adding. */
     public void accumulate() {
-        if (!stage.partitionsGradients()) {
-            return;
+        if (stage.partitionsGradients()) {
+            reduceGradients(true);
         }
-        int own = (int) layout.shardOffset(collective.rank()); // below paddedNumel, checked to fit an array
-        for (int b = 0; b < buckets.count(); b++) {
-            collective.reduceScatter(grads, buckets.bucket(b));
-        }
-        for (int i = 0; i < gradShard.length; i++) {
-            gradShard[i] += grads[own + i];
-        }
-        Arrays.fill(grads, 0f);
     }
 
-    /** Reduces (stages 0-1), unscales, clips, updates and gathers; then zeroes the gradients. */
+    /** Reduces (stages 0-1), unscales, clips, updates and writes the weights; then zeroes the gradients. */
     public StepResult step(double lr) {
         if (!stage.partitionsGradients()) {
-            for (int b = 0; b < buckets.count(); b++) {
-                collective.allReduce(grads, buckets.bucket(b));
-            }
+            reduceGradients(false);
         }
-        // (g, gOffset) = this rank's optimizer range; (g, shardAt) = this rank's layout shard.
-        float[] g = stage.partitionsGradients() ? gradShard : grads;
-        int gOffset = stage.partitionsGradients() ? 0 : adam.offset();
-        int shardAt = stage.partitionsGradients() ? 0 : (int) layout.shardOffset(collective.rank());
-        int shardLength = (int) layout.shardSize();
-        double usedScale = lossScale();
-        if (scaler != null) {
-            float[] flag = {DynamicLossScaler.hasOverflow(g, shardAt, shardLength) ? 1f : 0f};
-            collective.allReduce(flag);
-            if (!scaler.update(flag[0] > 0)) {
-                zeroGradients();
-                return new StepResult(step, true, Double.NaN, 1f, usedScale);
+        try (NDManager scope = manager.newSubManager()) {
+            // This rank's layout shard of the gradient: what its norm and overflow share are computed over.
+            NDArray own = stage.partitionsOptimizer() ? gradRange
+                    : Tensors.slice(gradRange, layout.shardOffset(collective.rank()), layout.shardSize(), scope);
+            double usedScale = lossScale();
+            if (scaler != null) {
+                // Squares of finite fp32 values cannot overflow a double: a non-finite sum means inf/NaN gradients.
+                double flag = Double.isFinite(Tensors.sumOfSquares(own)) ? 0 : 1;
+                if (!scaler.update(collective.sumAcrossRanks(flag) > 0)) {
+                    clearRangeGradients();
+                    return new StepResult(step, true, Double.NaN, 1f, usedScale);
+                }
+                gradRange.muli((float) (1.0 / usedScale));
             }
-            float inverse = (float) (1.0 / usedScale);
-            scale(g, gOffset, adam.length(), inverse);
-        }
-        // Global norm: every rank sums squares of its own shard (in double), the shard sums are added exactly.
-        double norm = Math.sqrt(collective.sumAcrossRanks(
-                GradientClipping.sumOfSquares(g, shardAt, shardAt + shardLength)));
-        float clipCoef = maxGradNorm > 0 ? GradientClipping.coefficient(norm, maxGradNorm) : 1f;
-        GradientClipping.scale(g, gOffset, gOffset + adam.length(), clipCoef);
-        step++;
-        adam.step(g, gOffset, step, lr);
-        adam.storeMaster(params);
-        if (stage.partitionsOptimizer()) {
-            for (int b = 0; b < buckets.count(); b++) {
-                collective.allGather(params, buckets.bucket(b));
+            // Global norm: every rank sums squares of its own shard (in double), the shard sums are added exactly.
+            double norm = Math.sqrt(collective.sumAcrossRanks(Tensors.sumOfSquares(own)));
+            float clipCoef = maxGradNorm > 0 ? GradientClipping.coefficient(norm, maxGradNorm) : 1f;
+            if (clipCoef != 1f) { // multiplying by 1 is bit-identical: skip the pass
+                gradRange.muli(clipCoef);
             }
+            step++;
+            adam.step(gradRange, step, lr);
+            publishWeights();
+            clearRangeGradients();
+            return new StepResult(step, false, norm, clipCoef, usedScale);
         }
-        zeroGradients();
-        return new StepResult(step, false, norm, clipCoef, usedScale);
     }
 
-    /** Bytes this rank actually holds, from the arrays it allocated. */
+    /** Bytes of the tensors this optimizer holds, by kind (the model's own weights and .grad are not counted). */
     public ZeroMemory memory() {
-        long f = 4;
-        return new ZeroMemory(f * params.length, f * (gradShard != null ? gradShard.length : grads.length),
-                gradShard != null ? f * grads.length : 0, f * adam.master().length,
-                f * (adam.expAvg().length + adam.expAvgSq().length));
+        return new ZeroMemory(0, 4 * gradRange.size(), bucket.bytes(), 4 * adam.length(), 8 * adam.length());
     }
 
-    private void zeroGradients() {
-        Arrays.fill(grads, 0f);
-        if (gradShard != null) {
-            Arrays.fill(gradShard, 0f);
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** The next reduction overwrites the range gradients instead of adding to them: no zeroing pass. */
+    private void clearRangeGradients() {
+        rangeHolds = false;
+    }
+
+    /**
+     * Bucket by bucket: copies the model's gradients of the bucket's regions into the bucket tensor, reduces it
+     * (all-reduce in stage 0, reduce-scatter otherwise), and adds ({@code add}) or copies the optimizer range's part
+     * of it into {@link #gradRange}; then zeroes the model's gradients.
+     */
+    private void reduceGradients(boolean add) {
+        int n = layout.worldSize();
+        for (int b = 0; b < buckets.count(); b++) {
+            ShardRanges regions = buckets.bucket(b);
+            long len = regions.length(0);
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray tensor = bucket.tensor();
+                for (int r = 0; r < n; r++) {
+                    gatherGradients(regions.offset(r), len, Tensors.slice(tensor, r * len, len, scope), scope);
+                }
+                FlatFloats host = bucket.toHost(n * len);
+                ShardRanges local = ShardRanges.even(0, n * len, n);
+                if (stage.partitionsOptimizer()) {
+                    collective.reduceScatter(host, local);
+                } else {
+                    collective.allReduce(host, local);
+                }
+                bucket.fromHost(n * len);
+                for (int r = 0; r < n; r++) {
+                    if (!stage.partitionsOptimizer() || r == collective.rank()) {
+                        NDArray into = Tensors.slice(gradRange, regions.offset(r) - adam.rangeOffset(), len, scope);
+                        NDArray reduced = Tensors.slice(tensor, r * len, len, scope);
+                        if (add && rangeHolds) {
+                            into.addi(reduced.toDevice(into.getDevice(), false));
+                        } else {
+                            Tensors.copy(into, reduced);
+                        }
+                    }
+                }
+            }
+        }
+        rangeHolds = true;
+        model.zeroGradients();
+    }
+
+    /** {@code into} = the model's gradients of flat elements {@code [from, from + len)}, fp32; padding is zero. */
+    private void gatherGradients(long from, long len, NDArray into, NDManager scope) {
+        long end = from;
+        for (PartitionLayout.Piece p : layout.pieces(from, len)) {
+            NDArray dst = Tensors.slice(into, p.flatOffset() - from, p.length(), scope);
+            NDArray grad = model.gradient(p.param(), scope);
+            if (grad == null) {
+                Tensors.zero(dst); // no backward reached this parameter
+            } else {
+                // A reduced-precision .grad is upcast here: buckets and everything after them are fp32.
+                Tensors.copy(dst, Tensors.slice(grad, p.paramOffset(), p.length(), scope));
+            }
+            end = p.flatOffset() + p.length();
+        }
+        if (end < from + len) {
+            Tensors.zero(Tensors.slice(into, end - from, from + len - end, scope)); // the layout's padding
         }
     }
 
-    private static void scale(float[] values, int offset, int length, float factor) {
-        for (int i = offset; i < offset + length; i++) {
-            values[i] *= factor;
+    /**
+     * Writes the master weights into the model: directly from the full range in stage 0, else bucket by bucket,
+     * each rank's slice of the bucket all-gathered through the bucket tensor.
+     */
+    private void publishWeights() {
+        if (!stage.partitionsOptimizer()) {
+            try (NDManager scope = manager.newSubManager()) {
+                writeWeights(adam.master(), adam.rangeOffset(), adam.length(), scope);
+            }
+            return;
+        }
+        int n = layout.worldSize();
+        int rank = collective.rank();
+        for (int b = 0; b < buckets.count(); b++) {
+            ShardRanges regions = buckets.bucket(b);
+            long len = regions.length(0);
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray tensor = bucket.tensor();
+                Tensors.copy(Tensors.slice(tensor, rank * len, len, scope),
+                        Tensors.slice(adam.master(), regions.offset(rank) - adam.rangeOffset(), len, scope));
+                FlatFloats host = bucket.toHost(n * len);
+                collective.allGather(host, ShardRanges.even(0, n * len, n));
+                bucket.fromHost(n * len);
+                for (int r = 0; r < n; r++) {
+                    writeWeights(Tensors.slice(tensor, r * len, len, scope), regions.offset(r), len, scope);
+                }
+            }
+        }
+    }
+
+    /** Writes {@code values}, the master weights of flat elements {@code [from, from + len)}, into the model. */
+    private void writeWeights(NDArray values, long from, long len, NDManager scope) {
+        for (PartitionLayout.Piece p : layout.pieces(from, len)) {
+            model.writeWeight(p.param(), p.paramOffset(), Tensors.slice(values, p.flatOffset() - from, p.length(), scope));
+        }
+    }
+
+    /** The master weights start as the model's weights (this rank's range of them). */
+    private void loadMasterFromModel() {
+        for (PartitionLayout.Piece p : adam.pieces()) {
+            try (NDManager scope = manager.newSubManager()) {
+                Tensors.copy(Tensors.slice(adam.master(), p.flatOffset() - adam.rangeOffset(), p.length(), scope),
+                        Tensors.slice(model.weight(p.param(), scope), p.paramOffset(), p.length(), scope));
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.zerospark.checkpoint;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.zerospark.testing.S3ProxyServer;
+import dev.zerospark.training.data.DataCursor;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,9 +54,9 @@ class CheckpointStoreTest {
     }
 
     static Manifest manifest(long step, String runId, int ranks, Map<String, Manifest.FileEntry> files) {
-        var n = JsonNodeFactory.instance;
-        return new Manifest(step, runId, ranks, 2, files, n.objectNode().put("align", 4), n.objectNode(),
-                n.objectNode().put("table", "t").put("version", 3), n.objectNode().put("seed", 1));
+        Layout layout = new Layout(ranks, 4, 4, 4 / ranks, 1, List.of(new Layout.Param("w", 0, 4, true, new long[] {2, 2})));
+        return new Manifest(step, runId, ranks, 2, files, layout, JsonNodeFactory.instance.objectNode(),
+                new DataCursor("t", 3, 1, 0, 0, null, null), new Manifest.Rng(1, "test"));
     }
 
     private static void exercise(CheckpointStore store) throws Exception {
@@ -68,7 +69,7 @@ class CheckpointStoreTest {
         Manifest latest = store.latestValid().orElseThrow();
         assertEquals(20, latest.step());
         assertEquals(2, latest.worldSize());
-        assertEquals(3, latest.data().get("version").asInt());
+        assertEquals(3, latest.data().version());
         try (InputStream in = store.open(20, "optim-rank1.safetensors")) {
             assertArrayEquals("rank 1 step 20".getBytes(StandardCharsets.UTF_8), in.readAllBytes());
         }

@@ -18,12 +18,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class CountingLocalFileSystem extends RawLocalFileSystem {
     private static final Map<String, AtomicLong> READ = new ConcurrentHashMap<>();
 
-    static void reset() {
+    public static void reset() {
         READ.clear();
     }
 
     /** Bytes read from files named {@code name} since the last reset. */
-    static long bytesRead(String name) {
+    public static long bytesRead(String name) {
         AtomicLong n = READ.get(name);
         return n == null ? 0 : n.get();
     }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.zerospark.collective.InProcessRendezvous;
+import dev.zerospark.collective.LocalRanks;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
 import dev.zerospark.testing.TestPaths;
@@ -14,15 +14,10 @@ import dev.zerospark.training.data.TrainingTable;
 import dev.zerospark.training.metrics.StepMetrics;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,20 +76,8 @@ class ActivationCheckpointingRunTest {
         int[][] rows = new int[8][17];
         for (int[] row : rows) for (int i = 0; i < row.length; i++) row[i] = rnd.nextInt(1024);
         TrainingTable table = new TrainingTable("synthetic", 0, rows, null, new int[0][], null);
-        InProcessRendezvous rendezvous = new InProcessRendezvous(2, Duration.ofMinutes(2));
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            List<Future<RankResult>> ranks = new ArrayList<>();
-            for (int r = 0; r < 2; r++) {
-                int rank = r;
-                ranks.add(pool.submit(() -> new RankTrainer(spec, table, source, new Configuration())
-                        .run(new ThreadHost(rank, rendezvous))));
-            }
-            List<StepMetrics> metrics = ranks.get(0).get(2, TimeUnit.MINUTES).metrics();
-            ranks.get(1).get(2, TimeUnit.MINUTES);
-            return metrics;
-        } finally {
-            pool.shutdownNow();
-        }
+        List<RankResult> ranks = LocalRanks.hosted(2, Duration.ofMinutes(2), (rank, rendezvous) ->
+                new RankTrainer(spec, table, source, new Configuration()).run(new ThreadHost(rank, rendezvous)));
+        return ranks.get(0).metrics();
     }
 }

@@ -17,6 +17,7 @@ import dev.zerospark.safetensors.HalfFloats;
 import dev.zerospark.safetensors.SafetensorsCheckpoint;
 import dev.zerospark.testing.S3ProxyServer;
 import dev.zerospark.testing.TestPaths;
+import dev.zerospark.training.data.DataCursor;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileUtil;
@@ -96,15 +97,15 @@ class CheckpointExportTest {
         byte[] cfg = JSON.writeValueAsBytes(configJson);
         files.put(RankCheckpoint.MODEL_CONFIG, store.write(1, RankCheckpoint.MODEL_CONFIG, out -> out.write(cfg)));
         Layout layout = new Layout(world, numel, shard * world, shard, 1, params);
-        var n = JsonNodeFactory.instance;
-        store.commit(new Manifest(1, "run", world, 2, files, layout.toJson(), n.objectNode(), n.objectNode(), n.objectNode()),
+        store.commit(new Manifest(1, "run", world, 2, files, layout, JsonNodeFactory.instance.objectNode(),
+                        new DataCursor("t", 0, 0, 0, 0, null, null), null),
                 new CheckpointStore.Retention(0, -1));
         return store.manifest(1);
     }
 
     /** Every exported tensor holds the master values of its layout range, as {@code dtype} rounds them. */
     static void assertExported(Path dir, Manifest m, DType dtype) throws Exception {
-        Layout layout = Layout.of(m.layout(), "step-1");
+        Layout layout = m.layout();
         try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(dir)) {
             assertEquals(layout.params().size(), ck.names().size());
             for (Layout.Param p : layout.params()) {
@@ -130,7 +131,7 @@ class CheckpointExportTest {
         String out = bucket + "/hf";
         int tensors = CheckpointExport.export(new CheckpointExport.Target(store, m), out, conf,
                 new CheckpointExport.Options(DType.BF16, 40_000, null));
-        assertEquals(Layout.of(m.layout(), "step-1").params().size(), tensors);
+        assertEquals(m.layout().params().size(), tensors);
         org.apache.hadoop.fs.Path outPath = new org.apache.hadoop.fs.Path(out);
         var fs = outPath.getFileSystem(conf);
         long shards = 0;

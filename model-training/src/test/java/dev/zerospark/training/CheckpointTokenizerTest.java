@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.zerospark.checkpoint.CheckpointException;
 import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Manifest;
+import dev.zerospark.training.data.DataCursor;
 import dev.zerospark.testing.TestPaths;
 import dev.zerospark.tokenizer.TokenizerProvenance;
 import org.apache.hadoop.conf.Configuration;
@@ -31,10 +32,8 @@ class CheckpointTokenizerTest {
     }
 
     private static Manifest manifest(TokenizerProvenance tok) {
-        var n = JsonNodeFactory.instance;
-        var data = n.objectNode().put("table", "t").put("version", 0);
-        if (tok != null) data.putObject(CheckpointTokenizer.MANIFEST_KEY).put("sha256", tok.sha256()).put("uri", tok.uri());
-        return new Manifest(2, "run", 1, 0, Map.of(), n.objectNode(), n.objectNode(), data, n.objectNode());
+        DataCursor data = new DataCursor("t", 0, 0, 0, 0, null, DataCursor.Tokenizer.of(tok));
+        return new Manifest(2, "run", 1, 0, Map.of(), null, JsonNodeFactory.instance.objectNode(), data, null);
     }
 
     @Test

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.checkpoint.OptimizerShards;
-import dev.zerospark.collective.InProcessRendezvous;
+import dev.zerospark.collective.LocalRanks;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
 import dev.zerospark.model.Precision;
@@ -26,15 +26,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -151,20 +146,8 @@ class MixedPrecisionRunTest {
         int[][] rows = new int[8][17];
         for (int[] row : rows) for (int i = 0; i < row.length; i++) row[i] = rnd.nextInt(1024);
         TrainingTable table = new TrainingTable("synthetic", 0, rows, null, new int[0][], null);
-        InProcessRendezvous rendezvous = new InProcessRendezvous(2, Duration.ofMinutes(2));
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            List<Future<RankResult>> ranks = new ArrayList<>();
-            for (int r = 0; r < 2; r++) {
-                int rank = r;
-                ranks.add(pool.submit(() -> new RankTrainer(spec, table, source, new Configuration())
-                        .run(new ThreadHost(rank, rendezvous))));
-            }
-            List<StepMetrics> metrics = ranks.get(0).get(2, TimeUnit.MINUTES).metrics();
-            ranks.get(1).get(2, TimeUnit.MINUTES);
-            return metrics;
-        } finally {
-            pool.shutdownNow();
-        }
+        List<RankResult> ranks = LocalRanks.hosted(2, Duration.ofMinutes(2), (rank, rendezvous) ->
+                new RankTrainer(spec, table, source, new Configuration()).run(new ThreadHost(rank, rendezvous)));
+        return ranks.get(0).metrics();
     }
 }

@@ -1,6 +1,6 @@
 package dev.zerospark.training;
 
-import dev.zerospark.collective.InProcessRendezvous;
+import dev.zerospark.collective.LocalRanks;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
 import dev.zerospark.testing.TestPaths;
@@ -11,15 +11,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -66,24 +61,15 @@ class RankTrainerTest {
         int[][] rows = new int[8][9];
         for (int[] row : rows) for (int i = 0; i < row.length; i++) row[i] = rnd.nextInt(1024);
         TrainingTable table = new TrainingTable("synthetic", 0, rows, null, new int[0][], null);
-        InProcessRendezvous rendezvous = new InProcessRendezvous(2, Duration.ofMinutes(2));
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            List<Future<RankResult>> ranks = new ArrayList<>();
-            for (int r = 0; r < 2; r++) {
-                Configuration conf = new Configuration();
-                conf.set("fs.slow.impl", SlowOpenFileSystem.class.getName());
-                conf.setBoolean("fs.slow.impl.disable.cache", true);
-                conf.setLong("test.slow.first_open_ms", r == 1 ? 3000L * TIMEOUT_S : 0);
-                int rank = r;
-                ranks.add(pool.submit(() -> new RankTrainer(spec, table, source, conf)
-                        .run(new ThreadHost(rank, rendezvous))));
-            }
-            for (Future<RankResult> f : ranks) {
-                assertEquals(1, f.get(2, TimeUnit.MINUTES).lastCheckpointStep(), "both ranks finished the step");
-            }
-        } finally {
-            pool.shutdownNow();
+        List<RankResult> ranks = LocalRanks.hosted(2, Duration.ofMinutes(2), (rank, rendezvous) -> {
+            Configuration conf = new Configuration();
+            conf.set("fs.slow.impl", SlowOpenFileSystem.class.getName());
+            conf.setBoolean("fs.slow.impl.disable.cache", true);
+            conf.setLong("test.slow.first_open_ms", rank == 1 ? 3000L * TIMEOUT_S : 0);
+            return new RankTrainer(spec, table, source, conf).run(new ThreadHost(rank, rendezvous));
+        });
+        for (RankResult r : ranks) {
+            assertEquals(1, r.lastCheckpointStep(), "both ranks finished the step");
         }
     }
 }

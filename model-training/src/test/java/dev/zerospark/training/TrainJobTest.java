@@ -117,8 +117,8 @@ class TrainJobTest {
         Manifest m = store.manifest(6);
         assertEquals(2, m.worldSize());
         assertEquals(2, m.zeroStage());
-        assertEquals(table, m.data().get("table").asText());
-        assertEquals(0, m.data().get("version").asLong());
+        assertEquals(table, m.data().table());
+        assertEquals(0, m.data().version());
         // The optimizer shards and the model config, and no fp32 copy of the model: export rebuilds the weights
         // from the master shards (step 4 below).
         assertEquals(java.util.Set.of("optim-rank0.safetensors", "optim-rank1.safetensors", "model-config.json"),

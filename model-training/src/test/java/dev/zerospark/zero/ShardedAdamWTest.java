@@ -1,5 +1,7 @@
 package dev.zerospark.zero;
 
+import ai.djl.ndarray.NDManager;
+import dev.zerospark.flat.FlatFloats;
 import dev.zerospark.optim.AdamW;
 import dev.zerospark.optim.AdamWConfig;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -10,12 +12,24 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-/** The shards of N ranks together do bitwise what one per-parameter AdamW does. */
+/** The shards of N ranks together, as tensor ops, do bitwise what the per-parameter Java AdamW kernel does. */
 class ShardedAdamWTest {
 
+    /** The fused pass over the tensors' CPU memory (what runs on the CPU). */
     @ParameterizedTest(name = "N={0}")
     @ValueSource(ints = {1, 2, 3, 4})
     void shardedUpdatesEqualUnshardedAdamWBitwise(int worldSize) {
+        check(worldSize, false);
+    }
+
+    /** The chain of tensor ops (what runs on a GPU), run here on CPU tensors. */
+    @ParameterizedTest(name = "N={0}")
+    @ValueSource(ints = {1, 2, 3, 4})
+    void tensorOpUpdatesEqualUnshardedAdamWBitwise(int worldSize) {
+        check(worldSize, true);
+    }
+
+    private static void check(int worldSize, boolean tensorOps) {
         Random random = new Random(11 + worldSize);
         List<FlatParam> params = PartitionLayoutTest.randomParams(random, 10);
         PartitionLayout layout = PartitionLayout.of(params, worldSize, 2 * worldSize);
@@ -28,10 +42,13 @@ class ShardedAdamWTest {
         float[] m = new float[numel];
         float[] v = new float[numel];
         float[] sharded = java.util.Arrays.copyOf(reference, (int) layout.paddedNumel());
+        FlatFloats flat = FlatFloats.wrap(sharded);
         ShardedAdamW[] shards = new ShardedAdamW[worldSize];
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
         for (int r = 0; r < worldSize; r++) {
-            shards[r] = ShardedAdamW.forShard(layout, r, config);
-            shards[r].loadMaster(sharded);
+            shards[r] = ShardedAdamW.forRange(layout, layout.shardOffset(r), layout.shardSize(), config, manager,
+                    tensorOps);
+            shards[r].loadMaster(flat);
         }
         for (int step = 1; step <= 5; step++) {
             float[] grad = new float[(int) layout.paddedNumel()];
@@ -43,25 +60,22 @@ class ShardedAdamWTest {
                 AdamW.update(reference, grad, m, v, (int) p.offset(), (int) p.numel(), step, lr, config, p.decay());
             }
             for (int r = 0; r < worldSize; r++) {
-                // Stage 2 hands the optimizer a shard-local gradient array; stage 1 the full one at the shard offset.
                 float[] shardGrad = java.util.Arrays.copyOfRange(grad, (int) layout.shardOffset(r),
                         (int) (layout.shardOffset(r) + layout.shardSize()));
-                if (r % 2 == 0) {
-                    shards[r].step(shardGrad, 0, step, lr);
-                } else {
-                    shards[r].step(grad, (int) layout.shardOffset(r), step, lr);
-                }
-                shards[r].storeMaster(sharded);
+                shards[r].step(manager.create(shardGrad), step, lr);
+                shards[r].storeMaster(flat);
             }
             assertArrayEquals(reference, java.util.Arrays.copyOf(sharded, numel), "step " + step);
         }
         float[] shardedM = new float[(int) layout.paddedNumel()];
         float[] shardedV = new float[(int) layout.paddedNumel()];
         for (int r = 0; r < worldSize; r++) {
-            System.arraycopy(shards[r].expAvg(), 0, shardedM, (int) layout.shardOffset(r), (int) layout.shardSize());
-            System.arraycopy(shards[r].expAvgSq(), 0, shardedV, (int) layout.shardOffset(r), (int) layout.shardSize());
+            int size = (int) layout.shardSize();
+            shards[r].read(ShardedAdamW.State.EXP_AVG, 0, shardedM, (int) layout.shardOffset(r), size);
+            shards[r].read(ShardedAdamW.State.EXP_AVG_SQ, 0, shardedV, (int) layout.shardOffset(r), size);
         }
         assertArrayEquals(m, java.util.Arrays.copyOf(shardedM, numel));
         assertArrayEquals(v, java.util.Arrays.copyOf(shardedV, numel));
+        }
     }
 }

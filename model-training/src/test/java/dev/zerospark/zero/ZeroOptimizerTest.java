@@ -10,7 +10,6 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -91,18 +90,20 @@ class ZeroOptimizerTest {
     }
 
     static List<float[]> train(int worldSize, ZeroStage stage, int microBatches, double maxNorm, int bucket) {
+        return train(worldSize, stage, microBatches, maxNorm, bucket, false);
+    }
+
+    static List<float[]> train(int worldSize, ZeroStage stage, int microBatches, double maxNorm, int bucket,
+                               boolean offload) {
         return TestRing.run(worldSize, RING, c -> {
             PartitionLayout layout = PartitionLayout.of(PARAMS, worldSize, 4);
-            ZeroOptimizer zero = ZeroOptimizer.create(c, layout, stage, ADAMW, maxNorm, bucket, null,
-                    initialParams());
-            assertEquals(ZeroMemory.plan(layout, stage), zero.memory());
+            try (TensorWeights model = TensorWeights.of(PARAMS, initialParams());
+                 ZeroOptimizer zero = ZeroOptimizer.create(c, layout, stage, ADAMW, maxNorm, bucket, null, model,
+                         offload)) {
+            assertEquals(ZeroMemory.plan(layout, stage, bucket), zero.memory());
             for (int step = 1; step <= STEPS; step++) {
                 for (int mb = 0; mb < microBatches; mb++) {
-                    float[] g = gradient(c.rank(), step, mb);
-                    float[] into = zero.gradients();
-                    for (int i = 0; i < NUMEL; i++) {
-                        into[i] += g[i];
-                    }
+                    model.addGradient(gradient(c.rank(), step, mb));
                     zero.accumulate();
                 }
                 ZeroOptimizer.StepResult result = zero.step(lr(step));
@@ -112,7 +113,8 @@ class ZeroOptimizerTest {
                     assertTrue(result.clipCoef() < 1f, "test gradients are meant to be clipped: " + result);
                 }
             }
-            return Arrays.copyOf(zero.params(), NUMEL);
+            return model.read();
+            }
         });
     }
 
@@ -142,13 +144,19 @@ class ZeroOptimizerTest {
         }
     }
 
+    /** The optimizer state in host memory (offload_optimizer: cpu) gives the same bits. */
+    @Test
+    void offloadedOptimizerStateGivesTheSameBits() {
+        for (ZeroStage stage : ZeroStage.values()) {
+            assertArrayEquals(train(2, stage, 2, 0.5, 64).get(1), train(2, stage, 2, 0.5, 64, true).get(1),
+                    stage.toString());
+        }
+    }
+
     /** Runs steps [from, to] of the synthetic run with one micro-batch. */
-    private static void runSteps(ZeroOptimizer zero, int rank, int from, int to) {
+    private static void runSteps(ZeroOptimizer zero, TensorWeights model, int rank, int from, int to) {
         for (int step = from; step <= to; step++) {
-            float[] g = gradient(rank, step, 0);
-            for (int i = 0; i < NUMEL; i++) {
-                zero.gradients()[i] += g[i];
-            }
+            model.addGradient(gradient(rank, step, 0));
             zero.accumulate();
             zero.step(lr(step));
         }
@@ -159,21 +167,29 @@ class ZeroOptimizerTest {
         for (ZeroStage stage : ZeroStage.values()) {
             List<float[]> results = TestRing.run(4, RING, c -> {
                 PartitionLayout layout = PartitionLayout.of(PARAMS, 4, 4);
-                ZeroOptimizer original = ZeroOptimizer.create(c, layout, stage, ADAMW, 0.5, 64, null,
-                        initialParams());
-                runSteps(original, c.rank(), 1, 2);
-                ShardedAdamW saved = original.adam();
-                float[] master = saved.master().clone();
-                float[] m = saved.expAvg().clone();
-                float[] v = saved.expAvgSq().clone();
-                runSteps(original, c.rank(), 3, 4);
-                // A fresh optimizer that starts from other weights must be fully overwritten by the restore.
-                ZeroOptimizer resumed = ZeroOptimizer.create(c, layout, stage, ADAMW, 0.5, 64, null, new float[NUMEL]);
-                resumed.restore(2, master, m, v);
-                runSteps(resumed, c.rank(), 3, 4);
-                assertEquals(4, resumed.stepsDone());
-                assertArrayEquals(original.params(), resumed.params(), stage + " rank " + c.rank());
-                return resumed.params();
+                try (TensorWeights model = TensorWeights.of(PARAMS, initialParams());
+                     ZeroOptimizer original = ZeroOptimizer.create(c, layout, stage, ADAMW, 0.5, 64, null, model, false);
+                     TensorWeights fresh = TensorWeights.of(PARAMS, new float[NUMEL]);
+                     // A fresh optimizer that starts from other weights must be fully overwritten by the restore.
+                     ZeroOptimizer resumed = ZeroOptimizer.create(c, layout, stage, ADAMW, 0.5, 64, null, fresh, false)) {
+                    runSteps(original, model, c.rank(), 1, 2);
+                    int n = (int) original.adam().length();
+                    float[][] saved = new float[3][n];
+                    for (ShardedAdamW.State s : ShardedAdamW.State.values()) {
+                        original.adam().read(s, 0, saved[s.ordinal()], 0, n);
+                    }
+                    runSteps(original, model, c.rank(), 3, 4);
+                    assertEquals(2, resumed.restore(adam -> {
+                        for (ShardedAdamW.State s : ShardedAdamW.State.values()) {
+                            adam.write(s, 0, saved[s.ordinal()], 0, n);
+                        }
+                        return 2;
+                    }));
+                    runSteps(resumed, fresh, c.rank(), 3, 4);
+                    assertEquals(4, resumed.stepsDone());
+                    assertArrayEquals(model.read(), fresh.read(), stage + " rank " + c.rank());
+                    return fresh.read();
+                }
             });
             assertEquals(4, results.size());
         }
@@ -184,30 +200,35 @@ class ZeroOptimizerTest {
         List<float[]> results = TestRing.run(2, RING, c -> {
             PartitionLayout layout = PartitionLayout.of(PARAMS, 2, 4);
             DynamicLossScaler scaler = new DynamicLossScaler(1024, 1000, 1, 1);
-            ZeroOptimizer zero = ZeroOptimizer.create(c, layout, ZeroStage.STAGE_2, ADAMW, 0, 1 << 20, scaler,
-                    initialParams());
-            float[] g = gradient(c.rank(), 1, 0);
-            for (int i = 0; i < NUMEL; i++) {
-                zero.gradients()[i] += (float) (g[i] * zero.lossScale());
+            try (TensorWeights model = TensorWeights.of(PARAMS, initialParams());
+                 ZeroOptimizer zero = ZeroOptimizer.create(c, layout, ZeroStage.STAGE_2, ADAMW, 0, 1 << 20, scaler,
+                         model, false)) {
+                float[] g = gradient(c.rank(), 1, 0);
+                float[] scaled = new float[NUMEL];
+                for (int i = 0; i < NUMEL; i++) {
+                    scaled[i] = (float) (g[i] * zero.lossScale());
+                }
+                if (c.rank() == 1) {
+                    scaled[3] = Float.POSITIVE_INFINITY; // in rank 0's shard: only the flag tells rank 1
+                }
+                model.addGradient(scaled);
+                zero.accumulate();
+                ZeroOptimizer.StepResult skipped = zero.step(1e-2);
+                assertTrue(skipped.skipped());
+                assertEquals(0, skipped.step());
+                assertEquals(512, zero.lossScale());
+                assertArrayEquals(initialParams(), model.read());
+                // The next, clean step is applied with gradients unscaled by the new scale.
+                for (int i = 0; i < NUMEL; i++) {
+                    scaled[i] = (float) (g[i] * zero.lossScale());
+                }
+                model.addGradient(scaled);
+                zero.accumulate();
+                ZeroOptimizer.StepResult applied = zero.step(1e-2);
+                assertFalse(applied.skipped());
+                assertEquals(1, applied.step());
+                return model.read();
             }
-            if (c.rank() == 1) {
-                zero.gradients()[3] = Float.POSITIVE_INFINITY; // in rank 0's shard: only the flag tells rank 1
-            }
-            zero.accumulate();
-            ZeroOptimizer.StepResult skipped = zero.step(1e-2);
-            assertTrue(skipped.skipped());
-            assertEquals(0, skipped.step());
-            assertEquals(512, zero.lossScale());
-            assertArrayEquals(initialParams(), Arrays.copyOf(zero.params(), NUMEL));
-            // The next, clean step is applied with gradients unscaled by the new scale.
-            for (int i = 0; i < NUMEL; i++) {
-                zero.gradients()[i] += (float) (g[i] * zero.lossScale());
-            }
-            zero.accumulate();
-            ZeroOptimizer.StepResult applied = zero.step(1e-2);
-            assertFalse(applied.skipped());
-            assertEquals(1, applied.step());
-            return Arrays.copyOf(zero.params(), NUMEL);
         });
         float[] expected = initialParams();
         float[] m = new float[NUMEL];

@@ -30,10 +30,22 @@ public final class SafetensorsStream {
 
     private SafetensorsStream() {}
 
-    /** A tensor to write: fp32 values or int64 values (exactly one non-null). */
-    public record Tensor(String name, long[] shape, float[] floats, long[] longs) {
+    /** Where a streamed fp32 tensor's values come from, a bounded chunk at a time (e.g. a tensor's native memory). */
+    @FunctionalInterface
+    public interface FloatSource {
+        /** Copies elements {@code [from, from + n)} into {@code dst[off, off + n)}. */
+        void read(long from, float[] dst, int off, int n);
+    }
+
+    /** A tensor to write: fp32 values (read in chunks) or int64 values (exactly one non-null). */
+    public record Tensor(String name, long[] shape, FloatSource floats, long[] longs) {
         public static Tensor f32(String name, float[] values) {
-            return new Tensor(name, new long[] {values.length}, values, null);
+            return f32(name, values.length, (from, dst, off, n) -> System.arraycopy(values, (int) from, dst, off, n));
+        }
+
+        /** {@code length} fp32 values from {@code source}, never all in memory at once. */
+        public static Tensor f32(String name, long length, FloatSource source) {
+            return new Tensor(name, new long[] {length}, source, null);
         }
 
         public static Tensor i64(String name, long[] values) {
@@ -41,7 +53,7 @@ public final class SafetensorsStream {
         }
 
         long bytes() {
-            return floats != null ? 4L * floats.length : 8L * longs.length;
+            return floats != null ? 4L * shape[0] : 8L * longs.length;
         }
     }
 
@@ -65,17 +77,28 @@ public final class SafetensorsStream {
             offset += t.bytes();
         }
         out.write(SafetensorsWriter.headerBytes(header));
-        ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = null;
+        float[] staging = null;
         for (Tensor t : tensors) {
             out.endChunk();
-            int n = t.floats() != null ? t.floats().length : t.longs().length;
-            int per = t.floats() != null ? BUFFER_BYTES / 4 : BUFFER_BYTES / 8;
+            if (t.floats() != null) { // a bounded chunk at a time, converted straight into the stream's chunk buffer
+                if (staging == null) staging = new float[BUFFER_BYTES / 4];
+                long n = t.shape()[0];
+                for (long from = 0; from < n; from += staging.length) {
+                    int count = (int) Math.min(staging.length, n - from);
+                    t.floats().read(from, staging, 0, count);
+                    out.writeFloats(staging, 0, count);
+                }
+                continue;
+            }
+            if (buf == null) buf = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            int n = t.longs().length;
+            int per = BUFFER_BYTES / 8;
             for (int from = 0; from < n; from += per) {
                 buf.clear();
                 int to = Math.min(n, from + per);
-                if (t.floats() != null) buf.asFloatBuffer().put(t.floats(), from, to - from);
-                else buf.asLongBuffer().put(t.longs(), from, to - from);
-                out.write(buf.array(), 0, (to - from) * (t.floats() != null ? 4 : 8));
+                buf.asLongBuffer().put(t.longs(), from, to - from);
+                out.write(buf.array(), 0, (to - from) * 8);
             }
         }
     }
@@ -122,15 +145,26 @@ public final class SafetensorsStream {
             throw new CheckpointException(f.uri() + ": elements " + from + ".." + (from + count) + " are outside tensor " + name
                     + " (" + tensor.elements() + " elements)");
         }
-        byte[] buf = new byte[(int) Math.min(BUFFER_BYTES, 4L * count)];
-        ByteBuffer view = ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN);
-        for (int done = 0; done < count; ) {
-            int n = Math.min(count - done, buf.length / 4);
-            f.readFully(tensor.begin() + 4 * (from + done), buf, 0, 4 * n);
-            view.clear();
-            view.asFloatBuffer().get(dst, off + done, n);
-            done += n;
-        }
+        // Straight from the verified chunk buffers; a value split across two chunks (a chunk size that is not a
+        // multiple of 4) is put together from both.
+        float[] split = new float[1];
+        byte[] carry = new byte[4];
+        int[] state = {0, 0}; // values done, bytes carried
+        f.read(tensor.begin() + 4 * from, 4L * count, bytes -> {
+            while (state[1] > 0 && bytes.hasRemaining()) {
+                carry[state[1]++] = bytes.get();
+                if (state[1] == 4) {
+                    ByteBuffer.wrap(carry).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(split);
+                    dst[off + state[0]++] = split[0];
+                    state[1] = 0;
+                }
+            }
+            int n = bytes.remaining() / 4;
+            bytes.asFloatBuffer().get(dst, off + state[0], n);
+            state[0] += n;
+            bytes.position(bytes.position() + 4 * n);
+            while (bytes.hasRemaining()) carry[state[1]++] = bytes.get();
+        });
     }
 
     public static long[] readLongs(CheckpointFile f, String name, Entry tensor) {

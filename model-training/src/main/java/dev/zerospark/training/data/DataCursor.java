@@ -1,39 +1,41 @@
 package dev.zerospark.training.data;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.zerospark.tokenizer.TokenizerProvenance;
 
 /**
- * Where a run stands in its data, as a checkpoint records it: the table and pinned version, the seed of the order,
- * and the epoch and sample offset the next step starts at. A resume at any world size continues from here.
+ * Where a run stands in its data, as a checkpoint's manifest records it (its {@code data} object): the table and
+ * pinned version, the seed of the order, and the epoch and sample offset the next step starts at. A resume at any
+ * world size continues from here. Bound by Jackson; checked by the checkpoint's manifest checks.
+ *
+ * @param seed the seed of the sample order (0 in manifests written before it was recorded)
+ * @param sampleInEpoch the sample offset within the epoch; the key is {@code position}, as since the first manifests
+ * @param rows the table's training rows (informational; null when not recorded)
+ * @param tokenizer the tokenizer the table recorded, or null when it records none
  */
-public record DataCursor(String table, long version, long seed, long epoch, long sampleInEpoch) {
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record DataCursor(String table,
+                         @JsonProperty(required = true) long version,
+                         long seed,
+                         @JsonProperty(required = true) long epoch,
+                         @JsonProperty(value = "position", required = true) long sampleInEpoch,
+                         Long rows,
+                         Tokenizer tokenizer) {
 
-    public static final String TABLE = "table";
-    public static final String VERSION = "version";
-    public static final String SEED = "seed";
-    public static final String EPOCH = "epoch";
-    /** Named {@code position} since the first manifests; it is the sample offset within the epoch. */
-    public static final String SAMPLE_IN_EPOCH = "position";
+    /** The tokenizer a table recorded: the sha256 of its tokenizer.json and where it was. */
+    public record Tokenizer(String sha256, String uri) {
+        /** The record of {@code t}, or null when there is none. */
+        public static Tokenizer of(TokenizerProvenance t) {
+            return t == null ? null : new Tokenizer(t.sha256(), t.uri());
+        }
+
+        public TokenizerProvenance provenance() {
+            return new TokenizerProvenance(sha256, uri);
+        }
+    }
 
     public StreamSchedule.Position position() {
         return new StreamSchedule.Position(epoch, sampleInEpoch);
-    }
-
-    public ObjectNode toJson() {
-        return JsonNodeFactory.instance.objectNode().put(TABLE, table).put(VERSION, version).put(SEED, seed)
-                .put(EPOCH, epoch).put(SAMPLE_IN_EPOCH, sampleInEpoch);
-    }
-
-    /** Reads the cursor a manifest's data record holds; {@code where} names the manifest in errors. */
-    public static DataCursor fromJson(JsonNode data, String where) {
-        for (String key : new String[] {TABLE, VERSION, EPOCH, SAMPLE_IN_EPOCH}) {
-            if (data == null || !data.hasNonNull(key)) {
-                throw new IllegalArgumentException(where + ": the data cursor has no " + key + " (data: " + data + ")");
-            }
-        }
-        return new DataCursor(data.get(TABLE).asText(), data.get(VERSION).asLong(),
-                data.hasNonNull(SEED) ? data.get(SEED).asLong() : 0, data.get(EPOCH).asLong(), data.get(SAMPLE_IN_EPOCH).asLong());
     }
 }

@@ -44,13 +44,16 @@ public final class StreamedBatches implements RankBatches {
     private final SampleOrder order;
     private final long[] validationStart;
     /** Decoded units, least recently used first; bounded by {@link #evict}. */
-    private final Map<String, Rows> cache = new LinkedHashMap<>(16, 0.75f, true);
+    private final Map<Integer, Rows> cache = new LinkedHashMap<>(16, 0.75f, true);
     private long cachedRows;
     private final int window;
     private final ExecutorService prefetcher;
     private Future<Rows[]> pending;
     private long pendingStep = -1;
     private int unitsRead;
+    /** This rank's validation rows of the last evaluation, and the limit they were read for. */
+    private Rows[] validation;
+    private int validationLimit = -1;
 
     private StreamedBatches(TableIndex index, Configuration conf, Plan plan, int window, ExecutorService prefetcher) {
         this.index = index;
@@ -115,7 +118,7 @@ public final class StreamedBatches implements RankBatches {
             int[][] ids = new int[sources[m].length][];
             float[][] masks = index.table().columns().lossMask() == null ? null : new float[ids.length][];
             for (int i = 0; i < ids.length; i++) {
-                Rows unit = unit(Articles.TRAIN, sources[m][i].unit());
+                Rows unit = unit(sources[m][i].unit());
                 int row = Math.toIntExact(sources[m][i].row());
                 ids[i] = unit.ids()[row];
                 if (masks != null) masks[i] = unit.masks()[row];
@@ -125,16 +128,28 @@ public final class StreamedBatches implements RankBatches {
         return out;
     }
 
+    /**
+     * This rank's stripe of the first {@code limit} validation rows: read once and kept (every evaluation asks for the
+     * same rows), each validation unit decoded once and dropped, outside the train units' cache, so an evaluation
+     * neither evicts the units the next step trains on nor re-reads its units from the store each time.
+     */
     @Override
     public synchronized Rows[] validation(int limit) throws IOException {
+        if (validation != null && validationLimit == limit) return validation;
         long rows = Math.min(limit, validationStart[validationStart.length - 1]);
         List<Rows> out = new ArrayList<>();
         List<int[]> ids = new ArrayList<>();
         List<float[]> masks = new ArrayList<>();
+        int held = -1;
+        Rows unit = null;
         for (long i = plan.rank(); i < rows; i += plan.worldSize()) {
             int u = Arrays.binarySearch(validationStart, i);
             if (u < 0) u = -u - 2;
-            Rows unit = unit(Articles.VALIDATION, u);
+            if (u != held) {
+                unit = index.read(Articles.VALIDATION, u, conf);
+                held = u;
+                unitsRead++;
+            }
             int row = Math.toIntExact(i - validationStart[u]);
             ids.add(unit.ids()[row]);
             if (unit.masks() != null) masks.add(unit.masks()[row]);
@@ -145,20 +160,21 @@ public final class StreamedBatches implements RankBatches {
             }
         }
         if (!ids.isEmpty()) out.add(rows(ids, masks));
-        return out.toArray(new Rows[0]);
+        validation = out.toArray(new Rows[0]);
+        validationLimit = limit;
+        return validation;
     }
 
     private static Rows rows(List<int[]> ids, List<float[]> masks) {
         return new Rows(ids.toArray(new int[0][]), masks.isEmpty() ? null : masks.toArray(new float[0][]));
     }
 
-    /** The live rows of a split's unit, from the cache or read from its file. */
-    private Rows unit(String split, int u) throws IOException {
-        String key = split + "/" + u;
-        Rows rows = cache.get(key);
+    /** The live train rows of unit {@code u}, from the cache or read from its file. */
+    private Rows unit(int u) throws IOException {
+        Rows rows = cache.get(u);
         if (rows == null) {
-            rows = index.read(split, u, conf);
-            cache.put(key, rows);
+            rows = index.read(Articles.TRAIN, u, conf);
+            cache.put(u, rows);
             cachedRows += rows.size();
             unitsRead++;
             evict();

@@ -1,0 +1,73 @@
+package dev.zerospark.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code zerospark bench memory} on a small Llama, fp32, N = 2, ZeRO-2, 2 steps: each rank is a process of its own,
+ * and what the ranks report holds the invariants of ZeRO-2 and of resident memory.
+ */
+class BenchMemoryCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void twoRankProcessesReportTheirMemoryNextToTheZeroFormula() throws Exception {
+        CliRun r = CliRun.of("bench", "memory", "--arch", "llama", "--hidden", "64", "--layers", "2", "--heads", "4",
+                "--kv-heads", "2", "--intermediate", "128", "--vocab", "512", "--world-size", "2", "--zero-stage", "2",
+                "--precision", "fp32", "--seq-len", "32", "--steps", "2", "--rank-heap", "256m");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("each rank is its own JVM process") && r.out().contains("peak_rss")
+                && r.out().contains("4Ψ + 4Ψ/N + 12Ψ/N"), r.toString());
+        List<String> lines = r.out().lines().filter(l -> l.startsWith("{")).toList();
+        assertEquals(1, lines.size(), r.toString());
+        JsonNode j = JSON.readTree(lines.get(0));
+        assertEquals("processes", j.get("ranks_as").asText());
+        long psi = j.get("psi").asLong();
+        int n = 2;
+        JsonNode f = j.get("formula");
+        assertEquals(12.0 * psi / n, f.get("master").asDouble() + f.get("moments").asDouble(), 1e-6);
+        assertEquals(4.0 * psi + 4.0 * psi / n + 12.0 * psi / n, f.get("total").asDouble(), 1e-6);
+        Set<Long> pids = new HashSet<>();
+        for (JsonNode rank : j.get("ranks")) {
+            pids.add(rank.get("pid").asLong());
+            JsonNode held = rank.get("held");
+            // ZeRO-2: this rank's fp32 master + AdamW m and v are its 1/N shard: 12 Psi / N bytes, up to the shard
+            // alignment of 2N elements per rank.
+            long optimizer = held.get("master").asLong() + held.get("moments").asLong();
+            double formula = 12.0 * psi / n;
+            assertTrue(optimizer >= formula && optimizer < formula + 12 * 2 * n, optimizer + " vs " + formula);
+            // The model's own weights are fp32, Psi of them.
+            assertEquals(4L * psi, held.get("weights_model").asLong(), rank.toString());
+            assertEquals("float32", held.get("model_dtype").asText(), rank.toString());
+            long peak = rank.get("peak_rss_steps").asLong();
+            assertTrue(peak > held.get("weights_model").asLong() + rank.get("baseline_rss").asLong(), rank.toString());
+            assertTrue(rank.get("peak_rss_with_checkpoint").asLong() >= peak, rank.toString());
+            assertTrue(rank.get("activations").asLong() > 0, rank.toString());
+            assertTrue(rank.get("heap_peak_used").asLong() > 0, rank.toString());
+            assertEquals(256L << 20, rank.get("heap_max").asLong(), 32L << 20, "the rank JVM got --rank-heap");
+            assertTrue(rank.get("rank_tokens_per_s").asDouble() > 0, rank.toString());
+            double ratio = rank.get("ratio_rss_to_formula_plus_activations").asDouble();
+            assertEquals(peak / (f.get("total").asDouble() + rank.get("activations").asDouble()), ratio, 1e-9);
+        }
+        assertEquals(2, pids.size(), "two rank processes");
+        assertTrue(!pids.contains(ProcessHandle.current().pid()), "ranks are not this JVM");
+    }
+
+    @Test
+    void badValuesNameTheirFlag() throws Exception {
+        CliRun r = CliRun.of("bench", "memory", "--hidden", "64", "--layers", "1", "--heads", "4", "--precision", "fp8");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--precision must be fp32, bf16 or fp16, got 'fp8'"), r.toString());
+        CliRun heap = CliRun.of("bench", "memory", "--hidden", "64", "--layers", "1", "--heads", "4", "--rank-heap", "lots");
+        assertEquals(2, heap.code(), heap.toString());
+        assertTrue(heap.err().contains("--rank-heap must be a JVM heap size like 512m or 4g, got 'lots'"), heap.toString());
+    }
+}
