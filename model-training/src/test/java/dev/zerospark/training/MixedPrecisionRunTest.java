@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.checkpoint.OptimizerShards;
+import dev.zerospark.collective.CollectiveConfig;
 import dev.zerospark.collective.LocalRanks;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
@@ -19,6 +20,11 @@ import dev.zerospark.train.DjlTrainableModel;
 import dev.zerospark.train.TrainableModel;
 import dev.zerospark.training.data.TrainingTable;
 import dev.zerospark.training.metrics.StepMetrics;
+import dev.zerospark.zero.PartitionLayout;
+import dev.zerospark.zero.TrainStep;
+import dev.zerospark.zero.TrainingVerifier;
+import dev.zerospark.zero.ZeroOptimizer;
+import dev.zerospark.zero.ZeroStage;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -112,6 +118,30 @@ class MixedPrecisionRunTest {
         assertEquals(s20, first.path("loss_scale").asDouble(), lines.get(0));
         assertEquals(skips, JSON.readTree(lines.get(steps - 1)).path("skipped_steps").asLong(), lines.get(steps - 1));
         assertFalse(JSON.readTree(lines.get(firstApplied)).path("skipped").asBoolean(), lines.get(firstApplied));
+    }
+
+    /** bench memory's byte count sees 2 bytes per parameter for bf16 weights and their gradients (4 in fp32). */
+    @Test
+    void bf16WeightsAndGradientsCountTwoBytesPerParameter(@TempDir Path dir) throws Exception {
+        for (String p : new String[] {"fp32", "bf16"}) {
+            TrainConfig config = config(dir.resolve(p), 1, Map.of("train.precision", p));
+            JsonNode held = LocalRanks.run(1, CollectiveConfig.loopback(Duration.ofSeconds(60)), c -> {
+                try (TrainableModel m = ModelSource.of(config, 1024).open(new Configuration());
+                     ZeroOptimizer zero = ZeroOptimizer.create(c, PartitionLayout.of(TrainingVerifier.flatParams(
+                             m.params()), 1, 2), ZeroStage.STAGE_0, new dev.zerospark.optim.AdamWConfig(0.9, 0.95, 1e-8, 0.1), 1.0, 1 << 20, null, m,
+                             false)) {
+                    new TrainStep(c, m, zero).run(List.of(new TrainStep.MicroBatch(new int[][] {{1, 2, 3, 4}}, null)),
+                            1e-3);
+                    return (JsonNode) MemoryBenchRank.held(m, zero); // .grad tensors stay allocated, zeroed
+
+                }
+            }).get(0);
+            long numel = 169728; // tiny-gpt2
+            int bytes = p.equals("bf16") ? 2 : 4;
+            assertEquals(p, held.path("model_dtype").asText());
+            assertEquals(bytes * numel, held.path("weights_model").asLong(), p + " weights: " + held);
+            assertEquals(bytes * numel, held.path("gradients_model").asLong(), p + " gradients: " + held);
+        }
     }
 
     private static JsonNode safetensorsHeader(CheckpointStore store, String name) throws Exception {
