@@ -47,7 +47,7 @@ public record DeepSpeedConfig(
 
     public record Enabled(Boolean enabled) {}
 
-    public record Fp16(Boolean enabled, Integer lossScale, Integer initialScalePower, Integer lossScaleWindow,
+    public record Fp16(Boolean enabled, Double lossScale, Integer initialScalePower, Integer lossScaleWindow,
                        Integer hysteresis, Double minLossScale) {}
 
     public static DeepSpeedConfig read(InputStream in, String source) {
@@ -113,9 +113,15 @@ public record DeepSpeedConfig(
         boolean bf = bf16 != null && Boolean.TRUE.equals(bf16.enabled());
         boolean fp = fp16 != null && Boolean.TRUE.equals(fp16.enabled());
         if (bf && fp) throw new ConfigException("fp16.enabled", "bf16 and fp16 are both enabled in " + source);
-        if (fp) checkDefaultLossScaling(source);
         if (bf) o.put("train.precision", "bf16");
-        if (fp) o.put("train.precision", "fp16");
+        if (fp) {
+            o.put("train.precision", "fp16");
+            o.put("train.fp16.loss_scale", fp16.lossScale());
+            o.put("train.fp16.initial_scale_power", fp16.initialScalePower());
+            o.put("train.fp16.loss_scale_window", fp16.lossScaleWindow());
+            o.put("train.fp16.hysteresis", fp16.hysteresis());
+            o.put("train.fp16.min_loss_scale", fp16.minLossScale());
+        }
         return o;
     }
 
@@ -196,24 +202,5 @@ public record DeepSpeedConfig(
                     + " is not divisible by " + by + " (train_batch_size = micro × accumulation × world size)");
         }
         return total / by;
-    }
-
-    /** Dynamic loss scaling runs with DeepSpeed's defaults; other values would be silently different, so refuse them. */
-    private void checkDefaultLossScaling(String source) {
-        requireDefault("fp16.loss_scale", fp16.lossScale(), 0, source);
-        requireDefault("fp16.initial_scale_power", fp16.initialScalePower(), 16, source);
-        requireDefault("fp16.loss_scale_window", fp16.lossScaleWindow(), 1000, source);
-        requireDefault("fp16.hysteresis", fp16.hysteresis(), 2, source);
-        if (fp16.minLossScale() != null && fp16.minLossScale() != 1.0) {
-            throw new ConfigException("fp16.min_loss_scale", "fp16.min_loss_scale in " + source + " is "
-                    + fp16.minLossScale() + "; only DeepSpeed's default 1 is supported");
-        }
-    }
-
-    private static void requireDefault(String key, Integer value, int dflt, String source) {
-        if (value != null && value != dflt) {
-            throw new ConfigException(key, key + " in " + source + " is " + value + "; only DeepSpeed's default "
-                    + dflt + " is supported");
-        }
     }
 }

@@ -15,7 +15,11 @@ public record TrainConfig(
         @JsonPropertyDescription("sequences per rank per micro-batch (default 4)") Integer microBatchSize,
         @JsonPropertyDescription("micro-batches accumulated per step (default 1)") Integer gradAccum,
         @JsonPropertyDescription("tokens per sequence; must equal the prepare.seq_len the table was packed with (default: the table's)") Integer seqLen,
-        @JsonPropertyDescription("fp32 only for now: bf16 and fp16 (also from DeepSpeed's bf16/fp16 sections) are errors until mixed precision is implemented (default fp32)") String precision,
+        @JsonPropertyDescription("fp32 | bf16 | fp16: the number format of the model's weights, activations and "
+                + "gradients; bf16 and fp16 are mixed precision as DeepSpeed's bf16/fp16 (which set it): the loss from "
+                + "logits upcast to fp32, gradients widened to fp32 for reduction, clipping and AdamW on fp32 master "
+                + "weights, the weights rounded back to nearest even; fp16 also scales the loss (train.fp16) "
+                + "(default fp32)") String precision,
         @JsonPropertyDescription("seed for init, shuffling and sampling (default 42)") Long seed,
         @JsonPropertyDescription("CPU threads per rank when no GPU is assigned (default 1)") Integer threads,
         @JsonPropertyDescription("checkpoint root URI (required)") String checkpointDir,
@@ -34,7 +38,8 @@ public record TrainConfig(
                 + "networks where nobody can alter traffic (default true)") Boolean frameMac,
         @JsonPropertyDescription("recompute each transformer block's forward during backward, keeping only the block "
                 + "inputs: activation memory stops growing with layers x sequence, for about one more forward pass "
-                + "of compute; losses and gradients are the same (default false)") Boolean activationCheckpointing) {
+                + "of compute; losses and gradients are the same (default false)") Boolean activationCheckpointing,
+        @JsonPropertyDescription("fp16 loss scaling, read when precision is fp16 (DeepSpeed's fp16 section)") Fp16Config fp16) {
 
     public TrainConfig {
         worldSize = Check.positive("world_size", Check.or(worldSize, 1));
@@ -45,11 +50,7 @@ public record TrainConfig(
         gradAccum = Check.positive("grad_accum", Check.or(gradAccum, 1));
         if (seqLen != null) Check.positive("seq_len", seqLen); // null: whatever the table was packed with
         precision = Check.oneOf("precision", Check.or(precision, "fp32"), "fp32", "bf16", "fp16");
-        if (!precision.equals("fp32")) {
-            // Training runs in fp32 throughout; accepting bf16/fp16 would train in fp32 without a word.
-            throw Check.invalid("precision", "is '" + precision + "' (set here or by DeepSpeed's bf16/fp16 enabled):"
-                    + " mixed precision is not implemented yet, only fp32 trains");
-        }
+        fp16 = Check.or(fp16, Fp16Config.defaults());
         seed = Check.or(seed, 42L);
         threads = Check.positive("threads", Check.or(threads, 1));
         checkpointInterval = Check.positive("checkpoint_interval", Check.or(checkpointInterval, 50));
@@ -76,6 +77,6 @@ public record TrainConfig(
 
     public static TrainConfig defaults() {
         return new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 }

@@ -26,9 +26,9 @@ import java.io.UncheckedIOException;
  * gelu, add/mul with an fp32 0-dim scalar, where, index get/set, reshape, transpose) compute in bf16;
  * {@code toType(FLOAT32)} upcasts (code 0); and the downcast runs {@code x.to(torch.bfloat16)} in a TorchScript module
  * ({@code bf16.pt} in this package, loaded once per JVM), called through {@link IValueUtils}, which passes no dtype
- * code. The module has no parameters, so it serves tensors on any device, concurrently. (Whether autograd records
- * the cast was not established: a probe saw no grad_fn on its output, but saw none on a plain fp32 {@code f.mul(f)}
- * either, outside the trainer's set-up; a trainer needing it should test it there.)
+ * code. The module has no parameters, so it serves tensors on any device, concurrently. Autograd records the cast
+ * (backward reaches the fp32 input; {@code PrecisionTest}), unlike DJL's {@code toType}, whose result is detached.
+ * (DJL's {@code hasGradient()} is no guide here: it answers false for non-leaf results that do have a grad_fn.)
  * It was written with python3-torch 1.13:
  * <pre>
  * class Bf16(torch.nn.Module):

@@ -120,8 +120,9 @@ public final class LlamaModel implements CausalLm {
             this.allowed = allowed;
             this.cache = cache;
             this.cosSin = rope(inputIds.getManager(), positionIds);
-            if (Bf16.is(w("model.embed_tokens.weight"))) { // HF casts cos and sin to the activations' dtype
-                cosSin = new NDArray[] {Bf16.of(cosSin[0]), Bf16.of(cosSin[1])};
+            Precision p = Precision.of(w("model.embed_tokens.weight"));
+            if (p != Precision.FP32) { // HF casts cos and sin to the activations' dtype (bf16 or fp16)
+                cosSin = new NDArray[] {p.fromFloat32(cosSin[0]), p.fromFloat32(cosSin[1])};
             }
         }
 

@@ -104,19 +104,47 @@ public final class Parameters implements AutoCloseable {
     }
 
     public float[] read(String name) {
-        return Bf16.toFloatArray(get(name));
+        NDArray a = get(name);
+        if (a.getDataType() != ai.djl.ndarray.types.DataType.FLOAT16) return Bf16.toFloatArray(a);
+        try (NDArray f = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)) {
+            return f.toFloatArray();
+        }
     }
 
     /**
-     * Rounds every weight to bf16 in place of its fp32 array (for inference: the fp32 accessors {@link #write} and
-     * {@link #read(String, float[], int)} then refuse). Names are kept; the fp32 arrays are freed.
+     * Rounds every weight to bf16 in place of its fp32 array (for inference). Names are kept; the fp32 arrays are
+     * freed; {@link #write} then rounds and {@link #read(String, float[], int)} widens.
      */
     public void castToBf16() {
+        castTo(Precision.BF16);
+    }
+
+    /**
+     * Replaces every fp32 weight by its rounding to {@code precision} (round-to-nearest-even), freeing the fp32
+     * array. A weight that tracked gradients is replaced by a new leaf that does: the working copy of mixed
+     * precision training, whose gradients then come in {@code precision} too. The tied LM head stays the one
+     * tensor it was, since a tie is one entry here. {@link #write} then rounds fp32 values into the new arrays.
+     */
+    public void castTo(Precision precision) {
+        if (precision == Precision.FP32) return;
         for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
             NDArray old = e.getValue();
-            if (Bf16.is(old)) continue;
-            NDArray fresh = Bf16.of(old);
+            if (Precision.of(old) == precision) continue;
+            if (Precision.of(old) != Precision.FP32) {
+                throw new IllegalStateException("parameter " + e.getKey() + " is " + Precision.of(old).key()
+                        + ", cannot cast it to " + precision.key());
+            }
+            boolean grad = old.hasGradient();
+            NDArray fresh;
+            boolean mode = JniUtils.isGradMode();
+            JniUtils.setGradMode(false); // a leaf of its own, not a node hanging off the fp32 array
+            try {
+                fresh = precision.fromFloat32(old);
+            } finally {
+                JniUtils.setGradMode(mode);
+            }
             fresh.setName(e.getKey());
+            if (grad) fresh.setRequiresGradient(true);
             e.setValue(fresh);
             old.close();
         }
@@ -124,21 +152,71 @@ public final class Parameters implements AutoCloseable {
     }
 
     /**
-     * Overwrites the weights of {@code name} in place with {@code src[offset, offset + numel)}: the same tensor
+     * Overwrites the weights of {@code name} in place with {@code src[offset, offset + numel)} (rounded by
+     * {@link #writeRounded} when the weight is bf16/fp16): the same tensor
      * (and its autograd leaf) keeps its identity, and no Java array or native tensor is allocated. Call it only
      * while no autograd graph that saved this weight is alive (between training steps).
      */
     public void write(String name, float[] src, int offset) {
-        FloatBuffer view = view(name);
-        if (offset < 0 || src.length - offset < view.capacity()) {
-            throw new IllegalArgumentException("parameter " + name + " needs " + view.capacity() + " values from offset "
-                    + offset + ", but the source array has length " + src.length);
+        NDArray a = get(name);
+        if (a.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
+            checkRange(name, a.size(), src.length, offset);
+            // built like set(): no Java copy of the slice, and past DJL's create limit in pieces
+            try (NDArray f = LargeTensors.create(manager, new Shape(spec(name).shape()),
+                    (from, dst, n) -> System.arraycopy(src, offset + (int) from, dst, 0, n),
+                    LargeTensors.MAX_CREATE_ELEMENTS)) {
+                writeRounded(name, f);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // copying from an array does no I/O
+            }
+            return;
         }
+        FloatBuffer view = view(name);
+        checkRange(name, view.capacity(), src.length, offset);
         view.put(0, src, offset, view.capacity());
+    }
+
+    /**
+     * THE cast of fp32 master weights back to the model's working format: overwrites {@code name} in place with
+     * {@code fp32} rounded to its dtype with round-to-nearest-even ({@link Precision#fromFloat32}, torch's
+     * {@code .to(dtype)}), keeping the tensor's identity and autograd leaf. Outside autograd; call it between steps.
+     */
+    public void writeRounded(String name, NDArray fp32) {
+        NDArray a = get(name);
+        if (!fp32.getShape().equals(a.getShape())) {
+            throw new IllegalArgumentException("parameter " + name + " has shape " + a.getShape() + ", the values "
+                    + fp32.getShape());
+        }
+        boolean mode = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDArray rounded = Precision.of(a).fromFloat32(fp32)) {
+            a.set(new ai.djl.ndarray.index.NDIndex("..."), rounded);
+        } finally {
+            JniUtils.setGradMode(mode);
+        }
+    }
+
+    private static void checkRange(String name, long numel, int length, int offset) {
+        if (offset < 0 || length - offset < numel) {
+            throw new IllegalArgumentException("parameter " + name + " needs " + numel + " values from offset "
+                    + offset + ", but the source array has length " + length);
+        }
     }
 
     /** Copies the weights of {@code name} into {@code dst[offset, offset + numel)} without allocating. */
     public void read(String name, float[] dst, int offset) {
+        NDArray a = get(name);
+        if (a.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) { // bf16/fp16 widen exactly
+            if (offset < 0 || dst.length - offset < a.size()) {
+                throw new IllegalArgumentException("parameter " + name + " has " + a.size() + " values, which do "
+                        + "not fit at offset " + offset + " of an array of length " + dst.length);
+            }
+            try (NDArray f = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)) {
+                float[] v = f.toFloatArray();
+                System.arraycopy(v, 0, dst, offset, v.length);
+            }
+            return;
+        }
         FloatBuffer view = view(name);
         if (offset < 0 || dst.length - offset < view.capacity()) {
             throw new IllegalArgumentException("parameter " + name + " has " + view.capacity() + " values, which do "

@@ -4,12 +4,14 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.zerospark.model.AttentionMasks;
 import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.Parameters;
+import dev.zerospark.model.Precision;
 import java.nio.FloatBuffer;
 import java.util.List;
 
@@ -25,6 +27,10 @@ public final class DjlTrainableModel implements TrainableModel {
     private final NDManager owned;
     /** Recompute each block's forward in backward instead of keeping its activations ({@link BlockRecompute}). */
     private final boolean activationCheckpointing;
+    /** The model's working format (train.precision); the flat fp32 values outside are the master weights. */
+    private final Precision precision;
+    /** Whether the weights are in {@link #precision} yet: they are cast at the first forwardBackward. */
+    private boolean cast;
     /** Gradient staging buffer, sized for the largest parameter on first use. */
     private float[] scratch;
     /**
@@ -38,13 +44,34 @@ public final class DjlTrainableModel implements TrainableModel {
      * @param specs flat layout of {@code model}'s parameters (see {@link TrainableModels#layout})
      * @param owned a manager closed together with this model (the model's root), or null
      * @param activationCheckpointing recompute block activations in backward (train.activation_checkpointing)
+     * @param precision the weights' format while training (train.precision)
      */
-    DjlTrainableModel(CausalLm model, List<ParamSpec> specs, NDManager owned, boolean activationCheckpointing) {
+    DjlTrainableModel(CausalLm model, List<ParamSpec> specs, NDManager owned, boolean activationCheckpointing,
+                      Precision precision) {
         this.model = model;
         this.specs = List.copyOf(specs);
         this.numel = specs.isEmpty() ? 0 : specs.get(specs.size() - 1).offset() + specs.get(specs.size() - 1).numel();
         this.owned = owned;
         this.activationCheckpointing = activationCheckpointing;
+        this.precision = precision;
+        this.cast = precision == Precision.FP32;
+    }
+
+    /** The weights' format while training (train.precision). */
+    public Precision precision() {
+        return precision;
+    }
+
+    /**
+     * Mixed precision: the weights become their {@link #precision} rounding (round-to-nearest-even) at the first
+     * forwardBackward, not at construction, so that {@link #readParams} before training reads the loaded fp32 values,
+     * where fp32 master weights start (DeepSpeed's bf16 optimizer copies the fp32 checkpoint, not the rounded
+     * weights), and a resume's {@link #writeParams} before the first step lands in fp32 and is rounded with the rest.
+     */
+    private void castOnce() {
+        if (cast) return;
+        model.parameters().castTo(precision);
+        cast = true;
     }
 
     public CausalLm model() {
@@ -90,6 +117,7 @@ public final class DjlTrainableModel implements TrainableModel {
         if (t < 2) {
             throw new IllegalArgumentException("sequences need at least 2 tokens to predict one, got length " + t);
         }
+        castOnce();
         Parameters params = model.parameters();
         boolean previous = JniUtils.isGradMode();
         JniUtils.setGradMode(true);
@@ -97,7 +125,7 @@ public final class DjlTrainableModel implements TrainableModel {
         // autograd reads saved tensors in backward, and arrays DJL creates from Java data view Java buffers.
         // Backward adds into each weight's own .grad, so micro-batches accumulate there (as in PyTorch).
         try (NDManager m = params.manager().newSubManager()) {
-            NDArray ids = m.create(inputIds).toType(ai.djl.ndarray.types.DataType.INT64, false);     // (B, T)
+            NDArray ids = m.create(inputIds).toType(DataType.INT64, false);     // (B, T)
             NDArray pos = m.create(AttentionMasks.positionIds(null, b, t, 0));
             NDArray allowed = AttentionMasks.allowed(m, null, b, t, 0);
             double lossSum;
@@ -105,13 +133,13 @@ public final class DjlTrainableModel implements TrainableModel {
                 double[] sum = new double[1];
                 BlockRecompute.forwardBackward(model.blocks(ids, pos, allowed), logits -> {
                     sum[0] = lossAndSeed(logits, inputIds, lossMask, gradScale, m);
-                    return seed;
+                    return seedLike(logits, m);
                 }, m);
                 lossSum = sum[0];
             } else {
                 NDArray logits = model.forward(ids, pos, allowed, null);                             // (B, T, V)
                 lossSum = lossAndSeed(logits, inputIds, lossMask, gradScale, m);
-                JniUtils.backward((PtNDArray) logits, (PtNDArray) seed, false, false);
+                JniUtils.backward((PtNDArray) logits, (PtNDArray) seedLike(logits, m), false, false);
             }
             return new LossSum(lossSum, TrainableModel.countTargets(inputIds, lossMask));
         } finally {
@@ -154,7 +182,11 @@ public final class DjlTrainableModel implements TrainableModel {
         return flat;
     }
 
-    /** Copies into the weight tensor itself (a view of it), outside autograd: the leaf keeps its identity. */
+    /**
+     * Copies into the weight tensor itself (a view of it), outside autograd: the leaf keeps its identity. A bf16/fp16
+     * weight gets the fp32 master values rounded to nearest even by {@link Precision#fromFloat32} (torch's
+     * {@code .to(dtype)}), the one rounding of master weights back to the model.
+     */
     @Override
     public void writeWeight(int index, long from, NDArray values) {
         ParamSpec s = specs.get(index);
@@ -167,7 +199,9 @@ public final class DjlTrainableModel implements TrainableModel {
         JniUtils.setGradMode(false);
         try (NDManager m = model.parameters().manager().newSubManager()) {
             NDArray flat = weight(index, m);
-            flat.set(new NDIndex("{}:{}", from, from + n), values);
+            NDArray rounded = Precision.of(flat).fromFloat32(values);
+            rounded.attach(m);
+            flat.set(new NDIndex("{}:{}", from, from + n), rounded);
         } finally {
             JniUtils.setGradMode(previous);
         }
@@ -179,11 +213,31 @@ public final class DjlTrainableModel implements TrainableModel {
     }
 
     /**
+     * The loss gradient as backward takes it, in the logits' dtype: {@link #seed} (fp32) itself, or its rounding to
+     * bf16/fp16 (a new array in {@code m}), what autograd does to the gradient of {@code logits.float()}.
+     */
+    private NDArray seedLike(NDArray logits, NDManager m) {
+        Precision p = Precision.of(logits);
+        if (p == Precision.FP32) return seed;
+        boolean previous = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            NDArray s = p.fromFloat32(seed);
+            s.attach(m);
+            return s;
+        } finally {
+            JniUtils.setGradMode(previous);
+        }
+    }
+
+    /**
      * Masked next-token cross-entropy, fused: returns the loss sum and writes its gradient with respect to the logits,
      * gradScale * mask * (softmax - onehot(label)), into {@link #seed}, one sequence at a time without autograd.
      * Autograd's log_softmax + gather path materialized four (B, T, V) tensors (log-probs, the gather's zero-filled
      * scatter, the log_softmax gradient, the logits gradient) and made backward about 3x the forward.
      * The last position predicts nothing: its row of the seed gets weight 0 (and a dummy label 0).
+     * bf16/fp16 logits are upcast to fp32 row by row first (mixed precision computes the loss and its gradient in
+     * fp32; the seed stays fp32 and {@link #seedLike} rounds it for backward).
      */
     private double lossAndSeed(NDArray logits, int[][] inputIds, float[][] lossMask, float gradScale, NDManager m) {
         Shape shape = logits.getShape();
@@ -193,7 +247,7 @@ public final class DjlTrainableModel implements TrainableModel {
             if (seed != null) {
                 seed.close();
             }
-            seed = model.parameters().manager().zeros(shape);
+            seed = model.parameters().manager().zeros(shape, DataType.FLOAT32, logits.getDevice());
         }
         boolean previous = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
@@ -211,6 +265,11 @@ public final class DjlTrainableModel implements TrainableModel {
                 }
                 NDArray label = m.create(labels, new Shape(t, 1));                                   // (T, 1)
                 NDArray row = logits.get(i);                                                         // (T, V)
+                if (row.getDataType() != DataType.FLOAT32) {
+                    NDArray half = row;
+                    row = half.toType(DataType.FLOAT32, false);
+                    half.close();
+                }
                 NDArray logp = row.logSoftmax(1);                                                    // (T, V)
                 NDArray picked = logp.gather(label, 1);                                              // (T, 1)
                 lossSum -= picked.mul(m.create(mask, new Shape(t, 1))).sum().getFloat();
@@ -239,6 +298,9 @@ public final class DjlTrainableModel implements TrainableModel {
     private void addGradient(String name, NDArray g, int off, int n, float[] gradOut) {
         if (g == null) {
             return; // no backward reached this parameter: its gradient is zero
+        }
+        if (g.getDataType() != DataType.FLOAT32) {
+            g = g.toType(DataType.FLOAT32, false); // bf16/fp16 gradients widen to fp32 exactly
         }
         FloatBuffer view = ((PtNDArray) g).toByteBuffer(true).asFloatBuffer();
         if (view.capacity() != n) {
@@ -274,7 +336,7 @@ public final class DjlTrainableModel implements TrainableModel {
     /** Writes into the existing parameter tensors in place (see {@link Parameters#write}). */
     @Override
     public void writeParams(float[] flat) {
-        check(flat.length);
+        check(flat.length); // in bf16/fp16: rounded to nearest even by Parameters.writeRounded
         for (ParamSpec s : specs) {
             model.parameters().write(s.name(), flat, (int) s.offset());
         }

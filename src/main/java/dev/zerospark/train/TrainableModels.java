@@ -3,6 +3,7 @@ package dev.zerospark.train;
 import ai.djl.ndarray.NDManager;
 import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.ModelLoader;
+import dev.zerospark.model.Precision;
 import dev.zerospark.model.TensorSpec;
 import dev.zerospark.safetensors.TensorInfo;
 import java.io.IOException;
@@ -38,9 +39,17 @@ public final class TrainableModels {
 
     /** {@link #load(Path)} with the weights on {@code device} (see {@link TrainDevice}). */
     public static TrainableModel load(Path hfDir, ai.djl.Device device) throws IOException {
+        return load(hfDir, device, Precision.FP32);
+    }
+
+    /**
+     * {@link #load(Path, ai.djl.Device)} training in {@code precision} (fp32 master weights outside, see
+     * {@link #wrap(CausalLm, NDManager, boolean, Precision)}).
+     */
+    public static TrainableModel load(Path hfDir, ai.djl.Device device, Precision precision) throws IOException {
         NDManager root = NDManager.newBaseManager(device, "PyTorch");
         try {
-            return wrap(ModelLoader.load(hfDir, root), root);
+            return wrap(ModelLoader.load(hfDir, root), root, false, precision);
         } catch (IOException | RuntimeException e) {
             root.close();
             throw e;
@@ -58,10 +67,22 @@ public final class TrainableModels {
      * of one block plus the block inputs instead of every block's.
      */
     public static DjlTrainableModel wrap(CausalLm model, NDManager owned, boolean activationCheckpointing) {
+        return wrap(model, owned, activationCheckpointing, Precision.FP32);
+    }
+
+    /**
+     * {@link #wrap(CausalLm, NDManager, boolean)} with weights, activations and gradients in {@code precision}
+     * (train.precision): the model rounds its fp32 weights to it at its first step; its flat accessors stay fp32
+     * (gradients widened exactly, weights written rounded to nearest even), so the caller's flat arrays are the fp32
+     * master weights and gradients of mixed precision.
+     */
+    public static DjlTrainableModel wrap(CausalLm model, NDManager owned, boolean activationCheckpointing,
+                                         Precision precision) {
         for (TensorSpec s : model.parameters().specs()) {
             model.parameters().get(s.name()).setRequiresGradient(true);
         }
-        return new DjlTrainableModel(model, layout(model.parameters().specs()), owned, activationCheckpointing);
+        return new DjlTrainableModel(model, layout(model.parameters().specs()), owned, activationCheckpointing,
+                precision);
     }
 
     /**

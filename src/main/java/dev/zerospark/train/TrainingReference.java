@@ -19,6 +19,12 @@ public record TrainingReference(Recipe recipe, List<Step> steps) {
     public static final String FILE = "training_reference.json";
     public static final String BATCHES_FILE = "train_batches.safetensors";
     public static final String WEIGHTS_AFTER_FILE = "weights_after_training.safetensors";
+    /** The bf16 mixed-precision run of the same recipe (its "recipe.precision" says exactly how it computes). */
+    public static final String BF16_FILE = "training_reference_bf16.json";
+    /** That run's fp32 master weights after the last step. */
+    public static final String BF16_MASTER_FILE = "weights_after_training_bf16_master.safetensors";
+    /** That run's bf16 model weights after the last step (the round-to-nearest-even of its master weights). */
+    public static final String BF16_MODEL_FILE = "weights_after_training_bf16_model.safetensors";
 
     /** The hyper-parameters of the recorded run. */
     public record Recipe(double weightDecay, double beta1, double beta2, double eps, double maxGradNorm,

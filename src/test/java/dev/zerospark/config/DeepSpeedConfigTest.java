@@ -83,18 +83,28 @@ class DeepSpeedConfigTest {
     }
 
     @Test
-    void precisionMapsAndMixedPrecisionIsRefusedUntilImplemented() throws IOException {
+    void bf16AndFp16SectionsSetPrecisionAndLossScaling() throws IOException {
         Path d = dir();
-        Files.writeString(d.resolve("ds.json"), "{\"fp16\": {\"enabled\": true, \"initial_scale_power\": 16, \"loss_scale_window\": 1000}}");
         Files.writeString(d.resolve("t.yaml"), "train:\n  deepspeed_config: ds.json\n");
-        assertEquals("fp16", DeepSpeedConfig.read(d.resolve("ds.json").toString()).toTrainOverrides(1, "ds.json")
-                .get("train.precision"));
-        // A DeepSpeed fp16 config must not quietly train in fp32.
+        Files.writeString(d.resolve("ds.json"), "{\"fp16\": {\"enabled\": true, \"loss_scale\": 0, \"initial_scale_power\": 12,"
+                + " \"loss_scale_window\": 500, \"hysteresis\": 1, \"min_loss_scale\": 4}}");
+        TrainConfig t = ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()).train();
+        assertEquals("fp16", t.precision());
+        assertEquals(new Fp16Config(0.0, 12, 500, 1, 4.0), t.fp16());
+        assertEquals(4096.0, t.fp16().initialScale());
+        Files.writeString(d.resolve("ds.json"), "{\"fp16\": {\"enabled\": true, \"loss_scale\": 256.0}}");
+        assertEquals(256.0, ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()).train().fp16().initialScale());
+        // a DeepSpeed value zerospark cannot honour is an error naming the key it lands on
+        Files.writeString(d.resolve("ds.json"), "{\"fp16\": {\"enabled\": true, \"hysteresis\": 0}}");
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()));
-        assertEquals("train.precision", e.keyPath());
-        assertTrue(e.getMessage().contains("'fp16'") && e.getMessage().contains("not implemented"), e.getMessage());
+        assertEquals("train.fp16.hysteresis", e.keyPath());
+        Files.writeString(d.resolve("ds.json"), "{\"bf16\": {\"enabled\": true}}");
+        assertEquals("bf16", ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()).train().precision());
         Files.writeString(d.resolve("ds.json"), "{\"bf16\": {\"enabled\": false}}");
         assertEquals("fp32", ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()).train().precision());
+        Files.writeString(d.resolve("ds.json"), "{\"bf16\": {\"enabled\": true}, \"fp16\": {\"enabled\": true}}");
+        ConfigException both = assertThrows(ConfigException.class, () -> ConfigLoader.load(d.resolve("t.yaml").toString(), Map.of()));
+        assertEquals("fp16.enabled", both.keyPath());
     }
 
     @Test

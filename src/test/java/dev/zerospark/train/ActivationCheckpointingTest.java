@@ -2,6 +2,7 @@ package dev.zerospark.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -12,6 +13,7 @@ import dev.zerospark.model.ModelConfig;
 import dev.zerospark.model.ModelLoader;
 import dev.zerospark.model.Parameters;
 import dev.zerospark.testing.TestPaths;
+import dev.zerospark.model.Precision;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,6 +39,23 @@ class ActivationCheckpointingTest {
         throw new AssertionError("all gradients are zero");
     }
 
+    /** Mixed precision too: recomputed bf16 (fp16) blocks give the plain bf16 (fp16) loss and gradients. */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-gpt2", "tiny-llama"})
+    void recomputingHalfPrecisionBlocksGivesTheSameLossAndGradientsBitForBit(String fixture) throws Exception {
+        Path dir = TestPaths.fixture(fixture);
+        float[] fp32 = run(dir, false).grad;
+        for (Precision p : new Precision[] {Precision.BF16, Precision.FP16}) {
+            Run plain = run(dir, false, p);
+            Run recomputed = run(dir, true, p);
+            assertEquals(plain.loss.sum(), recomputed.loss.sum(), 0.0, p + " loss sum");
+            assertArrayEquals(plain.grad, recomputed.grad, p + " gradients of every parameter");
+            int differ = 0;
+            for (int i = 0; i < fp32.length; i++) if (fp32[i] != plain.grad[i]) differ++;
+            assertTrue(differ > fp32.length / 2, p + " gradients are not the fp32 ones: " + differ + " differ");
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"tiny-gpt2", "tiny-llama"})
     void checkpointingRunsEveryBlockTwiceAndThePlainPathOnce(String fixture) throws Exception {
@@ -57,9 +76,13 @@ class ActivationCheckpointingTest {
 
     /** One forward + backward on a fixed random batch of the fixture's vocabulary. */
     private static Run run(Path dir, boolean checkpointing) throws Exception {
+        return run(dir, checkpointing, Precision.FP32);
+    }
+
+    private static Run run(Path dir, boolean checkpointing, Precision precision) throws Exception {
         NDManager root = NDManager.newBaseManager("PyTorch");
         CountingLm lm = new CountingLm(ModelLoader.load(dir, root));
-        try (DjlTrainableModel m = TrainableModels.wrap(lm, root, checkpointing)) {
+        try (DjlTrainableModel m = TrainableModels.wrap(lm, root, checkpointing, precision)) {
             ModelConfig config = lm.config();
             Random random = new Random(7);
             int[][] ids = new int[2][24];

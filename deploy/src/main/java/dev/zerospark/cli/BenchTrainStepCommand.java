@@ -10,6 +10,7 @@ import dev.zerospark.zero.TrainStepBenchmark;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import dev.zerospark.model.Precision;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -40,6 +41,9 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
             description = "Interpreter with Debian's python3-torch (default ${DEFAULT-VALUE}; a pyenv python3 does not see it).") Path python;
     @Option(names = "--torch-script", paramLabel = "FILE", description = "PyTorch reference script (default: " + TorchTrainStepBaseline.SCRIPT + ").") Path torchScript;
     @Option(names = "--no-baseline", description = "Skip the PyTorch eager run.") boolean noBaseline;
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",
+            description = "zerospark's model in fp32, or bf16/fp16 mixed precision (fp32 master weights and AdamW) "
+                    + "(default ${DEFAULT-VALUE}); the PyTorch baseline runs fp32 only and is skipped otherwise.") String precision;
     @Option(names = "--device", paramLabel = "D", defaultValue = "cpu", description = "cpu | cuda:N (default ${DEFAULT-VALUE}); the PyTorch baseline runs on the CPU only.") String device;
     @Option(names = "--baseline-timeout", paramLabel = "S", defaultValue = "1800", description = "Seconds the PyTorch run may take (default ${DEFAULT-VALUE}).") long baselineTimeout;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -63,6 +67,16 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         if (warmup < 0 || (threads != null && threads < 1)) {
             throw new CommandLine.ParameterException(cl, "--warmup must be >= 0 and --threads >= 1");
         }
+        Precision p;
+        try {
+            p = Precision.of(precision);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "--precision: " + e.getMessage());
+        }
+        if (p != Precision.FP32 && warmup < 1) {
+            throw new CommandLine.ParameterException(cl, "--precision " + p.key() + " needs --warmup >= 1: the model "
+                    + "is cast at its first step");
+        }
         ai.djl.Device dev;
         try {
             dev = TrainDevice.parse(device);
@@ -80,7 +94,7 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         PrintWriter err = cl.getErr();
         TrainStepBench.Result zs;
         try {
-            zs = TrainStepBenchmark.run(o, dev);
+            zs = TrainStepBenchmark.run(o, dev, p);
         } finally {
             TrainStepBench.setThreads(previousThreads);
         }
@@ -91,6 +105,9 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         } else if (dev.isGpu()) {
             torch = TorchTrainStepBaseline.Outcome.absent("skipped: the PyTorch eager baseline runs on the CPU only, "
                     + "and zerospark ran on --device " + device);
+        } else if (p != Precision.FP32) {
+            torch = TorchTrainStepBaseline.Outcome.absent("skipped: the PyTorch baseline runs fp32 only, zerospark ran "
+                    + p.key());
         } else {
             Path script = TorchTrainStepBaseline.locateScript(torchScript);
             if (script == null) {
@@ -106,7 +123,9 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
             err.flush();
         }
         ObjectNode json = toJson(o, zs, torch);
+        json.put("precision", p.key());
         printTable(out, o, zs, torch.result(), json);
+        out.printf(java.util.Locale.ROOT, "zerospark precision: %s%n", p.key());
         out.println(json);
         out.flush();
         return torch.failed() ? CommandLine.ExitCode.SOFTWARE : CommandLine.ExitCode.OK;

@@ -39,6 +39,7 @@ public final class TrainCommand implements Runnable {
     @Option(names = "--collective-timeout-s", paramLabel = "S", descriptionKey = "train.collective_timeout_s") Integer collectiveTimeoutS;
     @Option(names = "--frame-mac", negatable = true, descriptionKey = "train.frame_mac") Boolean frameMac;
     @Option(names = "--activation-checkpointing", negatable = true, descriptionKey = "train.activation_checkpointing") Boolean activationCheckpointing;
+    @Option(names = "--precision", paramLabel = "P", descriptionKey = "train.precision") String precision;
 
     /** The resolved training config: file values with these flags laid over them. */
     TrainConfig resolve() {

@@ -136,7 +136,8 @@ class HelpTextTest {
         Path conf = Files.writeString(dir.resolve("c.yaml"), "train:\n  steps: 7\n  world_size: 3\nprepare:\n  seq_len: 64\n");
         CommandLine cl = ZeroSpark.commandLine();
         TrainCommand train = (TrainCommand) cl.parseArgs("train", "--config", conf.toString(), "--zero-stage", "1", "--lr", "0.01",
-                "--world-size", "2", "--collective-timeout-s", "5", "--no-frame-mac", "--seq-len", "32").subcommand().commandSpec().userObject();
+                "--world-size", "2", "--collective-timeout-s", "5", "--no-frame-mac", "--seq-len", "32", "--precision", "bf16")
+                .subcommand().commandSpec().userObject();
         TrainConfig t = train.resolve();
         assertEquals(1, t.zero().stage());
         assertEquals(0.01, t.optimizer().lr());
@@ -145,6 +146,7 @@ class HelpTextTest {
         assertEquals(5, t.collectiveTimeoutS());
         assertEquals(false, t.frameMac());
         assertEquals(32, t.seqLen());
+        assertEquals("bf16", t.precision());
 
         CommandLine cl2 = ZeroSpark.commandLine();
         PrepareCommand prepare = (PrepareCommand) cl2.parseArgs("prepare", "--config", conf.toString(), "--input", "in.jsonl",

@@ -7,6 +7,7 @@ import dev.zerospark.collective.FileRendezvous;
 import dev.zerospark.collective.Rendezvous;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
+import dev.zerospark.model.Precision;
 import dev.zerospark.train.DjlTrainableModel;
 import dev.zerospark.train.TrainableModel;
 import dev.zerospark.training.data.TrainingTable;
@@ -46,7 +47,7 @@ public final class MemoryBenchRank {
         long baseline = ProcMemory.read().rss();
         TrainConfig cfg = ConfigLoader.load(null, MemoryBench.trainKeys(o, dir)).train();
         RunSpec spec = RunSpec.from(cfg, "{}", o.runId(), -1);
-        ModelSource source = ModelSource.random(MemoryBench.modelConfig(o), 1, o.activationCheckpointing());
+        ModelSource source = ModelSource.random(MemoryBench.modelConfig(o), 1, o.activationCheckpointing(), o.precision());
         Probe host = new Probe(rank, new FileRendezvous(dir.resolve("rendezvous"), rank, o.worldSize(),
                 java.time.Duration.ofSeconds(o.timeoutS())), o.steps(),
                 (long) o.microBatch() * o.seqLen());
@@ -103,11 +104,12 @@ public final class MemoryBenchRank {
         String dtype = "unknown";
         if (model instanceof DjlTrainableModel d) {
             for (NDArray a : d.model().parameters().arrays().values()) {
-                weights += a.size() * a.getDataType().getNumOfBytes();
-                dtype = a.getDataType().toString();
+                // Precision, not DJL's dtype: DJL names bf16 UNKNOWN, of size 0
+                weights += a.size() * Precision.of(a).bytes();
+                dtype = Precision.of(a).key();
                 if (a.hasGradient()) {
                     try (NDArray g = a.getGradient()) {
-                        grads += g.size() * g.getDataType().getNumOfBytes();
+                        grads += g.size() * Precision.of(g).bytes();
                     }
                 }
             }

@@ -13,6 +13,7 @@ import dev.zerospark.model.ModelConfig;
 import dev.zerospark.model.ModelConfigException;
 import dev.zerospark.model.RandomInit;
 import dev.zerospark.train.TrainableModel;
+import dev.zerospark.model.Precision;
 import dev.zerospark.train.TrainableModels;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -33,9 +34,11 @@ import java.util.Map;
  *     (train.activation_checkpointing)
  * @param randomConfig an HF config.json (text) to initialise at random instead of a preset, for benchmarks of any
  *     shape ({@code bench memory}); null otherwise
+ * @param precision the opened model's weights, activations and gradients (train.precision: fp32 | bf16 | fp16)
  */
 public record ModelSource(String hfDir, String arch, String preset, int vocabSize, long seed,
-                          boolean activationCheckpointing, String randomConfig) implements Serializable {
+                          boolean activationCheckpointing, String randomConfig, String precision)
+        implements Serializable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public ModelSource {
@@ -46,23 +49,29 @@ public record ModelSource(String hfDir, String arch, String preset, int vocabSiz
 
     /** An HF directory or a preset. */
     public ModelSource(String hfDir, String arch, String preset, int vocabSize, long seed, boolean activationCheckpointing) {
-        this(hfDir, arch, preset, vocabSize, seed, activationCheckpointing, null);
+        this(hfDir, arch, preset, vocabSize, seed, activationCheckpointing, null, "fp32");
     }
 
-    /** A from-scratch model of exactly {@code config}'s shape, seeded. */
+    /** A from-scratch model of exactly {@code config}'s shape, seeded, in fp32. */
     public static ModelSource random(ObjectNode config, long seed, boolean activationCheckpointing) {
+        return random(config, seed, activationCheckpointing, "fp32");
+    }
+
+    /** A from-scratch model of exactly {@code config}'s shape, seeded, training in {@code precision}. */
+    public static ModelSource random(ObjectNode config, long seed, boolean activationCheckpointing, String precision) {
         return new ModelSource(null, null, null, config.path("vocab_size").asInt(), seed, activationCheckpointing,
-                config.toString());
+                config.toString(), precision);
     }
 
     /** The run's model as {@code train} configures it, with a vocabulary of {@code vocabSize} for from-scratch presets. */
     static ModelSource of(TrainConfig t, int vocabSize) {
-        return new ModelSource(t.model(), t.arch(), t.preset(), vocabSize, t.seed(), t.activationCheckpointing());
+        return new ModelSource(t.model(), t.arch(), t.preset(), vocabSize, t.seed(), t.activationCheckpointing(), null,
+                t.precision());
     }
 
     /** A source whose model keeps every activation for backward (no activation checkpointing). */
     public ModelSource(String hfDir, String arch, String preset, int vocabSize, long seed) {
-        this(hfDir, arch, preset, vocabSize, seed, false);
+        this(hfDir, arch, preset, vocabSize, seed, false, null, "fp32");
     }
 
     /** HF config.json of the model, as JSON text. */
@@ -102,7 +111,7 @@ public record ModelSource(String hfDir, String arch, String preset, int vocabSiz
             } else {
                 model = RandomInit.create(HfConfigs.parse((ObjectNode) JSON.readTree(configJson(conf))), manager, seed);
             }
-            return TrainableModels.wrap(model, manager, activationCheckpointing);
+            return TrainableModels.wrap(model, manager, activationCheckpointing, Precision.of(precision));
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;

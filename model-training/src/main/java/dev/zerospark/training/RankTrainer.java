@@ -114,7 +114,7 @@ public final class RankTrainer {
             try (TimedCollective c = new TimedCollective(Collective.connect(rank, world, host.rendezvous(),
                     JobSecret.fromBase64(secretText), spec.collectiveConfig(host.bindAddress())))) {
                 try (ZeroOptimizer zero = ZeroOptimizer.create(c, layout, ZeroStage.of(spec.zeroStage()), spec.adamW(),
-                        spec.gradClip(), spec.bucketElements(), null, model, spec.offloadOptimizer())) {
+                        spec.gradClip(), spec.bucketElements(), spec.lossScaler(), model, spec.offloadOptimizer())) {
                     long start = 0;
                     StreamSchedule.Position at = new StreamSchedule.Position(0, 0);
                     if (resumeFrom != null) {
@@ -152,6 +152,7 @@ public final class RankTrainer {
         if (metrics != null) metrics.resumeAt(start); // keeps the lines of steps before the resume
         long lastCheckpoint = start;
         long runStart = System.nanoTime();
+        long skipped = 0; // fp16 steps whose gradients overflowed, this attempt
         for (long step = start; step < spec.steps(); step++) {
             if (spec.attempt() == 0 && step == spec.failAtStep() && rank == spec.failRank()) injectFault(rank, step);
             long t0 = System.nanoTime();
@@ -168,8 +169,16 @@ public final class RankTrainer {
 
             host.stepPhase(step, StepPhase.COMPUTE_START, model, zero);
             long phaseStep = step;
-            TrainStep.Result result = trainStep.run(micro, lrs.lr((int) step),
+            double lossScale = zero.lossScale(); // fp16: TrainStep scales the loss gradient, ZeroOptimizer divides it out
+            // The schedule counts applied steps: a skipped fp16 step does not advance it (DeepSpeed steps its lr
+            // scheduler only when the optimizer stepped); without loss scaling this is the loop's step.
+            TrainStep.Result result = trainStep.run(micro, lrs.lr((int) zero.stepsDone()),
                     () -> host.stepPhase(phaseStep, StepPhase.COMPUTE_END, model, zero));
+            if (result.skipped()) {
+                skipped++;
+                if (rank == 0) LOG.warn("step {}: gradients overflowed at loss scale {}; step skipped ({} so far), "
+                        + "loss scale now {}", step + 1, lossScale, skipped, zero.lossScale());
+            }
             double lr = result.lr();
             double globalTokens = result.globalTokens();
             double loss = result.loss();
@@ -191,7 +200,8 @@ public final class RankTrainer {
                 StepMetrics sm = new StepMetrics(step + 1, loss, lr, result.gradNorm(), tps,
                         ModelFlops.mfu(stepFlops * spec.worldSize(), stepS, peakFlops),
                         valLoss, Math.exp(valLoss), stepS, computeNanos / 1e9, commS,
-                        Math.max(0, optimizerAndComm - commS), dataS);
+                        Math.max(0, optimizerAndComm - commS), dataS, spec.lossScaled() ? lossScale : Double.NaN,
+                        result.skipped(), skipped);
                 metrics.add(sm);
                 boolean last = step + 1 == spec.steps();
                 if ((step + 1) % spec.logEvery() == 0 || last || !Double.isNaN(valLoss)) {

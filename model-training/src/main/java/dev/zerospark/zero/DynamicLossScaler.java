@@ -1,12 +1,34 @@
 package dev.zerospark.zero;
 
+import dev.zerospark.config.Fp16Config;
+import java.io.Serializable;
+
 /**
- * fp16 dynamic loss scaling with DeepSpeed's {@code DynamicLossScaler} rules: on overflow the step is skipped
- * and, once {@code hysteresis} overflows have been absorbed, the scale halves (not below {@code minScale}); after
- * {@code window} steps without overflow since the last one, it doubles. Not thread-safe; one per rank, and every
- * rank must see the same overflow flags (all-reduce them) so the scales stay equal.
+ * fp16 loss scaling with DeepSpeed's rules ({@code deepspeed.runtime.fp16.loss_scaler}). Dynamic
+ * ({@code DynamicLossScaler}): on overflow the step is skipped and, once {@code hysteresis} overflows have been
+ * absorbed, the scale halves (not below {@code minScale}); after {@code window} steps without overflow since the last
+ * one, it doubles and the hysteresis refills. Static ({@code LossScaler}, DeepSpeed's {@code loss_scale > 0}): the
+ * scale never changes, and an overflowing step is still skipped. Not thread-safe; one per rank, and every rank must
+ * see the same overflow flags (all-reduce them) so the scales stay equal.
  */
 public final class DynamicLossScaler {
+    /** train.fp16 as the ranks receive it. */
+    public record Settings(double lossScale, int initialScalePower, int window, int hysteresis, double minScale)
+            implements Serializable {
+        public static Settings of(Fp16Config c) {
+            return new Settings(c.lossScale(), c.initialScalePower(), c.lossScaleWindow(), c.hysteresis(),
+                    c.minLossScale());
+        }
+
+        /** A scaler in its initial state: dynamic from 2^initialScalePower when lossScale is 0, else fixed. */
+        public DynamicLossScaler create() {
+            return lossScale == 0
+                    ? new DynamicLossScaler(Math.scalb(1.0, initialScalePower), window, hysteresis, minScale)
+                    : fixed(lossScale);
+        }
+    }
+
+    private final boolean dynamic;
     private final double minScale;
     private final int window;
     private final int hysteresis;
@@ -17,6 +39,10 @@ public final class DynamicLossScaler {
     private long lastOverflowIteration = -1;
 
     public DynamicLossScaler(double initialScale, int window, int hysteresis, double minScale) {
+        this(true, initialScale, window, hysteresis, minScale);
+    }
+
+    private DynamicLossScaler(boolean dynamic, double initialScale, int window, int hysteresis, double minScale) {
         if (!(initialScale > 0) || !(minScale > 0) || initialScale < minScale) {
             throw new IllegalArgumentException("loss scale must satisfy 0 < min " + minScale + " <= initial "
                     + initialScale);
@@ -25,6 +51,7 @@ public final class DynamicLossScaler {
             throw new IllegalArgumentException("loss scale window and hysteresis must be >= 1, got " + window
                     + " and " + hysteresis);
         }
+        this.dynamic = dynamic;
         this.scale = initialScale;
         this.window = window;
         this.hysteresis = hysteresis;
@@ -38,9 +65,19 @@ public final class DynamicLossScaler {
         return new DynamicLossScaler(65536.0, 1000, 2, 1.0);
     }
 
+    /** A static scale (DeepSpeed {@code fp16.loss_scale > 0}): overflowing steps are skipped, the scale stays. */
+    public static DynamicLossScaler fixed(double scale) {
+        return new DynamicLossScaler(false, scale, 1, 1, scale);
+    }
+
     /** The factor the loss (and so every gradient) is multiplied by in the backward pass of this step. */
     public double scale() {
         return scale;
+    }
+
+    /** Overflows still absorbed at the current scale before it halves (DeepSpeed's cur_hysteresis). */
+    public int hysteresisLeft() {
+        return hysteresisLeft;
     }
 
     /**
@@ -49,6 +86,10 @@ public final class DynamicLossScaler {
      * @throws LossScaleUnderflowException on overflow when the scale is already at its minimum
      */
     public boolean update(boolean overflow) {
+        if (!dynamic) {
+            iteration++;
+            return !overflow;
+        }
         if (overflow) {
             if (hysteresis == 1 || hysteresisLeft == 1) {
                 if (scale == minScale) {

@@ -15,6 +15,7 @@ import dev.zerospark.optim.AdamWConfig;
 import dev.zerospark.train.DjlTrainableModel;
 import dev.zerospark.train.MatmulRate;
 import dev.zerospark.train.ModelFlops;
+import dev.zerospark.model.Precision;
 import dev.zerospark.train.TrainDevice;
 import dev.zerospark.train.TrainStepBench;
 import dev.zerospark.train.TrainableModels;
@@ -41,6 +42,15 @@ public final class TrainStepBenchmark {
 
     /** {@link #run(TrainStepBench.Options)} with the model and the matmul probe on {@code device} ({@link TrainDevice}). */
     public static TrainStepBench.Result run(TrainStepBench.Options o, Device device) {
+        return run(o, device, Precision.FP32);
+    }
+
+    /**
+     * {@link #run(TrainStepBench.Options, Device)} with the model in {@code precision} (bf16/fp16 mixed precision,
+     * fp32 master weights and AdamW). The model is cast at its first training step, so the first warmup step's
+     * separate forward still runs in fp32: give bf16/fp16 at least one warmup step.
+     */
+    public static TrainStepBench.Result run(TrainStepBench.Options o, Device device, Precision precision) {
         // OpenMP's thread count is per calling thread: the rank thread takes the caller's.
         int threads = TrainStepBench.threads();
         return LocalRanks.run(1, CollectiveConfig.loopback(Duration.ofMinutes(10)), c -> {
@@ -55,7 +65,7 @@ public final class TrainStepBenchmark {
             try (NDManager root = NDManager.newBaseManager(device, "PyTorch")) {
                 ModelConfig config = TrainStepBench.config(o);
                 CausalLm model = RandomInit.create(config, root, 0);
-                try (DjlTrainableModel tm = TrainableModels.wrap(model, null);
+                try (DjlTrainableModel tm = TrainableModels.wrap(model, null, false, precision);
                      ZeroOptimizer zero = ZeroOptimizer.create(c, PartitionLayout.of(
                              TrainingVerifier.flatParams(tm.params()), 1, 2), ZeroStage.STAGE_2, ADAMW, 1.0,
                              ZeroOptimizer.MAX_BUCKET_ELEMENTS, null, tm, false)) {
@@ -108,8 +118,9 @@ public final class TrainStepBenchmark {
 
     /** Row 0 of a weight matrix, copied from wherever the model's tensor lives (a GPU's memory included). */
     private static float[] firstRow(CausalLm model, String name) {
-        try (NDArray row = model.parameters().get(name).get(0)) {
-            return row.toFloatArray();
+        try (NDArray row = model.parameters().get(name).get(0);
+             NDArray f = row.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)) { // bf16/fp16 widen exactly
+            return f.toFloatArray();
         }
     }
 

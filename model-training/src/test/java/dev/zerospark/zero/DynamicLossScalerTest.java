@@ -53,6 +53,19 @@ class DynamicLossScalerTest {
     }
 
     @Test
+    void aStaticScaleSkipsOverflowingStepsAndNeverMoves() {
+        // DeepSpeed fp16.loss_scale > 0: LossScaler, whose update_scale does nothing; the optimizer still skips
+        DynamicLossScaler scaler = new DynamicLossScaler.Settings(128, 16, 1000, 2, 1).create();
+        assertFalse(scaler.update(true));
+        assertFalse(scaler.update(true));
+        assertFalse(scaler.update(true), "no underflow error: the scale is not being lowered");
+        assertEquals(128, scaler.scale());
+        for (int i = 0; i < 5; i++) assertTrue(scaler.update(false));
+        assertEquals(128, scaler.scale());
+        assertEquals(4096, new DynamicLossScaler.Settings(0, 12, 1000, 2, 1).create().scale(), "dynamic: 2^power");
+    }
+
+    @Test
     void overflowDetectionSeesNaNAndInfinityOnly() {
         float[] values = {1f, -3e38f, 0f};
         assertFalse(DynamicLossScaler.hasOverflow(values, 0, 3));

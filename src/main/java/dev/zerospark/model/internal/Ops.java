@@ -4,11 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-import dev.zerospark.model.Bf16;
+import dev.zerospark.model.Precision;
 
 /**
  * Tensor building blocks shared by the architectures. DJL attaches an op's result to the manager of its
@@ -48,8 +47,9 @@ public final class Ops {
 
     /** Llama RMSNorm: x / sqrt(mean(x^2) + eps) * weight, computed in fp32 like HF. */
     public static NDArray rmsNorm(NDArray x, NDArray weight, double eps, Scalars c) {
-        if (Bf16.is(x)) { // like HF: normalize in fp32, scale in the weights' dtype
-            return Bf16.of(rmsNorm(x.toType(DataType.FLOAT32, false), null, eps, c)).mul(weight);
+        Precision p = Precision.of(x);
+        if (p != Precision.FP32) { // like HF: normalize in fp32, scale in the weights' dtype
+            return p.fromFloat32(rmsNorm(Precision.toFloat32(x), null, eps, c)).mul(weight);
         }
         NDArray variance = x.square().mean(new int[] {x.getShape().dimension() - 1}, true);
         NDArray normed = x.div(variance.add(c.of((float) eps)).sqrt());
@@ -79,21 +79,22 @@ public final class Ops {
      * Scaled dot-product attention. q (B, H, T, D); k, v (B, H, S, D); allowed (B, 1, T, S) boolean, true where
      * query t may attend key s. Disallowed scores get the most negative finite float (like HF's eager path), so a
      * fully masked row (a left-pad query) softmaxes to a uniform row instead of NaN and gradients stay finite.
-     * In bf16 the scores are masked and softmaxed in fp32 (bf16 rounds -Float.MAX_VALUE to -inf, and a left-pad row
-     * of NaN would poison every row through 0 * NaN in probs @ v), then the probabilities go back to bf16.
+     * In bf16 (fp16) the scores are masked and softmaxed in fp32 (bf16 rounds -Float.MAX_VALUE to -inf, and a left-pad
+     * row of NaN would poison every row through 0 * NaN in probs @ v), then the probabilities go back to bf16 (fp16),
+     * rounded once, as PyTorch's CPU bf16 softmax does; both casts are recorded by autograd ({@link Precision}).
      */
     public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray allowed, float scale, Scalars c) {
         NDManager m = q.getManager();
         NDArray kT = k.transpose(0, 1, 3, 2); // (B, H, D, S)
         kT.attach(m);
         NDArray scores = q.matMul(kT).mul(c.of(scale)); // (B, H, T, S)
-        boolean bf16 = Bf16.is(scores);
-        if (bf16) scores = scores.toType(DataType.FLOAT32, false);
+        Precision p = Precision.of(scores);
+        scores = Precision.toFloat32(scores);
         NDArray lowest = c.of(-Float.MAX_VALUE);
         NDArray masked = JniUtils.where((PtNDArray) allowed, (PtNDArray) scores, (PtNDArray) lowest);
         masked.attach(m);
         NDArray probs = masked.softmax(-1); // (B, H, T, S)
-        if (bf16) probs = Bf16.of(probs);
+        probs = p.fromFloat32(probs);
         return probs.matMul(v); // (B, H, T, D)
     }
 

@@ -166,7 +166,8 @@ public final class MetricsLog {
         if (n == null || !n.hasNonNull("step")) throw new IllegalArgumentException("no step");
         return new StepMetrics(n.get("step").asLong(), num(n, "loss"), num(n, "lr"), num(n, "grad_norm"), num(n, "tokens_per_s"),
                 num(n, "mfu"), num(n, "val_loss"), num(n, "val_perplexity"), num(n, "step_s"), num(n, "compute_s"),
-                num(n, "comm_s"), num(n, "optimizer_s"), num(n, "data_s"));
+                num(n, "comm_s"), num(n, "optimizer_s"), num(n, "data_s"), num(n, "loss_scale"),
+                n.path("skipped").asBoolean(false), n.path("skipped_steps").asLong(0));
     }
 
     private static double num(JsonNode n, String key) {
@@ -191,6 +192,11 @@ public final class MetricsLog {
         o.put("comm_s", m.commSeconds());
         o.put("optimizer_s", m.optimizerSeconds());
         o.put("data_s", m.dataSeconds());
+        if (!Double.isNaN(m.lossScale())) { // fp16 only: the scale, whether the step was skipped, skips so far
+            o.put("loss_scale", m.lossScale());
+            o.put("skipped", m.skipped());
+            o.put("skipped_steps", m.skippedSteps());
+        }
         return o.toString();
     }
 
