@@ -34,16 +34,16 @@ public final class BenchMemoryCommand implements Callable<Integer> {
             "train.micro_batch_size", "--micro-batch", "train.steps", "--steps", "train.threads", "--threads");
 
     @Option(names = "--arch", paramLabel = "A", defaultValue = "llama", description = "llama | gpt2 (default ${DEFAULT-VALUE}).") String arch;
-    @Option(names = "--hidden", paramLabel = "H", required = true, description = "Hidden size.") int hidden;
-    @Option(names = "--layers", paramLabel = "L", required = true, description = "Transformer blocks.") int layers;
-    @Option(names = "--heads", paramLabel = "A", required = true, description = "Attention heads.") int heads;
+    @Option(names = "--hidden", paramLabel = "H", required = true, description = "Hidden size (required).") int hidden;
+    @Option(names = "--layers", paramLabel = "L", required = true, description = "Transformer blocks (required).") int layers;
+    @Option(names = "--heads", paramLabel = "A", required = true, description = "Attention heads (required).") int heads;
     @Option(names = "--kv-heads", paramLabel = "K", description = "Key/value heads, llama only (default: --heads).") Integer kvHeads;
     @Option(names = "--intermediate", paramLabel = "I", description = "MLP width (default: 4H for gpt2, 8H/3 rounded up to 64 for llama).") Integer intermediate;
     @Option(names = "--vocab", paramLabel = "V", defaultValue = "32000", description = "Vocabulary (default ${DEFAULT-VALUE}).") int vocab;
     @Option(names = "--world-size", paramLabel = "N", defaultValue = "2", description = "Ranks, each a JVM (default ${DEFAULT-VALUE}).") int worldSize;
     @Option(names = "--zero-stage", paramLabel = "S", defaultValue = "2", description = "ZeRO stage 0, 1 or 2 (default ${DEFAULT-VALUE}).") int zeroStage;
     @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32", description = "fp32 | bf16 | fp16 (default ${DEFAULT-VALUE}).") String precision;
-    @Option(names = "--activation-checkpointing", description = "Recompute each block's forward in backward.") boolean activationCheckpointing;
+    @Option(names = "--activation-checkpointing", description = "Recompute each block's forward in backward (default off).") boolean activationCheckpointing;
     @Option(names = "--seq-len", paramLabel = "T", defaultValue = "256", description = "Tokens per sequence (default ${DEFAULT-VALUE}).") int seqLen;
     @Option(names = "--steps", paramLabel = "N", defaultValue = "2", description = "Optimizer steps (default ${DEFAULT-VALUE}; activations are read from the last, when every buffer exists).") int steps;
     @Option(names = "--micro-batch", paramLabel = "B", defaultValue = "1", description = "Sequences per rank per step (default ${DEFAULT-VALUE}).") int microBatch;

@@ -46,7 +46,7 @@ class BenchMemoryCommandTest {
             assertTrue(optimizer >= formula && optimizer < formula + 12 * 2 * n, optimizer + " vs " + formula);
             // The model's own weights are fp32, Psi of them.
             assertEquals(4L * psi, held.get("weights_model").asLong(), rank.toString());
-            assertEquals("float32", held.get("model_dtype").asText(), rank.toString());
+            assertEquals("fp32", held.get("model_dtype").asText(), rank.toString());
             long peak = rank.get("peak_rss_steps").asLong();
             assertTrue(peak > held.get("weights_model").asLong() + rank.get("baseline_rss").asLong(), rank.toString());
             assertTrue(rank.get("peak_rss_with_checkpoint").asLong() >= peak, rank.toString());
