@@ -166,12 +166,18 @@ public final class CheckpointFile implements AutoCloseable {
 
     /**
      * Buffers for chunks {@code first..last}: as many as may be in flight, each as large as the largest of them.
-     * Allocated per read and dropped after it, so a rank reading parts of many shards holds no buffers for them.
+     * Checked one at a time (CRC32C), a read uses the file's one chunk buffer, which {@link #readFully} also uses;
+     * pipelined (sha256), a read allocates its ring and drops it after, so a rank reading parts of many shards holds
+     * no more than one chunk buffer for each.
      */
     private byte[][] ring(int first, int last) {
         int largest = 0;
         for (int c = first; c <= last; c++) largest = Math.max(largest, chunkLength(c));
-        return new byte[Math.min(checksum.depth(), last - first + 1)][largest];
+        int depth = Math.min(checksum.depth(), last - first + 1);
+        if (depth > 1) return new byte[depth][largest];
+        if (buffer.length < largest) buffer = new byte[largest];
+        cached = -1; // the read overwrites the chunk readFully kept
+        return new byte[][] {buffer};
     }
 
     private int chunkLength(int c) {
