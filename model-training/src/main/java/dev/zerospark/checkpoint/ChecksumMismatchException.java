@@ -12,8 +12,8 @@ public final class ChecksumMismatchException extends CorruptCheckpointException 
      * @param algorithm what the manifest recorded for it ({@code crc32c}, {@code sha256})
      */
     public ChecksumMismatchException(String stepUri, String key, String where, String algorithm, String expected, String actual) {
-        super(stepUri, key, "(" + stepUri + "/" + key + ") fails its " + algorithm + " check in " + where
-                + ": manifest says " + expected + ", file has " + actual
+        super(stepUri, key, "(" + stepUri + "/" + key + ") checksum mismatch in " + where
+                + ": manifest says " + algorithm + " " + expected + ", file has " + actual
                 + "; the checkpoint step is damaged: resume from an earlier step (delete this step directory)");
         this.file = stepUri + "/" + key;
     }

@@ -95,7 +95,7 @@ class ChunkChecksumTest {
                     () -> f.read(0, b.length, bytes -> {}))) {
                 CorruptCheckpointException e = assertThrows(CorruptCheckpointException.class, read);
                 assertEquals(FILE, e.key());
-                assertTrue(e.getMessage().contains("step-3/" + FILE) && e.getMessage().contains("crc32c check in chunk 3 (bytes 2200..3200)"),
+                assertTrue(e.getMessage().contains("step-3/" + FILE) && e.getMessage().contains("checksum mismatch in chunk 3 (bytes 2200..3200): manifest says crc32c "),
                         e.getMessage());
             }
         }
@@ -154,8 +154,8 @@ class ChunkChecksumTest {
             ChecksumMismatchException e = assertThrows(ChecksumMismatchException.class,
                     () -> shards.read(OptimizerShards.EXP_AVG_SQ, 256, new float[256], 0, 256));
             assertTrue(e.getMessage().contains("step-7/" + OptimizerShards.fileName(1))
-                    && e.getMessage().contains("sha256 check in chunk " + last + " ")
-                    && e.getMessage().contains(shard1.chunks().get(last)), e.getMessage());
+                    && e.getMessage().contains("checksum mismatch in chunk " + last + " (")
+                    && e.getMessage().contains("manifest says sha256 " + shard1.chunks().get(last)), e.getMessage());
         }
     }
 }

@@ -152,7 +152,7 @@ class OptimizerShardsTest {
             assertTrue(e.getMessage().contains("step-" + STEP + "/" + OptimizerShards.fileName(1)), e.getMessage());
             assertEquals(OptimizerShards.fileName(1), e.key());
             long damaged = m.files().get(OptimizerShards.fileName(1)).bytes() - 10;
-            assertTrue(e.getMessage().matches("(?s).*crc32c check in chunk \\d+ \\(bytes (\\d+)\\.\\.(\\d+)\\).*"), e.getMessage());
+            assertTrue(e.getMessage().matches("(?s).*checksum mismatch in chunk \\d+ \\(bytes \\d+\\.\\.\\d+\\): manifest says crc32c .*"), e.getMessage());
             java.util.regex.Matcher bytes = java.util.regex.Pattern.compile("bytes (\\d+)\\.\\.(\\d+)").matcher(e.getMessage());
             assertTrue(bytes.find() && Long.parseLong(bytes.group(1)) <= damaged && damaged < Long.parseLong(bytes.group(2)),
                     "names the chunk holding the damaged byte " + damaged + ": " + e.getMessage());
