@@ -9,30 +9,42 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 /**
  * One file of a checkpoint step, read by position and verified as it is read: each chunk a read touches is fetched
- * whole (a positioned read of exactly that chunk), its sha256 checked against the manifest, and only then handed
- * out. A rank therefore reads the ranges it needs and nothing else, and never uses an unverified byte. A file from
- * before chunked checksums is verified whole on the first read. Long ranges ({@link #read(long, long, Sink)}) are
- * streamed: the next chunk is read while the last one is hashed on a hashing thread.
+ * whole (a positioned read of exactly that chunk), its checksum checked against the manifest, and only then handed
+ * out. A rank therefore reads the ranges it needs and nothing else, and never uses an unverified byte. Chunks are
+ * checked with what the manifest recorded ({@link ChunkChecksum}): CRC32C on the reading thread, or, for older
+ * checkpoints, sha256 on the hashing threads while the next chunks are read. A file from before chunked checksums
+ * is verified whole on the first read.
  */
 public final class CheckpointFile implements AutoCloseable {
+    private final String stepUri;
+    private final String key;
     private final String uri;
     private final Manifest.FileEntry entry;
+    /** How chunks are checked, and the recorded checksum of each (null for a file without chunks). */
+    private final ChunkChecksum checksum;
+    private final List<String> expected;
     private final FSDataInputStream in;
     private final ChunkMap chunks;
     private byte[] buffer = new byte[0];
     private int cached = -1;
     private boolean wholeVerified;
     /** The digests of the chunks {@link #read(long, long, Sink)} has in flight, oldest first. */
-    private final java.util.ArrayDeque<Future<byte[]>> inFlight = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<Future<String>> inFlight = new java.util.ArrayDeque<>();
 
-    CheckpointFile(String uri, Manifest.FileEntry entry, FSDataInputStream in, ChunkMap chunks) {
-        this.uri = uri;
+    /** A file {@code key} of the step at {@code stepUri}; {@code chunks} is null for a file without chunks. */
+    CheckpointFile(String stepUri, String key, Manifest.FileEntry entry, FSDataInputStream in, ChunkMap chunks) {
+        this.stepUri = stepUri;
+        this.key = key;
+        this.uri = stepUri + "/" + key;
         this.entry = entry;
+        this.checksum = chunks == null ? null : ChunkChecksum.of(entry);
+        this.expected = checksum == null ? null : checksum.expected(entry);
         this.in = in;
         this.chunks = chunks;
     }
@@ -80,9 +92,9 @@ public final class CheckpointFile implements AutoCloseable {
 
     /**
      * Streams the verified bytes {@code [position, position + len)} to {@code sink}, in order, a chunk at a time: each
-     * chunk is read here while the ones before it are hashed on hashing threads (up to {@link Hashing#DEPTH} chunks
-     * in flight), and handed out once its digest matches, straight from the buffer it was read into. Reads the chunks
-     * that hold the range and nothing else.
+     * chunk is handed out once its checksum matches, straight from the buffer it was read into (sha256 chunks are
+     * hashed on hashing threads while the next ones are read, up to {@link ChunkChecksum#depth()} in flight). Reads
+     * the chunks that hold the range and nothing else.
      */
     public void read(long position, long len, Sink sink) {
         if (position < 0 || len < 0 || position + len > entry.bytes()) {
@@ -103,7 +115,7 @@ public final class CheckpointFile implements AutoCloseable {
                 if (inFlight.size() == bufs.length) deliver(c - bufs.length, bufs, position, len, sink);
                 byte[] b = bufs[c % bufs.length];
                 fetch(chunks.start(c), b, 0, chunkLength(c));
-                inFlight.add(Hashing.sha256(b, 0, chunkLength(c)));
+                inFlight.add(checksum.start(b, 0, chunkLength(c)));
             }
             for (int c = last - inFlight.size() + 1, end = last; c <= end; c++) deliver(c, bufs, position, len, sink);
         } catch (IOException e) {
@@ -118,7 +130,7 @@ public final class CheckpointFile implements AutoCloseable {
      * of that wait is added to the read's own.
      */
     private <E extends RuntimeException> E drain(E failure) {
-        for (Future<byte[]> digest : inFlight) {
+        for (Future<String> digest : inFlight) {
             try {
                 join(digest);
             } catch (IOException | RuntimeException e) {
@@ -129,12 +141,11 @@ public final class CheckpointFile implements AutoCloseable {
         return failure;
     }
 
-    /** Hands out chunk {@code c}, the oldest in flight, once its digest is in and matches. */
+    /** Hands out chunk {@code c}, the oldest in flight, once its checksum is in and matches. */
     private void deliver(int c, byte[][] bufs, long position, long len, Sink sink) throws IOException {
-        String actual = HexFormat.of().formatHex(join(inFlight.peekFirst()));
+        String actual = join(inFlight.peekFirst());
         inFlight.removeFirst();
-        String expected = entry.chunks().get(c);
-        if (!actual.equals(expected)) throw mismatch(c, expected, actual);
+        if (!actual.equals(expected.get(c))) throw mismatch(c, actual);
         long start = chunks.start(c);
         int from = (int) Math.max(0, position - start);
         int to = (int) (Math.min(position + len, chunks.end(c)) - start);
@@ -155,19 +166,25 @@ public final class CheckpointFile implements AutoCloseable {
 
     /**
      * Buffers for chunks {@code first..last}: as many as may be in flight, each as large as the largest of them.
-     * Allocated per read and dropped after it, so a rank reading parts of many shards holds no buffers for them.
+     * Checked one at a time (CRC32C), a read uses the file's one chunk buffer, which {@link #readFully} also uses;
+     * pipelined (sha256), a read allocates its ring and drops it after, so a rank reading parts of many shards holds
+     * no more than one chunk buffer for each.
      */
     private byte[][] ring(int first, int last) {
         int largest = 0;
         for (int c = first; c <= last; c++) largest = Math.max(largest, chunkLength(c));
-        return new byte[Math.min(Hashing.DEPTH, last - first + 1)][largest];
+        int depth = Math.min(checksum.depth(), last - first + 1);
+        if (depth > 1) return new byte[depth][largest];
+        if (buffer.length < largest) buffer = new byte[largest];
+        cached = -1; // the read overwrites the chunk readFully kept
+        return new byte[][] {buffer};
     }
 
     private int chunkLength(int c) {
         return (int) (chunks.end(c) - chunks.start(c));
     }
 
-    private static byte[] join(Future<byte[]> digest) throws IOException {
+    private static String join(Future<String> digest) throws IOException {
         try {
             return digest.get();
         } catch (InterruptedException e) {
@@ -185,13 +202,25 @@ public final class CheckpointFile implements AutoCloseable {
         return all;
     }
 
-    /** Reads the whole file once against its checksums ({@code checkpoint inspect}). */
+    /**
+     * Reads the whole file once against its checksums ({@code checkpoint inspect}): every chunk's, and for a file with
+     * chunk CRC32Cs also its sha256 content id, re-hashed from the chunks (a file with chunk sha256s had that checked
+     * against them with the manifest).
+     */
     public void verifyAll() {
         try {
             if (chunks == null) {
                 verifyWhole();
-            } else {
-                for (int c = 0; c < entry.chunks().size(); c++) load(c);
+                return;
+            }
+            MessageDigest root = Hashing.digest();
+            for (int c = 0; c < chunks.count(); c++) {
+                load(c);
+                if (checksum == ChunkChecksum.CRC32C) root.update(Hashing.sha256(buffer, 0, chunkLength(c)));
+            }
+            String actual = HexFormat.of().formatHex(root.digest());
+            if (checksum == ChunkChecksum.CRC32C && !actual.equals(entry.sha256())) {
+                throw new ChecksumMismatchException(stepUri, key, "the sha256 of its chunks' sha256s", "sha256", entry.sha256(), actual);
             }
         } catch (IOException e) {
             throw CheckpointException.io("read", uri, e);
@@ -203,13 +232,10 @@ public final class CheckpointFile implements AutoCloseable {
         int len = (int) (chunks.end(c) - chunks.start(c));
         if (buffer.length < len) buffer = new byte[len];
         fetch(chunks.start(c), buffer, 0, len);
-        MessageDigest sha = Hashing.digest();
-        sha.update(buffer, 0, len);
-        String actual = HexFormat.of().formatHex(sha.digest());
-        String expected = entry.chunks().get(c);
-        if (!actual.equals(expected)) {
+        String actual = checksum.of(buffer, 0, len);
+        if (!actual.equals(expected.get(c))) {
             cached = -1;
-            throw mismatch(c, expected, actual);
+            throw mismatch(c, actual);
         }
         cached = c;
     }
@@ -224,8 +250,9 @@ public final class CheckpointFile implements AutoCloseable {
         in.readFully(dst, off, len);
     }
 
-    private ChecksumMismatchException mismatch(int c, String expected, String actual) {
-        return new ChecksumMismatchException(uri, "chunk " + c + " (bytes " + chunks.start(c) + ".." + chunks.end(c) + ")", expected, actual);
+    private ChecksumMismatchException mismatch(int c, String actual) {
+        return new ChecksumMismatchException(stepUri, key, "chunk " + c + " (bytes " + chunks.start(c) + ".." + chunks.end(c) + ")",
+                checksum.algorithm, expected.get(c), actual);
     }
 
     private void verifyWhole() throws IOException {
@@ -235,7 +262,7 @@ public final class CheckpointFile implements AutoCloseable {
         in.seek(0);
         for (int n; (n = in.read(buf)) > 0; ) sha.update(buf, 0, n);
         String actual = HexFormat.of().formatHex(sha.digest());
-        if (!actual.equals(entry.sha256())) throw new ChecksumMismatchException(uri, entry.sha256(), actual);
+        if (!actual.equals(entry.sha256())) throw new ChecksumMismatchException(stepUri, key, "the whole file", "sha256", entry.sha256(), actual);
         wholeVerified = true;
     }
 

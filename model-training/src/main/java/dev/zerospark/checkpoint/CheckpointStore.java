@@ -123,7 +123,7 @@ public final class CheckpointStore {
             FileSystem fs = p.getFileSystem(conf);
             long size = fs.getFileStatus(p).getLen();
             if (size != entry.bytes()) throw CorruptCheckpointException.sizeMismatch(stepUri(manifest.step()), name, entry.bytes(), size);
-            return new CheckpointFile(uri, entry, fs.open(p), chunks);
+            return new CheckpointFile(stepUri(manifest.step()), name, entry, fs.open(p), chunks);
         } catch (IOException e) {
             throw CheckpointException.io("open", uri, e);
         }

@@ -15,7 +15,9 @@ import java.util.concurrent.Future;
 /**
  * What a checkpoint file is written through: bytes are staged in a chunk-sized buffer and passed on to the store's
  * stream one chunk at a time, while hashing threads hash it ({@link Hashing}), so nothing is staged
- * locally or read back to checksum it and the sha256 costs no time on the writing thread. A writer calls
+ * locally or read back to checksum it and the checksums cost no time on the writing thread. Each chunk gets a
+ * CRC32C, what readers verify, and a sha256, from which the file's content id ({@link Manifest.FileEntry#sha256()})
+ * is built. A writer calls
  * {@link #endChunk()} where a reader will want to start reading (a header's end, a tensor's start), so reading one
  * tensor's range never needs the bytes before it. fp32 values are converted straight into the chunk buffer
  * ({@link #writeFloats}), so they are copied once on their way to the store.
@@ -26,7 +28,7 @@ public final class ChunkedOutputStream extends OutputStream {
     private final int chunkBytes;
     /** A ring of chunk buffers: one is filled and written while the others' digests are still being computed. */
     private final byte[][] buffers = new byte[Hashing.DEPTH][];
-    private final List<Future<byte[]>> digests = new ArrayList<>();
+    private final List<Future<Sums>> digests = new ArrayList<>();
     private final List<Long> cuts = new ArrayList<>();
     private byte[] buf;
     private int current;
@@ -95,20 +97,23 @@ public final class ChunkedOutputStream extends OutputStream {
     /** Waits for the chunk digests still being computed; closes nothing: the store owns the underlying stream. */
     @Override
     public void close() throws IOException {
-        for (Future<byte[]> f : digests) join(f);
+        for (Future<Sums> f : digests) join(f);
     }
+
+    /** One chunk's checksums. */
+    private record Sums(byte[] sha256, String crc32c) {}
 
     /** The manifest entry for everything written, ending the last chunk. */
     Manifest.FileEntry entry() throws IOException {
         if (inChunk > 0) finishChunk();
         MessageDigest root = Hashing.digest();
-        List<String> chunks = new ArrayList<>(digests.size());
-        for (Future<byte[]> f : digests) {
-            byte[] digest = join(f);
-            root.update(digest);
-            chunks.add(HexFormat.of().formatHex(digest));
+        List<String> crcs = new ArrayList<>(digests.size());
+        for (Future<Sums> f : digests) {
+            Sums sums = join(f);
+            root.update(sums.sha256());
+            crcs.add(sums.crc32c());
         }
-        return new Manifest.FileEntry(HexFormat.of().formatHex(root.digest()), position, chunkBytes, cuts, chunks);
+        return new Manifest.FileEntry(HexFormat.of().formatHex(root.digest()), position, chunkBytes, cuts, null, crcs);
     }
 
     /**
@@ -135,7 +140,9 @@ public final class ChunkedOutputStream extends OutputStream {
      * the ring, once the digest of what that buffer held last is done.
      */
     private void finishChunk() throws IOException {
-        digests.add(Hashing.sha256(buf, 0, inChunk));
+        byte[] b = buf;
+        int len = inChunk;
+        digests.add(Hashing.submit(() -> new Sums(Hashing.sha256(b, 0, len), ChunkChecksum.crc32c(b, 0, len))));
         if (inChunk > passed) out.write(buf, passed, inChunk - passed);
         inChunk = 0;
         passed = 0;
@@ -149,7 +156,7 @@ public final class ChunkedOutputStream extends OutputStream {
         return buffers[i];
     }
 
-    private static byte[] join(Future<byte[]> f) throws IOException {
+    private static <T> T join(Future<T> f) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {

@@ -7,7 +7,8 @@ import java.util.concurrent.Future;
 /**
  * The threads that hash checkpoint chunks off the writing and reading threads, so the sha256 of some chunks overlaps
  * the I/O of the next, and several chunks hash at once (sha256 runs at ~1.2 GB/s a core here, slower than a read
- * from the page cache). Daemon threads, one per core, shared by every checkpoint file of the JVM (ranks running as
+ * from the page cache). Writers hash every chunk here (its CRC32C and the sha256 the file's content id is built
+ * from); readers only for manifests that recorded chunk sha256s, as CRC32C is verified on the reading thread. Daemon threads, one per core, shared by every checkpoint file of the JVM (ranks running as
  * threads share them); each stream keeps at most {@link #DEPTH} chunks in flight, so the queue stays short.
  */
 final class Hashing {
@@ -34,12 +35,15 @@ final class Hashing {
         }
     }
 
-    /** The sha256 of {@code b[off, off + len)}, computed on a hashing thread; {@code b} must not change until it is done. */
-    static Future<byte[]> sha256(byte[] b, int off, int len) {
-        return Pool.THREADS.submit(() -> {
-            java.security.MessageDigest sha = Hashing.digest();
-            sha.update(b, off, len);
-            return sha.digest();
-        });
+    /** Runs {@code task} (hashing a buffer that must not change until it is done) on a hashing thread. */
+    static <T> Future<T> submit(java.util.concurrent.Callable<T> task) {
+        return Pool.THREADS.submit(task);
+    }
+
+    /** The sha256 of {@code b[off, off + len)}. */
+    static byte[] sha256(byte[] b, int off, int len) {
+        java.security.MessageDigest sha = digest();
+        sha.update(b, off, len);
+        return sha.digest();
     }
 }

@@ -23,7 +23,7 @@ final class ManifestChecks {
 
     /**
      * Checks one manifest, untrusted input: every file key inside the step directory, every entry with a checksum and
-     * size, chunk lists that tile their file and hash to the entry's sha256, the step it records, a layout whose
+     * size, chunk checksum lists that tile their file (and, for chunk sha256s, hash to the entry's sha256), the step it records, a layout whose
      * parameters fit its flat buffer without overlapping, and a data cursor naming its table and position.
      */
     static void check(Manifest m, long step, String stepUri) {
@@ -103,19 +103,32 @@ final class ManifestChecks {
     }
 
     /**
-     * The chunk map of a chunked entry (null for a whole-file one), checked: the chunks must tile the file as the
-     * writer cuts them, and the entry's sha256 must be the digest of its chunk digests.
+     * The chunk map of a chunked entry (null for a whole-file one), checked: one list of chunk checksums (CRC32Cs of 8
+     * hex digits, or, in older manifests, sha256s that the entry's sha256 must be the digest of), whose chunks tile
+     * the file as the writer cuts them.
      */
     static ChunkMap chunkMap(String stepUri, String key, Manifest.FileEntry e) {
         if (!e.chunked()) return null;
-        if (e.chunkBytes() == null || e.chunks().stream().anyMatch(Objects::isNull)) {
-            throw CorruptCheckpointException.badChunks(stepUri, key, "has chunks without a chunk size or digest");
+        if (e.chunks() != null && e.chunkCrc32c() != null) {
+            throw CorruptCheckpointException.badChunks(stepUri, key, "has both chunk_crc32c and chunks (sha256): which one to verify is ambiguous");
         }
-        ChunkMap map = ChunkMap.of(e.bytes(), e.chunkBytes(), e.cuts() == null ? List.of() : e.cuts(), e.chunks().size());
+        List<String> sums = ChunkChecksum.of(e).expected(e);
+        if (e.chunkBytes() == null || sums.stream().anyMatch(Objects::isNull)) {
+            throw CorruptCheckpointException.badChunks(stepUri, key, "has chunks without a chunk size or checksum");
+        }
+        ChunkMap map = ChunkMap.of(e.bytes(), e.chunkBytes(), e.cuts() == null ? List.of() : e.cuts(), sums.size());
         if (map == null) throw CorruptCheckpointException.badChunks(stepUri, key, "lists chunks that do not tile its " + e.bytes() + " bytes");
+        if (e.chunkCrc32c() != null) {
+            for (String crc : sums) {
+                if (!CRC32C_HEX.matcher(crc).matches()) {
+                    throw CorruptCheckpointException.badChunks(stepUri, key, "has a chunk_crc32c '" + crc + "' that is not 8 lowercase hex digits");
+                }
+            }
+            return map;
+        }
         MessageDigest root = Hashing.digest();
         try {
-            for (String c : e.chunks()) root.update(HexFormat.of().parseHex(c));
+            for (String c : sums) root.update(HexFormat.of().parseHex(c));
         } catch (IllegalArgumentException bad) {
             throw CorruptCheckpointException.badChunks(stepUri, key, "has a chunk digest that is not hex");
         }
@@ -124,6 +137,8 @@ final class ManifestChecks {
         }
         return map;
     }
+
+    private static final java.util.regex.Pattern CRC32C_HEX = java.util.regex.Pattern.compile("[0-9a-f]{8}");
 
     /** Whether a manifest key names a file inside its step directory (and nothing a resolver could move out). */
     private static boolean insideStep(String stepUri, String key) {

@@ -2,7 +2,6 @@ package dev.zerospark.checkpoint;
 
 import dev.zerospark.checkpoint.internal.SafetensorsStream;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -11,7 +10,10 @@ import java.util.Map;
  * [offset, length, step] and the fp32 {@code master}, {@code exp_avg} and {@code exp_avg_sq} of that flat range),
  * read as one flat buffer by range. Each read fetches only the chunks that hold the range, verified, from whichever
  * shard holds it: resuming at the same world size reads exactly the own shard, at another one the overlapping parts
- * of the others (plus their headers). The master weights are also the model's fp32 weights: export rebuilds every
+ * of the others (plus their headers). A shard is opened on the first read that needs it, starting with the one the
+ * recorded layout says holds the range (its own range tensor then confirms it), so a rank opens no shard it does
+ * not read: on a remote store each open is requests, and with small shards the opens cost more than the reads.
+ * The master weights are also the model's fp32 weights: export rebuilds every
  * tensor from them by the manifest's {@link Layout}. A resume reads in its own model's flat coordinates
  * ({@link #openFor}): each parameter comes from where the recorded layout put it, so a checkpoint cut with another
  * layout (other padding, alignment or order) resumes correctly, and one of another model fails naming the step.
@@ -24,7 +26,8 @@ public final class OptimizerShards implements AutoCloseable {
 
     private final CheckpointStore store;
     private final Manifest manifest;
-    private final List<Shard> shards = new ArrayList<>();
+    /** Shard {@code r} once it has been opened (header and range read), else null. */
+    private final Shard[] shards;
     /** The model's parameters and, at the same index, the recorded one of the same name; null: recorded coordinates. */
     private final List<Layout.Param> model;
     private final List<Layout.Param> recorded;
@@ -34,6 +37,7 @@ public final class OptimizerShards implements AutoCloseable {
     private OptimizerShards(CheckpointStore store, Manifest manifest, List<Layout.Param> model, List<Layout.Param> recorded) {
         this.store = store;
         this.manifest = manifest;
+        this.shards = new Shard[manifest.worldSize()];
         this.model = model;
         this.recorded = recorded;
     }
@@ -43,11 +47,11 @@ public final class OptimizerShards implements AutoCloseable {
     }
 
     /**
-     * Opens every shard of {@code manifest}'s step, reading only their headers and ranges; {@link #read} takes flat
-     * offsets of the recorded layout (what export rebuilds the weights by).
+     * The shards of {@code manifest}'s step, each opened (its header and range read) when a read first needs it;
+     * {@link #read} takes flat offsets of the recorded layout (what export rebuilds the weights by).
      */
     public static OptimizerShards open(CheckpointStore store, Manifest manifest) {
-        return open(new OptimizerShards(store, manifest, null, null));
+        return new OptimizerShards(store, manifest, null, null);
     }
 
     /**
@@ -60,18 +64,12 @@ public final class OptimizerShards implements AutoCloseable {
      */
     public static OptimizerShards openFor(CheckpointStore store, Manifest manifest, Layout model) {
         List<Layout.Param> recorded = ManifestChecks.match(manifest.layout(), model, store.stepUri(manifest.step()));
-        return open(new OptimizerShards(store, manifest, model.params(), recorded));
+        return new OptimizerShards(store, manifest, model.params(), recorded);
     }
 
-    private static OptimizerShards open(OptimizerShards s) {
-        Manifest manifest = s.manifest;
-        try {
-            for (int r = 0; r < manifest.worldSize(); r++) s.shards.add(s.openShard(fileName(r)));
-        } catch (RuntimeException e) {
-            s.close();
-            throw e;
-        }
-        return s;
+    private Shard shard(int r) {
+        if (shards[r] == null) shards[r] = openShard(fileName(r));
+        return shards[r];
     }
 
     private Shard openShard(String name) {
@@ -93,9 +91,12 @@ public final class OptimizerShards implements AutoCloseable {
         }
     }
 
-    /** The optimizer steps the shards record as done. */
+    /** The optimizer steps the shards record as done (from a shard already read, else shard 0). */
     public long step() {
-        return shards.get(0).step();
+        for (Shard s : shards) {
+            if (s != null) return s.step();
+        }
+        return shard(0).step();
     }
 
     /**
@@ -143,18 +144,31 @@ public final class OptimizerShards implements AutoCloseable {
         }
     }
 
+    /**
+     * The first shard holding flat element {@code element}. The recorded layout says which one that is (ZeRO stages
+     * 1-2 cut {@code shard_size} elements per rank; stage 0 ranks all hold everything); that shard is tried first,
+     * and only if its range tensor disagrees are the others opened in order.
+     */
     private Shard holding(long element) {
-        for (Shard s : shards) {
-            if (element >= s.offset() && element < s.offset() + s.length()) return s;
+        long size = manifest.layout().shardSize();
+        long guess = manifest.zeroStage() > 0 && size > 0 ? element / size : 0;
+        if (guess < shards.length && holds(shard((int) guess), element)) return shards[(int) guess];
+        for (int r = 0; r < shards.length; r++) {
+            if (holds(shard(r), element)) return shards[r];
         }
         throw new CorruptCheckpointException(store.stepUri(manifest.step()), null,
                 "no optimizer shard holds flat element " + element);
+    }
+
+    private static boolean holds(Shard s, long element) {
+        return element >= s.offset() && element < s.offset() + s.length();
     }
 
     @Override
     public void close() {
         RuntimeException first = null;
         for (Shard s : shards) {
+            if (s == null) continue;
             try {
                 s.file().close();
             } catch (RuntimeException e) {

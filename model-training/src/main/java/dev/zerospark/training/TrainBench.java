@@ -97,7 +97,8 @@ public final class TrainBench {
 
     /**
      * Checkpoint I/O on the store the 2-rank run used: save = writing that checkpoint's files through the
-     * checkpoint writer (sha256 on the fly) from memory, load = every rank reading its own optimizer range (verified);
+     * checkpoint writer (chunk CRC32Cs and sha256s on the fly) from memory, load = every rank reading its own optimizer
+     * range (every chunk's CRC32C verified);
      * each next to a raw write/read of the same bytes to the same store (one write call per file; a read of each
      * file into an array of its size). One untimed round first (JIT, filesystem caches), then rounds interleaving the
      * four operations, so drift on a shared machine hits each alike, until each has moved {@link #MEASURED_BYTES}.

@@ -55,16 +55,22 @@ class ManifestValidationTest {
         assertTrue(store.latestValid().isEmpty());
     }
 
-    /** Chunk digests are untrusted too: they must tile the file and hash to the entry's sha256. */
+    /**
+     * Chunk checksums are untrusted too: one list of them, tiling the file; CRC32Cs of 8 hex digits; chunk sha256s
+     * (older manifests) hashing to the entry's sha256.
+     */
     @Test
     void chunkDigestsThatDoNotAddUpAreRejectedByName(@TempDir Path dir) throws Exception {
         CheckpointStore store = store(dir);
         Manifest.FileEntry w = store.write(20, "optim-rank0.safetensors", out -> out.write(PAYLOAD));
+        List<String> crcs = w.chunkCrc32c();
         String other = "00".repeat(32);
         for (Manifest.FileEntry bad : List.of(
-                new Manifest.FileEntry(w.sha256(), w.bytes(), w.chunkBytes(), w.cuts(), List.of(other)),
-                new Manifest.FileEntry(w.sha256(), w.bytes(), w.chunkBytes(), w.cuts(), List.of(w.chunks().get(0), other)),
-                new Manifest.FileEntry(w.sha256(), w.bytes(), 0, w.cuts(), w.chunks()))) {
+                new Manifest.FileEntry(w.sha256(), w.bytes(), w.chunkBytes(), w.cuts(), List.of(other), null),
+                new Manifest.FileEntry(w.sha256(), w.bytes(), w.chunkBytes(), w.cuts(), null, List.of(crcs.get(0), "00000000")),
+                new Manifest.FileEntry(w.sha256(), w.bytes(), w.chunkBytes(), w.cuts(), null, List.of("0x1f")),
+                new Manifest.FileEntry(w.sha256(), w.bytes(), w.chunkBytes(), w.cuts(), List.of(other), crcs),
+                new Manifest.FileEntry(w.sha256(), w.bytes(), 0, w.cuts(), null, crcs))) {
             writeManifest(store, 20, Map.of("optim-rank0.safetensors", bad));
             CorruptCheckpointException e = assertThrows(CorruptCheckpointException.class, () -> store.manifest(20));
             assertEquals("optim-rank0.safetensors", e.key(), e.getMessage());

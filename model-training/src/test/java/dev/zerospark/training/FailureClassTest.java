@@ -29,7 +29,7 @@ class FailureClassTest {
      */
     @Test
     void aDamagedCheckpointStopsTheRunAndAFailedReadIsRetried() {
-        var damaged = new ChecksumMismatchException("s3a://b/ckpt/step-4/optim-rank1.safetensors", "chunk 3 (bytes 0..9)", "aa", "bb");
+        var damaged = new ChecksumMismatchException("s3a://b/ckpt/step-4", "optim-rank1.safetensors", "chunk 3 (bytes 0..9)", "crc32c", "aa", "bb");
         assertEquals(FailureClass.CONFIG, RankFailedException.of(1, damaged).failureClass());
         assertEquals(FailureClass.RETRYABLE, FailureClass.of(new CheckpointException("cannot read x", new IOException("reset"))));
     }
