@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.training.data.DataCursor;
+import dev.zerospark.zero.DynamicLossScaler;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +25,12 @@ public final class CheckpointCommit {
     /** What a run records in every manifest: its id, world size, ZeRO stage and resolved config (JSON). */
     public record Run(String runId, int worldSize, int zeroStage, String configJson) {}
 
+    /**
+     * The optimizer's progress at the step: applied optimizer steps (fewer than the step when fp16 skipped some) and
+     * the fp16 loss scaler's state (null when no loss is scaled).
+     */
+    public record Optimizer(long appliedSteps, DynamicLossScaler.State lossScaler) {}
+
     /** A rank's file entries as it hands them to rank 0. */
     public static String encode(Map<String, Manifest.FileEntry> files) {
         try {
@@ -35,9 +42,11 @@ public final class CheckpointCommit {
 
     /**
      * The manifest of {@code step}: the files every rank wrote ({@code gathered}, one {@link #encode}d string per
-     * rank, in rank order), the layout the shards were cut with, where the data stands after the step, and the RNG.
+     * rank, in rank order), the layout the shards were cut with, where the data stands after the step, the RNG and the
+     * optimizer's progress.
      */
-    public static Manifest manifest(long step, Run run, List<String> gathered, Layout layout, DataCursor data, Manifest.Rng rng) {
+    public static Manifest manifest(long step, Run run, List<String> gathered, Layout layout, DataCursor data,
+                                    Manifest.Rng rng, Optimizer optimizer) {
         Map<String, Manifest.FileEntry> files = new LinkedHashMap<>();
         for (int rank = 0; rank < gathered.size(); rank++) {
             try {
@@ -52,6 +61,7 @@ public final class CheckpointCommit {
         } catch (JsonProcessingException e) {
             throw new CheckpointException("the run's resolved config is not JSON: " + e.getOriginalMessage(), e);
         }
-        return new Manifest(step, run.runId(), run.worldSize(), run.zeroStage(), files, layout, config, data, rng);
+        return new Manifest(step, run.runId(), run.worldSize(), run.zeroStage(), files, layout, config, data, rng,
+                optimizer.appliedSteps(), optimizer.lossScaler());
     }
 }

@@ -50,6 +50,11 @@ public class CorruptCheckpointException extends CheckpointException {
         return new CorruptCheckpointException(stepUri, null, "manifest " + problem);
     }
 
+    static CorruptCheckpointException optimizerStepsMismatch(String stepUri, String key, long shard, long manifest) {
+        return new CorruptCheckpointException(stepUri, key, "records " + shard + " optimizer steps, the manifest's "
+                + "optimizer_steps " + manifest);
+    }
+
     static CorruptCheckpointException badParam(String stepUri, String param, String problem) {
         return new CorruptCheckpointException(stepUri, null, "manifest layout param '" + param + "' " + problem);
     }

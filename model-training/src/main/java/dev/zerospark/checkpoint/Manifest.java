@@ -3,6 +3,7 @@ package dev.zerospark.checkpoint;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zerospark.training.data.DataCursor;
+import dev.zerospark.zero.DynamicLossScaler;
 
 import java.util.List;
 import java.util.Map;
@@ -24,9 +25,16 @@ import java.util.Map;
  *               added to the config later needs no change here)
  * @param data the data table, its pinned Delta version and the cursor (epoch, sample in epoch)
  * @param rng RNG state needed for an exact resume (null in manifests that record none)
+ * @param optimizerSteps the optimizer steps applied up to {@code step}: fewer than {@code step} when fp16 skipped
+ *                       overflowing steps; AdamW's bias correction and the lr schedule count these (null in manifests
+ *                       written before it was recorded, whose runs skipped none they knew of: then {@code step})
+ * @param lossScaler the fp16 loss scaler's state after {@code step}, the same on every rank (the overflow flag is
+ *                   all-reduced); null for runs that scale no loss (fp32, bf16) and in older manifests
  */
 public record Manifest(long step, String runId, int worldSize, int zeroStage, Map<String, FileEntry> files,
-                       Layout layout, JsonNode config, DataCursor data, Rng rng) {
+                       Layout layout, JsonNode config, DataCursor data, Rng rng,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) Long optimizerSteps,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) DynamicLossScaler.State lossScaler) {
     /** The seed of the run and how the sample order derives from it (for people reading the manifest). */
     public record Rng(long seed, String shuffle) {}
 
@@ -71,6 +79,17 @@ public record Manifest(long step, String runId, int worldSize, int zeroStage, Ma
         if (worldSize < 1) throw new IllegalArgumentException("manifest world_size must be >= 1, got " + worldSize);
         // A missing "files" key reads as an empty map, so validation reports "lists no files" instead of an NPE.
         files = files == null ? Map.of() : Map.copyOf(files);
+    }
+
+    /** A manifest of a run that scales no loss and skips no step (optimizer steps = {@code step}). */
+    public Manifest(long step, String runId, int worldSize, int zeroStage, Map<String, FileEntry> files,
+                    Layout layout, JsonNode config, DataCursor data, Rng rng) {
+        this(step, runId, worldSize, zeroStage, files, layout, config, data, rng, null, null);
+    }
+
+    /** The optimizer steps applied up to this step ({@code step} where the manifest does not record them). */
+    public long appliedSteps() {
+        return optimizerSteps == null ? step : optimizerSteps;
     }
 
     /** Whether run {@code id} wrote this step. */

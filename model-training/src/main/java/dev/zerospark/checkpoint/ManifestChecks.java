@@ -38,6 +38,10 @@ final class ManifestChecks {
         }
         checkLayout(m.layout(), stepUri);
         checkData(m.data(), stepUri);
+        if (m.optimizerSteps() != null && (m.optimizerSteps() < 0 || m.optimizerSteps() > m.step())) {
+            throw CorruptCheckpointException.badManifest(stepUri, "records optimizer_steps " + m.optimizerSteps()
+                    + ", not between 0 and its step " + m.step());
+        }
     }
 
     private static void checkLayout(Layout layout, String stepUri) {

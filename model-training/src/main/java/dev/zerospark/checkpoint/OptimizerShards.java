@@ -91,12 +91,22 @@ public final class OptimizerShards implements AutoCloseable {
         }
     }
 
-    /** The optimizer steps the shards record as done (from a shard already read, else shard 0). */
+    /**
+     * The optimizer steps the shards record as applied (from a shard already read, else shard 0), checked against
+     * the manifest's {@code optimizer_steps} where it records them. Shards of older manifests hold the checkpoint's
+     * step here, which is the applied steps of a run that skipped none.
+     */
     public long step() {
-        for (Shard s : shards) {
-            if (s != null) return s.step();
+        int r = 0;
+        for (int i = shards.length - 1; i >= 0; i--) {
+            if (shards[i] != null) r = i;
         }
-        return shard(0).step();
+        long recorded = shard(r).step();
+        if (manifest.optimizerSteps() != null && recorded != manifest.optimizerSteps()) {
+            throw CorruptCheckpointException.optimizerStepsMismatch(store.stepUri(manifest.step()), fileName(r),
+                    recorded, manifest.optimizerSteps());
+        }
+        return recorded;
     }
 
     /**

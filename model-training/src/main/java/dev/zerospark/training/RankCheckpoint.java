@@ -32,13 +32,17 @@ final class RankCheckpoint {
         return OptimizerShards.fileName(rank);
     }
 
-    /** Writes this rank's files for {@code step}; returns their manifest entries. */
-    static Map<String, Manifest.FileEntry> save(CheckpointStore store, long step, int rank, ShardedAdamW adam,
-                                                String modelConfigJson) {
+    /**
+     * Writes this rank's files for {@code step}; returns their manifest entries. The shard's range tensor records
+     * {@code appliedSteps}, the optimizer steps its state has had (AdamW's bias correction counts them), which is
+     * fewer than {@code step} once fp16 skipped an overflowing step.
+     */
+    static Map<String, Manifest.FileEntry> save(CheckpointStore store, long step, long appliedSteps, int rank,
+                                                ShardedAdamW adam, String modelConfigJson) {
         Map<String, Manifest.FileEntry> files = new LinkedHashMap<>();
         // Streamed from the state tensors a bounded chunk at a time: no array of the shard's size.
         List<SafetensorsStream.Tensor> optim = List.of(
-                SafetensorsStream.Tensor.i64(OptimizerShards.RANGE, new long[] {adam.rangeOffset(), adam.length(), step}),
+                SafetensorsStream.Tensor.i64(OptimizerShards.RANGE, new long[] {adam.rangeOffset(), adam.length(), appliedSteps}),
                 stateTensor(OptimizerShards.MASTER, adam, ShardedAdamW.State.MASTER),
                 stateTensor(OptimizerShards.EXP_AVG, adam, ShardedAdamW.State.EXP_AVG),
                 stateTensor(OptimizerShards.EXP_AVG_SQ, adam, ShardedAdamW.State.EXP_AVG_SQ));
@@ -59,7 +63,7 @@ final class RankCheckpoint {
      * bounded chunk at a time, reading nothing else but the shards' headers. {@code model} is the layout of the model
      * being resumed, whose flat coordinates {@code adam}'s range is in: each parameter is read from where the
      * manifest's recorded layout put it, whatever world size or padding that was. Elements past the model's numel
-     * (the padding) stay zero. Returns the optimizer steps the checkpoint had done.
+     * (the padding) stay zero. Returns the optimizer steps the checkpoint had applied.
      */
     static long load(CheckpointStore store, Manifest manifest, Layout model, ShardedAdamW adam) {
         long usable = Math.max(0, Math.min(adam.length(), model.numel() - adam.rangeOffset()));

@@ -120,10 +120,20 @@ public final class RankTrainer {
                     if (resumeFrom != null) {
                         // Only this rank's optimizer range is read (verified), chunk by chunk into its tensors; the
                         // weights are then all-gathered from the ranks' master shards into the model in place.
-                        start = zero.restore(adam -> RankCheckpoint.load(store, resumeFrom, Layout.of(layout, specs), adam));
+                        // The loop continues at the checkpoint's step; the optimizer at the steps it applied, fewer
+                        // when fp16 skipped some (AdamW's bias correction and the lr schedule count those).
+                        zero.restore(adam -> RankCheckpoint.load(store, resumeFrom, Layout.of(layout, specs), adam));
+                        start = resumeFrom.step();
+                        if (resumeFrom.lossScaler() != null) {
+                            zero.restoreLossScaler(resumeFrom.lossScaler());
+                        } else if (spec.lossScaled() && rank == 0) {
+                            LOG.warn("{} records no loss scaler state: fp16 loss scaling restarts at its initial scale",
+                                    store.stepUri(start));
+                        }
                         // The data continues where the checkpoint says, whatever world size or batch saved it.
-                        at = store.manifest(start).data().position();
-                        if (rank == 0) LOG.info("resumed from {} at step {} (saved by {} ranks)", store.stepUri(start), start, store.manifest(start).worldSize());
+                        at = resumeFrom.data().position();
+                        if (rank == 0) LOG.info("resumed from {} at step {}, {} optimizer steps applied (saved by {} ranks)",
+                                store.stepUri(start), start, zero.stepsDone(), resumeFrom.worldSize());
                     }
                     RankBatches.Plan plan = new RankBatches.Plan(rank, spec.microBatch(), spec.gradAccum(), world, spec.seed(), start, at);
                     try (RankBatches batches = table.open(plan, conf)) {
@@ -152,7 +162,7 @@ public final class RankTrainer {
         if (metrics != null) metrics.resumeAt(start); // keeps the lines of steps before the resume
         long lastCheckpoint = start;
         long runStart = System.nanoTime();
-        long skipped = 0; // fp16 steps whose gradients overflowed, this attempt
+        long skipped = start - zero.stepsDone(); // fp16 steps whose gradients overflowed, since the run began
         for (long step = start; step < spec.steps(); step++) {
             if (spec.attempt() == 0 && step == spec.failAtStep() && rank == spec.failRank()) injectFault(rank, step);
             long t0 = System.nanoTime();
@@ -238,14 +248,15 @@ public final class RankTrainer {
     private void checkpoint(Host host, CheckpointStore store, long step, ZeroOptimizer zero, List<ParamSpec> specs,
                             RankBatches batches, String modelConfig) throws Exception {
         int rank = host.rank();
-        Map<String, Manifest.FileEntry> mine = RankCheckpoint.save(store, step, rank, zero.adam(), modelConfig);
+        Map<String, Manifest.FileEntry> mine = RankCheckpoint.save(store, step, zero.stepsDone(), rank, zero.adam(), modelConfig);
         List<String> all = host.rendezvous().allGather(CheckpointCommit.encode(mine));
         if (rank == 0) {
             StreamSchedule.Position at = batches.positionAfter(step);
             DataCursor data = new DataCursor(table.uri(), table.version(), spec.seed(), at.epoch(), at.sampleInEpoch(),
                     table.trainRows(), DataCursor.Tokenizer.of(table.tokenizer()));
             Manifest manifest = CheckpointCommit.manifest(step, new CheckpointCommit.Run(spec.runId(), spec.worldSize(),
-                    spec.zeroStage(), spec.configJson()), all, Layout.of(zero.layout(), specs), data, new Manifest.Rng(spec.seed(), batches.order()));
+                    spec.zeroStage(), spec.configJson()), all, Layout.of(zero.layout(), specs), data, new Manifest.Rng(spec.seed(), batches.order()),
+                    new CheckpointCommit.Optimizer(zero.stepsDone(), zero.lossScalerState()));
             // The step resumed from is kept whatever keep_last says: it is what a restart falls back to.
             store.commit(manifest, new CheckpointStore.Retention(spec.keepLast(), spec.resumeStep()));
         }

@@ -28,6 +28,24 @@ public final class DynamicLossScaler {
         }
     }
 
+    /**
+     * What a checkpoint keeps of a scaler so that a resumed run scales, skips and grows exactly as an uninterrupted
+     * one (DeepSpeed's cur_scale, cur_hysteresis, cur_iter and last_overflow_iter): the growth window counts
+     * {@code iteration - lastOverflowIteration}, so both are kept, not just the scale.
+     *
+     * @param lastOverflowIteration the iteration of the last overflow, -1 before the first
+     */
+    public record State(double scale, int hysteresisLeft, long iteration, long lastOverflowIteration) {
+        public State {
+            if (!(scale > 0) || Double.isInfinite(scale) || hysteresisLeft < 1 || iteration < 0
+                    || lastOverflowIteration < -1 || lastOverflowIteration >= iteration) {
+                throw new IllegalArgumentException("loss scaler state needs a finite scale > 0, hysteresis_left >= 1"
+                        + " and -1 <= last_overflow_iteration < iteration, got " + scale + ", " + hysteresisLeft
+                        + ", " + lastOverflowIteration + " and " + iteration);
+            }
+        }
+    }
+
     private final boolean dynamic;
     private final double minScale;
     private final int window;
@@ -78,6 +96,24 @@ public final class DynamicLossScaler {
     /** Overflows still absorbed at the current scale before it halves (DeepSpeed's cur_hysteresis). */
     public int hysteresisLeft() {
         return hysteresisLeft;
+    }
+
+    /** The state a checkpoint records. */
+    public State state() {
+        return new State(scale, hysteresisLeft, iteration, lastOverflowIteration);
+    }
+
+    /**
+     * Continues from a checkpoint's state. A static scaler keeps its configured scale (the config says it) and takes
+     * only the iteration count.
+     */
+    public void restore(State s) {
+        iteration = s.iteration();
+        lastOverflowIteration = s.lastOverflowIteration();
+        if (dynamic) {
+            scale = s.scale();
+            hysteresisLeft = s.hysteresisLeft();
+        }
     }
 
     /**

@@ -138,6 +138,19 @@ public final class ZeroOptimizer implements AutoCloseable {
         return scaler == null ? 1.0 : scaler.scale();
     }
 
+    /** The fp16 loss scaler's state for a checkpoint, or null when gradients are not loss-scaled. */
+    public DynamicLossScaler.State lossScalerState() {
+        return scaler == null ? null : scaler.state();
+    }
+
+    /**
+     * Continues the loss scaler from a checkpoint's {@code state}; ignored when this optimizer scales no loss (a
+     * checkpoint of an fp16 run resumed in bf16 or fp32 has nothing to scale).
+     */
+    public void restoreLossScaler(DynamicLossScaler.State state) {
+        if (scaler != null) scaler.restore(state);
+    }
+
     /** This rank's optimizer state (its shard in stages 1-2, everything in stage 0), for checkpoints. */
     public ShardedAdamW adam() {
         return adam;

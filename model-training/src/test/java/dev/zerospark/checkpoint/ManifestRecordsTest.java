@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.training.data.DataCursor;
+import dev.zerospark.zero.DynamicLossScaler;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,6 +60,8 @@ class ManifestRecordsTest {
         assertEquals(new Manifest.Rng(42, "SplittableRandom(seed * 1000003 + epoch)"), m.rng());
         assertEquals(5, m.files().get("optim-rank0.safetensors").chunks().size());
         assertEquals(2, m.config().get("steps").asInt());
+        assertEquals(2, m.appliedSteps(), "no optimizer_steps recorded: every step applied");
+        assertEquals(null, m.lossScaler(), "no loss_scaler recorded: no loss was scaled");
         // Written back by Jackson from the records: the same document, key for key.
         JsonNode back = ConfigLoader.jsonMapper().readTree(ConfigLoader.jsonMapper().writeValueAsString(m));
         assertEquals(oldJson(), back);
@@ -74,9 +77,12 @@ class ManifestRecordsTest {
         Manifest built = CheckpointCommit.manifest(5, new CheckpointCommit.Run("run-x", 2, 2, "{\"steps\":5}"),
                 List.of(CheckpointCommit.encode(Map.of("optim-rank0.safetensors", r0)),
                         CheckpointCommit.encode(Map.of("optim-rank1.safetensors", r1))),
-                layout, data, new Manifest.Rng(9, "order"));
+                layout, data, new Manifest.Rng(9, "order"),
+                new CheckpointCommit.Optimizer(3, new DynamicLossScaler.State(4096, 1, 5, 1)));
         store.commit(built, new CheckpointStore.Retention(0, -1));
         Manifest m = store.manifest(5);
+        assertEquals(3, m.appliedSteps(), "fp16 skipped 2 of the 5 steps");
+        assertEquals(new DynamicLossScaler.State(4096, 1, 5, 1), m.lossScaler());
         assertEquals(Map.of("optim-rank0.safetensors", r0, "optim-rank1.safetensors", r1), m.files());
         assertEquals(data, m.data());
         assertEquals(12, m.data().position().sampleInEpoch());
@@ -106,5 +112,8 @@ class ManifestRecordsTest {
         assertCorrupt(dir, j -> ((ObjectNode) j.get("layout").get("params").get(0)).put("numel", 7), "'" + first + "'", "do not fit");
         assertCorrupt(dir, j -> ((ObjectNode) j.get("data").get("tokenizer")).put("sha256", "xyz"), "tokenizer");
         assertCorrupt(dir, j -> ((ObjectNode) j.get("layout")).put("params", "none"), "does not parse", "params");
+        assertCorrupt(dir, j -> j.put("optimizer_steps", 3), "optimizer_steps 3");
+        assertCorrupt(dir, j -> j.putObject("loss_scaler").put("scale", 0.0).put("hysteresis_left", 1)
+                .put("iteration", 2).put("last_overflow_iteration", -1), "loss_scaler", "scale");
     }
 }

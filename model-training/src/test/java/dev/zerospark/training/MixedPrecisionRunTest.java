@@ -120,6 +120,46 @@ class MixedPrecisionRunTest {
         assertFalse(JSON.readTree(lines.get(firstApplied)).path("skipped").asBoolean(), lines.get(firstApplied));
     }
 
+    /**
+     * The exact-resume promise holds for fp16: rank 1 dies after the step-6 checkpoint, by which time overflows have
+     * skipped steps and moved the loss scale; the run resumed from that checkpoint logs exactly the losses, loss
+     * scales, skips, learning rates and gradient norms of the uninterrupted run. That needs the checkpoint to keep the
+     * scaler's state, and the applied optimizer steps apart from the loop's step (bias correction and the cosine
+     * schedule count applied steps).
+     */
+    @Test
+    void anFp16RunResumedAfterSkippedStepsLogsExactlyWhatTheUninterruptedRunLogs(@TempDir Path dir) throws Exception {
+        int steps = 12;
+        Map<String, Object> fp16 = Map.of("train.precision", "fp16", "train.fp16.initial_scale_power", 20,
+                "train.fp16.hysteresis", 2, "train.fp16.loss_scale_window", 2, "train.optimizer.schedule", "cosine",
+                "train.optimizer.warmup_steps", 2);
+        TrainConfig whole = config(dir.resolve("whole"), steps, fp16);
+        train(whole);
+        TrainConfig broken = config(dir.resolve("resumed"), steps, fp16);
+        RunSpec spec = spec(broken).withFault(7, 1, RunSpec.Fault.LOST_TASK); // dies before step 8
+        Exception died = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> train(broken, spec));
+        assertTrue(String.valueOf(died.getMessage()).contains("fault injection")
+                || String.valueOf(died.getCause()).contains("fault injection"), died.toString());
+        Manifest at6 = new CheckpointStore(broken.checkpointDir(), new Configuration()).manifest(6);
+        assertTrue(at6.appliedSteps() > 0 && at6.appliedSteps() < 6, "overflows skipped some steps before the "
+                + "checkpoint, others applied: " + at6.optimizerSteps());
+        assertTrue(at6.lossScaler().scale() < Math.scalb(1.0, 20), "and lowered the scale: " + at6.lossScaler());
+        train(broken, spec.resumingAt(6, 1));
+
+        List<String> expected = Files.readAllLines(dir.resolve("whole/run/metrics.jsonl"), StandardCharsets.UTF_8);
+        List<String> resumed = Files.readAllLines(dir.resolve("resumed/run/metrics.jsonl"), StandardCharsets.UTF_8);
+        assertEquals(steps, expected.size());
+        assertEquals(steps, resumed.size(), String.join("\n", resumed));
+        for (int s = 0; s < steps; s++) {
+            JsonNode e = JSON.readTree(expected.get(s));
+            JsonNode r = JSON.readTree(resumed.get(s));
+            for (String key : List.of("step", "loss", "loss_scale", "skipped", "skipped_steps", "lr", "grad_norm")) {
+                assertEquals(e.path(key), r.path(key), key + " of step " + (s + 1) + ":\n" + expected.get(s) + "\n"
+                        + resumed.get(s));
+            }
+        }
+    }
+
     /** bench memory's byte count sees 2 bytes per parameter for bf16 weights and their gradients (4 in fp32). */
     @Test
     void bf16WeightsAndGradientsCountTwoBytesPerParameter(@TempDir Path dir) throws Exception {
@@ -161,8 +201,8 @@ class MixedPrecisionRunTest {
         o.put("train.eval_interval", 0);
         o.put("train.checkpoint_interval", 3);
         o.put("train.optimizer.lr", 1e-2);
-        o.put("train.optimizer.schedule", "constant");
-        o.put("train.optimizer.warmup_steps", 0);
+        o.putIfAbsent("train.optimizer.schedule", "constant");
+        o.putIfAbsent("train.optimizer.warmup_steps", 0);
         o.put("train.checkpoint_dir", dir.resolve("ckpt").toUri().toString());
         o.put("train.run_dir", dir.resolve("run").toUri().toString());
         return ConfigLoader.load(null, o).train();
@@ -170,7 +210,14 @@ class MixedPrecisionRunTest {
 
     /** Two ranks as threads over an in-process rendezvous; rank 0's per-step metrics. */
     private static List<StepMetrics> train(TrainConfig config) throws Exception {
-        RunSpec spec = RunSpec.from(config, ConfigLoader.jsonMapper().writeValueAsString(config), "run-a", -1);
+        return train(config, spec(config));
+    }
+
+    private static RunSpec spec(TrainConfig config) throws Exception {
+        return RunSpec.from(config, ConfigLoader.jsonMapper().writeValueAsString(config), "run-a", -1);
+    }
+
+    private static List<StepMetrics> train(TrainConfig config, RunSpec spec) throws Exception {
         ModelSource source = ModelSource.of(config, 1024);
         Random rnd = new Random(3);
         int[][] rows = new int[8][17];

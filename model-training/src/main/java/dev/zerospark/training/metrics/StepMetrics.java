@@ -10,7 +10,7 @@ import java.io.Serializable;
  *
  * @param lossScale the fp16 loss scale the step's backward used; NaN without loss scaling (fp32, bf16)
  * @param skipped the step's gradients overflowed and the optimizer skipped it (fp16)
- * @param skippedSteps steps skipped so far in this attempt, this one included
+ * @param skippedSteps steps skipped since the run began (a resume continues the count), this one included
  */
 public record StepMetrics(long step, double loss, double lr, double gradNorm, double tokensPerS, double mfu,
                           double valLoss, double valPerplexity, double stepSeconds, double computeSeconds,
