@@ -65,6 +65,24 @@ class DynamicLossScalerTest {
         assertEquals(4096, new DynamicLossScaler.Settings(0, 12, 1000, 2, 1).create().scale(), "dynamic: 2^power");
     }
 
+    /** What a checkpoint keeps: a fresh scaler restored from it goes on exactly as the one it was taken from. */
+    @Test
+    void aRestoredScalerContinuesExactlyAsTheOriginal() {
+        boolean[] overflows = {true, false, true, false, false, false, true, true, false, false, false, false, true};
+        for (int cut = 0; cut <= overflows.length; cut++) {
+            DynamicLossScaler original = new DynamicLossScaler(1024, 3, 2, 1);
+            for (int i = 0; i < cut; i++) original.update(overflows[i]);
+            DynamicLossScaler resumed = new DynamicLossScaler(1024, 3, 2, 1);
+            resumed.restore(original.state());
+            for (int i = cut; i < overflows.length; i++) {
+                assertEquals(original.update(overflows[i]), resumed.update(overflows[i]));
+                assertEquals(original.state(), resumed.state(), "cut at " + cut + ", iteration " + i);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new DynamicLossScaler.State(0, 1, 3, -1));
+        assertThrows(IllegalArgumentException.class, () -> new DynamicLossScaler.State(8, 1, 3, 3));
+    }
+
     @Test
     void overflowDetectionSeesNaNAndInfinityOnly() {
         float[] values = {1f, -3e38f, 0f};
