@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * The optimizer shards of one checkpoint step ({@code optim-rank<r>.safetensors}: a {@code range} tensor
- * [offset, length, step] and the fp32 {@code master}, {@code exp_avg} and {@code exp_avg_sq} of that flat range),
+ * [offset, length, applied optimizer steps] and the fp32 {@code master}, {@code exp_avg} and {@code exp_avg_sq} of that flat range),
  * read as one flat buffer by range. Each read fetches only the chunks that hold the range, verified, from whichever
  * shard holds it: resuming at the same world size reads exactly the own shard, at another one the overlapping parts
  * of the others (plus their headers). A shard is opened on the first read that needs it, starting with the one the
@@ -98,9 +98,8 @@ public final class OptimizerShards implements AutoCloseable {
      */
     public long step() {
         int r = 0;
-        for (int i = shards.length - 1; i >= 0; i--) {
-            if (shards[i] != null) r = i;
-        }
+        while (r < shards.length && shards[r] == null) r++;
+        if (r == shards.length) r = 0;
         long recorded = shard(r).step();
         if (manifest.optimizerSteps() != null && recorded != manifest.optimizerSteps()) {
             throw CorruptCheckpointException.optimizerStepsMismatch(store.stepUri(manifest.step()), fileName(r),
