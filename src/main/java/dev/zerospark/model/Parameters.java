@@ -63,11 +63,8 @@ public final class Parameters implements AutoCloseable {
             throw new IllegalArgumentException("parameter " + name + " expects " + spec.numel() + " values for shape "
                     + new Shape(spec.shape()) + ", got " + values.length);
         }
-        if (values.length <= LargeTensors.MAX_CREATE_ELEMENTS) {
-            install(name, manager.create(values, new Shape(spec.shape())));
-            return;
-        }
         try {
+            // In libtorch's own memory, not a view of a direct Java buffer (see LargeTensors).
             install(name, LargeTensors.create(manager, new Shape(spec.shape()),
                     (from, dst, n) -> System.arraycopy(values, (int) from, dst, 0, n), LargeTensors.MAX_CREATE_ELEMENTS));
         } catch (IOException e) {

@@ -8,6 +8,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.zerospark.flat.FlatFloats;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 
 /** Tensors built in pieces (as those past DJL's 2^29-element create limit are) hold exactly the source values. */
@@ -32,6 +36,30 @@ class LargeTensorsTest {
                 assertArrayEquals(manager.create(values, new Shape(5, 9)).toFloatArray(), t.toFloatArray());
                 assertEquals(0f, t.get(0, 0).sub(-3f).getFloat(), "row-major order, chunk " + maxChunk);
             }
+        }
+    }
+
+    /**
+     * A tensor's memory is libtorch's, not a direct Java buffer that only a GC would free: building a 48 MiB tensor
+     * leaves the JVM's direct memory where one staging buffer put it, and the values are all there.
+     */
+    @Test
+    void tensorsLiveInLibtorchMemoryNotInDirectJavaBuffers() throws Exception {
+        BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
+        int n = 3 * LargeTensors.MAX_CREATE_ELEMENTS;                                   // 48 MiB of fp32
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            LargeTensors.create(manager, new Shape(4), (from, dst, k) -> { }, 4).close(); // this thread's staging
+            long before = direct.getMemoryUsed();
+            NDArray t = LargeTensors.create(manager, new Shape(n / 1024, 1024),
+                    (from, dst, k) -> { for (int i = 0; i < k; i++) dst[i] = from + i; }, 1 << 28);
+            long grown = direct.getMemoryUsed() - before;
+            assertTrue(grown < 4L * n / 8, "direct memory grew by " + grown + " bytes for a " + 4L * n + "-byte tensor");
+            float[] back = t.toFloatArray();
+            for (int i = 0; i < n; i += 9973) {
+                assertEquals((float) i, back[i], "element " + i);
+            }
+            assertEquals((float) (n - 1), back[n - 1]);
         }
     }
 }
