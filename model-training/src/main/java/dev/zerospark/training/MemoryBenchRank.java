@@ -155,9 +155,7 @@ public final class MemoryBenchRank {
      * The rank's host: a file rendezvous and barrier, loopback for the ring, and the memory samples. Activations
      * of a step = peak RSS during its forward and backward (VmHWM reset at compute start) minus RSS at compute start.
      */
-    static final class Probe implements RankTrainer.Host {
-        private final int rank;
-        private final Rendezvous rendezvous;
+    static final class Probe extends ThreadHost {
         private final int steps;
         private final long rankTokensPerStep;
         final long[] activations;
@@ -170,31 +168,10 @@ public final class MemoryBenchRank {
         private long startNanos;
 
         Probe(int rank, Rendezvous rendezvous, int steps, long rankTokensPerStep) {
-            this.rank = rank;
-            this.rendezvous = rendezvous;
+            super(rank, rendezvous);
             this.steps = steps;
             this.rankTokensPerStep = rankTokensPerStep;
             this.activations = new long[steps];
-        }
-
-        @Override
-        public int rank() {
-            return rank;
-        }
-
-        @Override
-        public Rendezvous rendezvous() {
-            return rendezvous;
-        }
-
-        @Override
-        public void barrier() {
-            rendezvous.allGather("");
-        }
-
-        @Override
-        public String bindAddress() {
-            return "127.0.0.1";
         }
 
         @Override
@@ -221,7 +198,7 @@ public final class MemoryBenchRank {
                     }
                 }
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException("rank " + rank + " cannot read its memory from /proc", e);
+                throw new java.io.UncheckedIOException("rank " + rank() + " cannot read its memory from /proc", e);
             }
         }
     }

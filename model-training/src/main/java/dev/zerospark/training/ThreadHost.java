@@ -2,8 +2,11 @@ package dev.zerospark.training;
 
 import dev.zerospark.collective.Rendezvous;
 
-/** A rank hosted by a thread of this JVM (benchmarks, tests): rendezvous and barrier go through memory. */
-final class ThreadHost implements RankTrainer.Host {
+/**
+ * A rank hosted outside Spark (benchmarks, tests): by a thread of this JVM over an in-memory rendezvous, or by a
+ * process of its own over a file rendezvous ({@code bench memory}); the barrier is an all-gather, the ring loopback.
+ */
+class ThreadHost implements RankTrainer.Host {
     private final int rank;
     private final Rendezvous rendezvous;
 

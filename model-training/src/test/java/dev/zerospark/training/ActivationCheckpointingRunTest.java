@@ -4,20 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.zerospark.collective.LocalRanks;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
 import dev.zerospark.testing.TestPaths;
 import dev.zerospark.train.DjlTrainableModel;
 import dev.zerospark.train.TrainableModel;
-import dev.zerospark.training.data.TrainingTable;
 import dev.zerospark.training.metrics.StepMetrics;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,13 +67,7 @@ class ActivationCheckpointingRunTest {
     /** Two ranks as threads over an in-process rendezvous; rank 0's per-step metrics. */
     private static List<StepMetrics> train(TrainConfig config) throws Exception {
         RunSpec spec = RunSpec.from(config, "{}", "run-a", -1);
-        ModelSource source = ModelSource.of(config, 1024);
-        Random rnd = new Random(3);
-        int[][] rows = new int[8][17];
-        for (int[] row : rows) for (int i = 0; i < row.length; i++) row[i] = rnd.nextInt(1024);
-        TrainingTable table = new TrainingTable("synthetic", 0, rows, null, new int[0][], null);
-        List<RankResult> ranks = LocalRanks.hosted(2, Duration.ofMinutes(2), (rank, rendezvous) ->
-                new RankTrainer(spec, table, source, new Configuration()).run(new ThreadHost(rank, rendezvous)));
+        List<RankResult> ranks = SyntheticRanks.train(config, spec);
         return ranks.get(0).metrics();
     }
 }

@@ -18,7 +18,6 @@ import dev.zerospark.model.Precision;
 import dev.zerospark.testing.TestPaths;
 import dev.zerospark.train.DjlTrainableModel;
 import dev.zerospark.train.TrainableModel;
-import dev.zerospark.training.data.TrainingTable;
 import dev.zerospark.training.metrics.StepMetrics;
 import dev.zerospark.zero.PartitionLayout;
 import dev.zerospark.zero.TrainStep;
@@ -31,11 +30,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -218,13 +216,7 @@ class MixedPrecisionRunTest {
     }
 
     private static List<StepMetrics> train(TrainConfig config, RunSpec spec) throws Exception {
-        ModelSource source = ModelSource.of(config, 1024);
-        Random rnd = new Random(3);
-        int[][] rows = new int[8][17];
-        for (int[] row : rows) for (int i = 0; i < row.length; i++) row[i] = rnd.nextInt(1024);
-        TrainingTable table = new TrainingTable("synthetic", 0, rows, null, new int[0][], null);
-        List<RankResult> ranks = LocalRanks.hosted(2, Duration.ofMinutes(2), (rank, rendezvous) ->
-                new RankTrainer(spec, table, source, new Configuration()).run(new ThreadHost(rank, rendezvous)));
+        List<RankResult> ranks = SyntheticRanks.train(config, spec);
         return ranks.get(0).metrics();
     }
 }

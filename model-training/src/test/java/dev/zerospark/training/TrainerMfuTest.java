@@ -4,20 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import dev.zerospark.collective.LocalRanks;
 import dev.zerospark.config.ConfigLoader;
 import dev.zerospark.config.TrainConfig;
 import dev.zerospark.testing.TestPaths;
 import dev.zerospark.train.MatmulRate;
 import dev.zerospark.train.ModelFlops;
-import dev.zerospark.training.data.TrainingTable;
 import dev.zerospark.training.metrics.StepMetrics;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,18 +33,12 @@ class TrainerMfuTest {
         o.put("train.run_dir", dir.resolve("run").toUri().toString());
         TrainConfig config = ConfigLoader.load(null, o).train();
         RunSpec spec = RunSpec.from(config, "{}", "run-a", -1);
-        ModelSource source = ModelSource.of(config, 1024);
-        Random rnd = new Random(3);
-        int[][] rows = new int[8][17];
-        for (int[] row : rows) for (int i = 0; i < row.length; i++) row[i] = rnd.nextInt(1024);
-        TrainingTable table = new TrainingTable("synthetic", 0, rows, null, new int[0][], null);
-        List<RankResult> ranks = LocalRanks.hosted(2, Duration.ofMinutes(2), (rank, rendezvous) ->
-                new RankTrainer(spec, table, source, new Configuration()).run(new ThreadHost(rank, rendezvous)));
+        List<RankResult> ranks = SyntheticRanks.train(config, spec);
         List<StepMetrics> metrics = ranks.get(0).metrics();
         assertEquals(2, metrics.size());
         // Two ranks, each 2 rows of 17 tokens (seq_len + 1: the model reads the row and predicts its last 16), over
         // every rank's (cached) probe rate.
-        double flops = ModelFlops.perStep(source.modelConfig(new Configuration()), 2 * 2, 17);
+        double flops = ModelFlops.perStep(ModelSource.of(config, 1024).modelConfig(new Configuration()), 2 * 2, 17);
         double peak = MatmulRate.peakFlops(Device.cpu()) * 2;
         for (StepMetrics m : metrics) {
             assertTrue(m.mfu() > 0 && m.mfu() < 1, m.toString());
