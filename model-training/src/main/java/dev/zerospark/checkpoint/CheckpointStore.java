@@ -28,8 +28,6 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Checkpoints under a root URI on any Hadoop filesystem ({@code file://}, {@code s3a://}, {@code hdfs://},
@@ -42,7 +40,6 @@ import java.util.regex.Pattern;
  */
 public final class CheckpointStore {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
-    private static final Pattern STEP_DIR = Pattern.compile("step-(\\d+)");
     public static final String MANIFEST = "manifest.json";
     public static final String LATEST = "latest";
     /**
@@ -423,38 +420,12 @@ public final class CheckpointStore {
 
     /** Step numbers of the step directories under the root, oldest first; with {@code completeOnly}, those with a manifest. */
     private List<Long> steps(boolean completeOnly) {
-        List<Long> steps = new ArrayList<>();
-        try {
-            Path rootPath = new Path(root);
-            FileSystem fs = rootPath.getFileSystem(conf);
-            if (!fs.exists(rootPath)) return steps;
-            for (FileStatus st : fs.listStatus(rootPath)) {
-                if (!st.isDirectory()) continue;
-                OptionalLong step = parseStep(st.getPath().getName());
-                if (step.isEmpty()) {
-                    if (st.getPath().getName().startsWith("step-")) {
-                        LOG.warn("ignoring {}: its step number does not parse", st.getPath());
-                    }
-                    continue;
-                }
-                if (!completeOnly || fs.exists(new Path(st.getPath(), MANIFEST))) steps.add(step.getAsLong());
-            }
-        } catch (IOException e) {
-            throw CheckpointException.io("list", root, e);
-        }
-        steps.sort(Long::compare);
-        return steps;
+        return StepDirs.list(root, conf, completeOnly);
     }
 
     /** The step of a directory name {@code step-<N>}; empty when it isn't one or N overflows a long. */
     public static OptionalLong parseStep(String dirName) {
-        Matcher m = STEP_DIR.matcher(dirName);
-        if (!m.matches()) return OptionalLong.empty();
-        try {
-            return OptionalLong.of(Long.parseLong(m.group(1)));
-        } catch (NumberFormatException e) { // more digits than a long holds: not a step this code wrote
-            return OptionalLong.empty();
-        }
+        return StepDirs.parse(dirName);
     }
 
     private void check(Manifest m, long step) {

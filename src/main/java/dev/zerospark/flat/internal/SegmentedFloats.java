@@ -65,47 +65,23 @@ public final class SegmentedFloats implements FlatFloats {
 
     @Override
     public void get(long from, float[] dst, int off, int n) {
-        FlatFloats.checkRange(this, from, n);
-        long at = from;
-        int done = 0;
-        while (done < n) {
-            int seg = (int) (at / segment);
-            int in = (int) (at % segment);
-            int k = Math.min(n - done, segment - in);
-            float[] s = segments[seg];
+        pieces(from, n, (s, in, done, k) -> {
             if (s == null) {
                 java.util.Arrays.fill(dst, off + done, off + done + k, 0f);
             } else {
                 System.arraycopy(s, in, dst, off + done, k);
             }
-            at += k;
-            done += k;
-        }
+        });
     }
 
     @Override
     public void put(long at, float[] src, int off, int n) {
-        FlatFloats.checkRange(this, at, n);
-        long p = at;
-        int done = 0;
-        while (done < n) {
-            int in = (int) (p % segment);
-            int k = Math.min(n - done, segment - in);
-            System.arraycopy(src, off + done, writable((int) (p / segment)), in, k);
-            p += k;
-            done += k;
-        }
+        writablePieces(at, n, (s, in, done, k) -> System.arraycopy(src, off + done, s, in, k));
     }
 
     @Override
     public void get(long from, FloatBuffer dst, int n) {
-        FlatFloats.checkRange(this, from, n);
-        long p = from;
-        int done = 0;
-        while (done < n) {
-            int in = (int) (p % segment);
-            int k = Math.min(n - done, segment - in);
-            float[] s = segments[(int) (p / segment)];
+        pieces(from, n, (s, in, done, k) -> {
             if (s == null) {
                 for (int i = 0; i < k; i++) {
                     dst.put(0f);
@@ -113,41 +89,47 @@ public final class SegmentedFloats implements FlatFloats {
             } else {
                 dst.put(s, in, k);
             }
-            p += k;
-            done += k;
-        }
+        });
     }
 
     @Override
     public void put(long at, FloatBuffer src, int n) {
+        writablePieces(at, n, (s, in, done, k) -> src.get(s, in, k));
+    }
+
+    @Override
+    public void add(long at, float[] src, int off, int n) {
+        writablePieces(at, n, (s, in, done, k) -> {
+            int from = off + done;
+            for (int i = 0; i < k; i++) {
+                s[in + i] += src[from + i];
+            }
+        });
+    }
+
+    /** One segment's part of a range: elements {@code [in, in + k)} of {@code segment}, {@code done} into the range. */
+    @FunctionalInterface
+    private interface Piece {
+        void apply(float[] segment, int in, int done, int k);
+    }
+
+    /** Walks {@code [at, at + n)} segment by segment; an unwritten segment comes as null. */
+    private void pieces(long at, int n, Piece piece) {
         FlatFloats.checkRange(this, at, n);
         long p = at;
         int done = 0;
         while (done < n) {
             int in = (int) (p % segment);
             int k = Math.min(n - done, segment - in);
-            src.get(writable((int) (p / segment)), in, k);
+            piece.apply(segments[(int) (p / segment)], in, done, k);
             p += k;
             done += k;
         }
     }
 
-    @Override
-    public void add(long at, float[] src, int off, int n) {
-        FlatFloats.checkRange(this, at, n);
-        long p = at;
-        int done = 0;
-        while (done < n) {
-            int in = (int) (p % segment);
-            int k = Math.min(n - done, segment - in);
-            float[] s = writable((int) (p / segment));
-            int from = off + done;
-            for (int i = 0; i < k; i++) {
-                s[in + i] += src[from + i];
-            }
-            p += k;
-            done += k;
-        }
+    /** {@link #pieces} with every segment of the range allocated first. */
+    private void writablePieces(long at, int n, Piece piece) {
+        pieces(at, n, (s, in, done, k) -> piece.apply(s != null ? s : writable((int) ((at + done) / segment)), in, done, k));
     }
 
     private float[] writable(int seg) {
