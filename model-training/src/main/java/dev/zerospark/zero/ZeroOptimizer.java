@@ -3,6 +3,7 @@ package dev.zerospark.zero;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.zerospark.model.NoGrad;
 import dev.zerospark.collective.Collective;
 import dev.zerospark.collective.ShardRanges;
 import dev.zerospark.flat.FlatFloats;
@@ -107,7 +108,9 @@ public final class ZeroOptimizer implements AutoCloseable {
             BucketStaging bucket = BucketStaging.of(manager, bucketCapacity(layout, bucketElements));
             ZeroOptimizer zero = new ZeroOptimizer(collective, layout, stage, buckets, maxGradNorm, scaler, model,
                     manager, adam, gradRange, bucket);
-            zero.loadMasterFromModel();
+            try (NoGrad off = NoGrad.enter()) {
+                zero.loadMasterFromModel();
+            }
             return zero;
         } catch (RuntimeException e) {
             manager.close();
@@ -167,30 +170,34 @@ public final class ZeroOptimizer implements AutoCloseable {
      * all-gather in stages 1-2: every rank must call it). Returns the steps done.
      */
     public long restore(ToLongFunction<ShardedAdamW> load) {
-        long stepsDone = load.applyAsLong(adam);
-        if (stepsDone < 0) {
-            throw new IllegalArgumentException("steps done must be >= 0, got " + stepsDone);
+        try (NoGrad off = NoGrad.enter()) {
+            long stepsDone = load.applyAsLong(adam);
+            if (stepsDone < 0) {
+                throw new IllegalArgumentException("steps done must be >= 0, got " + stepsDone);
+            }
+            publishWeights();
+            this.step = stepsDone;
+            clearRangeGradients();
+            model.zeroGradients();
+            return stepsDone;
         }
-        publishWeights();
-        this.step = stepsDone;
-        clearRangeGradients();
-        model.zeroGradients();
-        return stepsDone;
     }
 
     /** Ends a micro-batch: stage 2 reduce-scatters its gradients into the own shard; stages 0-1 keep adding. */
     public void accumulate() {
         if (stage.partitionsGradients()) {
-            reduceGradients(true);
+            try (NoGrad off = NoGrad.enter()) {
+                reduceGradients(true);
+            }
         }
     }
 
     /** Reduces (stages 0-1), unscales, clips, updates and writes the weights; then zeroes the gradients. */
     public StepResult step(double lr) {
-        if (!stage.partitionsGradients()) {
-            reduceGradients(false);
-        }
-        try (NDManager scope = manager.newSubManager()) {
+        try (NoGrad off = NoGrad.enter(); NDManager scope = manager.newSubManager()) {
+            if (!stage.partitionsGradients()) {
+                reduceGradients(false);
+            }
             // This rank's layout shard of the gradient: what its norm and overflow share are computed over.
             NDArray own = stage.partitionsOptimizer() ? gradRange
                     : Tensors.slice(gradRange, layout.shardOffset(collective.rank()), layout.shardSize(), scope);

@@ -21,6 +21,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -85,6 +86,53 @@ class TrainStepTest {
             }
             return null;
         });
+    }
+
+    /**
+     * Spark's task threads (and any thread libtorch did not start) have autograd's grad mode on. The optimizer's
+     * in-place copies then must not join the autograd graph: each step would chain more CopySlices nodes onto the
+     * optimizer's tensors, and freeing a chain hundreds of steps long recursed off the native stack (the demo's
+     * SIGSEGV when training closed after 300 steps).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"STAGE_0", "STAGE_2"})
+    void optimizerStateStaysOutOfAutogradOnAThreadWithGradModeOn(String stage) throws Exception {
+        Path dir = TestPaths.fixture("tiny-gpt2");
+        TrainingReference ref = TrainingReference.read(dir);
+        int[][][] batches = TrainingReference.readBatches(dir);
+        LocalRanks.run(1, CollectiveConfig.loopback(Duration.ofSeconds(60)), c -> {
+            ai.djl.engine.Engine.getEngine("PyTorch");
+            ai.djl.pytorch.jni.JniUtils.setGradMode(true); // as on a Spark task thread
+            try (TrainableModel model = TrainableModels.load(dir);
+                 ZeroOptimizer zero = ZeroOptimizer.create(c, PartitionLayout.of(
+                         TrainingVerifier.flatParams(model.params()), 1, 2), ZeroStage.valueOf(stage),
+                         ref.recipe().adamW(), ref.recipe().maxGradNorm(), 1 << 10, null, model, false)) {
+                TrainStep trainStep = new TrainStep(c, model, zero);
+                for (int s = 0; s < 2; s++) {
+                    trainStep.run(List.of(new TrainStep.MicroBatch(batches[s], null)), 1e-3);
+                }
+                assertTrue(ai.djl.pytorch.jni.JniUtils.isGradMode(), "the step restores the thread's grad mode");
+                for (ShardedAdamW.State s : ShardedAdamW.State.values()) {
+                    assertOutsideAutograd(zero.adam().tensor(s), s.toString());
+                }
+                try (ai.djl.ndarray.NDManager scope = ai.djl.ndarray.NDManager.newBaseManager()) {
+                    for (int i = 0; i < model.params().size(); i++) {
+                        // the weights stay autograd leaves: an in-place update recorded on them would be a grad_fn
+                        ai.djl.pytorch.engine.PtNDArray w = (ai.djl.pytorch.engine.PtNDArray) model.weight(i, scope);
+                        assertEquals("ViewBackward0", ai.djl.pytorch.jni.JniUtils.getGradientFunctionNames(w),
+                                model.params().get(i).name() + " (a flat view of the leaf)");
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    private static void assertOutsideAutograd(ai.djl.ndarray.NDArray t, String what) {
+        // (a tensor with a grad_fn requires grad; DJL's grad_fn name crashes on a tensor without one)
+        ai.djl.pytorch.engine.PtNDArray pt = (ai.djl.pytorch.engine.PtNDArray) t;
+        assertFalse(ai.djl.pytorch.jni.JniUtils.requiresGrad(pt),
+                () -> what + " joined the autograd graph: " + ai.djl.pytorch.jni.JniUtils.getGradientFunctionNames(pt));
     }
 
     private static void assertClose(float[] expected, float[] flat, ParamSpec p, String what, double tolerance) {
