@@ -52,6 +52,11 @@ class BenchMemoryCommandTest {
             long peak = rank.get("peak_rss_steps").asLong();
             assertTrue(peak > held.get("weights_model").asLong() + rank.get("baseline_rss").asLong(), rank.toString());
             assertTrue(rank.get("peak_rss_with_checkpoint").asLong() >= peak, rank.toString());
+            // The steps' peak is told apart into forward+backward's and the reduction and optimizer step's.
+            for (String part : new String[] {"peak_rss_forward_backward", "peak_rss_optimizer"}) {
+                long p = rank.get(part).asLong();
+                assertTrue(p > rank.get("baseline_rss").asLong() && p <= peak, part + ": " + rank);
+            }
             assertTrue(rank.get("activations").asLong() > 0, rank.toString());
             assertTrue(rank.get("heap_peak_used").asLong() > 0, rank.toString());
             assertEquals(256L << 20, rank.get("heap_max").asLong(), 32L << 20, "the rank JVM got --rank-heap");
