@@ -38,10 +38,12 @@ import java.util.function.ToLongFunction;
  */
 public final class ZeroOptimizer implements AutoCloseable {
     /**
-     * Most elements one bucket holds over all ranks (128 MiB of fp32): bounds the device bucket and its host
-     * staging whatever {@code reduce_bucket_size} says. Results do not depend on the bucket size.
+     * Most elements one bucket holds over all ranks (32 MiB of fp32): bounds the device bucket and its host
+     * staging whatever {@code reduce_bucket_size} says. Results do not depend on the bucket size. The bucket is held
+     * through forward and backward too, so it adds to the peak one for one; a collective call per 32 MiB costs
+     * little next to moving them.
      */
-    public static final long MAX_BUCKET_ELEMENTS = 1L << 25;
+    public static final long MAX_BUCKET_ELEMENTS = 1L << 23;
 
     /** What one step did. {@code gradNorm} is the global L2 norm before clipping (after unscaling). */
     public record StepResult(long step, boolean skipped, double gradNorm, float clipCoef, double lossScale) {}
@@ -222,6 +224,7 @@ public final class ZeroOptimizer implements AutoCloseable {
             }
             step++;
             adam.step(gradRange, step, lr);
+            clearRangeGradients(); // not needed any more: the all-gather's temporaries do not add to them
             publishWeights();
             return new StepResult(step, false, norm, clipCoef, usedScale);
         } finally {
