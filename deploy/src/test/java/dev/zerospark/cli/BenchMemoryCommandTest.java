@@ -28,6 +28,9 @@ class BenchMemoryCommandTest {
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("each rank is its own JVM process") && r.out().contains("peak_rss")
                 && r.out().contains("4Ψ + 4Ψ/N + 12Ψ/N"), r.toString());
+        // The ratio is against the paper's stage-2 formula; the example (full-size gradients) is labelled apart.
+        assertTrue(r.out().contains("not the ratio above: with full-size gradients (the issue's example 4Ψ + 4Ψ + 12Ψ/N"),
+                r.toString());
         List<String> lines = r.out().lines().filter(l -> l.startsWith("{")).toList();
         assertEquals(1, lines.size(), r.toString());
         JsonNode j = JSON.readTree(lines.get(0));
