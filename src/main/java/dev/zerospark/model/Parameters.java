@@ -73,6 +73,19 @@ public final class Parameters implements AutoCloseable {
     }
 
     /**
+     * Replaces the weights of {@code name} with the values {@code reader} supplies in order, piece by piece
+     * (row-major fp32): no Java array of the tensor's size, so the heap does not grow with the model.
+     */
+    void fill(String name, LargeTensors.ElementReader reader) {
+        try {
+            install(name, LargeTensors.create(manager, new Shape(spec(name).shape()), reader,
+                    LargeTensors.MAX_CREATE_ELEMENTS));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
      * Replaces the weights of {@code name} with tensor {@code sourceName} of {@code source} (converted to fp32),
      * read piece by piece: a tensor of any size loads without a Java array of its size.
      */

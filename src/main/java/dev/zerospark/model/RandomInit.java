@@ -15,15 +15,19 @@ public final class RandomInit {
         Parameters params = new Parameters(parent.newSubManager(), ModelLoader.specs(config));
         try {
             for (TensorSpec s : params.specs()) {
-                float[] v = new float[Math.toIntExact(s.numel())];
-                if (s.shape().length >= 2) {
-                    for (int i = 0; i < v.length; i++) {
-                        v[i] = (float) (rng.nextGaussian() * 0.02);
+                boolean matrix = s.shape().length >= 2;
+                float constant = s.name().endsWith(".bias") ? 0f : 1f;
+                // Piece by piece in element order (the same draws as one array would get): the heap holds one
+                // piece, not a tensor (a 32000 x 1536 embedding alone is 196 MiB of fp32).
+                params.fill(s.name(), (from, dst, n) -> {
+                    if (matrix) {
+                        for (int i = 0; i < n; i++) {
+                            dst[i] = (float) (rng.nextGaussian() * 0.02);
+                        }
+                    } else {
+                        java.util.Arrays.fill(dst, 0, n, constant);
                     }
-                } else if (!s.name().endsWith(".bias")) {
-                    java.util.Arrays.fill(v, 1f);
-                }
-                params.set(s.name(), v);
+                });
             }
         } catch (RuntimeException e) {
             params.close();

@@ -148,12 +148,13 @@ public final class BenchMemoryCommand implements Callable<Integer> {
         out.println("each rank is its own JVM process on the TCP ring (file rendezvous); MiB per rank; formula = "
                 + f.expression() + " = " + mib(f.weights()) + " + " + mib(f.gradients()) + " + " + mib(f.master())
                 + " (master) + " + mib(f.moments()) + " (m+v)");
-        String row = "%4s %9s %9s %8s %8s %8s %8s %8s %8s %8s %9s %9s %6s %9s%n";
-        out.printf(Locale.ROOT, row, "rank", "peak_rss", "+ckpt", "baseline", "heap_pk", "weights", "grads", "master",
-                "moments", "activ", "formula", "form+act", "ratio", "tok/s");
+        String row = "%4s %9s %8s %8s %9s %8s %8s %8s %8s %8s %8s %8s %9s %9s %6s %9s%n";
+        out.printf(Locale.ROOT, row, "rank", "peak_rss", "pk_fwbw", "pk_optim", "+ckpt", "baseline", "heap_pk",
+                "weights", "grads", "master", "moments", "activ", "formula", "form+act", "ratio", "tok/s");
         for (JsonNode k : r.ranks()) {
             JsonNode h = k.get("held");
             out.printf(Locale.ROOT, row, k.get("rank").asText(), mib(k.get("peak_rss_steps").asDouble()),
+                    mib(k.get("peak_rss_forward_backward").asDouble()), mib(k.get("peak_rss_optimizer").asDouble()),
                     mib(k.get("peak_rss_with_checkpoint").asDouble()), mib(k.get("baseline_rss").asDouble()),
                     mib(k.get("heap_peak_used").asDouble()), mib(h.get("weights").asDouble()),
                     mib(h.get("gradients").asDouble()), mib(h.get("master").asDouble()), mib(h.get("moments").asDouble()),
@@ -165,8 +166,21 @@ public final class BenchMemoryCommand implements Callable<Integer> {
         out.println("weights = model tensors (" + h0.get("model_dtype").asText() + ") " + mib(h0.get("weights_model").asDouble())
                 + " + optimizer's flat copy " + mib(h0.get("weights_optimizer").asDouble()) + "; grads = autograd's "
                 + mib(h0.get("gradients_model").asDouble()) + " + optimizer's " + mib(h0.get("gradients_optimizer").asDouble())
-                + " (rank 0); peak_rss = VmHWM during the steps, +ckpt includes the final checkpoint; heap_pk = sum of "
-                + "heap pools' peaks; activ = RSS growth in the last forward+backward; ratio = peak_rss / form+act");
+                + " (rank 0), the optimizer's fp32 reduced-gradient shard allocated only from the step's reduction to its "
+                + "AdamW update; peak_rss = VmHWM during the steps (pk_fwbw: in forward+backward, pk_optim: in the "
+                + "reduction and optimizer step), +ckpt includes the final checkpoint; heap_pk = sum of heap pools' "
+                + "peaks; activ = RSS growth in the last forward+backward; ratio = peak_rss / form+act (the formula above)");
+        if (o.zeroStage() == 2) {
+            double fullGrads = f.total() - f.gradients() + f.weights();
+            StringBuilder alt = new StringBuilder("for reference, not the ratio above: with full-size gradients (the "
+                    + "issue's example " + f.expression().replaceFirst("Ψ/N", "Ψ") + " = " + mib(fullGrads) + ") + activ,"
+                    + " peak_rss / that =");
+            for (JsonNode k : r.ranks()) {
+                alt.append(String.format(Locale.ROOT, " %.2f", k.get("peak_rss_steps").asDouble()
+                        / (fullGrads + k.get("activations").asDouble())));
+            }
+            out.println(alt);
+        }
     }
 
     private static String mib(double bytes) {

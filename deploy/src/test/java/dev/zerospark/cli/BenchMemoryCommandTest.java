@@ -28,6 +28,9 @@ class BenchMemoryCommandTest {
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("each rank is its own JVM process") && r.out().contains("peak_rss")
                 && r.out().contains("4Ψ + 4Ψ/N + 12Ψ/N"), r.toString());
+        // The ratio is against the paper's stage-2 formula; the example (full-size gradients) is labelled apart.
+        assertTrue(r.out().contains("not the ratio above: with full-size gradients (the issue's example 4Ψ + 4Ψ + 12Ψ/N"),
+                r.toString());
         List<String> lines = r.out().lines().filter(l -> l.startsWith("{")).toList();
         assertEquals(1, lines.size(), r.toString());
         JsonNode j = JSON.readTree(lines.get(0));
@@ -52,6 +55,11 @@ class BenchMemoryCommandTest {
             long peak = rank.get("peak_rss_steps").asLong();
             assertTrue(peak > held.get("weights_model").asLong() + rank.get("baseline_rss").asLong(), rank.toString());
             assertTrue(rank.get("peak_rss_with_checkpoint").asLong() >= peak, rank.toString());
+            // The steps' peak is told apart into forward+backward's and the reduction and optimizer step's.
+            for (String part : new String[] {"peak_rss_forward_backward", "peak_rss_optimizer"}) {
+                long p = rank.get(part).asLong();
+                assertTrue(p > rank.get("baseline_rss").asLong() && p <= peak, part + ": " + rank);
+            }
             assertTrue(rank.get("activations").asLong() > 0, rank.toString());
             assertTrue(rank.get("heap_peak_used").asLong() > 0, rank.toString());
             assertEquals(256L << 20, rank.get("heap_max").asLong(), 32L << 20, "the rank JVM got --rank-heap");

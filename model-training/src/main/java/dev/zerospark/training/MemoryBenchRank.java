@@ -56,6 +56,7 @@ public final class MemoryBenchRank {
         ObjectNode r = JSON.createObjectNode();
         r.put("rank", rank).put("pid", ProcessHandle.current().pid()).put("baseline_rss", baseline)
                 .put("peak_rss_steps", host.peakSteps).put("peak_rss_with_checkpoint", hwmAll)
+                .put("peak_rss_forward_backward", host.peakCompute).put("peak_rss_optimizer", host.peakOptimizer)
                 .put("rss_before_last_compute", host.rssAtStart).put("activations", host.lastActivations)
                 .put("heap_peak_used", heapPeakUsed()).put("heap_committed_max", host.heapCommitted)
                 .put("heap_max", Runtime.getRuntime().maxMemory())
@@ -154,12 +155,16 @@ public final class MemoryBenchRank {
     /**
      * The rank's host: a file rendezvous and barrier, loopback for the ring, and the memory samples. Activations
      * of a step = peak RSS during its forward and backward (VmHWM reset at compute start) minus RSS at compute start.
+     * VmHWM is reset again at compute end, so the peaks of forward+backward and of the reduction and optimizer step
+     * are told apart; the peak over the steps is the larger of the two.
      */
     static final class Probe extends ThreadHost {
         private final int steps;
         private final long rankTokensPerStep;
         final long[] activations;
         long peakSteps;
+        long peakCompute;
+        long peakOptimizer;
         long rssAtStart;
         long lastActivations;
         long heapCommitted;
@@ -189,8 +194,11 @@ public final class MemoryBenchRank {
                     case COMPUTE_END -> {
                         activations[(int) step] = Math.max(0, now.hwm() - rssAtStart);
                         lastActivations = activations[(int) step];
+                        peakCompute = Math.max(peakCompute, now.hwm());
+                        ProcMemory.resetPeak();
                     }
                     case STEP_END -> {
+                        peakOptimizer = Math.max(peakOptimizer, now.hwm());
                         tokensPerS = rankTokensPerStep / ((System.nanoTime() - startNanos) / 1e9);
                         if (step == steps - 1) {
                             held = held(model, zero);

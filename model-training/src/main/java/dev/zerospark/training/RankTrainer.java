@@ -75,7 +75,7 @@ public final class RankTrainer {
     public enum StepPhase {
         /** The batch is read; forward and backward of its micro-batches come next. */
         COMPUTE_START,
-        /** Every micro-batch's gradients are in the optimizer; its step comes next. */
+        /** Every micro-batch's forward and backward is done; the last one's reduction and the optimizer step come next. */
         COMPUTE_END,
         /** The optimizer step is done and the model has the new weights; evaluation and checkpoint come next. */
         STEP_END

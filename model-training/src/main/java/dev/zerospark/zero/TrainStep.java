@@ -55,8 +55,8 @@ public final class TrainStep {
     }
 
     /**
-     * {@link #run(List, double)}, calling {@code computeDone} after the last backward and before the optimizer
-     * step ({@code bench memory} samples the activations' peak there).
+     * {@link #run(List, double)}, calling {@code computeDone} after the last backward and before its gradients
+     * are reduced and the optimizer steps ({@code bench memory} samples the activations' peak there).
      */
     public Result run(List<MicroBatch> microBatches, double lr, Runnable computeDone) {
         long localTokens = 0;
@@ -71,14 +71,17 @@ public final class TrainStep {
         float gradScale = (float) (zero.lossScale() / globalTokens);
         double lossSum = 0;
         long computeNanos = 0;
-        for (MicroBatch mb : microBatches) {
+        for (int i = 0; i < microBatches.size(); i++) {
+            MicroBatch mb = microBatches.get(i);
             long t0 = System.nanoTime();
             LossSum loss = model.forwardBackward(mb.ids(), mb.lossMask(), gradScale);
             computeNanos += System.nanoTime() - t0;
             lossSum += loss.sum();
+            if (i == microBatches.size() - 1) {
+                computeDone.run(); // before the last reduction: what it allocates is not forward+backward's
+            }
             zero.accumulate();
         }
-        computeDone.run();
         long o0 = System.nanoTime();
         ZeroOptimizer.StepResult result = zero.step(lr);
         double optimizerSeconds = (System.nanoTime() - o0) / 1e9;

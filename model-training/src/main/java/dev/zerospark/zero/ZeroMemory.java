@@ -5,7 +5,8 @@ package dev.zerospark.zero;
  * and their {@code .grad} tensors belong to the model and are not counted here.
  *
  * @param params weight copies the optimizer keeps besides the model's own: none (it writes the model in place)
- * @param gradients reduced gradients of the optimizer's range: everything in stage 0, the own shard in stages 1-2
+ * @param gradients reduced gradients of the optimizer's range: everything in stage 0, the own shard in stages 1-2;
+ *     allocated only during a step (from its first reduction to its AdamW update)
  * @param microBatchGradients the bucket the model's gradients are assembled and reduced in (with its host staging
  *     when the device is not the CPU)
  * @param master fp32 master weights held by the optimizer

@@ -31,16 +31,20 @@ import java.util.function.ToLongFunction;
  * Stage 1 reduce-scatters where DeepSpeed all-reduces: the owner finishes each element's sum either way (same bits),
  * and only the own shard of the reduced gradient is ever read.
  *
- * <p>Tensors held: the gradient of the optimizer's range (fp32, beside the master weights), the master weights and
- * moments of that range (on the model's device, or the host when offloaded), and one bucket on the model's device
- * (plus its host staging off the CPU). Nothing full-model sized is on the Java heap.
+ * <p>Tensors held: the master weights and moments of the optimizer's range (on the model's device, or the host when
+ * offloaded) and one bucket on the model's device (plus its host staging off the CPU); during a step, the reduced
+ * fp32 gradients of that range. Those exist only from the step's first reduction to its AdamW update, so they never
+ * sit beside the activations of a forward and backward, except that stage 2 with several micro-batches keeps them
+ * across its later micro-batches. Nothing full-model sized is on the Java heap.
  */
 public final class ZeroOptimizer implements AutoCloseable {
     /**
-     * Most elements one bucket holds over all ranks (128 MiB of fp32): bounds the device bucket and its host
-     * staging whatever {@code reduce_bucket_size} says. Results do not depend on the bucket size.
+     * Most elements one bucket holds over all ranks (32 MiB of fp32): bounds the device bucket and its host
+     * staging whatever {@code reduce_bucket_size} says. Results do not depend on the bucket size. The bucket is held
+     * through forward and backward too, so it adds to the peak one for one; a collective call per 32 MiB costs
+     * little next to moving them.
      */
-    public static final long MAX_BUCKET_ELEMENTS = 1L << 25;
+    public static final long MAX_BUCKET_ELEMENTS = 1L << 23;
 
     /** What one step did. {@code gradNorm} is the global L2 norm before clipping (after unscaling). */
     public record StepResult(long step, boolean skipped, double gradNorm, float clipCoef, double lossScale) {}
@@ -54,16 +58,20 @@ public final class ZeroOptimizer implements AutoCloseable {
     private final TrainableWeights model;
     private final NDManager manager;
     private final ShardedAdamW adam;
-    /** Gradients of the optimizer's range ({@code adam}'s), fp32 on the optimizer's device. */
-    private final NDArray gradRange;
+    /** Where the optimizer state lives: the model's device, or the host when offloaded. */
+    private final NDManager stateManager;
     private final BucketStaging bucket;
-    /** Whether {@link #gradRange} holds this step's gradients yet: the first reduction copies, later ones add. */
-    private boolean rangeHolds;
+    /**
+     * Reduced gradients of the optimizer's range ({@code adam}'s), fp32 on the state's device, in {@link #gradScope};
+     * null while no reduction of the current step has run (the first one allocates and copies, later ones add).
+     */
+    private NDArray gradRange;
+    private NDManager gradScope;
     private long step;
 
     private ZeroOptimizer(Collective collective, PartitionLayout layout, ZeroStage stage, GradientBuckets buckets,
                           double maxGradNorm, DynamicLossScaler scaler, TrainableWeights model, NDManager manager,
-                          ShardedAdamW adam, NDArray gradRange, BucketStaging bucket) {
+                          ShardedAdamW adam, NDManager stateManager, BucketStaging bucket) {
         this.collective = collective;
         this.layout = layout;
         this.stage = stage;
@@ -73,7 +81,7 @@ public final class ZeroOptimizer implements AutoCloseable {
         this.model = model;
         this.manager = manager;
         this.adam = adam;
-        this.gradRange = gradRange;
+        this.stateManager = stateManager;
         this.bucket = bucket;
     }
 
@@ -104,10 +112,9 @@ public final class ZeroOptimizer implements AutoCloseable {
             ShardedAdamW adam = stage.partitionsOptimizer()
                     ? ShardedAdamW.forShard(layout, collective.rank(), config, stateManager)
                     : ShardedAdamW.full(layout, config, stateManager);
-            NDArray gradRange = Tensors.zeros(stateManager, adam.length());
             BucketStaging bucket = BucketStaging.of(manager, bucketCapacity(layout, bucketElements));
             ZeroOptimizer zero = new ZeroOptimizer(collective, layout, stage, buckets, maxGradNorm, scaler, model,
-                    manager, adam, gradRange, bucket);
+                    manager, adam, stateManager, bucket);
             try (NoGrad off = NoGrad.enter()) {
                 zero.loadMasterFromModel();
             }
@@ -187,16 +194,23 @@ public final class ZeroOptimizer implements AutoCloseable {
     public void accumulate() {
         if (stage.partitionsGradients()) {
             try (NoGrad off = NoGrad.enter()) {
-                reduceGradients(true);
+                reduceGradients();
             }
         }
     }
 
-    /** Reduces (stages 0-1), unscales, clips, updates and writes the weights; then zeroes the gradients. */
+    /**
+     * Reduces (stages 0-1), unscales, clips, updates and writes the weights; then zeroes the gradients and frees the
+     * reduced ones.
+     */
     public StepResult step(double lr) {
+        if (stage.partitionsGradients() && gradRange == null) {
+            throw new IllegalStateException("ZeRO-2 optimizer step " + (step + 1) + " has no reduced gradients: call "
+                    + "accumulate() after each micro-batch's backward");
+        }
         try (NoGrad off = NoGrad.enter(); NDManager scope = manager.newSubManager()) {
             if (!stage.partitionsGradients()) {
-                reduceGradients(false);
+                reduceGradients();
             }
             // This rank's layout shard of the gradient: what its norm and overflow share are computed over.
             NDArray own = stage.partitionsOptimizer() ? gradRange
@@ -206,7 +220,6 @@ public final class ZeroOptimizer implements AutoCloseable {
                 // Squares of finite fp32 values cannot overflow a double: a non-finite sum means inf/NaN gradients.
                 double flag = Double.isFinite(Tensors.sumOfSquares(own)) ? 0 : 1;
                 if (!scaler.update(collective.sumAcrossRanks(flag) > 0)) {
-                    clearRangeGradients();
                     return new StepResult(step, true, Double.NaN, 1f, usedScale);
                 }
                 gradRange.muli((float) (1.0 / usedScale));
@@ -219,15 +232,25 @@ public final class ZeroOptimizer implements AutoCloseable {
             }
             step++;
             adam.step(gradRange, step, lr);
+            clearRangeGradients(); // not needed any more: the all-gather's temporaries do not add to them
             publishWeights();
-            clearRangeGradients();
             return new StepResult(step, false, norm, clipCoef, usedScale);
+        } finally {
+            clearRangeGradients();
         }
     }
 
-    /** Bytes of the tensors this optimizer holds, by kind (the model's own weights and .grad are not counted). */
+    /**
+     * Bytes of the tensors this optimizer holds, by kind (the model's own weights and .grad are not counted); the
+     * reduced gradients count at their size during a step, whether or not a step is running now.
+     */
     public ZeroMemory memory() {
-        return new ZeroMemory(0, 4 * gradRange.size(), bucket.bytes(), 4 * adam.length(), 8 * adam.length());
+        return new ZeroMemory(0, 4 * adam.length(), bucket.bytes(), 4 * adam.length(), 8 * adam.length());
+    }
+
+    /** Bytes of reduced gradients allocated right now: 0 between steps and before a step's first reduction. */
+    public long reducedGradientBytesHeld() {
+        return gradRange == null ? 0 : 4 * gradRange.size();
     }
 
     @Override
@@ -235,17 +258,27 @@ public final class ZeroOptimizer implements AutoCloseable {
         manager.close();
     }
 
-    /** The next reduction overwrites the range gradients instead of adding to them: no zeroing pass. */
+    /** Frees the reduced gradients: the step's next reduction allocates them again and copies instead of adding. */
     private void clearRangeGradients() {
-        rangeHolds = false;
+        if (gradScope != null) {
+            gradScope.close();
+        }
+        gradScope = null;
+        gradRange = null;
     }
 
     /**
      * Bucket by bucket: copies the model's gradients of the bucket's regions into the bucket tensor, reduces it
-     * (all-reduce in stage 0, reduce-scatter otherwise), and adds ({@code add}) or copies the optimizer range's part
-     * of it into {@link #gradRange}; then zeroes the model's gradients.
+     * (all-reduce in stage 0, reduce-scatter otherwise), and copies the optimizer range's part of it into
+     * {@link #gradRange} (allocated here by the step's first reduction), or adds it there on later ones; then zeroes
+     * the model's gradients.
      */
-    private void reduceGradients(boolean add) {
+    private void reduceGradients() {
+        boolean add = gradRange != null;
+        if (!add) {
+            gradScope = stateManager.newSubManager();
+            gradRange = Tensors.zeros(gradScope, adam.length());
+        }
         int n = layout.worldSize();
         for (int b = 0; b < buckets.count(); b++) {
             ShardRanges regions = buckets.bucket(b);
@@ -267,7 +300,7 @@ public final class ZeroOptimizer implements AutoCloseable {
                     if (!stage.partitionsOptimizer() || r == collective.rank()) {
                         NDArray into = Tensors.slice(gradRange, regions.offset(r) - adam.rangeOffset(), len, scope);
                         NDArray reduced = Tensors.slice(tensor, r * len, len, scope);
-                        if (add && rangeHolds) {
+                        if (add) {
                             into.addi(reduced.toDevice(into.getDevice(), false));
                         } else {
                             Tensors.copy(into, reduced);
@@ -276,7 +309,6 @@ public final class ZeroOptimizer implements AutoCloseable {
                 }
             }
         }
-        rangeHolds = true;
         model.zeroGradients();
     }
 

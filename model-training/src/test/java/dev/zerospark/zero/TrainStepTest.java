@@ -128,6 +128,34 @@ class TrainStepTest {
         });
     }
 
+    /**
+     * At the end of forward+backward (where {@code bench memory} reads the activations' peak) the optimizer holds no
+     * reduced gradients at ZeRO-2 with one micro-batch: they are allocated by the reduction after it and freed after
+     * AdamW, so their memory and the activations' are never needed at once.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2})
+    void noReducedGradientsAreHeldDuringForwardAndBackward(int stage) throws Exception {
+        Path dir = TestPaths.fixture("tiny-gpt2");
+        int[][][] batches = TrainingReference.readBatches(dir);
+        LocalRanks.run(2, CollectiveConfig.loopback(Duration.ofSeconds(60)), c -> {
+            try (TrainableModel model = TrainableModels.load(dir);
+                 ZeroOptimizer zero = ZeroOptimizer.create(c, PartitionLayout.of(
+                         TrainingVerifier.flatParams(model.params()), 2, 4), ZeroStage.of(stage),
+                         new dev.zerospark.optim.AdamWConfig(0.9, 0.95, 1e-8, 0.1), 1.0, 1 << 22, null, model, false)) {
+                TrainStep trainStep = new TrainStep(c, model, zero);
+                for (int step = 0; step < 2; step++) {
+                    long[] atComputeDone = {-1};
+                    trainStep.run(List.of(new TrainStep.MicroBatch(batches[step], null)), 1e-3,
+                            () -> atComputeDone[0] = zero.reducedGradientBytesHeld());
+                    assertEquals(0, atComputeDone[0], "ZeRO-" + stage + " step " + step + " at the end of backward");
+                    assertEquals(0, zero.reducedGradientBytesHeld(), "ZeRO-" + stage + " after step " + step);
+                }
+            }
+            return null;
+        });
+    }
+
     private static void assertOutsideAutograd(ai.djl.ndarray.NDArray t, String what) {
         // (a tensor with a grad_fn requires grad; DJL's grad_fn name crashes on a tensor without one)
         ai.djl.pytorch.engine.PtNDArray pt = (ai.djl.pytorch.engine.PtNDArray) t;

@@ -153,6 +153,52 @@ class ZeroOptimizerTest {
         }
     }
 
+    /**
+     * The fp32 reduced gradients exist only from a step's first reduction to its AdamW update, so they never sit
+     * beside a forward and backward's activations (but across stage 2's later micro-batches, which add into them).
+     */
+    @Test
+    void reducedGradientsAreHeldOnlyFromTheFirstReductionToTheUpdate() {
+        for (ZeroStage stage : ZeroStage.values()) {
+            TestRing.run(2, RING, c -> {
+                PartitionLayout layout = PartitionLayout.of(PARAMS, 2, 4);
+                try (TensorWeights model = TensorWeights.of(PARAMS, initialParams());
+                     ZeroOptimizer zero = ZeroOptimizer.create(c, layout, stage, ADAMW, 0.5, 64, null, model, false)) {
+                    long shardBytes = 4 * zero.adam().length();
+                    assertEquals(shardBytes, zero.memory().gradients(), "counted at their size during a step");
+                    for (int step = 1; step <= 2; step++) {
+                        for (int mb = 0; mb < 3; mb++) {
+                            // Here a forward and backward would run.
+                            long held = zero.reducedGradientBytesHeld();
+                            assertEquals(stage.partitionsGradients() && mb > 0 ? shardBytes : 0, held,
+                                    stage + " step " + step + " before micro-batch " + mb);
+                            model.addGradient(gradient(c.rank(), step, mb));
+                            zero.accumulate();
+                        }
+                        zero.step(lr(step));
+                        assertEquals(0, zero.reducedGradientBytesHeld(), stage + " after step " + step);
+                    }
+                    return null;
+                }
+            });
+        }
+    }
+
+    /** Without accumulate() a ZeRO-2 step has no reduced gradients to apply: a clear error, not stale values. */
+    @Test
+    void aZeroTwoStepWithoutReducedGradientsIsRefused() {
+        TestRing.run(1, RING, c -> {
+            try (TensorWeights model = TensorWeights.of(PARAMS, initialParams());
+                 ZeroOptimizer zero = ZeroOptimizer.create(c, PartitionLayout.of(PARAMS, 1, 4), ZeroStage.STAGE_2,
+                         ADAMW, 0.5, 64, null, model, false)) {
+                IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                        () -> zero.step(1e-2));
+                assertTrue(e.getMessage().contains("step 1 has no reduced gradients"), e.getMessage());
+                return null;
+            }
+        });
+    }
+
     /** Runs steps [from, to] of the synthetic run with one micro-batch. */
     private static void runSteps(ZeroOptimizer zero, TensorWeights model, int rank, int from, int to) {
         for (int step = from; step <= to; step++) {
