@@ -1,5 +1,6 @@
 package dev.zerospark.training.data;
 
+import dev.zerospark.config.ConfigException;
 import dev.zerospark.table.LmBlocks;
 import dev.zerospark.testing.LocalSpark;
 import dev.zerospark.training.data.internal.ParquetRowGroups;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -131,6 +133,17 @@ class TableFilesTest {
                 assertEquals(flat.maxId(), index.maxId(), "the null split's tokens (1000, 1001) are in neither split");
             }
         }
+    }
+
+    @Test
+    void aSplitThatIsNotAStringIsRefused() throws Exception {
+        SparkSession spark = LocalSpark.session();
+        String uri = Files.createTempDirectory("zs-table-files").resolve("int_split").toUri().toString();
+        spark.sql("CREATE TABLE delta.`" + uri + "` (block_id STRING, split INT, input_ids ARRAY<INT>, run_id STRING) "
+                + "USING delta PARTITIONED BY (split)");
+        ConfigException e = assertThrows(ConfigException.class, () -> TableFiles.resolve(spark, uri, null));
+        assertEquals("train.data", e.keyPath());
+        assertTrue(e.getMessage().contains(uri) && e.getMessage().contains("column split is int, not string"), e.getMessage());
     }
 
     /** The token rows the ranks read from {@code units}, by block number (token 0). */
