@@ -137,6 +137,7 @@ public final class RankTrainer {
                     }
                     RankBatches.Plan plan = new RankBatches.Plan(rank, spec.microBatch(), spec.gradAccum(), world, spec.seed(), start, at);
                     try (RankBatches batches = table.open(plan, conf)) {
+                        if (resumeFrom != null) resumeFrom.data().requireShuffleWindow(batches.shuffleWindow(), store.stepUri(start));
                         return loop(host, c, model, new TrainStep(c, model, zero), store, specs, start, modelConfig, batches);
                     }
                 } catch (Exception e) {
@@ -253,7 +254,7 @@ public final class RankTrainer {
         if (rank == 0) {
             StreamSchedule.Position at = batches.positionAfter(step);
             DataCursor data = new DataCursor(table.uri(), table.version(), spec.seed(), at.epoch(), at.sampleInEpoch(),
-                    table.trainRows(), DataCursor.Tokenizer.of(table.tokenizer()));
+                    table.trainRows(), DataCursor.Tokenizer.of(table.tokenizer()), batches.shuffleWindow());
             Manifest manifest = CheckpointCommit.manifest(step, new CheckpointCommit.Run(spec.runId(), spec.worldSize(),
                     spec.zeroStage(), spec.configJson()), all, Layout.of(zero.layout(), specs), data, new Manifest.Rng(spec.seed(), batches.order()),
                     new CheckpointCommit.Optimizer(zero.stepsDone(), zero.lossScalerState()));

@@ -178,6 +178,11 @@ class TrainJobDataResumeTest {
                 }
 
                 @Override
+                public int shuffleWindow() {
+                    return in.shuffleWindow();
+                }
+
+                @Override
                 public void close() throws Exception {
                     in.close();
                 }

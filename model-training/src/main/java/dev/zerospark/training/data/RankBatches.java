@@ -25,6 +25,9 @@ public interface RankBatches extends AutoCloseable {
     /** How the order is drawn from the seed, for the checkpoint's record of it. */
     String order();
 
+    /** Samples the order shuffles together, which a resume must keep (0: the order has no window). */
+    int shuffleWindow();
+
     /** Joins any read in flight. */
     @Override
     void close() throws Exception;

@@ -28,8 +28,11 @@ public record TableFiles(String uri, long version, String tablePath, Columns col
         files = List.copyOf(files);
     }
 
-    /** Physical column names: the token ids, the split, and the loss mask (null for lm_blocks). */
-    public record Columns(String inputIds, String split, String lossMask) implements Serializable {}
+    /**
+     * Physical column names: the token ids, the split, and the loss mask (null for lm_blocks); {@code splitPartition}
+     * when the table is partitioned by the split, whose value is then in each file's partition values, not its rows.
+     */
+    public record Columns(String inputIds, String split, String lossMask, boolean splitPartition) implements Serializable {}
 
     /** Resolves {@code uri} at {@code version} (its latest when null) on the driver from the Delta log. */
     public static TableFiles resolve(SparkSession spark, String uri, Long version) {

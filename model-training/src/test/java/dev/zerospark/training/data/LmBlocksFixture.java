@@ -35,9 +35,17 @@ public final class LmBlocksFixture {
 
     /** Writes the blocks as 3 files of several row groups each into a new table made with {@code properties}. */
     public static String table(SparkSession spark, String properties) throws Exception {
+        return table(spark, properties, false);
+    }
+
+    /**
+     * As {@link #table(SparkSession, String)}, {@code PARTITIONED BY (split)} when {@code bySplit}: then each of the 3
+     * writing tasks writes a file per split, and no file holds the split column.
+     */
+    public static String table(SparkSession spark, String properties, boolean bySplit) throws Exception {
         String uri = Files.createTempDirectory("zs-table-files").resolve("lm_blocks").toUri().toString();
         spark.sql("CREATE TABLE delta.`" + uri + "` (block_id STRING, split STRING, input_ids ARRAY<INT>, run_id STRING) "
-                + "USING delta TBLPROPERTIES (" + properties + ")");
+                + "USING delta " + (bySplit ? "PARTITIONED BY (split) " : "") + "TBLPROPERTIES (" + properties + ")");
         // Row groups of ~100 rows (Parquet checks the size every 100 records): deletion vectors index rows across them.
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         String blockSize = hadoop.get("parquet.block.size");

@@ -1,5 +1,6 @@
 package dev.zerospark.training.data;
 
+import dev.zerospark.config.ConfigException;
 import dev.zerospark.table.LmBlocks;
 import dev.zerospark.testing.LocalSpark;
 import dev.zerospark.training.data.internal.ParquetRowGroups;
@@ -13,13 +14,19 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -83,6 +90,73 @@ class TableFilesTest {
         assertTrue(before.files().stream().allMatch(f -> f.deletionVector() == null));
         assertEquals(720, TableIndex.build(new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext()), before,
                 dev.zerospark.spark.TaskHadoopConf.forLocations(spark.sparkContext().hadoopConfiguration(), List.of(uri))).trainRows());
+    }
+
+    /**
+     * A table partitioned by split keeps no split column in its files: each file's rows take the split of the file's
+     * partition value (keyed by the physical name under column mapping), so the ranks read the same blocks, token for
+     * token, as from the same table unpartitioned; a file whose split is null holds neither split.
+     */
+    @Test
+    void aSplitPartitionIsReadFromEachFilesPartitionValue() throws Exception {
+        SparkSession spark = LocalSpark.session();
+        for (String properties : List.of("'delta.enableDeletionVectors' = 'true'",
+                "'delta.columnMapping.mode' = 'name', 'delta.enableDeletionVectors' = 'true'")) {
+            TableIndex flat = null;
+            for (boolean bySplit : List.of(false, true)) {
+                String uri = LmBlocksFixture.table(spark, properties, bySplit);
+                spark.sql("INSERT INTO delta.`" + uri + "` VALUES ('n0000', NULL, array(1000, 1001), 'run')");
+                spark.sql("DELETE FROM delta.`" + uri + "` WHERE block_id IN ('b0001', 'b0450')");
+                TableFiles files = TableFiles.resolve(spark, uri, null);
+                assertEquals(bySplit, files.columns().splitPartition(), properties);
+                TableIndex index = TableIndex.count(files, spark.sparkContext().hadoopConfiguration());
+                if (!bySplit) {
+                    flat = index;
+                    continue;
+                }
+                Set<String> values = new HashSet<>();
+                for (DataFile f : files.files()) {
+                    assertTrue(f.partitionValues().containsKey(files.columns().split()), f.path() + ": " + f.partitionValues());
+                    values.add(f.partitionValues().get(files.columns().split()));
+                }
+                assertEquals(new HashSet<>(Arrays.asList("train", "validation", null)), values, properties);
+                if (properties.contains("columnMapping")) {
+                    assertNotEquals(LmBlocks.SPLIT, files.columns().split(), "the log keys partition values by physical name");
+                }
+                assertTrue(files.files().size() >= 6, "a file per split from each of the 3 writing tasks: " + files.files().size());
+                Map<Integer, List<Integer>> train = rows(index, index.train(), "train");
+                assertEquals(719, train.size(), properties);
+                assertEquals(rows(flat, flat.train(), "train"), train, properties);
+                Map<Integer, List<Integer>> validation = rows(index, index.validation(), "validation");
+                assertEquals(179, validation.size(), properties);
+                assertEquals(rows(flat, flat.validation(), "validation"), validation, properties);
+                assertEquals(flat.maxId(), index.maxId(), "the null split's tokens (1000, 1001) are in neither split");
+            }
+        }
+    }
+
+    @Test
+    void aSplitThatIsNotAStringIsRefused() throws Exception {
+        SparkSession spark = LocalSpark.session();
+        String uri = Files.createTempDirectory("zs-table-files").resolve("int_split").toUri().toString();
+        spark.sql("CREATE TABLE delta.`" + uri + "` (block_id STRING, split INT, input_ids ARRAY<INT>, run_id STRING) "
+                + "USING delta PARTITIONED BY (split)");
+        ConfigException e = assertThrows(ConfigException.class, () -> TableFiles.resolve(spark, uri, null));
+        assertEquals("train.data", e.keyPath());
+        assertTrue(e.getMessage().contains(uri) && e.getMessage().contains("column split is int, not string"), e.getMessage());
+    }
+
+    /** The token rows the ranks read from {@code units}, by block number (token 0). */
+    private static Map<Integer, List<Integer>> rows(TableIndex index, List<TableIndex.Unit> units, String split)
+            throws Exception {
+        Map<Integer, List<Integer>> out = new TreeMap<>();
+        Configuration conf = LocalSpark.session().sparkContext().hadoopConfiguration();
+        for (int u = 0; u < units.size(); u++) {
+            for (int[] ids : index.read(split, u, conf).ids()) {
+                assertNull(out.put(ids[0], Arrays.stream(ids).boxed().toList()), "block " + ids[0] + " read twice");
+            }
+        }
+        return out;
     }
 
     @Test

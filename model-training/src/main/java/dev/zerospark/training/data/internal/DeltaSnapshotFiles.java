@@ -12,6 +12,8 @@ import org.apache.spark.sql.delta.DeltaColumnMapping$;
 import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.delta.Snapshot;
 import org.apache.spark.sql.delta.actions.AddFile;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import scala.Option;
@@ -35,7 +37,8 @@ public final class DeltaSnapshotFiles {
     public static TableFiles resolve(SparkSession spark, String uri, long version, TokenizerProvenance tokenizer) {
         DeltaLog log = DeltaLog.forTable(spark, uri);
         Snapshot snapshot = log.getSnapshotAt(version, Option.empty(), Option.empty());
-        TableFiles.Columns columns = columns(snapshot.metadata().schema(), uri, version);
+        TableFiles.Columns columns = columns(snapshot.metadata().schema(),
+                CollectionConverters.asJava(snapshot.metadata().partitionColumns()), uri, version);
         Path root = log.dataPath();
         List<DataFile> files = new ArrayList<>();
         for (AddFile add : snapshot.allFiles().collectAsList()) {
@@ -49,15 +52,26 @@ public final class DeltaSnapshotFiles {
         return new TableFiles(uri, version, root.toString(), columns, files, tokenizer);
     }
 
-    /** The physical names of input_ids, split and (sft_pairs) loss_mask; a table lacking the first two is refused. */
-    static TableFiles.Columns columns(StructType schema, String uri, long version) {
+    /**
+     * The physical names of input_ids, split and (sft_pairs) loss_mask, and whether split is one of the table's
+     * {@code partitionColumns} (logical names, as Delta's metadata lists them); a table lacking the first two, or
+     * whose split is not a string, is refused. The token arrays cannot be partition columns (Spark refuses arrays).
+     */
+    static TableFiles.Columns columns(StructType schema, List<String> partitionColumns, String uri, long version) {
         List<String> names = Arrays.asList(schema.fieldNames());
         if (!names.contains(LmBlocks.INPUT_IDS) || !names.contains(LmBlocks.SPLIT)) {
             throw new ConfigException("train.data", "table " + uri + " (version " + version + ") is not an lm_blocks or "
                     + "sft_pairs table: it lacks " + LmBlocks.INPUT_IDS + " or " + LmBlocks.SPLIT + " (columns: " + names + ")");
         }
+        // A partition value is logged as a string; a string split is that string, the only conversion the reader needs.
+        DataType split = schema.apply(LmBlocks.SPLIT).dataType();
+        if (!(split instanceof StringType)) {
+            throw new ConfigException("train.data", "table " + uri + " (version " + version + "): column " + LmBlocks.SPLIT
+                    + " is " + split.simpleString() + ", not string");
+        }
         return new TableFiles.Columns(physical(schema, LmBlocks.INPUT_IDS), physical(schema, LmBlocks.SPLIT),
-                names.contains(SftPairs.LOSS_MASK) ? physical(schema, SftPairs.LOSS_MASK) : null);
+                names.contains(SftPairs.LOSS_MASK) ? physical(schema, SftPairs.LOSS_MASK) : null,
+                partitionColumns.contains(LmBlocks.SPLIT));
     }
 
     /** The name the Parquet files use: the column mapping's physical name when the table maps columns. */

@@ -61,6 +61,11 @@ public final class MemoryBatches implements RankBatches {
     }
 
     @Override
+    public int shuffleWindow() {
+        return 0; // BatchSchedule permutes the whole epoch
+    }
+
+    @Override
     public String order() {
         return "SplittableRandom(seed * 1000003 + epoch)";
     }

@@ -26,7 +26,9 @@ import java.util.List;
 
 /**
  * The rank side of streaming training data: one Parquet file of the table, read row group by row group with Parquet's
- * own reader, only the columns training needs, skipping the rows the file's deletion vector deletes.
+ * own reader, only the columns training needs, skipping the rows the file's deletion vector deletes. In a table
+ * partitioned by the split, every row of a file has the split of the file's partition value (Delta writes no
+ * partition column into the files).
  */
 public final class ParquetRowGroups implements Closeable {
     private final DataFile file;
@@ -35,15 +37,18 @@ public final class ParquetRowGroups implements Closeable {
     private final MessageType projection;
     private final long[] firstRow;
     private final RoaringBitmapArray deleted;
+    /** The split of every row when the table is partitioned by it (null: a null partition value), else unused. */
+    private final String partitionSplit;
 
     private ParquetRowGroups(DataFile file, TableFiles.Columns columns, ParquetFileReader reader, MessageType projection,
-                             long[] firstRow, RoaringBitmapArray deleted) {
+                             long[] firstRow, RoaringBitmapArray deleted, String partitionSplit) {
         this.file = file;
         this.columns = columns;
         this.reader = reader;
         this.projection = projection;
         this.firstRow = firstRow;
         this.deleted = deleted;
+        this.partitionSplit = partitionSplit;
     }
 
     /**
@@ -51,6 +56,7 @@ public final class ParquetRowGroups implements Closeable {
      */
     public static ParquetRowGroups open(TableFiles table, DataFile file, Configuration conf) throws IOException {
         TableFiles.Columns columns = table.columns();
+        String partitionSplit = columns.splitPartition() ? partitionValue(table, file, columns.split()) : null;
         RoaringBitmapArray deleted = file.deletionVector() == null ? null
                 : DeletionVectorStore$.MODULE$.createInstance(conf).read(
                         DeletionVectorDescriptor$.MODULE$.deserializeFromBase64(file.deletionVector()), new Path(table.tablePath()));
@@ -58,7 +64,7 @@ public final class ParquetRowGroups implements Closeable {
         try {
             MessageType schema = reader.getFooter().getFileMetaData().getSchema();
             List<Type> fields = new ArrayList<>();
-            fields.add(field(schema, columns.split(), file));
+            if (!columns.splitPartition()) fields.add(field(schema, columns.split(), file));
             fields.add(field(schema, columns.inputIds(), file));
             if (columns.lossMask() != null) fields.add(field(schema, columns.lossMask(), file));
             MessageType projection = new MessageType(schema.getName(), fields);
@@ -66,11 +72,21 @@ public final class ParquetRowGroups implements Closeable {
             List<BlockMetaData> groups = reader.getRowGroups();
             long[] firstRow = new long[groups.size()];
             for (int g = 1; g < groups.size(); g++) firstRow[g] = firstRow[g - 1] + groups.get(g - 1).getRowCount();
-            return new ParquetRowGroups(file, columns, reader, projection, firstRow, deleted);
+            return new ParquetRowGroups(file, columns, reader, projection, firstRow, deleted, partitionSplit);
         } catch (RuntimeException e) {
             reader.close();
             throw e;
         }
+    }
+
+    /** The file's value of partition column {@code name} (physical, as the log keys it); null is a value. */
+    private static String partitionValue(TableFiles table, DataFile file, String name) {
+        if (!file.partitionValues().containsKey(name)) {
+            throw new IllegalStateException("the Delta log of table " + table.uri() + " (version " + table.version()
+                    + ") gives file " + file.path() + " no value of its partition column " + name
+                    + " (its partition values: " + file.partitionValues() + ")");
+        }
+        return file.partitionValues().get(name);
     }
 
     private static Type field(MessageType schema, String name, DataFile file) {
@@ -91,7 +107,7 @@ public final class ParquetRowGroups implements Closeable {
      */
     public FileSummary summarize(List<String> splits) throws IOException {
         long[][] counts = new long[splits.size()][rowGroups()];
-        int splitField = projection.getFieldIndex(columns.split());
+        int splitField = columns.splitPartition() ? -1 : projection.getFieldIndex(columns.split());
         int idsField = projection.getFieldIndex(columns.inputIds());
         int minLength = Integer.MAX_VALUE;
         int maxLength = -1;
@@ -104,7 +120,8 @@ public final class ParquetRowGroups implements Closeable {
             RecordReader<Group> records = recordReader(pages);
             for (long i = 0; i < pages.getRowCount(); i++) {
                 Group row = records.read();
-                int s = isLive(g, i) ? splits.indexOf(splitOf(row, splitField)) : -1;
+                String split = isLive(g, i) ? splitOf(row, splitField) : null;
+                int s = split == null ? -1 : splits.indexOf(split); // a null split is in no split (List.of refuses null)
                 if (s < 0) continue;
                 counts[s][g]++;
                 int[] ids = ints(row, idsField, g, i);
@@ -138,7 +155,7 @@ public final class ParquetRowGroups implements Closeable {
 
     /** The live rows with {@code split} of row group {@code g}, in file order. */
     public Rows read(int g, String split) throws IOException {
-        int splitField = projection.getFieldIndex(columns.split());
+        int splitField = columns.splitPartition() ? -1 : projection.getFieldIndex(columns.split());
         int idsField = projection.getFieldIndex(columns.inputIds());
         int maskField = columns.lossMask() == null ? -1 : projection.getFieldIndex(columns.lossMask());
         PageReadStore pages = reader.readRowGroup(g);
@@ -162,7 +179,9 @@ public final class ParquetRowGroups implements Closeable {
         return deleted == null || !deleted.contains(firstRow[g] + i);
     }
 
-    private static String splitOf(Group row, int field) {
+    /** The row's split: its column's value, or the file's partition value when {@code field} is -1. */
+    private String splitOf(Group row, int field) {
+        if (field < 0) return partitionSplit;
         return row.getFieldRepetitionCount(field) == 0 ? null : row.getString(field, 0);
     }
 

@@ -215,6 +215,11 @@ public final class StreamedBatches implements RankBatches {
     }
 
     @Override
+    public int shuffleWindow() {
+        return window;
+    }
+
+    @Override
     public void close() throws InterruptedException {
         try {
             if (pending != null) {

@@ -14,13 +14,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Ranks stream their batches from the table's files: every live block once an epoch, read ahead one step. */
@@ -111,6 +115,56 @@ class StreamedBatchesTest {
         assertEquals(30, seen.size());
         assertEquals(expected, new TreeSet<>(seen), "positions 0-29, none repeated or skipped");
         assertEquals(717, order.total());
+    }
+
+    /**
+     * The same blocks in a table partitioned by split (no split column in its files): an epoch trains on every live
+     * train block once and the ranks' validation stripes hold every validation block, token for token as in the
+     * unpartitioned table.
+     */
+    @Test
+    void aTablePartitionedBySplitStreamsTheSameRows() throws Exception {
+        SparkSession spark = LocalSpark.session();
+        String uri = LmBlocksFixture.table(spark, "'delta.enableDeletionVectors' = 'true'", true);
+        spark.sql("DELETE FROM delta.`" + uri + "` WHERE block_id IN ('b0001', 'b0002', 'b0899', 'b0005')");
+        TableIndex partitioned = TableIndex.count(TableFiles.resolve(spark, uri, null), conf);
+        assertTrue(partitioned.table().columns().splitPartition());
+        assertEquals(index.trainRows(), partitioned.trainRows());
+        assertEquals(index.validationRows(), partitioned.validationRows());
+        Map<Integer, List<Integer>> flatTrain = epoch(index);
+        assertEquals(717, flatTrain.size(), "717 = 239 steps of 3: the epoch holds every train block");
+        assertEquals(flatTrain, epoch(partitioned));
+        Map<Integer, List<Integer>> flatValidation = validation(index);
+        assertEquals(179, flatValidation.size(), "180 validation blocks less the deleted block 5");
+        assertEquals(flatValidation, validation(partitioned));
+    }
+
+    /** Epoch 0 on one rank of micro-batch 3, by block number. */
+    private static Map<Integer, List<Integer>> epoch(TableIndex table) throws Exception {
+        Map<Integer, List<Integer>> out = new TreeMap<>();
+        try (StreamedBatches one = StreamedBatches.open(table, plan(0, 3, 1, 1), conf, 64)) {
+            for (long step = 0; step < table.trainRows() / 3; step++) {
+                for (int[] ids : one.step(step)[0].ids()) {
+                    assertNull(out.put(ids[0], Arrays.stream(ids).boxed().toList()), "block " + ids[0] + " twice");
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Both ranks' validation rows of a 2-rank run, by block number. */
+    private static Map<Integer, List<Integer>> validation(TableIndex table) throws Exception {
+        Map<Integer, List<Integer>> out = new TreeMap<>();
+        for (int rank = 0; rank < 2; rank++) {
+            try (StreamedBatches r = StreamedBatches.open(table, plan(rank, 4, 1, 2), conf, 64)) {
+                for (Rows rows : r.validation(1000)) {
+                    for (int[] ids : rows.ids()) {
+                        assertNull(out.put(ids[0], Arrays.stream(ids).boxed().toList()), "block " + ids[0] + " twice");
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     @Test
