@@ -22,19 +22,27 @@ import java.util.List;
 /**
  * Writes HF safetensors weights to a directory on any Hadoop filesystem ({@code file://}, {@code s3a://},
  * {@code dbfs:/}), one tensor at a time: each file's header first (computed from the specs alone), then each
- * tensor's bytes, fetched from {@link Source} only when it is its turn and encoded to the target dtype in a small
- * buffer. Memory is the largest tensor, whatever the model's size. The layout matches
+ * tensor's bytes, fetched from {@link Source} a bounded range at a time when it is its turn and encoded to the
+ * target dtype in a small buffer. Memory is those two buffers, whatever the size of the model or of its largest
+ * tensor (an embedding of more than 2^31 elements included). The layout matches
  * {@link SafetensorsCheckpoint#write}: {@code model.safetensors} when all fits one shard, else
  * {@code model-0000i-of-0000n.safetensors} and {@code model.safetensors.index.json}.
  */
 final class HfWeightsStream {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Elements encoded per write. */
     private static final int BUFFER_ELEMENTS = 1 << 18;
+    /**
+     * Elements asked of the {@link Source} at a time (16 MB of fp32): several of a checkpoint's 4 MB chunks, since
+     * a range that ends inside a chunk makes the next range read and verify that chunk again.
+     */
+    static final int READ_ELEMENTS = 1 << 22;
 
-    /** The fp32 values of one tensor, asked for once, in file order. */
+    /** The fp32 values of one tensor, asked for range by range, in file order. */
     @FunctionalInterface
     interface Source {
-        float[] read(TensorSpec spec) throws IOException;
+        /** Copies elements {@code [from, from + n)} of {@code spec}'s values into {@code dst[0, n)}. */
+        void read(TensorSpec spec, long from, float[] dst, int n) throws IOException;
     }
 
     private HfWeightsStream() {}
@@ -103,22 +111,26 @@ final class HfWeightsStream {
         }
         out.write(SafetensorsWriter.headerBytes(header));
         ByteBuffer buf = ByteBuffer.allocate(BUFFER_ELEMENTS * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        long largest = tensors.stream().mapToLong(TensorSpec::numel).max().orElse(0);
+        float[] values = new float[(int) Math.min(READ_ELEMENTS, largest)];
         for (TensorSpec t : tensors) {
-            float[] values = source.read(t);
-            if (values.length != t.numel()) {
-                throw new IllegalStateException("tensor " + t.name() + " has " + values.length + " values, its shape needs " + t.numel());
-            }
-            for (int from = 0; from < values.length; from += BUFFER_ELEMENTS) {
-                buf.clear();
-                int to = Math.min(values.length, from + BUFFER_ELEMENTS);
-                for (int i = from; i < to; i++) {
-                    switch (dtype) {
-                        case F32 -> buf.putFloat(values[i]);
-                        case BF16 -> buf.putShort(HalfFloats.toBf16(values[i]));
-                        default -> buf.putShort(HalfFloats.toHalf(values[i]));
+            long numel = t.numel();
+            for (long from = 0; from < numel; from += READ_ELEMENTS) {
+                int n = (int) Math.min(READ_ELEMENTS, numel - from);
+                source.read(t, from, values, n);
+                for (int at = 0; at < n; at += BUFFER_ELEMENTS) {
+                    buf.clear();
+                    int to = Math.min(n, at + BUFFER_ELEMENTS);
+                    if (dtype == DType.F32) {
+                        buf.asFloatBuffer().put(values, at, to - at);
+                        buf.position(4 * (to - at));
+                    } else {
+                        for (int i = at; i < to; i++) {
+                            buf.putShort(dtype == DType.BF16 ? HalfFloats.toBf16(values[i]) : HalfFloats.toHalf(values[i]));
+                        }
                     }
+                    out.write(buf.array(), 0, buf.position());
                 }
-                out.write(buf.array(), 0, buf.position());
             }
         }
     }
