@@ -166,8 +166,9 @@ public final class CheckpointExport {
             offsets.put(spec.name(), p.offset());
         }
         try (OptimizerShards shards = OptimizerShards.open(store, manifest)) {
+            MasterWeights master = new MasterWeights(shards, manifest);
             HfWeightsStream.write(outUri, conf, specs, dtype, options.maxShardBytes(),
-                    (spec, from, dst, n) -> shards.read(OptimizerShards.MASTER, offsets.get(spec.name()) + from, dst, 0, n));
+                    (spec, from, dst, n) -> master.read(offsets.get(spec.name()) + from, dst, n));
         }
         write(outUri, "config.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(
                 HfCheckpointWriter.configJson(config, dtype)), conf);

@@ -30,13 +30,8 @@ import java.util.List;
  */
 final class HfWeightsStream {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Elements encoded per write. */
-    private static final int BUFFER_ELEMENTS = 1 << 18;
-    /**
-     * Elements asked of the {@link Source} at a time (16 MB of fp32): several of a checkpoint's 4 MB chunks, since
-     * a range that ends inside a chunk makes the next range read and verify that chunk again.
-     */
-    static final int READ_ELEMENTS = 1 << 22;
+    /** Elements asked of the {@link Source} and encoded at a time. */
+    static final int BUFFER_ELEMENTS = 1 << 18;
 
     /** The fp32 values of one tensor, asked for range by range, in file order. */
     @FunctionalInterface
@@ -112,25 +107,22 @@ final class HfWeightsStream {
         out.write(SafetensorsWriter.headerBytes(header));
         ByteBuffer buf = ByteBuffer.allocate(BUFFER_ELEMENTS * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
         long largest = tensors.stream().mapToLong(TensorSpec::numel).max().orElse(0);
-        float[] values = new float[(int) Math.min(READ_ELEMENTS, largest)];
+        float[] values = new float[(int) Math.min(BUFFER_ELEMENTS, largest)];
         for (TensorSpec t : tensors) {
             long numel = t.numel();
-            for (long from = 0; from < numel; from += READ_ELEMENTS) {
-                int n = (int) Math.min(READ_ELEMENTS, numel - from);
+            for (long from = 0; from < numel; from += BUFFER_ELEMENTS) {
+                int n = (int) Math.min(BUFFER_ELEMENTS, numel - from);
                 source.read(t, from, values, n);
-                for (int at = 0; at < n; at += BUFFER_ELEMENTS) {
-                    buf.clear();
-                    int to = Math.min(n, at + BUFFER_ELEMENTS);
-                    if (dtype == DType.F32) {
-                        buf.asFloatBuffer().put(values, at, to - at);
-                        buf.position(4 * (to - at));
-                    } else {
-                        for (int i = at; i < to; i++) {
-                            buf.putShort(dtype == DType.BF16 ? HalfFloats.toBf16(values[i]) : HalfFloats.toHalf(values[i]));
-                        }
+                buf.clear();
+                if (dtype == DType.F32) {
+                    buf.asFloatBuffer().put(values, 0, n);
+                    buf.position(4 * n);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        buf.putShort(dtype == DType.BF16 ? HalfFloats.toBf16(values[i]) : HalfFloats.toHalf(values[i]));
                     }
-                    out.write(buf.array(), 0, buf.position());
                 }
+                out.write(buf.array(), 0, buf.position());
             }
         }
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zerospark.checkpoint.CheckpointStore;
+import dev.zerospark.checkpoint.CountingLocalFileSystem;
 import dev.zerospark.checkpoint.Layout;
 import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.checkpoint.OptimizerShards;
@@ -208,6 +209,28 @@ class CheckpointExportTest {
         String written = want == DType.BF16 ? "bfloat16" : want == DType.F16 ? "float16" : "float32";
         var exported = JSON.readTree(out.resolve("config.json").toFile());
         assertEquals(written, exported.path("torch_dtype").asText(exported.path("dtype").asText()), exported.toString());
+    }
+
+    /**
+     * Export reads each byte of the master shards once: asked for in small ranges, tensor after tensor, it still
+     * fetches every 4 MB checkpoint chunk a single time (reading by tensor fetched a whole chunk again for each small
+     * tensor, about 3x the master bytes for this model), plus the shards' headers. Counted by the filesystem.
+     */
+    @Test
+    void exportReadsEachMasterByteOnce(@TempDir Path dir) throws Exception {
+        Configuration conf = new Configuration();
+        conf.set("fs.countfs.impl", CountingLocalFileSystem.class.getName());
+        conf.setBoolean("fs.countfs.impl.disable.cache", true);
+        CheckpointStore store = new CheckpointStore("countfs://" + dir.resolve("ckpt"), conf);
+        Manifest m = saveCheckpoint(store, gpt2(256, 2).put("vocab_size", 50_000), 2);
+        CountingLocalFileSystem.reset();
+        CheckpointExport.export(new CheckpointExport.Target(store, m), dir.resolve("hf").toUri().toString(), new Configuration(),
+                new CheckpointExport.Options(DType.F32, 1L << 40, null));
+        long read = CountingLocalFileSystem.bytesRead(OptimizerShards.fileName(0)) + CountingLocalFileSystem.bytesRead(OptimizerShards.fileName(1));
+        long master = 4 * m.layout().paddedNumel();
+        assertTrue(master > 10 * CheckpointStore.DEFAULT_CHUNK_BYTES, "several chunks per shard: " + master);
+        assertTrue(read >= master && read <= master + (64 << 10), "read " + read + " bytes of shards whose master tensors hold " + master);
+        assertExported(dir.resolve("hf"), m, DType.F32);
     }
 
     /** The child JVM: exports the newest step of a checkpoint root to a directory URI, fp32. */

@@ -22,7 +22,7 @@ class HfWeightsStreamTest {
     /**
      * A vocab x hidden embedding of more than 2^31 elements (65,537 x 32,768), between two small tensors, written as
      * bf16 (4.3 GB, kept sparse on disk by {@link SparseTailFileSystem}): the source is asked for every element once, in
-     * order, in ranges of at most {@link HfWeightsStream#READ_ELEMENTS}; the header's offsets pass 2^32 bytes and the
+     * order, in ranges of at most {@link HfWeightsStream#BUFFER_ELEMENTS}; the header's offsets pass 2^32 bytes and the
      * file is as long as they say.
      */
     @Test
@@ -37,13 +37,13 @@ class HfWeightsStreamTest {
         List<String> files = HfWeightsStream.write("sparsetail://" + dir.resolve("hf"), conf, specs, DType.BF16, Long.MAX_VALUE,
                 (spec, from, dst, n) -> {
                     assertEquals(next.getOrDefault(spec.name(), 0L), from, spec.name());
-                    assertTrue(n > 0 && n <= HfWeightsStream.READ_ELEMENTS && n <= dst.length, "range of " + n);
+                    assertTrue(n > 0 && n <= HfWeightsStream.BUFFER_ELEMENTS && n <= dst.length, "range of " + n);
                     largestDst[0] = Math.max(largestDst[0], dst.length);
                     for (int i = 0; i < n; i++) dst[i] = (from + i) & 255; // exact in bf16
                     next.put(spec.name(), from + n);
                 });
         for (TensorSpec s : specs) assertEquals(s.numel(), next.get(s.name()), s.name() + " asked for whole");
-        assertEquals(HfWeightsStream.READ_ELEMENTS, largestDst[0], "one read buffer, of the bounded size");
+        assertEquals(HfWeightsStream.BUFFER_ELEMENTS, largestDst[0], "one read buffer, of the bounded size");
         assertEquals(List.of(SafetensorsCheckpoint.SINGLE_FILE), files);
 
         Path file = dir.resolve("hf").resolve(SafetensorsCheckpoint.SINGLE_FILE);

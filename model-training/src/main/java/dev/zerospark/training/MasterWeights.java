@@ -1,0 +1,63 @@
+package dev.zerospark.training;
+
+import dev.zerospark.checkpoint.Layout;
+import dev.zerospark.checkpoint.Manifest;
+import dev.zerospark.checkpoint.OptimizerShards;
+
+/**
+ * A checkpoint's flat fp32 master weights, read front to back by export through one window of {@link #WINDOW_ELEMENTS}
+ * (16 MB), whatever the range sizes asked for. Each read of the shards fetches and verifies whole checkpoint chunks, so
+ * a range that ends inside a chunk makes the next range fetch that chunk again: asked tensor by tensor or in small
+ * ranges, export would read a model's small tensors (norms, biases) as a whole 4 MB chunk each, and a large one
+ * several times over. The window instead moves over the shards in steps that start at a multiple of its size from
+ * the start of the shard holding them, and ends at that shard's end: the writer cuts each shard's master tensor into
+ * chunks from its first element ({@code CheckpointStore.DEFAULT_CHUNK_BYTES}, which divides the window), so the
+ * windows end on chunk boundaries and every chunk is read once.
+ */
+final class MasterWeights {
+    static final int WINDOW_ELEMENTS = 1 << 22;
+
+    private final OptimizerShards shards;
+    /** Elements in each rank's shard (ZeRO stages 1-2), or 0: every shard holds the whole buffer (stage 0). */
+    private final long shardSize;
+    /** Past the last parameter: nothing after it is read. */
+    private final long end;
+    private float[] window;
+    private long windowFrom;
+    private int windowLength;
+
+    MasterWeights(OptimizerShards shards, Manifest manifest) {
+        this.shards = shards;
+        this.shardSize = manifest.zeroStage() > 0 ? Math.max(0, manifest.layout().shardSize()) : 0;
+        long last = 0;
+        for (Layout.Param p : manifest.layout().params()) last = Math.max(last, p.offset() + p.numel());
+        this.end = last;
+    }
+
+    /** Copies flat elements {@code [from, from + n)} into {@code dst[0, n)}. */
+    void read(long from, float[] dst, int n) {
+        if (from < 0 || from + n > end) {
+            throw new IllegalArgumentException("flat elements " + from + ".." + (from + n) + " are outside the parameters (0.." + end + ")");
+        }
+        int done = 0;
+        while (done < n) {
+            long at = from + done;
+            if (window == null || at < windowFrom || at >= windowFrom + windowLength) fill(at);
+            int k = (int) Math.min(n - done, windowFrom + windowLength - at);
+            System.arraycopy(window, (int) (at - windowFrom), dst, done, k);
+            done += k;
+        }
+    }
+
+    /** Moves the window to the step that holds {@code at}. */
+    private void fill(long at) {
+        long shardStart = shardSize > 0 ? at / shardSize * shardSize : 0;
+        long shardEnd = shardSize > 0 ? shardStart + shardSize : Long.MAX_VALUE;
+        long from = shardStart + (at - shardStart) / WINDOW_ELEMENTS * WINDOW_ELEMENTS;
+        long to = Math.min(Math.min(from + WINDOW_ELEMENTS, shardEnd), end);
+        if (window == null) window = new float[(int) Math.min(WINDOW_ELEMENTS, Math.max(1, end))];
+        windowLength = (int) (to - from);
+        shards.read(OptimizerShards.MASTER, from, window, 0, windowLength);
+        windowFrom = from;
+    }
+}
