@@ -166,7 +166,7 @@ public final class CheckpointExport {
             offsets.put(spec.name(), p.offset());
         }
         try (OptimizerShards shards = OptimizerShards.open(store, manifest)) {
-            MasterWeights master = new MasterWeights(shards, manifest);
+            MasterWeights master = MasterWeights.of(shards, manifest);
             HfWeightsStream.write(outUri, conf, specs, dtype, options.maxShardBytes(),
                     (spec, from, dst, n) -> master.read(offsets.get(spec.name()) + from, dst, n));
         }

@@ -1,18 +1,19 @@
 package dev.zerospark.training;
 
+import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Layout;
 import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.checkpoint.OptimizerShards;
 
 /**
- * A checkpoint's flat fp32 master weights, read front to back by export through one window of {@link #WINDOW_ELEMENTS}
- * (16 MB), whatever the range sizes asked for. Each read of the shards fetches and verifies whole checkpoint chunks, so
- * a range that ends inside a chunk makes the next range fetch that chunk again: asked tensor by tensor or in small
- * ranges, export would read a model's small tensors (norms, biases) as a whole 4 MB chunk each, and a large one
- * several times over. The window instead moves over the shards in steps that start at a multiple of its size from
- * the start of the shard holding them, and ends at that shard's end: the writer cuts each shard's master tensor into
- * chunks from its first element ({@code CheckpointStore.DEFAULT_CHUNK_BYTES}, which divides the window), so the
- * windows end on chunk boundaries and every chunk is read once.
+ * A checkpoint's flat fp32 master weights, read by export through one window of {@link #WINDOW_ELEMENTS} (16 MB),
+ * whatever the ranges asked for. Each read of the shards fetches and verifies whole checkpoint chunks, so a range
+ * that ends inside a chunk makes the next range fetch that chunk again: asked tensor by tensor or in small ranges,
+ * export would fetch a whole 4 MB chunk for each small tensor (norms, biases) and each chunk of a large one several
+ * times. The window moves in steps that start at a multiple of its size from the start of the shard holding them and
+ * stop at that shard's end; the checkpoint writer cuts each shard's master tensor into chunks from its first element,
+ * so with chunk sizes that divide the window ({@link CheckpointStore#DEFAULT_CHUNK_BYTES} does) the steps end on chunk
+ * boundaries and each chunk is fetched once. Other chunk sizes read correctly, with some chunks fetched twice.
  */
 final class MasterWeights {
     static final int WINDOW_ELEMENTS = 1 << 22;
@@ -26,12 +27,17 @@ final class MasterWeights {
     private long windowFrom;
     private int windowLength;
 
-    MasterWeights(OptimizerShards shards, Manifest manifest) {
+    private MasterWeights(OptimizerShards shards, long shardSize, long end) {
         this.shards = shards;
-        this.shardSize = manifest.zeroStage() > 0 ? Math.max(0, manifest.layout().shardSize()) : 0;
+        this.shardSize = shardSize;
+        this.end = end;
+    }
+
+    /** The master weights of {@code manifest}'s step, read from its opened {@code shards}. */
+    static MasterWeights of(OptimizerShards shards, Manifest manifest) {
         long last = 0;
         for (Layout.Param p : manifest.layout().params()) last = Math.max(last, p.offset() + p.numel());
-        this.end = last;
+        return new MasterWeights(shards, manifest.zeroStage() > 0 ? Math.max(0, manifest.layout().shardSize()) : 0, last);
     }
 
     /** Copies flat elements {@code [from, from + n)} into {@code dst[0, n)}. */
@@ -56,8 +62,9 @@ final class MasterWeights {
         long from = shardStart + (at - shardStart) / WINDOW_ELEMENTS * WINDOW_ELEMENTS;
         long to = Math.min(Math.min(from + WINDOW_ELEMENTS, shardEnd), end);
         if (window == null) window = new float[(int) Math.min(WINDOW_ELEMENTS, Math.max(1, end))];
-        windowLength = (int) (to - from);
-        shards.read(OptimizerShards.MASTER, from, window, 0, windowLength);
+        windowLength = 0; // empty until the read succeeds
+        shards.read(OptimizerShards.MASTER, from, window, 0, (int) (to - from));
         windowFrom = from;
+        windowLength = (int) (to - from);
     }
 }

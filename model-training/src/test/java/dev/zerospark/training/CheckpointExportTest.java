@@ -212,9 +212,10 @@ class CheckpointExportTest {
     }
 
     /**
-     * Export reads each byte of the master shards once: asked for in small ranges, tensor after tensor, it still
-     * fetches every 4 MB checkpoint chunk a single time (reading by tensor fetched a whole chunk again for each small
-     * tensor, about 3x the master bytes for this model), plus the shards' headers. Counted by the filesystem.
+     * Export reads each byte of the master weights once, plus the shards' headers, counted by the filesystem: though
+     * the writer asks for small ranges, tensor after tensor, every 4 MB checkpoint chunk is fetched a single time.
+     * Reading whole tensors fetched a chunk again for each small tensor (2.8x the master bytes of this model); 1 MB
+     * ranges straight from the shards fetch each chunk several times (5.8x).
      */
     @Test
     void exportReadsEachMasterByteOnce(@TempDir Path dir) throws Exception {
@@ -227,7 +228,7 @@ class CheckpointExportTest {
         CheckpointExport.export(new CheckpointExport.Target(store, m), dir.resolve("hf").toUri().toString(), new Configuration(),
                 new CheckpointExport.Options(DType.F32, 1L << 40, null));
         long read = CountingLocalFileSystem.bytesRead(OptimizerShards.fileName(0)) + CountingLocalFileSystem.bytesRead(OptimizerShards.fileName(1));
-        long master = 4 * m.layout().paddedNumel();
+        long master = 4 * m.layout().numel();
         assertTrue(master > 10 * CheckpointStore.DEFAULT_CHUNK_BYTES, "several chunks per shard: " + master);
         assertTrue(read >= master && read <= master + (64 << 10), "read " + read + " bytes of shards whose master tensors hold " + master);
         assertExported(dir.resolve("hf"), m, DType.F32);
