@@ -143,8 +143,9 @@ public final class CheckpointExport {
 
     /**
      * Writes an HF model directory under {@code outUri} on any Hadoop filesystem, one tensor at a time: each weight is
-     * rebuilt from the master shards (verified as read), converted and written before the next is read, so memory
-     * is the largest tensor, not the model. Returns the number of tensors written.
+     * rebuilt from the master shards (verified as read) a bounded range at a time, converted and written before the
+     * next is read, so memory depends on neither the model's size nor its largest tensor's. Returns the number of
+     * tensors written.
      */
     public static int export(Target target, String outUri, Configuration conf, Options options) throws IOException {
         Manifest manifest = target.manifest();
@@ -154,18 +155,20 @@ public final class CheckpointExport {
         ModelConfig config = HfConfigs.parse(raw);
         DType dtype = options.dtype() != null ? options.dtype() : modelDtype(raw);
         List<TensorSpec> specs = ModelLoader.specs(config);
-        Map<String, Layout.Param> params = new HashMap<>();
-        for (Layout.Param p : manifest.layout().params()) params.put(p.name(), p);
+        Map<String, Layout.Param> recorded = new HashMap<>();
+        for (Layout.Param p : manifest.layout().params()) recorded.put(p.name(), p);
+        Map<String, Long> offsets = new HashMap<>(); // where each tensor starts in the flat master weights
+        for (TensorSpec spec : specs) {
+            Layout.Param p = recorded.get(spec.name());
+            if (p == null || p.numel() != spec.numel()) {
+                throw new MissingTensorException(spec.name(), spec.shape(), store.stepUri(manifest.step()) + "'s layout");
+            }
+            offsets.put(spec.name(), p.offset());
+        }
         try (OptimizerShards shards = OptimizerShards.open(store, manifest)) {
-            HfWeightsStream.write(outUri, conf, specs, dtype, options.maxShardBytes(), spec -> {
-                Layout.Param p = params.get(spec.name());
-                if (p == null || p.numel() != spec.numel()) {
-                    throw new MissingTensorException(spec.name(), spec.shape(), store.stepUri(manifest.step()) + "'s layout");
-                }
-                float[] values = new float[Math.toIntExact(p.numel())];
-                shards.read(OptimizerShards.MASTER, p.offset(), values, 0, values.length);
-                return values;
-            });
+            MasterWeights master = MasterWeights.of(shards, manifest);
+            HfWeightsStream.write(outUri, conf, specs, dtype, options.maxShardBytes(),
+                    (spec, from, dst, n) -> master.read(offsets.get(spec.name()) + from, dst, n));
         }
         write(outUri, "config.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(
                 HfCheckpointWriter.configJson(config, dtype)), conf);

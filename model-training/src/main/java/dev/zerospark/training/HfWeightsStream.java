@@ -22,19 +22,22 @@ import java.util.List;
 /**
  * Writes HF safetensors weights to a directory on any Hadoop filesystem ({@code file://}, {@code s3a://},
  * {@code dbfs:/}), one tensor at a time: each file's header first (computed from the specs alone), then each
- * tensor's bytes, fetched from {@link Source} only when it is its turn and encoded to the target dtype in a small
- * buffer. Memory is the largest tensor, whatever the model's size. The layout matches
+ * tensor's bytes, fetched from {@link Source} a bounded range at a time when it is its turn and encoded to the
+ * target dtype in a small buffer. Memory is those two buffers, whatever the size of the model or of its largest
+ * tensor (an embedding of more than 2^31 elements included). The layout matches
  * {@link SafetensorsCheckpoint#write}: {@code model.safetensors} when all fits one shard, else
  * {@code model-0000i-of-0000n.safetensors} and {@code model.safetensors.index.json}.
  */
 final class HfWeightsStream {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int BUFFER_ELEMENTS = 1 << 18;
+    /** Elements asked of the {@link Source} and encoded at a time. */
+    static final int BUFFER_ELEMENTS = 1 << 18;
 
-    /** The fp32 values of one tensor, asked for once, in file order. */
+    /** The fp32 values of one tensor, asked for range by range, in file order. */
     @FunctionalInterface
     interface Source {
-        float[] read(TensorSpec spec) throws IOException;
+        /** Copies elements {@code [from, from + n)} of {@code spec}'s values into {@code dst[0, n)}. */
+        void read(TensorSpec spec, long from, float[] dst, int n) throws IOException;
     }
 
     private HfWeightsStream() {}
@@ -103,19 +106,20 @@ final class HfWeightsStream {
         }
         out.write(SafetensorsWriter.headerBytes(header));
         ByteBuffer buf = ByteBuffer.allocate(BUFFER_ELEMENTS * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        long largest = tensors.stream().mapToLong(TensorSpec::numel).max().orElse(0);
+        float[] values = new float[(int) Math.min(BUFFER_ELEMENTS, largest)];
         for (TensorSpec t : tensors) {
-            float[] values = source.read(t);
-            if (values.length != t.numel()) {
-                throw new IllegalStateException("tensor " + t.name() + " has " + values.length + " values, its shape needs " + t.numel());
-            }
-            for (int from = 0; from < values.length; from += BUFFER_ELEMENTS) {
+            long numel = t.numel();
+            for (long from = 0; from < numel; from += BUFFER_ELEMENTS) {
+                int n = (int) Math.min(BUFFER_ELEMENTS, numel - from);
+                source.read(t, from, values, n);
                 buf.clear();
-                int to = Math.min(values.length, from + BUFFER_ELEMENTS);
-                for (int i = from; i < to; i++) {
-                    switch (dtype) {
-                        case F32 -> buf.putFloat(values[i]);
-                        case BF16 -> buf.putShort(HalfFloats.toBf16(values[i]));
-                        default -> buf.putShort(HalfFloats.toHalf(values[i]));
+                if (dtype == DType.F32) {
+                    buf.asFloatBuffer().put(values, 0, n);
+                    buf.position(4 * n);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        buf.putShort(dtype == DType.BF16 ? HalfFloats.toBf16(values[i]) : HalfFloats.toHalf(values[i]));
                     }
                 }
                 out.write(buf.array(), 0, buf.position());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zerospark.checkpoint.CheckpointStore;
+import dev.zerospark.checkpoint.CountingLocalFileSystem;
 import dev.zerospark.checkpoint.Layout;
 import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.checkpoint.OptimizerShards;
@@ -25,6 +26,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,16 +84,17 @@ class CheckpointExportTest {
         }
         long shard = (numel + world - 1) / world;
         Map<String, Manifest.FileEntry> files = new HashMap<>();
+        long total = numel;
         for (int r = 0; r < world; r++) {
-            int length = Math.toIntExact(shard);
-            float[] master = new float[length];
-            for (int i = 0; i < length && r * shard + i < numel; i++) master[i] = value(r * shard + i);
-            float[] zeros = new float[length];
+            long start = r * shard;
+            // Streamed, never whole in memory: the big models below are larger than this JVM should have to hold.
             List<SafetensorsStream.Tensor> tensors = List.of(
-                    SafetensorsStream.Tensor.i64(OptimizerShards.RANGE, new long[] {r * shard, length, 1}),
-                    SafetensorsStream.Tensor.f32(OptimizerShards.MASTER, master),
-                    SafetensorsStream.Tensor.f32(OptimizerShards.EXP_AVG, zeros),
-                    SafetensorsStream.Tensor.f32(OptimizerShards.EXP_AVG_SQ, zeros));
+                    SafetensorsStream.Tensor.i64(OptimizerShards.RANGE, new long[] {start, shard, 1}),
+                    SafetensorsStream.Tensor.f32(OptimizerShards.MASTER, shard, (from, dst, off, n) -> {
+                        for (int i = 0; i < n; i++) dst[off + i] = start + from + i < total ? value(start + from + i) : 0f;
+                    }),
+                    SafetensorsStream.Tensor.f32(OptimizerShards.EXP_AVG, shard, CheckpointExportTest::zeros),
+                    SafetensorsStream.Tensor.f32(OptimizerShards.EXP_AVG_SQ, shard, CheckpointExportTest::zeros));
             String name = OptimizerShards.fileName(r);
             files.put(name, store.write(1, name, out -> SafetensorsStream.write(out, tensors)));
         }
@@ -103,20 +107,36 @@ class CheckpointExportTest {
         return store.manifest(1);
     }
 
-    /** Every exported tensor holds the master values of its layout range, as {@code dtype} rounds them. */
+    private static void zeros(long from, float[] dst, int off, int n) {
+        java.util.Arrays.fill(dst, off, off + n, 0f);
+    }
+
+    /**
+     * Every exported tensor holds the master values of its layout range, as {@code dtype} rounds them (compared a
+     * range at a time: the tensors may be larger than this JVM should hold twice).
+     */
     static void assertExported(Path dir, Manifest m, DType dtype) throws Exception {
         Layout layout = m.layout();
         try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(dir)) {
             assertEquals(layout.params().size(), ck.names().size());
             for (Layout.Param p : layout.params()) {
                 assertEquals(dtype, ck.info(p.name()).dtype(), p.name());
-                float[] got = ck.readFloats(p.name());
+                assertEquals(p.numel(), ck.info(p.name()).numel(), p.name());
+                float[] got = new float[1 << 20];
                 float[] want = new float[got.length];
-                for (int i = 0; i < want.length; i++) {
-                    float v = value(p.offset() + i);
-                    want[i] = dtype == DType.BF16 ? HalfFloats.bf16ToFloat(HalfFloats.toBf16(v)) : v;
+                for (long from = 0; from < p.numel(); from += got.length) {
+                    int n = (int) Math.min(got.length, p.numel() - from);
+                    ck.readFloats(p.name(), from, got, 0, n);
+                    for (int i = 0; i < n; i++) {
+                        float v = value(p.offset() + from + i);
+                        want[i] = switch (dtype) {
+                            case BF16 -> HalfFloats.bf16ToFloat(HalfFloats.toBf16(v));
+                            case F16 -> HalfFloats.toFloat(HalfFloats.toHalf(v));
+                            default -> v;
+                        };
+                    }
+                    assertArrayEquals(java.util.Arrays.copyOf(want, n), java.util.Arrays.copyOf(got, n), p.name() + " from " + from);
                 }
-                assertArrayEquals(want, got, p.name());
             }
         }
     }
@@ -148,24 +168,70 @@ class CheckpointExportTest {
     }
 
     /**
-     * A model of about 200 MB of fp32 weights exports in a JVM with a 128 MB heap (what the classpath alone needs,
-     * with room for a few tensors): export holds one tensor (6.5 MB here) at a time, never the model. Round-tripped
+     * A model of about 230 MB of fp32 weights, whose embedding alone (100k x 512, 205 MB) outweighs the child JVM's
+     * 128 MB heap, exports there: export holds a bounded range of a tensor at a time, never a whole tensor. Round-tripped
      * value by value.
      */
     @Test
-    void aModelLargerThanTheHeapExportsInAChildJvm(@TempDir Path dir) throws Exception {
+    void aModelAndATensorLargerThanTheHeapExportInAChildJvm(@TempDir Path dir) throws Exception {
         CheckpointStore store = new CheckpointStore(dir.toUri() + "ckpt", new Configuration());
-        Manifest m = saveCheckpoint(store, gpt2(640, 10), 2);
-        long bytes = m.files().values().stream().mapToLong(Manifest.FileEntry::bytes).sum() / 3; // master only
-        assertTrue(bytes > 128L << 20, "the model's fp32 weights outweigh the child's heap: " + bytes);
+        Manifest m = saveCheckpoint(store, gpt2(512, 2).put("vocab_size", 100_000), 2);
+        long heap = 128L << 20;
+        long largest = 4 * m.layout().params().stream().mapToLong(Layout.Param::numel).max().orElseThrow();
+        assertTrue(largest > heap, "the largest tensor outweighs the child's heap: " + largest + " bytes");
         Path out = dir.resolve("hf");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx128m", "--add-modules=jdk.incubator.vector", "-cp",
+        Process p = new ProcessBuilder(java, "-Xmx" + (heap >> 20) + "m", "--add-modules=jdk.incubator.vector", "-cp",
                 System.getProperty("java.class.path"), Child.class.getName(), dir.toUri() + "ckpt", out.toUri().toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "child export finished");
         assertEquals(0, p.exitValue(), Files.readString(dir.resolve("child.log")));
         assertExported(out, m, DType.F32);
+    }
+
+    /**
+     * Without a dtype, export writes the base model's: {@code torch_dtype} (or transformers 5's {@code dtype}) as
+     * recorded in the checkpoint's model config, fp32 when it records neither; config.json says the same.
+     */
+    @ParameterizedTest
+    @CsvSource({"torch_dtype, bfloat16, BF16", "dtype, bfloat16, BF16", "torch_dtype, float16, F16",
+            "torch_dtype, float32, F32", "'', '', F32"})
+    void withoutADtypeTheBaseModelsDtypeIsExported(String key, String name, DType want, @TempDir Path dir) throws Exception {
+        ObjectNode config = gpt2(64, 2);
+        config.remove(List.of("torch_dtype", "dtype"));
+        if (!key.isEmpty()) config.put(key, name);
+        CheckpointStore store = new CheckpointStore(dir.toUri() + "ckpt", new Configuration());
+        Manifest m = saveCheckpoint(store, config, 2);
+        Path out = dir.resolve("hf");
+        CheckpointExport.export(new CheckpointExport.Target(store, m), out.toUri().toString(), new Configuration(),
+                new CheckpointExport.Options(null, 1L << 30, null));
+        assertExported(out, m, want);
+        String written = want == DType.BF16 ? "bfloat16" : want == DType.F16 ? "float16" : "float32";
+        var exported = JSON.readTree(out.resolve("config.json").toFile());
+        assertEquals(written, exported.path("torch_dtype").asText(exported.path("dtype").asText()), exported.toString());
+    }
+
+    /**
+     * Export reads each byte of the master weights once, plus the shards' headers, counted by the filesystem: though
+     * the writer asks for small ranges, tensor after tensor, every 4 MB checkpoint chunk is fetched a single time.
+     * Reading whole tensors fetched a chunk again for each small tensor (2.8x the master bytes of this model); 1 MB
+     * ranges straight from the shards fetch each chunk several times (5.8x).
+     */
+    @Test
+    void exportReadsEachMasterByteOnce(@TempDir Path dir) throws Exception {
+        Configuration conf = new Configuration();
+        conf.set("fs.countfs.impl", CountingLocalFileSystem.class.getName());
+        conf.setBoolean("fs.countfs.impl.disable.cache", true);
+        CheckpointStore store = new CheckpointStore("countfs://" + dir.resolve("ckpt"), conf);
+        Manifest m = saveCheckpoint(store, gpt2(256, 2).put("vocab_size", 50_000), 2);
+        CountingLocalFileSystem.reset();
+        CheckpointExport.export(new CheckpointExport.Target(store, m), dir.resolve("hf").toUri().toString(), new Configuration(),
+                new CheckpointExport.Options(DType.F32, 1L << 40, null));
+        long read = CountingLocalFileSystem.bytesRead(OptimizerShards.fileName(0)) + CountingLocalFileSystem.bytesRead(OptimizerShards.fileName(1));
+        long master = 4 * m.layout().numel();
+        assertTrue(master > 10 * CheckpointStore.DEFAULT_CHUNK_BYTES, "several chunks per shard: " + master);
+        assertTrue(read >= master && read <= master + (64 << 10), "read " + read + " bytes of shards whose master tensors hold " + master);
+        assertExported(dir.resolve("hf"), m, DType.F32);
     }
 
     /** The child JVM: exports the newest step of a checkpoint root to a directory URI, fp32. */
