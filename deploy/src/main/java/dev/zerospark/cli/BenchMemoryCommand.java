@@ -48,7 +48,8 @@ public final class BenchMemoryCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", defaultValue = "2", description = "Optimizer steps (default ${DEFAULT-VALUE}; activations are read from the last, when every buffer exists).") int steps;
     @Option(names = "--micro-batch", paramLabel = "B", defaultValue = "1", description = "Sequences per rank per step (default ${DEFAULT-VALUE}).") int microBatch;
     @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Intra-op threads per rank (default ${DEFAULT-VALUE}).") int threads;
-    @Option(names = "--rank-heap", paramLabel = "SIZE", description = "-Xmx of each rank JVM, and with --ranks-as spark of the Spark JVM, e.g. 2g (default: the JVM's own default).") String rankHeap;
+    @Option(names = "--rank-heap", paramLabel = "SIZE", description = "-Xmx of each rank JVM, e.g. 2g (default: the JVM's own default).") String rankHeap;
+    @Option(names = "--spark-heap", paramLabel = "SIZE", defaultValue = "1g", description = "With --ranks-as spark: -Xmx of the Spark JVM that holds every rank (default ${DEFAULT-VALUE}).") String sparkHeap;
     @Option(names = "--timeout", paramLabel = "S", defaultValue = "600", description = "Collective timeout in seconds (default ${DEFAULT-VALUE}).") long timeoutS;
     @Option(names = "--ranks-as", paramLabel = "HOW", defaultValue = MemoryBench.Options.PROCESSES, description = "processes: "
             + "each rank its own JVM on the TCP ring; spark: that, then the same training as the job `zerospark train` runs "
@@ -107,8 +108,10 @@ public final class BenchMemoryCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(cl, p[0] + " must be positive, got " + p[1]);
             }
         }
-        if (rankHeap != null && !rankHeap.matches("[1-9][0-9]*[kKmMgG]?")) {
-            throw new CommandLine.ParameterException(cl, "--rank-heap must be a JVM heap size like 512m or 4g, got '" + rankHeap + "'");
+        for (String[] heap : new String[][] {{"--rank-heap", rankHeap}, {"--spark-heap", sparkHeap}}) {
+            if (heap[1] != null && !heap[1].matches("[1-9][0-9]*[kKmMgG]?")) {
+                throw new CommandLine.ParameterException(cl, heap[0] + " must be a JVM heap size like 512m or 4g, got '" + heap[1] + "'");
+            }
         }
         if (!ranksAs.equals(MemoryBench.Options.PROCESSES) && !ranksAs.equals(MemoryBench.Options.SPARK)) {
             throw new CommandLine.ParameterException(cl, "--ranks-as must be processes or spark, got '" + ranksAs + "'");
@@ -126,7 +129,7 @@ public final class BenchMemoryCommand implements Callable<Integer> {
         }
         return new MemoryBench.Options(arch, hidden, layers, heads, kv, inner, vocab, worldSize, zeroStage, precision,
                 activationCheckpointing, seqLen, steps, microBatch, threads, rankHeap, timeoutS, UUID.randomUUID().toString(),
-                ranksAs);
+                ranksAs, sparkHeap);
     }
 
     static ObjectNode toJson(MemoryBench.Result r) {

@@ -84,7 +84,7 @@ class BenchMemoryCommandTest {
     private static void ranksAsSpark(java.nio.file.Path work) throws Exception {
         CliRun r = CliRun.of("bench", "memory", "--arch", "llama", "--hidden", "64", "--layers", "2", "--heads", "4",
                 "--kv-heads", "2", "--intermediate", "128", "--vocab", "2048", "--world-size", "2", "--zero-stage", "2",
-                "--precision", "fp32", "--seq-len", "128", "--steps", "2", "--rank-heap", "512m", "--ranks-as", "spark",
+                "--precision", "fp32", "--seq-len", "128", "--steps", "2", "--rank-heap", "256m", "--ranks-as", "spark", "--spark-heap", "768m",
                 "--work-dir", work.toString());
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("each rank is its own JVM process") && r.out().contains("ranks as spark")
@@ -117,7 +117,7 @@ class BenchMemoryCommandTest {
         long weights = j.get("ranks").get(0).get("held").get("weights_model").asLong();
         assertTrue(s.get("peak_rss_job").asLong() > s.get("baseline_rss").asLong() + 2 * weights, s.toString());
         assertTrue(s.get("heap_peak_used").asLong() > 0, s.toString());
-        assertEquals(512L << 20, s.get("heap_max").asLong(), 64L << 20, "the Spark JVM got --rank-heap");
+        assertEquals(768L << 20, s.get("heap_max").asLong(), 64L << 20, "the Spark JVM got --spark-heap");
         double total = j.get("formula").get("total").asDouble();
         assertEquals(2 * total, s.get("formula_all_ranks").asDouble(), 1e-6);
         assertEquals(activations, s.get("activations_from_processes_run").asDouble(), 1e-6);
@@ -133,6 +133,9 @@ class BenchMemoryCommandTest {
         CliRun heap = CliRun.of("bench", "memory", "--hidden", "64", "--layers", "1", "--heads", "4", "--rank-heap", "lots");
         assertEquals(2, heap.code(), heap.toString());
         assertTrue(heap.err().contains("--rank-heap must be a JVM heap size like 512m or 4g, got 'lots'"), heap.toString());
+        CliRun sparkHeap = CliRun.of("bench", "memory", "--hidden", "64", "--layers", "1", "--heads", "4", "--spark-heap", "1 g");
+        assertEquals(2, sparkHeap.code(), sparkHeap.toString());
+        assertTrue(sparkHeap.err().contains("--spark-heap must be a JVM heap size like 512m or 4g, got '1 g'"), sparkHeap.toString());
         CliRun how = CliRun.of("bench", "memory", "--hidden", "64", "--layers", "1", "--heads", "4", "--ranks-as", "threads");
         assertEquals(2, how.code(), how.toString());
         assertTrue(how.err().contains("--ranks-as must be processes or spark, got 'threads'"), how.toString());

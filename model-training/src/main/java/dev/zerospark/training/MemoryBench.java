@@ -43,15 +43,15 @@ public final class MemoryBench {
 
     /**
      * @param arch llama or gpt2
-     * @param rankHeap the ranks' -Xmx (e.g. 2g), or null for the JVM's default; with {@code ranksAs} spark also the
-     *     -Xmx of the one Spark JVM that holds all ranks
+     * @param rankHeap the rank processes' -Xmx (e.g. 2g), or null for the JVM's default
      * @param ranksAs processes (each rank a JVM of its own) or spark (also, after the processes run, the real
      *     {@link TrainJob} in one JVM on Spark local[N], each rank a barrier task: {@link MemoryBenchSpark})
+     * @param sparkHeap the -Xmx of that Spark JVM (e.g. 1g), or null for the JVM's default
      */
     public record Options(String arch, int hidden, int layers, int heads, int kvHeads, int intermediate, int vocab,
                           int worldSize, int zeroStage, String precision, boolean activationCheckpointing, int seqLen,
                           int steps, int microBatch, int threads, String rankHeap, long timeoutS, String runId,
-                          String ranksAs) {
+                          String ranksAs, String sparkHeap) {
         public static final String PROCESSES = "processes";
         public static final String SPARK = "spark";
 
@@ -132,7 +132,7 @@ public final class MemoryBench {
         List<Process> ranks = new ArrayList<>();
         try {
             for (int r = 0; r < o.worldSize(); r++) {
-                ranks.add(launch(o, MemoryBenchRank.class, List.of(dir.toString(), Integer.toString(r)),
+                ranks.add(launch(o.rankHeap(), MemoryBenchRank.class, List.of(dir.toString(), Integer.toString(r)),
                         RankProcesses.logOf(dir, r)));
                 LOG.info("bench memory: rank {} is process {}", r, ranks.get(r).pid());
             }
@@ -159,7 +159,7 @@ public final class MemoryBench {
     private static JsonNode runSpark(Options o, Path dir) throws IOException, InterruptedException {
         Path sparkDir = Files.createDirectories(dir.resolve(SPARK_DIR));
         // Its log is the one RankProcesses.await shows the tail of when the JVM fails (one "rank" that holds all ranks).
-        Process p = launch(o, MemoryBenchSpark.class, List.of(dir.toString()), RankProcesses.logOf(sparkDir, 0));
+        Process p = launch(o.sparkHeap(), MemoryBenchSpark.class, List.of(dir.toString()), RankProcesses.logOf(sparkDir, 0));
         try {
             RankProcesses.await(List.of(p), sparkDir, o.timeoutS() * 4 + 60L * o.steps(), "bench memory --ranks-as spark");
         } finally {
@@ -181,10 +181,10 @@ public final class MemoryBench {
         return dir.resolve("result-" + rank + ".json");
     }
 
-    private static Process launch(Options o, Class<?> main, List<String> args, Path log) throws IOException {
+    private static Process launch(String heap, Class<?> main, List<String> args, Path log) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        if (o.rankHeap() != null) {
-            cmd.add("-Xmx" + o.rankHeap());
+        if (heap != null) {
+            cmd.add("-Xmx" + heap);
         }
         // The module flags (the Vector API of the SIMD AdamW, Spark's opens) and -D settings (DJL offline, log4j)
         // this JVM was started with; not its heap size, agents or debugger.
