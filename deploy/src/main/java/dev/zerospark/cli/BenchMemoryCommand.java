@@ -21,8 +21,9 @@ import java.util.concurrent.Callable;
 
 /**
  * Per-rank memory of a few real training steps (RankTrainer and ZeRO, each rank its own JVM on the TCP ring) of a
- * randomly initialised model, next to the ZeRO paper's formula plus the measured activations. Prints a table and
- * one JSON line.
+ * randomly initialised model, next to the ZeRO paper's formula plus the measured activations; with
+ * {@code --ranks-as spark} also the same training as the Spark job (every rank a barrier task of one JVM), measured
+ * as that one process. Prints a table and one JSON line.
  */
 @Command(name = "memory", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Per-rank peak RSS, heap and tensor bytes of real training steps, next to the ZeRO formula.")

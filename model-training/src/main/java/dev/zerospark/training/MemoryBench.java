@@ -29,7 +29,9 @@ import java.util.Map;
  * {@code bench memory}: trains a randomly initialised model of a given shape for a few steps through the production
  * path ({@link RankTrainer}, ZeRO, the TCP ring), each rank a JVM of its own ({@link MemoryBenchRank}) so that its
  * peak RSS is its own, and reports per rank the peak RSS, heap, the bytes that the model and the optimizer hold by
- * kind, the measured activations, and the ZeRO paper's formula ({@link ZeroMemoryBench#formula}).
+ * kind, the measured activations, and the ZeRO paper's formula ({@link ZeroMemoryBench#formula}). With ranks as
+ * spark it then trains the same model through {@link TrainJob} on Spark local[N] in one JVM ({@link MemoryBenchSpark}):
+ * the production path, whose per-rank memory cannot be told apart, as every rank shares the process.
  */
 public final class MemoryBench {
     private static final Logger LOG = LoggerFactory.getLogger(MemoryBench.class);
