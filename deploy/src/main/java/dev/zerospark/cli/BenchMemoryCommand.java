@@ -21,8 +21,9 @@ import java.util.concurrent.Callable;
 
 /**
  * Per-rank memory of a few real training steps (RankTrainer and ZeRO, each rank its own JVM on the TCP ring) of a
- * randomly initialised model, next to the ZeRO paper's formula plus the measured activations. Prints a table and
- * one JSON line.
+ * randomly initialised model, next to the ZeRO paper's formula plus the measured activations; with
+ * {@code --ranks-as spark} also the same training as the Spark job (every rank a barrier task of one JVM), measured
+ * as that one process. Prints a table and one JSON line.
  */
 @Command(name = "memory", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Per-rank peak RSS, heap and tensor bytes of real training steps, next to the ZeRO formula.")
@@ -49,7 +50,11 @@ public final class BenchMemoryCommand implements Callable<Integer> {
     @Option(names = "--micro-batch", paramLabel = "B", defaultValue = "1", description = "Sequences per rank per step (default ${DEFAULT-VALUE}).") int microBatch;
     @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Intra-op threads per rank (default ${DEFAULT-VALUE}).") int threads;
     @Option(names = "--rank-heap", paramLabel = "SIZE", description = "-Xmx of each rank JVM, e.g. 2g (default: the JVM's own default).") String rankHeap;
+    @Option(names = "--spark-heap", paramLabel = "SIZE", defaultValue = "1g", description = "With --ranks-as spark: -Xmx of the Spark JVM that holds every rank (default ${DEFAULT-VALUE}).") String sparkHeap;
     @Option(names = "--timeout", paramLabel = "S", defaultValue = "600", description = "Collective timeout in seconds (default ${DEFAULT-VALUE}).") long timeoutS;
+    @Option(names = "--ranks-as", paramLabel = "HOW", defaultValue = MemoryBench.Options.PROCESSES, description = "processes: "
+            + "each rank its own JVM on the TCP ring; spark: that, then the same training as the job `zerospark train` runs "
+            + "(TrainJob on Spark local[N], each rank a barrier task) in one JVM, measured as one process (default ${DEFAULT-VALUE}).") String ranksAs;
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Where the ranks meet and log; kept (default: a temp dir, deleted after a successful run).") Path workDir;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -72,6 +77,9 @@ public final class BenchMemoryCommand implements Callable<Integer> {
         PrintWriter out = cl.getOut();
         ObjectNode json = toJson(r);
         printTable(out, r);
+        if (r.spark() != null) {
+            printSpark(out, r, (ObjectNode) json.get("spark"));
+        }
         out.println(json);
         out.flush();
         if (workDir == null) {
@@ -101,8 +109,17 @@ public final class BenchMemoryCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(cl, p[0] + " must be positive, got " + p[1]);
             }
         }
-        if (rankHeap != null && !rankHeap.matches("[1-9][0-9]*[kKmMgG]?")) {
-            throw new CommandLine.ParameterException(cl, "--rank-heap must be a JVM heap size like 512m or 4g, got '" + rankHeap + "'");
+        for (String[] heap : new String[][] {{"--rank-heap", rankHeap}, {"--spark-heap", sparkHeap}}) {
+            if (heap[1] != null && !heap[1].matches("[1-9][0-9]*[kKmMgG]?")) {
+                throw new CommandLine.ParameterException(cl, heap[0] + " must be a JVM heap size like 512m or 4g, got '" + heap[1] + "'");
+            }
+        }
+        if (!ranksAs.equals(MemoryBench.Options.PROCESSES) && !ranksAs.equals(MemoryBench.Options.SPARK)) {
+            throw new CommandLine.ParameterException(cl, "--ranks-as must be processes or spark, got '" + ranksAs + "'");
+        }
+        if (ranksAs.equals(MemoryBench.Options.SPARK) && vocab < MemoryBench.SPARK_MIN_VOCAB) {
+            throw new CommandLine.ParameterException(cl, "--vocab " + vocab + ": --ranks-as spark trains on a table of ids below "
+                    + MemoryBench.SPARK_MIN_VOCAB + ", so the vocabulary must be at least that");
         }
         if (seqLen < 2) {
             throw new CommandLine.ParameterException(cl, "--seq-len must be at least 2, got " + seqLen);
@@ -112,13 +129,14 @@ public final class BenchMemoryCommand implements Callable<Integer> {
                     + ", and --heads by --kv-heads " + kv);
         }
         return new MemoryBench.Options(arch, hidden, layers, heads, kv, inner, vocab, worldSize, zeroStage, precision,
-                activationCheckpointing, seqLen, steps, microBatch, threads, rankHeap, timeoutS, UUID.randomUUID().toString());
+                activationCheckpointing, seqLen, steps, microBatch, threads, rankHeap, timeoutS, UUID.randomUUID().toString(),
+                ranksAs, sparkHeap);
     }
 
     static ObjectNode toJson(MemoryBench.Result r) {
         ObjectMapper m = new ObjectMapper();
         ObjectNode j = m.createObjectNode();
-        j.put("bench", "memory").put("ranks_as", "processes").put("psi", r.psi());
+        j.put("bench", "memory").put("ranks_as", r.options().ranksAs()).put("psi", r.psi());
         j.set("options", m.valueToTree(r.options()));
         ZeroMemoryBench.Formula f = r.formula();
         ObjectNode fj = j.putObject("formula");
@@ -134,7 +152,31 @@ public final class BenchMemoryCommand implements Callable<Integer> {
             copy.put("ratio_rss_to_formula_plus_activations", r.ratio(rank));
             ranks.add(copy);
         }
+        if (r.spark() != null) {
+            j.set("spark", sparkJson(r));
+        }
         return j;
+    }
+
+    /**
+     * The Spark JVM's numbers next to what its N ranks should hold: N × the per-rank formula plus the activations the
+     * rank processes measured (the Spark job's own are not told apart from the other ranks' in one process).
+     */
+    static ObjectNode sparkJson(MemoryBench.Result r) {
+        ObjectNode s = r.spark().deepCopy();
+        int n = r.options().worldSize();
+        double activations = 0;
+        long processesPeak = 0;
+        for (JsonNode rank : r.ranks()) {
+            activations += rank.get("activations").asDouble();
+            processesPeak += rank.get("peak_rss_with_checkpoint").asLong();
+        }
+        double expected = n * r.formula().total() + activations;
+        s.put("formula_all_ranks", n * r.formula().total()).put("activations_from_processes_run", activations)
+                .put("formula_plus_activations_all_ranks", expected)
+                .put("ratio_peak_rss_to_formula_plus_activations", s.get("peak_rss_job").asDouble() / expected)
+                .put("processes_peak_rss_with_checkpoint_sum", processesPeak);
+        return s;
     }
 
     private static void printTable(PrintWriter out, MemoryBench.Result r) {
@@ -181,6 +223,28 @@ public final class BenchMemoryCommand implements Callable<Integer> {
             }
             out.println(alt);
         }
+    }
+
+    private static void printSpark(PrintWriter out, MemoryBench.Result r, ObjectNode s) {
+        out.printf(Locale.ROOT, "ranks as spark: the same training as the job `zerospark train` runs (TrainJob, %s, %d ranks as "
+                + "barrier tasks) in ONE JVM (pid %d), so the numbers are the whole process's, every rank together; MiB%n",
+                s.get("master").asText(), s.get("ranks_in_this_jvm").asInt(), s.get("pid").asLong());
+        String row = "%9s %9s %8s %8s %9s %9s %10s %6s %9s %8s %8s%n";
+        out.printf(Locale.ROOT, row, "peak_rss", "rss_pre", "heap_pk", "heap_max", "N×form", "Σactiv", "N×form+Σa",
+                "ratio", "Σproc_pk", "step_s", "tok/s");
+        JsonNode last = s.get("steps").get(s.get("steps").size() - 1);
+        out.printf(Locale.ROOT, row, mib(s.get("peak_rss_job").asDouble()), mib(s.get("baseline_rss").asDouble()),
+                mib(s.get("heap_peak_used").asDouble()), mib(s.get("heap_max").asDouble()),
+                mib(s.get("formula_all_ranks").asDouble()), mib(s.get("activations_from_processes_run").asDouble()),
+                mib(s.get("formula_plus_activations_all_ranks").asDouble()),
+                String.format(Locale.ROOT, "%.2f", s.get("ratio_peak_rss_to_formula_plus_activations").asDouble()),
+                mib(s.get("processes_peak_rss_with_checkpoint_sum").asDouble()),
+                String.format(Locale.ROOT, "%.1f", last.get("step_s").asDouble()),
+                String.format(Locale.ROOT, "%.1f", last.get("tokens_per_s").asDouble()));
+        out.println("peak_rss = VmHWM of the Spark JVM over TrainJob.run (reset at its start: Spark's start and the table's "
+                + "writing left out; the steps, the final checkpoint and the metrics table in); rss_pre = its RSS before the job; "
+                + "Σactiv = the activations the rank processes above measured (not measured in this JVM); ratio = peak_rss / "
+                + "N×form+Σa; Σproc_pk = the rank processes' peak RSS (+ckpt) summed; step_s, tok/s: the last step, all ranks");
     }
 
     private static String mib(double bytes) {

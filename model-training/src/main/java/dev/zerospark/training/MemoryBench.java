@@ -29,7 +29,9 @@ import java.util.Map;
  * {@code bench memory}: trains a randomly initialised model of a given shape for a few steps through the production
  * path ({@link RankTrainer}, ZeRO, the TCP ring), each rank a JVM of its own ({@link MemoryBenchRank}) so that its
  * peak RSS is its own, and reports per rank the peak RSS, heap, the bytes that the model and the optimizer hold by
- * kind, the measured activations, and the ZeRO paper's formula ({@link ZeroMemoryBench#formula}).
+ * kind, the measured activations, and the ZeRO paper's formula ({@link ZeroMemoryBench#formula}). With ranks as
+ * spark it then trains the same model through {@link TrainJob} on Spark local[N] in one JVM ({@link MemoryBenchSpark}):
+ * the production path, whose per-rank memory cannot be told apart, as every rank shares the process.
  */
 public final class MemoryBench {
     private static final Logger LOG = LoggerFactory.getLogger(MemoryBench.class);
@@ -43,14 +45,30 @@ public final class MemoryBench {
 
     /**
      * @param arch llama or gpt2
-     * @param rankHeap the ranks' -Xmx (e.g. 2g), or null for the JVM's default
+     * @param rankHeap the rank processes' -Xmx (e.g. 2g), or null for the JVM's default
+     * @param ranksAs processes (each rank a JVM of its own) or spark (also, after the processes run, the real
+     *     {@link TrainJob} in one JVM on Spark local[N], each rank a barrier task: {@link MemoryBenchSpark})
+     * @param sparkHeap the -Xmx of that Spark JVM (e.g. 1g), or null for the JVM's default
      */
     public record Options(String arch, int hidden, int layers, int heads, int kvHeads, int intermediate, int vocab,
                           int worldSize, int zeroStage, String precision, boolean activationCheckpointing, int seqLen,
-                          int steps, int microBatch, int threads, String rankHeap, long timeoutS, String runId) {}
+                          int steps, int microBatch, int threads, String rankHeap, long timeoutS, String runId,
+                          String ranksAs, String sparkHeap) {
+        public static final String PROCESSES = "processes";
+        public static final String SPARK = "spark";
 
-    /** One rank's measurements ({@code ranks}) next to the formula for every rank ({@code formula}). */
-    public record Result(Options options, long psi, ZeroMemoryBench.Formula formula, List<JsonNode> ranks) {
+        public Options {
+            if (!PROCESSES.equals(ranksAs) && !SPARK.equals(ranksAs)) {
+                throw new IllegalArgumentException("ranks_as must be processes or spark, got '" + ranksAs + "'");
+            }
+        }
+    }
+
+    /**
+     * One rank's measurements ({@code ranks}) next to the formula for every rank ({@code formula}); with ranks as
+     * spark, {@code spark} is the Spark JVM's measurements ({@link MemoryBenchSpark}), else null.
+     */
+    public record Result(Options options, long psi, ZeroMemoryBench.Formula formula, List<JsonNode> ranks, JsonNode spark) {
         /** Peak RSS during the steps over (formula + measured activations), per rank. */
         public double ratio(JsonNode rank) {
             return rank.get("peak_rss_steps").asDouble() / (formula.total() + rank.get("activations").asDouble());
@@ -116,7 +134,9 @@ public final class MemoryBench {
         List<Process> ranks = new ArrayList<>();
         try {
             for (int r = 0; r < o.worldSize(); r++) {
-                ranks.add(launch(o, dir, r));
+                ranks.add(launch(o.rankHeap(), MemoryBenchRank.class, List.of(dir.toString(), Integer.toString(r)),
+                        RankProcesses.logOf(dir, r)));
+                LOG.info("bench memory: rank {} is process {}", r, ranks.get(r).pid());
             }
             RankProcesses.await(ranks, dir, o.timeoutS() * 4 + 60L * o.steps(), "bench memory");
         } finally {
@@ -130,17 +150,43 @@ public final class MemoryBench {
         for (int r = 0; r < o.worldSize(); r++) {
             results.add(JSON.readTree(resultFile(dir, r).toFile()));
         }
-        return new Result(o, formula.psi(), formula, results);
+        JsonNode spark = o.ranksAs().equals(Options.SPARK) ? runSpark(o, dir) : null;
+        return new Result(o, formula.psi(), formula, results, spark);
     }
+
+    /**
+     * The same training as one Spark job ({@link MemoryBenchSpark}) in a child JVM of its own, after the rank
+     * processes have exited, so its peak RSS is the job's alone.
+     */
+    private static JsonNode runSpark(Options o, Path dir) throws IOException, InterruptedException {
+        Path sparkDir = Files.createDirectories(dir.resolve(SPARK_DIR));
+        // Its log is the one RankProcesses.await shows the tail of when the JVM fails (one "rank" that holds all ranks).
+        Process p = launch(o.sparkHeap(), MemoryBenchSpark.class, List.of(dir.toString()), RankProcesses.logOf(sparkDir, 0));
+        try {
+            RankProcesses.await(List.of(p), sparkDir, o.timeoutS() * 4 + 60L * o.steps(), "bench memory --ranks-as spark");
+        } finally {
+            if (p.isAlive()) {
+                p.destroyForcibly();
+            }
+        }
+        return JSON.readTree(sparkDir.resolve(SPARK_RESULT).toFile());
+    }
+
+    /** The smallest vocabulary of a spark run: its synthetic table's ids are below this ({@link TrainDataBench#writeTable}). */
+    public static final int SPARK_MIN_VOCAB = TrainDataBench.VOCAB;
+
+    /** Where the Spark run keeps its table, checkpoints, run directory, log and result. */
+    static final String SPARK_DIR = "spark";
+    static final String SPARK_RESULT = "result.json";
 
     static Path resultFile(Path dir, int rank) {
         return dir.resolve("result-" + rank + ".json");
     }
 
-    private static Process launch(Options o, Path dir, int rank) throws IOException {
+    private static Process launch(String heap, Class<?> main, List<String> args, Path log) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        if (o.rankHeap() != null) {
-            cmd.add("-Xmx" + o.rankHeap());
+        if (heap != null) {
+            cmd.add("-Xmx" + heap);
         }
         // The module flags (the Vector API of the SIMD AdamW, Spark's opens) and -D settings (DJL offline, log4j)
         // this JVM was started with; not its heap size, agents or debugger.
@@ -149,13 +195,12 @@ public final class MemoryBench {
                 cmd.add(a);
             }
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MemoryBenchRank.class.getName(),
-                dir.toString(), Integer.toString(rank)));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(RankProcesses.logOf(dir, rank).toFile());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("GLIBC_TUNABLES", MALLOC_TUNABLES);
         Process p = pb.start();
         p.getOutputStream().close();
-        LOG.info("bench memory: rank {} is process {}", rank, p.pid());
         return p;
     }
 }

@@ -84,7 +84,7 @@ public final class MemoryBenchRank {
     }
 
     /** Sum of every heap pool's peak use: an upper bound of the heap's peak (pools peak at different times). */
-    private static long heapPeakUsed() {
+    static long heapPeakUsed() {
         long sum = 0;
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
             if (p.getType() == MemoryType.HEAP && p.getPeakUsage() != null) {

@@ -77,6 +77,19 @@ public final class TrainJob {
      */
     static Result run(SparkSession spark, TrainConfig config, long failAtStep, int failRank, RunSpec.Fault fault,
                       Function<TableIndex, TrainingData> ranksRead) throws IOException {
+        return run(spark, config, failAtStep, failRank, fault, ranksRead, null);
+    }
+
+    /**
+     * As {@link #run(SparkSession, TrainConfig)}, the ranks training {@code model} (a random-init model of any shape,
+     * {@link ModelSource#random}) instead of train.model or train.arch/preset: {@code bench memory --ranks-as spark}.
+     */
+    static Result run(SparkSession spark, TrainConfig config, ModelSource model) throws IOException {
+        return run(spark, config, -1, 0, RunSpec.Fault.LOST_TASK, table -> table, model);
+    }
+
+    private static Result run(SparkSession spark, TrainConfig config, long failAtStep, int failRank, RunSpec.Fault fault,
+                              Function<TableIndex, TrainingData> ranksRead, ModelSource model) throws IOException {
         require(config.data(), "train.data (--data)");
         require(config.checkpointDir(), "train.checkpoint_dir (--checkpoint-dir)");
         require(config.runDir(), "train.run_dir (--run-dir)");
@@ -118,9 +131,9 @@ public final class TrainJob {
         LOG.info("training on {} version {}: {} train rows, {} validation rows of {} tokens", table.uri(), table.version(),
                 table.trainRows(), table.validationRows(), table.sequenceLength());
         int vocab = 1 + Math.max(0, table.maxId());
-        ModelSource source = ModelSource.of(config, roundUp(vocab, 64));
-        ModelConfig model = modelDir != null ? modelDir : source.modelConfig(hadoop);
-        table.checkAgainstModel(model.vocabSize(), model.maxPositions()); // here, not as a native crash on a rank
+        ModelSource source = model != null ? model : ModelSource.of(config, roundUp(vocab, 64));
+        ModelConfig shape = modelDir != null && model == null ? modelDir : source.modelConfig(hadoop);
+        table.checkAgainstModel(shape.vocabSize(), shape.maxPositions()); // here, not as a native crash on a rank
         String configJson = ConfigLoader.jsonMapper().writeValueAsString(config);
         Broadcast<TrainingData> data = sc.broadcast(ranksRead.apply(table));
 
