@@ -68,8 +68,22 @@ public final class Tensors {
         }
     }
 
-    /** Copies {@code src[off, off + n)} into flat {@code t}'s elements {@code [at, at + n)}, in bounded chunks. */
+    /**
+     * Copies {@code src[off, off + n)} into flat {@code t}'s elements {@code [at, at + n)}: on the CPU straight into
+     * the tensor's native memory (one copy; a resume writes every state element through here), on another device in
+     * bounded chunks through a temporary host tensor each.
+     */
     public static void write(NDArray t, long at, float[] src, int off, int n) {
+        if (t.getDevice().equals(Device.cpu())) {
+            try (NDManager scope = t.getManager().newSubManager()) {
+                FloatBuffer view = host(slice(t, at, n, scope), scope);
+                // A view of the tensor's memory, as NativeAdamW writes through; a copy (not direct) would drop the write.
+                if (view.isDirect()) {
+                    view.put(src, off, n);
+                    return;
+                }
+            }
+        }
         try (NDManager scope = t.getManager().newSubManager()) {
             for (int done = 0; done < n; ) {
                 int len = Math.min(CHUNK, n - done);
