@@ -97,6 +97,26 @@ public final class Tensors {
     }
 
     /**
+     * Fills flat {@code t}'s elements {@code [at, at + n)}: {@code fill} puts exactly {@code n} values into the buffer
+     * it is given, from its position 0. On the CPU that buffer is the tensor's own memory (each value is copied
+     * once, straight into place); on another device a host array, then copied over by {@link #write}.
+     */
+    public static void fill(NDArray t, long at, int n, java.util.function.Consumer<FloatBuffer> fill) {
+        if (t.getDevice().equals(Device.cpu())) {
+            try (NDManager scope = t.getManager().newSubManager()) {
+                FloatBuffer view = host(slice(t, at, n, scope), scope);
+                if (view.isDirect()) { // the tensor's memory, not a copy that would drop what is put into it
+                    fill.accept(view);
+                    return;
+                }
+            }
+        }
+        float[] staging = new float[n];
+        fill.accept(FloatBuffer.wrap(staging));
+        write(t, at, staging, 0, n);
+    }
+
+    /**
      * A direct view of a contiguous CPU fp32 tensor's native memory; for another device, of a host copy attached to
      * {@code scope}. The view starts at the tensor's first element (its storage offset included).
      */
