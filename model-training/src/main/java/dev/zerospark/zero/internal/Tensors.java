@@ -74,7 +74,7 @@ public final class Tensors {
      * bounded chunks through a temporary host tensor each.
      */
     public static void write(NDArray t, long at, float[] src, int off, int n) {
-        if (t.getDevice().equals(Device.cpu())) {
+        if (n > 0 && t.getDevice().equals(Device.cpu())) {
             try (NDManager scope = t.getManager().newSubManager()) {
                 FloatBuffer view = host(slice(t, at, n, scope), scope);
                 // A view of the tensor's memory, as NativeAdamW writes through; a copy (not direct) would drop the write.
@@ -102,7 +102,7 @@ public final class Tensors {
      * once, straight into place); on another device a host array, then copied over by {@link #write}.
      */
     public static void fill(NDArray t, long at, int n, java.util.function.Consumer<FloatBuffer> fill) {
-        if (t.getDevice().equals(Device.cpu())) {
+        if (n > 0 && t.getDevice().equals(Device.cpu())) {
             try (NDManager scope = t.getManager().newSubManager()) {
                 FloatBuffer view = host(slice(t, at, n, scope), scope);
                 if (view.isDirect()) { // the tensor's memory, not a copy that would drop what is put into it
