@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import dev.zerospark.checkpoint.internal.ChunkMap;
 import dev.zerospark.config.ConfigLoader;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -117,13 +118,24 @@ public final class CheckpointStore {
         ChunkMap chunks = ManifestChecks.chunkMap(stepUri(manifest.step()), name, entry);
         try {
             Path p = new Path(uri);
-            FileSystem fs = p.getFileSystem(conf);
+            FileSystem fs = verifiedReadFs(p.getFileSystem(conf));
             long size = fs.getFileStatus(p).getLen();
             if (size != entry.bytes()) throw CorruptCheckpointException.sizeMismatch(stepUri(manifest.step()), name, entry.bytes(), size);
             return new CheckpointFile(stepUri(manifest.step()), name, entry, fs.open(p), chunks);
         } catch (IOException e) {
             throw CheckpointException.io("open", uri, e);
         }
+    }
+
+    /**
+     * The filesystem verified reads go through: under a {@link ChecksumFileSystem} ({@code file://}), its raw
+     * filesystem. Every byte a {@link CheckpointFile} hands out is checked against the manifest's checksums, so the
+     * local filesystem's own {@code .crc} side file (a second open per file and a CRC32 per 512 bytes, which at
+     * checkpoint sizes cost as much as the read itself) would only check it twice. Writes keep the side file, so other
+     * readers of the step still find it current.
+     */
+    private static FileSystem verifiedReadFs(FileSystem fs) {
+        return fs instanceof ChecksumFileSystem checked ? checked.getRawFileSystem() : fs;
     }
 
     /**

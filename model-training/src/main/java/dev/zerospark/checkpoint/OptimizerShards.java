@@ -2,6 +2,7 @@ package dev.zerospark.checkpoint;
 
 import dev.zerospark.checkpoint.internal.SafetensorsStream;
 
+import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Map;
 
@@ -114,6 +115,15 @@ public final class OptimizerShards implements AutoCloseable {
      * recorded layout's, or the model's when opened with {@link #openFor}.
      */
     public void read(String tensor, long from, float[] dst, int off, int count) {
+        read(tensor, from, FloatBuffer.wrap(dst), off, count);
+    }
+
+    /**
+     * As {@link #read(String, long, float[], int, int)}, into {@code dst}'s elements {@code [off, off + count)}
+     * (absolute indices): e.g. a view of a tensor's own memory, so each value is copied once, from the verified
+     * chunk into place.
+     */
+    public void read(String tensor, long from, FloatBuffer dst, int off, int count) {
         if (model == null) {
             readRecorded(tensor, from, dst, off, count);
             return;
@@ -142,13 +152,14 @@ public final class OptimizerShards implements AutoCloseable {
         if (runLen > 0) readRecorded(tensor, runSrc, dst, off + (int) (runFrom - from), runLen);
     }
 
-    private void readRecorded(String tensor, long from, float[] dst, int off, int count) {
+    private void readRecorded(String tensor, long from, FloatBuffer dst, int off, int count) {
         long at = from;
         long end = from + count;
         while (at < end) {
             Shard s = holding(at);
             int n = (int) (Math.min(end, s.offset() + s.length()) - at);
-            SafetensorsStream.readFloats(s.file(), tensor, s.tensors().get(tensor), at - s.offset(), dst, off + (int) (at - from), n);
+            FloatBuffer into = dst.duplicate().clear().position(off + (int) (at - from));
+            SafetensorsStream.readFloats(s.file(), tensor, s.tensors().get(tensor), at - s.offset(), into, n);
             at += n;
         }
     }

@@ -23,7 +23,7 @@ import java.util.function.BiConsumer;
  */
 final class RankCheckpoint {
     static final String MODEL_CONFIG = "model-config.json";
-    /** Elements read into the optimizer's tensors at a time on resume (4 MiB of staging). */
+    /** Elements read into the optimizer's tensors at a time on resume (off the CPU: 4 MiB of staging). */
     private static final int LOAD_CHUNK = 1 << 20;
 
     private RankCheckpoint() {}
@@ -67,7 +67,6 @@ final class RankCheckpoint {
      */
     static long load(CheckpointStore store, Manifest manifest, Layout model, ShardedAdamW adam) {
         long usable = Math.max(0, Math.min(adam.length(), model.numel() - adam.rangeOffset()));
-        float[] buf = new float[(int) Math.max(1, Math.min(usable, LOAD_CHUNK))];
         try (OptimizerShards shards = OptimizerShards.openFor(store, manifest, model)) {
             for (ShardedAdamW.State state : ShardedAdamW.State.values()) {
                 String name = switch (state) {
@@ -75,10 +74,11 @@ final class RankCheckpoint {
                     case EXP_AVG -> OptimizerShards.EXP_AVG;
                     case EXP_AVG_SQ -> OptimizerShards.EXP_AVG_SQ;
                 };
-                for (long at = 0; at < usable; at += buf.length) {
-                    int n = (int) Math.min(buf.length, usable - at);
-                    shards.read(name, adam.rangeOffset() + at, buf, 0, n);
-                    adam.write(state, at, buf, 0, n);
+                for (long at = 0; at < usable; at += LOAD_CHUNK) {
+                    int n = (int) Math.min(LOAD_CHUNK, usable - at);
+                    long from = adam.rangeOffset() + at;
+                    // From the verified chunks straight into the state's memory: no staging copy on the heap.
+                    adam.fill(state, at, n, into -> shards.read(name, from, into, 0, n));
                 }
             }
             return shards.step();

@@ -98,10 +98,14 @@ public final class TrainBench {
     /**
      * Checkpoint I/O on the store the 2-rank run used: save = writing that checkpoint's files through the
      * checkpoint writer (chunk CRC32Cs and sha256s on the fly) from memory, load = every rank reading its own optimizer
-     * range (every chunk's CRC32C verified);
-     * each next to a raw write/read of the same bytes to the same store (one write call per file; a read of each
-     * file into an array of its size). One untimed round first (JIT, filesystem caches), then rounds interleaving the
-     * four operations, so drift on a shared machine hits each alike, until each has moved {@link #MEASURED_BYTES}.
+     * range (every chunk's CRC32C verified) into optimizer state that exists already, as in a resume (the trainer
+     * builds its optimizer whether it resumes or not, so building it is not timed); each next to a raw write/read of
+     * the same bytes to the same store through the store's own {@code FileSystem} (one write call per file; a
+     * sequential read of each file into an array of its size: the step's own optimizer shards, which load reads). One
+     * untimed round first (JIT, filesystem caches), then rounds in which each checkpoint operation and its raw twin
+     * take turns going first, so drift on a shared machine hits each alike, until each has moved
+     * {@link #MEASURED_BYTES}. Each rate is from the median round, so one GC pause or a neighbour's burst on a
+     * shared host does not decide the row.
      */
     private static Checkpoint checkpointIo(String root, Configuration conf) throws Exception {
         CheckpointStore store = new CheckpointStore(root, conf);
@@ -113,51 +117,91 @@ public final class TrainBench {
             }
         }
         long bytes = files.values().stream().mapToLong(b -> b.length).sum();
+        long shardBytes = 0;
+        for (int r = 0; r < m.worldSize(); r++) shardBytes += files.get(RankCheckpoint.optimFile(r)).length;
         int rounds = (int) Math.max(MIN_ROUNDS, Math.min(MAX_ROUNDS, MEASURED_BYTES / Math.max(1, bytes)));
-        double[] seconds = new double[4];
+        double[][] seconds = new double[4][rounds];
         for (int round = 0; round <= rounds; round++) {
-            double[] t = ioRound(store, m, files, root, conf);
-            if (round > 0) for (int i = 0; i < 4; i++) seconds[i] += t[i];
+            double[] t = ioRound(store, m, files, root, conf, round % 2 == 1);
+            if (round > 0) for (int i = 0; i < 4; i++) seconds[i][round - 1] = t[i];
         }
-        double mb = rounds * bytes / 1e6;
-        return new Checkpoint(bytes, mb / seconds[0], mb / seconds[1], mb / seconds[2], mb / seconds[3]);
+        double mb = bytes / 1e6;
+        double shardMb = shardBytes / 1e6;
+        return new Checkpoint(bytes, mb / median(seconds[0]), mb / median(seconds[1]), shardMb / median(seconds[2]),
+                shardMb / median(seconds[3]));
     }
 
-    /** One round: seconds of save, raw write, load, raw read. */
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /** One round: seconds of save, raw write, load, raw read; {@code rawFirst}: each raw twin goes first. */
     private static double[] ioRound(CheckpointStore store, Manifest m, Map<String, byte[]> files, String root,
-                                    Configuration conf) throws Exception {
+                                    Configuration conf, boolean rawFirst) throws Exception {
+        double[] t = new double[4];
+        for (int turn = 0; turn < 2; turn++) {
+            if ((turn == 0) != rawFirst) t[0] = save(store, m, files);
+            else t[1] = rawWrite(files, root, conf);
+        }
+        // What a resume at the same world size reads: every rank its own range of the flat state, verified, into
+        // the optimizer state a resume has already built.
+        dev.zerospark.checkpoint.Layout layout = m.layout();
+        java.util.List<dev.zerospark.zero.FlatParam> flat = new java.util.ArrayList<>();
+        for (var p : layout.params()) flat.add(new dev.zerospark.zero.FlatParam(p.name(), p.offset(), p.numel(), p.decay()));
+        dev.zerospark.zero.PartitionLayout partition = dev.zerospark.zero.PartitionLayout.of(flat, layout.worldSize(), layout.alignment());
+        long shard = m.zeroStage() > 0 ? layout.shardSize() : layout.paddedNumel();
+        List<dev.zerospark.zero.ShardedAdamW> adams = new ArrayList<>();
+        try (ai.djl.ndarray.NDManager cpu = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+            for (int r = 0; r < m.worldSize(); r++) {
+                adams.add(dev.zerospark.zero.ShardedAdamW.forRange(partition, m.zeroStage() > 0 ? r * shard : 0, shard,
+                        new dev.zerospark.optim.AdamWConfig(0.9, 0.95, 1e-8, 0), cpu));
+            }
+            for (int turn = 0; turn < 2; turn++) {
+                if ((turn == 0) != rawFirst) {
+                    long t0 = System.nanoTime();
+                    for (var adam : adams) RankCheckpoint.load(store, m, layout, adam);
+                    t[2] = (System.nanoTime() - t0) / 1e9;
+                } else {
+                    t[3] = rawRead(store, m, conf);
+                }
+            }
+            for (var adam : adams) adam.close();
+        }
+        return t;
+    }
+
+    private static double save(CheckpointStore store, Manifest m, Map<String, byte[]> files) {
         long t0 = System.nanoTime();
         for (var e : files.entrySet()) store.write(m.step() + 1_000_000, e.getKey(), out -> out.write(e.getValue()));
-        long t1 = System.nanoTime();
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private static double rawWrite(Map<String, byte[]> files, String root, Configuration conf) throws Exception {
+        long t0 = System.nanoTime();
         for (var e : files.entrySet()) {
             Path p = new Path(root + "/raw/" + e.getKey());
             try (FSDataOutputStream out = p.getFileSystem(conf).create(p, true)) {
                 out.write(e.getValue());
             }
         }
-        long t2 = System.nanoTime();
-        // What a resume at the same world size reads: every rank its own range of the flat state, verified.
-        dev.zerospark.checkpoint.Layout layout = m.layout();
-        java.util.List<dev.zerospark.zero.FlatParam> flat = new java.util.ArrayList<>();
-        for (var p : layout.params()) flat.add(new dev.zerospark.zero.FlatParam(p.name(), p.offset(), p.numel(), p.decay()));
-        dev.zerospark.zero.PartitionLayout partition = dev.zerospark.zero.PartitionLayout.of(flat, layout.worldSize(), layout.alignment());
-        long shard = m.zeroStage() > 0 ? layout.shardSize() : layout.paddedNumel();
-        try (ai.djl.ndarray.NDManager cpu = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
-            for (int r = 0; r < m.worldSize(); r++) {
-                try (var adam = dev.zerospark.zero.ShardedAdamW.forRange(partition, m.zeroStage() > 0 ? r * shard : 0, shard,
-                        new dev.zerospark.optim.AdamWConfig(0.9, 0.95, 1e-8, 0), cpu)) {
-                    RankCheckpoint.load(store, m, layout, adam); // into the optimizer's tensors, as a resume does
-                }
-            }
-        }
-        long t3 = System.nanoTime();
-        for (var e : files.entrySet()) {
-            Path p = new Path(root + "/raw/" + e.getKey());
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /**
+     * The raw twin of load: the very files load reads (the step's optimizer shards, so both sides find the same
+     * caches), each read whole, sequentially, into an array of its size.
+     */
+    private static double rawRead(CheckpointStore store, Manifest m, Configuration conf) throws Exception {
+        long t0 = System.nanoTime();
+        for (int r = 0; r < m.worldSize(); r++) {
+            String name = RankCheckpoint.optimFile(r);
+            Path p = new Path(store.stepUri(m.step()) + "/" + name);
             try (org.apache.hadoop.fs.FSDataInputStream in = p.getFileSystem(conf).open(p)) {
-                in.readFully(0, new byte[e.getValue().length]);
+                in.readFully(new byte[Math.toIntExact(m.files().get(name).bytes())]);
             }
         }
-        long t4 = System.nanoTime();
-        return new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t4 - t3) / 1e9};
+        return (System.nanoTime() - t0) / 1e9;
     }
 }

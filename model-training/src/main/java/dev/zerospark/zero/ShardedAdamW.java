@@ -125,6 +125,17 @@ public final class ShardedAdamW implements AutoCloseable {
         Tensors.write(tensor(s), at, src, off, n);
     }
 
+    /**
+     * Fills elements {@code [at, at + n)} of this range's {@code s}: {@code fill} puts {@code n} values into the
+     * buffer it is given (on the CPU the state's own memory, so a resume copies each value once).
+     */
+    public void fill(State s, long at, int n, java.util.function.Consumer<java.nio.FloatBuffer> fill) {
+        if (at < 0 || n < 0 || at > length - n) {
+            throw new IndexOutOfBoundsException("elements [" + at + ", +" + n + ") are outside a range of " + length);
+        }
+        Tensors.fill(tensor(s), at, n, fill);
+    }
+
     /** Copies this range of a flat parameter buffer into the master weights, chunk by chunk. */
     public void loadMaster(FlatFloats params) {
         float[] buf = new float[(int) Math.min(Tensors.CHUNK, Math.max(1, length))];

@@ -2,6 +2,7 @@ package dev.zerospark.checkpoint;
 
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSInputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 
@@ -13,13 +14,39 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The local filesystem under {@code countfs://}, counting the bytes every open stream hands out, per file name
- * (sequential and positioned reads alike): what a reader really fetched from the store.
+ * (sequential and positioned reads alike): what a reader really fetched from the store; and, per file name, the
+ * opens and status calls, which on a remote store are requests each.
  */
 public final class CountingLocalFileSystem extends RawLocalFileSystem {
     private static final Map<String, AtomicLong> READ = new ConcurrentHashMap<>();
+    private static final Map<String, AtomicLong> OPENS = new ConcurrentHashMap<>();
+    private static final Map<String, AtomicLong> STATUSES = new ConcurrentHashMap<>();
 
     public static void reset() {
         READ.clear();
+        OPENS.clear();
+        STATUSES.clear();
+    }
+
+    /** Opens of files named {@code name} since the last reset. */
+    public static long opens(String name) {
+        return count(OPENS, name);
+    }
+
+    /** {@code getFileStatus} calls on files named {@code name} since the last reset. */
+    public static long statuses(String name) {
+        return count(STATUSES, name);
+    }
+
+    private static long count(Map<String, AtomicLong> counts, String name) {
+        AtomicLong n = counts.get(name);
+        return n == null ? 0 : n.get();
+    }
+
+    @Override
+    public FileStatus getFileStatus(Path f) throws IOException {
+        STATUSES.computeIfAbsent(f.getName(), k -> new AtomicLong()).incrementAndGet();
+        return super.getFileStatus(f);
     }
 
     /** Bytes read from files named {@code name} since the last reset. */
@@ -41,6 +68,7 @@ public final class CountingLocalFileSystem extends RawLocalFileSystem {
     @Override
     public FSDataInputStream open(Path f, int bufferSize) throws IOException {
         FSDataInputStream in = super.open(f, bufferSize);
+        OPENS.computeIfAbsent(f.getName(), k -> new AtomicLong()).incrementAndGet();
         AtomicLong counter = READ.computeIfAbsent(f.getName(), k -> new AtomicLong());
         return new FSDataInputStream(new FSInputStream() {
             @Override

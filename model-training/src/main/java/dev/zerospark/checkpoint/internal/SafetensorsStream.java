@@ -12,6 +12,7 @@ import dev.zerospark.checkpoint.ChunkedOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -140,6 +141,14 @@ public final class SafetensorsStream {
 
     /** Reads {@code count} fp32 values of {@code tensor}, from element {@code from}, into {@code dst[off..]}. */
     public static void readFloats(CheckpointFile f, String name, Entry tensor, long from, float[] dst, int off, int count) {
+        readFloats(f, name, tensor, from, FloatBuffer.wrap(dst, off, count), count);
+    }
+
+    /**
+     * Reads {@code count} fp32 values of {@code tensor}, from element {@code from}, into {@code dst} from its
+     * position on (which it advances): e.g. a view of a tensor's own memory, so the values are copied once.
+     */
+    public static void readFloats(CheckpointFile f, String name, Entry tensor, long from, FloatBuffer dst, int count) {
         if (!"F32".equals(tensor.dtype())) throw new CheckpointException(f.uri() + ": tensor " + name + " is " + tensor.dtype() + ", not F32");
         if (from < 0 || from + count > tensor.elements()) {
             throw new CheckpointException(f.uri() + ": elements " + from + ".." + (from + count) + " are outside tensor " + name
@@ -147,23 +156,20 @@ public final class SafetensorsStream {
         }
         // Straight from the verified chunk buffers; a value split across two chunks (a chunk size that is not a
         // multiple of 4) is put together from both.
-        float[] split = new float[1];
         byte[] carry = new byte[4];
-        int[] state = {0, 0}; // values done, bytes carried
+        int[] carried = {0};
         f.read(tensor.begin() + 4 * from, 4L * count, bytes -> {
-            while (state[1] > 0 && bytes.hasRemaining()) {
-                carry[state[1]++] = bytes.get();
-                if (state[1] == 4) {
-                    ByteBuffer.wrap(carry).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(split);
-                    dst[off + state[0]++] = split[0];
-                    state[1] = 0;
+            while (carried[0] > 0 && bytes.hasRemaining()) {
+                carry[carried[0]++] = bytes.get();
+                if (carried[0] == 4) {
+                    dst.put(ByteBuffer.wrap(carry).order(ByteOrder.LITTLE_ENDIAN).getFloat(0));
+                    carried[0] = 0;
                 }
             }
             int n = bytes.remaining() / 4;
-            bytes.asFloatBuffer().get(dst, off + state[0], n);
-            state[0] += n;
+            dst.put(bytes.asFloatBuffer()); // the view holds exactly the n whole values
             bytes.position(bytes.position() + 4 * n);
-            while (bytes.hasRemaining()) carry[state[1]++] = bytes.get();
+            while (bytes.hasRemaining()) carry[carried[0]++] = bytes.get();
         });
     }
 

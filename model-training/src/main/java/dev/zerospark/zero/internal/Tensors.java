@@ -68,8 +68,22 @@ public final class Tensors {
         }
     }
 
-    /** Copies {@code src[off, off + n)} into flat {@code t}'s elements {@code [at, at + n)}, in bounded chunks. */
+    /**
+     * Copies {@code src[off, off + n)} into flat {@code t}'s elements {@code [at, at + n)}: on the CPU straight into
+     * the tensor's native memory (one copy; a resume writes every state element through here), on another device in
+     * bounded chunks through a temporary host tensor each.
+     */
     public static void write(NDArray t, long at, float[] src, int off, int n) {
+        if (n > 0 && t.getDevice().equals(Device.cpu())) {
+            try (NDManager scope = t.getManager().newSubManager()) {
+                FloatBuffer view = host(slice(t, at, n, scope), scope);
+                // A view of the tensor's memory, as NativeAdamW writes through; a copy (not direct) would drop the write.
+                if (view.isDirect()) {
+                    view.put(src, off, n);
+                    return;
+                }
+            }
+        }
         try (NDManager scope = t.getManager().newSubManager()) {
             for (int done = 0; done < n; ) {
                 int len = Math.min(CHUNK, n - done);
@@ -80,6 +94,26 @@ public final class Tensors {
                 done += len;
             }
         }
+    }
+
+    /**
+     * Fills flat {@code t}'s elements {@code [at, at + n)}: {@code fill} puts exactly {@code n} values into the buffer
+     * it is given, from its position 0. On the CPU that buffer is the tensor's own memory (each value is copied
+     * once, straight into place); on another device a host array, then copied over by {@link #write}.
+     */
+    public static void fill(NDArray t, long at, int n, java.util.function.Consumer<FloatBuffer> fill) {
+        if (n > 0 && t.getDevice().equals(Device.cpu())) {
+            try (NDManager scope = t.getManager().newSubManager()) {
+                FloatBuffer view = host(slice(t, at, n, scope), scope);
+                if (view.isDirect()) { // the tensor's memory, not a copy that would drop what is put into it
+                    fill.accept(view);
+                    return;
+                }
+            }
+        }
+        float[] staging = new float[n];
+        fill.accept(FloatBuffer.wrap(staging));
+        write(t, at, staging, 0, n);
     }
 
     /**

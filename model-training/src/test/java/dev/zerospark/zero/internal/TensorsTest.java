@@ -4,10 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Host transfers address the slice they are given (its storage offset), across chunk boundaries. */
 class TensorsTest {
@@ -35,6 +38,31 @@ class TensorsTest {
             assertArrayEquals(java.util.Arrays.copyOfRange(values, 1000, n), back);
             NDArray sq = m.create(new float[] {3f, 4f});
             assertEquals(25.0, Tensors.sumOfSquares(sq));
+        }
+    }
+
+    /**
+     * On the CPU a write goes straight into the tensor's memory (a resume writes every optimizer element through
+     * here): no temporary tensor over a fresh direct Java buffer per chunk, a copy more that only a GC would free.
+     */
+    @Test
+    void aCpuWriteGoesStraightIntoTheTensorsMemory() {
+        BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
+        int n = 4 * Tensors.CHUNK; // 16 MiB of fp32
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) values[i] = i * 0.5f;
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            NDArray t = Tensors.zeros(m, n + 3);
+            Tensors.write(t, 0, values, 0, 8); // first use: any one-time buffers
+            long before = direct.getMemoryUsed();
+            Tensors.write(t, 3, values, 0, n);
+            long grown = direct.getMemoryUsed() - before;
+            assertTrue(grown < 4L * Tensors.CHUNK / 4, "direct memory grew by " + grown + " bytes writing " + 4L * n);
+            float[] back = new float[n];
+            Tensors.read(t, 3, back, 0, n);
+            assertArrayEquals(values, back);
+            assertEquals(values[2], t.getFloat(2)); // the warm-up's, untouched
         }
     }
 }
