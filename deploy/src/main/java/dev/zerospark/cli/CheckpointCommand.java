@@ -4,7 +4,7 @@ import dev.zerospark.checkpoint.CheckpointException;
 import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.config.ConfigLoader;
-import dev.zerospark.training.CheckpointExport;
+import dev.zerospark.checkpoint.CheckpointExport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 

@@ -8,7 +8,7 @@ import dev.zerospark.data.PrepareResult;
 import dev.zerospark.data.sample.SampleCorpus;
 import dev.zerospark.data.tokenize.TokenizerTraining;
 import dev.zerospark.spark.SparkSessions;
-import dev.zerospark.training.CheckpointExport;
+import dev.zerospark.checkpoint.CheckpointExport;
 import dev.zerospark.training.TrainJob;
 import dev.zerospark.training.metrics.StepMetrics;
 import java.io.PrintWriter;

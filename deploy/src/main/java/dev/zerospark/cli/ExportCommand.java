@@ -2,7 +2,7 @@ package dev.zerospark.cli;
 
 import dev.zerospark.safetensors.DType;
 import dev.zerospark.tokenizer.TokenizerProvenance;
-import dev.zerospark.training.CheckpointExport;
+import dev.zerospark.checkpoint.CheckpointExport;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -6,7 +6,7 @@ import dev.zerospark.data.generate.GenerateJob;
 import dev.zerospark.data.generate.GenerateOptions;
 import dev.zerospark.data.generate.GenerateSummary;
 import dev.zerospark.spark.SparkSessions;
-import dev.zerospark.training.CheckpointExport;
+import dev.zerospark.checkpoint.CheckpointExport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;

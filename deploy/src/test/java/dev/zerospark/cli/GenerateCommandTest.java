@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zerospark.table.Articles;
 import dev.zerospark.table.Generations;
-import dev.zerospark.training.CheckpointExport;
+import dev.zerospark.checkpoint.CheckpointExport;
 import dev.zerospark.testing.LocalSpark;
 import dev.zerospark.testing.TestPaths;
 import java.nio.file.Files;

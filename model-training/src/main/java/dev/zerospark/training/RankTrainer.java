@@ -1,5 +1,6 @@
 package dev.zerospark.training;
 
+import dev.zerospark.checkpoint.RankCheckpoint;
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;

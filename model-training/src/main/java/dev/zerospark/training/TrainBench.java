@@ -1,5 +1,6 @@
 package dev.zerospark.training;
 
+import dev.zerospark.checkpoint.RankCheckpoint;
 import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.collective.LocalRanks;

@@ -1,5 +1,6 @@
 package dev.zerospark.training;
 
+import dev.zerospark.checkpoint.CheckpointTokenizer;
 import dev.zerospark.checkpoint.CheckpointStore;
 import dev.zerospark.checkpoint.Manifest;
 import com.fasterxml.jackson.databind.node.ObjectNode;

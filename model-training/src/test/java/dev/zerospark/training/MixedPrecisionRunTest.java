@@ -1,5 +1,6 @@
 package dev.zerospark.training;
 
+import dev.zerospark.checkpoint.RankCheckpoint;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -1,5 +1,6 @@
 package dev.zerospark.training;
 
+import dev.zerospark.checkpoint.CheckpointExport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zerospark.checkpoint.CheckpointStore;

@@ -17,7 +17,7 @@ import dev.zerospark.pipeline.StageRecord;
 import dev.zerospark.pipeline.StageResult;
 import dev.zerospark.pipeline.StageStatus;
 import dev.zerospark.registry.ModelVersion;
-import dev.zerospark.training.CheckpointExport;
+import dev.zerospark.checkpoint.CheckpointExport;
 import dev.zerospark.training.TrainJob;
 import dev.zerospark.training.metrics.StepMetrics;
 import io.delta.tables.DeltaTable;

@@ -1,10 +1,7 @@
-package dev.zerospark.training;
+package dev.zerospark.checkpoint;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.zerospark.checkpoint.CheckpointException;
-import dev.zerospark.checkpoint.CheckpointStore;
-import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.model.HfCheckpointWriter;
 import dev.zerospark.model.HfConfigs;
 import dev.zerospark.model.ModelConfig;
@@ -13,8 +10,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.zerospark.checkpoint.Layout;
-import dev.zerospark.checkpoint.OptimizerShards;
 import dev.zerospark.model.MissingTensorException;
 import dev.zerospark.model.ModelLoader;
 import dev.zerospark.model.TensorSpec;

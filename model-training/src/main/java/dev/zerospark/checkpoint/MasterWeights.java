@@ -1,9 +1,5 @@
-package dev.zerospark.training;
+package dev.zerospark.checkpoint;
 
-import dev.zerospark.checkpoint.CheckpointStore;
-import dev.zerospark.checkpoint.Layout;
-import dev.zerospark.checkpoint.Manifest;
-import dev.zerospark.checkpoint.OptimizerShards;
 
 /**
  * A checkpoint's flat fp32 master weights, read by export through one window of {@link #WINDOW_ELEMENTS} (16 MB),

@@ -1,10 +1,5 @@
-package dev.zerospark.training;
+package dev.zerospark.checkpoint;
 
-import dev.zerospark.checkpoint.CheckpointFile;
-import dev.zerospark.checkpoint.CheckpointStore;
-import dev.zerospark.checkpoint.Layout;
-import dev.zerospark.checkpoint.Manifest;
-import dev.zerospark.checkpoint.OptimizerShards;
 import dev.zerospark.checkpoint.internal.SafetensorsStream;
 import dev.zerospark.zero.ShardedAdamW;
 
@@ -12,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiConsumer;
 
 /**
  * One rank's part of a checkpoint step. Every rank streams its optimizer shard ({@code optim-rank<r>}: fp32 master
@@ -21,14 +15,14 @@ import java.util.function.BiConsumer;
  * from them by the manifest's layout. On load, each rank reads only its own range of the flat state, from the
  * shards of whatever world size wrote them, which is what lets a run resume with a different number of ranks.
  */
-final class RankCheckpoint {
-    static final String MODEL_CONFIG = "model-config.json";
+public final class RankCheckpoint {
+    public static final String MODEL_CONFIG = "model-config.json";
     /** Elements read into the optimizer's tensors at a time on resume (off the CPU: 4 MiB of staging). */
     private static final int LOAD_CHUNK = 1 << 20;
 
     private RankCheckpoint() {}
 
-    static String optimFile(int rank) {
+    public static String optimFile(int rank) {
         return OptimizerShards.fileName(rank);
     }
 
@@ -37,7 +31,7 @@ final class RankCheckpoint {
      * {@code appliedSteps}, the optimizer steps its state has had (AdamW's bias correction counts them), which is
      * fewer than {@code step} once fp16 skipped an overflowing step.
      */
-    static Map<String, Manifest.FileEntry> save(CheckpointStore store, long step, long appliedSteps, int rank,
+    public static Map<String, Manifest.FileEntry> save(CheckpointStore store, long step, long appliedSteps, int rank,
                                                 ShardedAdamW adam, String modelConfigJson) {
         Map<String, Manifest.FileEntry> files = new LinkedHashMap<>();
         // Streamed from the state tensors a bounded chunk at a time: no array of the shard's size.
@@ -65,7 +59,7 @@ final class RankCheckpoint {
      * manifest's recorded layout put it, whatever world size or padding that was. Elements past the model's numel
      * (the padding) stay zero. Returns the optimizer steps the checkpoint had applied.
      */
-    static long load(CheckpointStore store, Manifest manifest, Layout model, ShardedAdamW adam) {
+    public static long load(CheckpointStore store, Manifest manifest, Layout model, ShardedAdamW adam) {
         long usable = Math.max(0, Math.min(adam.length(), model.numel() - adam.rangeOffset()));
         try (OptimizerShards shards = OptimizerShards.openFor(store, manifest, model)) {
             for (ShardedAdamW.State state : ShardedAdamW.State.values()) {
@@ -85,29 +79,7 @@ final class RankCheckpoint {
         }
     }
 
-    /**
-     * Rebuilds the model's weights from the master shards, one tensor at a time in layout order: {@code sink} gets
-     * each parameter and its fp32 values, so at most one tensor is in memory here.
-     */
-    static void forEachWeight(CheckpointStore store, Manifest manifest, BiConsumer<Layout.Param, float[]> sink) {
-        Layout layout = manifest.layout();
-        try (OptimizerShards shards = OptimizerShards.open(store, manifest)) {
-            for (Layout.Param p : layout.params()) {
-                float[] values = new float[Math.toIntExact(p.numel())];
-                shards.read(OptimizerShards.MASTER, p.offset(), values, 0, values.length);
-                sink.accept(p, values);
-            }
-        }
-    }
-
-    /** All model weights of a checkpoint, by HF name (for writers that take the whole model at once). */
-    static Map<String, float[]> loadWeights(CheckpointStore store, Manifest manifest) {
-        Map<String, float[]> weights = new LinkedHashMap<>();
-        forEachWeight(store, manifest, (p, values) -> weights.put(p.name(), values));
-        return weights;
-    }
-
-    static String modelConfig(CheckpointStore store, Manifest manifest) {
+    public static String modelConfig(CheckpointStore store, Manifest manifest) {
         try (CheckpointFile f = store.openVerified(manifest, MODEL_CONFIG)) {
             return new String(f.readAll(), StandardCharsets.UTF_8);
         }

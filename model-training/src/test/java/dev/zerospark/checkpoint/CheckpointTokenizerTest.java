@@ -1,9 +1,6 @@
-package dev.zerospark.training;
+package dev.zerospark.checkpoint;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.zerospark.checkpoint.CheckpointException;
-import dev.zerospark.checkpoint.CheckpointStore;
-import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.training.data.DataCursor;
 import dev.zerospark.testing.TestPaths;
 import dev.zerospark.tokenizer.TokenizerProvenance;

@@ -1,4 +1,4 @@
-package dev.zerospark.training;
+package dev.zerospark.checkpoint;
 
 import dev.zerospark.safetensors.SafetensorsWriter;
 import com.fasterxml.jackson.databind.ObjectMapper;

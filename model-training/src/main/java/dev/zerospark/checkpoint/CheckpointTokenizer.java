@@ -1,8 +1,5 @@
-package dev.zerospark.training;
+package dev.zerospark.checkpoint;
 
-import dev.zerospark.checkpoint.CheckpointException;
-import dev.zerospark.checkpoint.CheckpointStore;
-import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.tokenizer.TokenizerProvenance;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;

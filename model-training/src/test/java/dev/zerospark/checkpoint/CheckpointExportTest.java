@@ -1,13 +1,8 @@
-package dev.zerospark.training;
+package dev.zerospark.checkpoint;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.zerospark.checkpoint.CheckpointStore;
-import dev.zerospark.checkpoint.CountingLocalFileSystem;
-import dev.zerospark.checkpoint.Layout;
-import dev.zerospark.checkpoint.Manifest;
-import dev.zerospark.checkpoint.OptimizerShards;
 import dev.zerospark.checkpoint.internal.SafetensorsStream;
 import dev.zerospark.model.HfConfigs;
 import dev.zerospark.model.ModelConfig;

@@ -1,4 +1,4 @@
-package dev.zerospark.training;
+package dev.zerospark.checkpoint;
 
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.Path;

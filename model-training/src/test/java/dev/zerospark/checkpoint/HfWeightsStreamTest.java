@@ -1,4 +1,4 @@
-package dev.zerospark.training;
+package dev.zerospark.checkpoint;
 
 import dev.zerospark.model.TensorSpec;
 import dev.zerospark.safetensors.DType;

@@ -1,11 +1,8 @@
-package dev.zerospark.training;
+package dev.zerospark.checkpoint;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.zerospark.checkpoint.CheckpointStore;
-import dev.zerospark.checkpoint.Layout;
-import dev.zerospark.checkpoint.Manifest;
 import dev.zerospark.optim.AdamWConfig;
 import dev.zerospark.training.data.DataCursor;
 import dev.zerospark.zero.FlatParam;
