@@ -170,7 +170,7 @@ public final class Gpt2Model implements CausalLm {
 
     private NDArray mlp(NDArray h, String p) {
         NDArray u = conv1d(h, w(p + "c_fc.weight"), w(p + "c_fc.bias"));                 // (B, T, 4C)
-        u = config.activation().equals("gelu") ? Ops.geluErf(u) : Ops.geluTanh(u, scalars);
+        u = config.activation().equals("gelu") ? Ops.geluErf(u) : Ops.geluTanh(u);
         return conv1d(u, w(p + "c_proj.weight"), w(p + "c_proj.bias"));                  // (B, T, C)
     }
 
