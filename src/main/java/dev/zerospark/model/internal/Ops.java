@@ -70,14 +70,26 @@ public final class Ops {
     }
 
     /**
-     * Scaled dot-product attention. q (B, H, T, D); k, v (B, H, S, D); allowed (B, 1, T, S) boolean, true where
-     * query t may attend key s. Disallowed scores get the most negative finite float (like HF's eager path), so a
-     * fully masked row (a left-pad query) softmaxes to a uniform row instead of NaN and gradients stay finite.
+     * The additive form of an attention mask, built once per forward and shared by the layers: (B, 1, T, S) fp32,
+     * 0 where query t may attend key s ({@code allowed} true), else the most negative finite float (like HF's eager
+     * path). Adding it gives the scores a masked fill would: s + 0 = s, and s + -Float.MAX_VALUE rounds to
+     * -Float.MAX_VALUE for any score below 2^103 in magnitude. Unlike a per-layer {@code where}, whose forward and
+     * backward each passed over the (B, H, T, S) scores, an add needs no backward work.
+     */
+    public static NDArray maskBias(NDArray allowed, Scalars c) {
+        NDArray bias = JniUtils.where((PtNDArray) allowed, (PtNDArray) c.of(0f), (PtNDArray) c.of(-Float.MAX_VALUE));
+        bias.attach(allowed.getManager());
+        return bias;
+    }
+
+    /**
+     * Scaled dot-product attention. q (B, H, T, D); k, v (B, H, S, D); maskBias (B, 1, T, S) from {@link #maskBias}.
+     * A fully masked row (a left-pad query) softmaxes to a uniform row instead of NaN and gradients stay finite.
      * In bf16 (fp16) the scores are masked and softmaxed in fp32 (bf16 rounds -Float.MAX_VALUE to -inf, and a left-pad
      * row of NaN would poison every row through 0 * NaN in probs @ v), then the probabilities go back to bf16 (fp16),
      * rounded once, as PyTorch's CPU bf16 softmax does; both casts are recorded by autograd ({@link Precision}).
      */
-    public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray allowed, float scale, Scalars c) {
+    public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray maskBias, float scale, Scalars c) {
         NDManager m = q.getManager();
         NDArray kT = k.transpose(0, 1, 3, 2); // (B, H, D, S)
         kT.attach(m);
@@ -85,10 +97,7 @@ public final class Ops {
         // power-of-two scale (head dim 64: 1/8) the scores are bit-identical to scaling after.
         NDArray scores = q.mul(c.of(scale)).matMul(kT); // (B, H, T, S)
         Precision p = Precision.of(scores);
-        scores = Precision.toFloat32(scores);
-        NDArray lowest = c.of(-Float.MAX_VALUE);
-        NDArray masked = JniUtils.where((PtNDArray) allowed, (PtNDArray) scores, (PtNDArray) lowest);
-        masked.attach(m);
+        NDArray masked = Precision.toFloat32(scores).add(maskBias);
         NDArray probs = masked.softmax(-1); // (B, H, T, S)
         probs = p.fromFloat32(probs);
         return probs.matMul(v); // (B, H, T, D)
