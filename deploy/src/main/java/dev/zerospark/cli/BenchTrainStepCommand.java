@@ -211,6 +211,10 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, row, "MFU (vs peak matmul)", pct(z, "mfu"), pct(p, "mfu"));
         out.printf(Locale.ROOT, row, "MFU (vs its own matmul rate)", pct(z, "mfu_own_matmul"), pct(p, "mfu_own_matmul"));
         out.printf(Locale.ROOT, "peak fp32 matmul rate this run: %.1f GFLOP/s%n", j.get("peak_matmul_gflops").asDouble());
+        if (!j.get("precision").asText().equals("fp32")) {
+            out.println("MFU at " + j.get("precision").asText() + " is against the fp32 matmul probe: a CPU with bf16 "
+                    + "units (AVX512-BF16, AMX) runs bf16 matmuls faster than that, so MFU can exceed 100%");
+        }
         if (p == null || p.isNull()) {
             out.println("ratio zerospark/pytorch: n/a (PyTorch baseline absent: " + j.get("pytorch_absent").asText() + ")");
         } else {

@@ -101,6 +101,7 @@ class BenchTrainStepCommandTest {
         JsonNode j = jsonLine(r);
         assertEquals("bf16", j.get("precision").asText(), j.toString());
         assertEquals("bf16", j.get("zerospark").get("precision").asText(), j.toString());
+        assertTrue(r.out().contains("MFU at bf16 is against the fp32 matmul probe"), r.toString());
         if (debianTorchInstalled()) {
             JsonNode p = j.get("pytorch");
             assertTrue(p.isObject(), j.toString());
