@@ -4,6 +4,9 @@
 Builds the model described by an HF config.json (GPT-2 or Llama, written out as transformers' eager code
 computes it), then times the same training step zerospark times: forward, mean next-token cross-entropy,
 backward, and torch.optim.AdamW (decay on tensors with 2+ dims). Prints one JSON line on stdout.
+--precision bf16 runs zerospark's mixed-precision recipe: bf16 weights and activations, the loss from the logits
+upcast to fp32, fp32 master weights updated by AdamW from the bf16 gradients widened to fp32, then rounded back
+into the bf16 weights (to nearest even, torch's .to).
 
 Run it with Debian's system interpreter and torch build (the pyenv python3 on PATH does not see it):
     apt-get install python3-torch libopenblas0-openmp
@@ -33,6 +36,8 @@ def parse_args():
     p.add_argument("--threads", type=int, default=0, help="torch.set_num_threads; 0 keeps torch's default")
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="fp32, or bf16 mixed precision with fp32 master weights and AdamW")
     return p.parse_args()
 
 
@@ -115,8 +120,10 @@ def build_model(torch, c):
             self.eps = eps
 
         def forward(self, x):
-            variance = x.pow(2).mean(-1, keepdim=True)
-            return self.weight * (x * torch.rsqrt(variance + self.eps))
+            # like transformers' LlamaRMSNorm: normalize in fp32, scale in the weights' dtype
+            h = x.float()
+            variance = h.pow(2).mean(-1, keepdim=True)
+            return self.weight * (h * torch.rsqrt(variance + self.eps)).to(x.dtype)
 
     def rotate_half(x):
         x1, x2 = x.chunk(2, dim=-1)
@@ -174,8 +181,8 @@ def build_model(torch, c):
             T = ids.shape[1]
             freqs = torch.arange(T).float()[:, None] * self.inv_freq[None, :]    # (T, D/2)
             emb = torch.cat((freqs, freqs), dim=-1)                              # (T, D)
-            cos, sin = emb.cos(), emb.sin()
             x = self.embed_tokens(ids)                                           # (B, T, C)
+            cos, sin = emb.cos().to(x.dtype), emb.sin().to(x.dtype)              # like transformers' rotary
             for layer in self.layers:
                 x = layer(x, cos, sin)
             x = self.norm(x)
@@ -263,8 +270,15 @@ def main():
     model = build_model(torch, c)
     model.train()
     params = sum(p.numel() for p in model.parameters())
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    weights = list(model.parameters())
+    bf16 = args.precision == "bf16"
+    # fp32: AdamW updates the model's own weights. bf16: it updates fp32 master copies of the (fp32-initialized)
+    # weights, and the model's weights become their bf16 rounding.
+    masters = [w.detach().clone() for w in weights] if bf16 else weights
+    if bf16:
+        model.to(torch.bfloat16)
+    decay = [m for m in masters if m.dim() >= 2]
+    no_decay = [m for m in masters if m.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
     vocab = c["vocab_size"]
@@ -272,16 +286,26 @@ def main():
     ids = torch.randint(0, vocab, (args.batch, args.seq), generator=g)          # (B, T)
 
     fb_ms, opt_ms, cpu_ms, losses = 0.0, 0.0, 0.0, []
+    logits_dtype = None
     for i in range(args.warmup + args.steps):
         t0 = time.perf_counter()
         c0 = time.thread_time()
-        opt.zero_grad(set_to_none=True)
+        model.zero_grad(set_to_none=True)
         logits = model(ids)                                                      # (B, T, V)
-        loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, vocab), ids[:, 1:].reshape(-1))
+        logits_dtype = str(logits.dtype)
+        # the loss (and its gradient) in fp32: bf16 logits are upcast first, as zerospark's mixed precision does
+        loss = torch.nn.functional.cross_entropy(logits[:, :-1].float().reshape(-1, vocab), ids[:, 1:].reshape(-1))
         loss.backward()
         losses.append(loss.item())
         t1 = time.perf_counter()
+        if bf16:
+            for m, w in zip(masters, weights):
+                m.grad = w.grad.float()                                          # bf16 widens to fp32 exactly
         opt.step()
+        if bf16:
+            with torch.no_grad():
+                for m, w in zip(masters, weights):
+                    w.copy_(m)                                                   # round to nearest even
         t2 = time.perf_counter()
         c2 = time.thread_time()
         if i >= args.warmup:
@@ -302,6 +326,10 @@ def main():
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
         "adamw_foreach": opt.defaults.get("foreach"),
         "params": params,
+        "precision": args.precision,
+        "weights_dtype": str(weights[0].dtype),
+        "master_dtype": str(masters[0].dtype),
+        "logits_dtype": logits_dtype,
         "fwd_bwd_ms": fb_ms,
         "optimizer_ms": opt_ms,
         "step_ms": step_ms,

@@ -110,6 +110,8 @@ public final class Gpt2Model implements CausalLm {
         private final NDArray inputIds;
         private final NDArray positionIds;
         private final NDArray allowed;
+        /** {@link Ops#maskBias} of {@link #allowed}, made at the first block and shared by all of them. */
+        private NDArray maskBias;
         private final KvCache cache;
 
         Blocks(NDArray inputIds, NDArray positionIds, NDArray allowed, KvCache cache) {
@@ -117,6 +119,13 @@ public final class Gpt2Model implements CausalLm {
             this.positionIds = positionIds;
             this.allowed = allowed;
             this.cache = cache;
+        }
+
+        private NDArray maskBias() {
+            if (maskBias == null) {
+                maskBias = Ops.maskBias(allowed, scalars);
+            }
+            return maskBias;
         }
 
         @Override
@@ -135,7 +144,7 @@ public final class Gpt2Model implements CausalLm {
             double eps = config.layerNormEps();
             String p = "transformer.h." + i + ".";
             NDArray h = layerNorm(x, w(p + "ln_1.weight"), w(p + "ln_1.bias"), eps);
-            x = x.add(attn(h, p + "attn.", i, allowed, cache));                     // (B, T, C)
+            x = x.add(attn(h, p + "attn.", i, maskBias(), cache));                  // (B, T, C)
             h = layerNorm(x, w(p + "ln_2.weight"), w(p + "ln_2.bias"), eps);
             return x.add(mlp(h, p + "mlp."));                                       // (B, T, C)
         }
@@ -148,7 +157,7 @@ public final class Gpt2Model implements CausalLm {
         }
     }
 
-    private NDArray attn(NDArray h, String p, int layer, NDArray allowed, KvCache cache) {
+    private NDArray attn(NDArray h, String p, int layer, NDArray maskBias, KvCache cache) {
         int heads = config.numHeads();
         int d = config.headDim();
         NDList qkv = Ops.chunk(conv1d(h, w(p + "c_attn.weight"), w(p + "c_attn.bias")), 3); // 3 x (B, T, C)
@@ -164,13 +173,13 @@ public final class Gpt2Model implements CausalLm {
         if (config.scaleAttnByInverseLayerIdx()) {
             scale /= (layer + 1);
         }
-        NDArray y = mergeHeads(attention(q, k, v, allowed, scale, scalars));               // (B, T, C)
+        NDArray y = mergeHeads(attention(q, k, v, maskBias, scale, scalars));              // (B, T, C)
         return conv1d(y, w(p + "c_proj.weight"), w(p + "c_proj.bias"));
     }
 
     private NDArray mlp(NDArray h, String p) {
         NDArray u = conv1d(h, w(p + "c_fc.weight"), w(p + "c_fc.bias"));                 // (B, T, 4C)
-        u = config.activation().equals("gelu") ? Ops.geluErf(u) : Ops.geluTanh(u, scalars);
+        u = config.activation().equals("gelu") ? Ops.geluErf(u) : Ops.geluTanh(u);
         return conv1d(u, w(p + "c_proj.weight"), w(p + "c_proj.bias"));                  // (B, T, C)
     }
 

@@ -112,6 +112,8 @@ public final class LlamaModel implements CausalLm {
     private final class Blocks implements BlockForward {
         private final NDArray inputIds;
         private final NDArray allowed;
+        /** {@link Ops#maskBias} of {@link #allowed}, made at the first block and shared by all of them. */
+        private NDArray maskBias;
         private final KvCache cache;
         private NDArray[] cosSin;                                                    // 2 x (B, 1, T, D)
 
@@ -124,6 +126,13 @@ public final class LlamaModel implements CausalLm {
             if (p != Precision.FP32) { // HF casts cos and sin to the activations' dtype (bf16 or fp16)
                 cosSin = new NDArray[] {p.fromFloat32(cosSin[0]), p.fromFloat32(cosSin[1])};
             }
+        }
+
+        private NDArray maskBias() {
+            if (maskBias == null) {
+                maskBias = Ops.maskBias(allowed, scalars);
+            }
+            return maskBias;
         }
 
         @Override
@@ -141,7 +150,7 @@ public final class LlamaModel implements CausalLm {
             double eps = config.rmsNormEps();
             String p = "model.layers." + i + ".";
             NDArray h = rmsNorm(x, w(p + "input_layernorm.weight"), eps, scalars);
-            x = x.add(attn(h, p + "self_attn.", i, cosSin, allowed, cache));         // (B, T, C)
+            x = x.add(attn(h, p + "self_attn.", i, cosSin, maskBias(), cache));      // (B, T, C)
             h = rmsNorm(x, w(p + "post_attention_layernorm.weight"), eps, scalars);
             NDArray gate = silu(linear(h, w(p + "mlp.gate_proj.weight"), null));     // (B, T, F)
             NDArray up = linear(h, w(p + "mlp.up_proj.weight"), null);               // (B, T, F)
@@ -156,7 +165,7 @@ public final class LlamaModel implements CausalLm {
         }
     }
 
-    private NDArray attn(NDArray h, String p, int layer, NDArray[] cosSin, NDArray allowed, KvCache cache) {
+    private NDArray attn(NDArray h, String p, int layer, NDArray[] cosSin, NDArray maskBias, KvCache cache) {
         int d = config.headDim();
         NDArray q = splitHeads(linear(h, w(p + "q_proj.weight"), null), config.numHeads(), d);   // (B, H, T, D)
         NDArray k = splitHeads(linear(h, w(p + "k_proj.weight"), null), config.numKvHeads(), d); // (B, K, T, D)
@@ -171,7 +180,7 @@ public final class LlamaModel implements CausalLm {
         int nRep = config.numHeads() / config.numKvHeads();
         k = repeatKv(k, nRep, h.getManager());                                                    // (B, H, S, D)
         v = repeatKv(v, nRep, h.getManager());
-        NDArray y = mergeHeads(attention(q, k, v, allowed, (float) Math.pow(d, -0.5), scalars));    // (B, T, H*D)
+        NDArray y = mergeHeads(attention(q, k, v, maskBias, (float) Math.pow(d, -0.5), scalars));   // (B, T, H*D)
         return linear(y, w(p + "o_proj.weight"), null);                                           // (B, T, C)
     }
 

@@ -43,7 +43,8 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
     @Option(names = "--no-baseline", description = "Skip the PyTorch eager run.") boolean noBaseline;
     @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",
             description = "zerospark's model in fp32, or bf16/fp16 mixed precision (fp32 master weights and AdamW) "
-                    + "(default ${DEFAULT-VALUE}); the PyTorch baseline runs fp32 only and is skipped otherwise.") String precision;
+                    + "(default ${DEFAULT-VALUE}); the PyTorch baseline runs the same recipe in fp32 or bf16 and is "
+                    + "skipped for fp16.") String precision;
     @Option(names = "--device", paramLabel = "D", defaultValue = "cpu", description = "cpu | cuda:N (default ${DEFAULT-VALUE}); the PyTorch baseline runs on the CPU only.") String device;
     @Option(names = "--baseline-timeout", paramLabel = "S", defaultValue = "1800", description = "Seconds the PyTorch run may take (default ${DEFAULT-VALUE}).") long baselineTimeout;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -105,9 +106,9 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         } else if (dev.isGpu()) {
             torch = TorchTrainStepBaseline.Outcome.absent("skipped: the PyTorch eager baseline runs on the CPU only, "
                     + "and zerospark ran on --device " + device);
-        } else if (p != Precision.FP32) {
-            torch = TorchTrainStepBaseline.Outcome.absent("skipped: the PyTorch baseline runs fp32 only, zerospark ran "
-                    + p.key());
+        } else if (p != Precision.FP32 && p != Precision.BF16) {
+            torch = TorchTrainStepBaseline.Outcome.absent("skipped: the PyTorch baseline runs fp32 and bf16 only, "
+                    + "zerospark ran " + p.key());
         } else {
             Path script = TorchTrainStepBaseline.locateScript(torchScript);
             if (script == null) {
@@ -115,23 +116,23 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                         + " (looked under -Dzerospark.root and the working directory); pass --torch-script FILE");
             } else {
                 String config = TrainStepBench.config(o).raw().toString();
-                torch = new TorchTrainStepBaseline(python, script, baselineTimeout).run(o, config, n);
+                torch = new TorchTrainStepBaseline(python, script, baselineTimeout).run(o, config, n, p.key());
             }
         }
         if (torch.result() == null) {
             err.println("zerospark bench train-step: PyTorch baseline absent: " + torch.absentReason());
             err.flush();
         }
-        ObjectNode json = toJson(o, zs, torch);
-        json.put("precision", p.key());
+        ObjectNode json = toJson(o, zs, torch, p);
         printTable(out, o, zs, torch.result(), json);
-        out.printf(java.util.Locale.ROOT, "zerospark precision: %s%n", p.key());
         out.println(json);
         out.flush();
         return torch.failed() ? CommandLine.ExitCode.SOFTWARE : CommandLine.ExitCode.OK;
     }
 
-    static ObjectNode toJson(TrainStepBench.Options o, TrainStepBench.Result zs, TorchTrainStepBaseline.Outcome torch) {
+    /** The JSON line; "precision" at the top is zerospark's, and each side's object names the precision it ran. */
+    static ObjectNode toJson(TrainStepBench.Options o, TrainStepBench.Result zs, TorchTrainStepBaseline.Outcome torch,
+                             Precision precision) {
         ObjectMapper m = new ObjectMapper();
         JsonNode pt = torch.result();
         double peak = pt == null ? zs.matmulGflops() : Math.max(zs.matmulGflops(), pt.path("matmul_gflops").asDouble());
@@ -142,8 +143,9 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                 .put("warmup", o.warmup()).put("steps", o.steps()).put("threads", zs.threads())
                 .put("params", zs.params()).put("tokens_per_step", (long) o.batch() * o.seq())
                 .put("flops_per_step", flops).put("peak_matmul_gflops", peak);
+        j.put("precision", precision.key());
         ObjectNode z = j.putObject("zerospark");
-        z.put("engine", "libtorch " + ai.djl.engine.Engine.getEngine("PyTorch").getVersion() + " via DJL")
+        z.put("precision", precision.key()).put("engine", "libtorch " + ai.djl.engine.Engine.getEngine("PyTorch").getVersion() + " via DJL")
                 .put("libtorch", ai.djl.pytorch.jni.LibUtils.getLibtorchPath())
                 .put("ms_per_step", zs.stepMs()).put("cpu_ms_per_step", zs.stepCpuMs())
                 .put("fwd_bwd_ms", zs.forwardBackwardMs())
@@ -163,7 +165,10 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         }
         ObjectNode p = j.putObject("pytorch");
         double ptStep = pt.path("step_ms").asDouble();
-        p.put("engine", "torch " + pt.path("torch_version").asText() + " eager (" + pt.path("python").asText() + ")")
+        // an older script without --precision ran fp32
+        p.put("precision", pt.path("precision").asText("fp32")).put("weights_dtype", pt.path("weights_dtype").asText(null))
+                .put("logits_dtype", pt.path("logits_dtype").asText(null))
+                .put("engine", "torch " + pt.path("torch_version").asText() + " eager (" + pt.path("python").asText() + ")")
                 .put("ms_per_step", ptStep).put("cpu_ms_per_step", pt.path("step_cpu_ms").asDouble())
                 .put("fwd_bwd_ms", pt.path("fwd_bwd_ms").asDouble())
                 .put("optimizer_ms", pt.path("optimizer_ms").asDouble())
@@ -195,6 +200,8 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         JsonNode p = j.get("pytorch");
         String row = "%-30s %14s %16s%n";
         out.printf(Locale.ROOT, row, "", "zerospark", "pytorch eager");
+        out.printf(Locale.ROOT, row, "precision", z.get("precision").asText(),
+                p == null || p.isNull() ? "absent" : p.get("precision").asText());
         out.printf(Locale.ROOT, row, "tokens/s", f1(z, "tokens_per_s"), f1(p, "tokens_per_s"));
         out.printf(Locale.ROOT, row, "ms/step", f1(z, "ms_per_step"), f1(p, "ms_per_step"));
         out.printf(Locale.ROOT, row, "  forward+backward ms", f1(z, "fwd_bwd_ms"), f1(p, "fwd_bwd_ms"));
@@ -204,6 +211,10 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, row, "MFU (vs peak matmul)", pct(z, "mfu"), pct(p, "mfu"));
         out.printf(Locale.ROOT, row, "MFU (vs its own matmul rate)", pct(z, "mfu_own_matmul"), pct(p, "mfu_own_matmul"));
         out.printf(Locale.ROOT, "peak fp32 matmul rate this run: %.1f GFLOP/s%n", j.get("peak_matmul_gflops").asDouble());
+        if (!j.get("precision").asText().equals("fp32")) {
+            out.println("MFU at " + j.get("precision").asText() + " is against the fp32 matmul probe: a CPU with bf16 "
+                    + "units (AVX512-BF16, AMX) runs bf16 matmuls faster than that, so MFU can exceed 100%");
+        }
         if (p == null || p.isNull()) {
             out.println("ratio zerospark/pytorch: n/a (PyTorch baseline absent: " + j.get("pytorch_absent").asText() + ")");
         } else {

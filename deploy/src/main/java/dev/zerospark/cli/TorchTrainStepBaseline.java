@@ -51,10 +51,12 @@ final class TorchTrainStepBaseline {
         return ProjectFiles.locate(explicit, SCRIPT);
     }
 
-    Outcome run(TrainStepBench.Options o, String hfConfigJson, int threads) {
+    /** The step in {@code precision}: "fp32", or "bf16" mixed precision (fp32 master weights and AdamW). */
+    Outcome run(TrainStepBench.Options o, String hfConfigJson, int threads, String precision) {
         return runScript(List.of("--config-json", hfConfigJson,
                 "--batch", Integer.toString(o.batch()), "--seq", Integer.toString(o.seq()),
-                "--steps", Integer.toString(o.steps()), "--warmup", Integer.toString(o.warmup())), threads);
+                "--steps", Integer.toString(o.steps()), "--warmup", Integer.toString(o.warmup()),
+                "--precision", precision), threads);
     }
 
     /**

@@ -64,10 +64,13 @@ class BenchTrainStepCommandTest {
         assertEquals(z.get("mfu").asDouble() * j.get("peak_matmul_gflops").asDouble() / z.get("matmul_gflops").asDouble(),
                 z.get("mfu_own_matmul").asDouble(), 1e-9, j.toString());
         assertTrue(z.get("cpu_ms_per_step").asDouble() > 0, j.toString());
+        assertEquals("fp32", z.get("precision").asText(), j.toString());
         if (debianTorchInstalled()) {
             JsonNode p = j.get("pytorch");
             assertNotNull(p, j.toString());
             assertTrue(p.isObject(), j.toString());
+            assertEquals("fp32", p.get("precision").asText(), j.toString());
+            assertEquals("torch.float32", p.get("weights_dtype").asText(), j.toString());
             // Same architecture on both sides: the parameter counts agree.
             assertEquals(j.get("params").asLong(), p.get("params").asLong(), j.toString());
             assertEquals(1, p.get("threads").asInt());
@@ -79,6 +82,35 @@ class BenchTrainStepCommandTest {
             assertTrue(p.get("cpu_ms_per_step").asDouble() > 0, j.toString());
             assertEquals(p.get("cpu_ms_per_step").asDouble() / z.get("cpu_ms_per_step").asDouble(),
                     j.get("cpu_ratio").asDouble(), 1e-9);
+        } else {
+            assertTrue(j.get("pytorch").isNull(), j.toString());
+            assertTrue(r.err().contains("apt-get install python3-torch libopenblas0-openmp"), r.toString());
+        }
+    }
+
+    /**
+     * --precision bf16 runs the PyTorch side in the same bf16 mixed-precision recipe (bf16 weights and logits, fp32
+     * master weights), and both sides say which precision they ran, in the table and in the JSON line.
+     */
+    @Test
+    void bf16RunsThePytorchBaselineInBf16Too() throws Exception {
+        List<String> args = tiny("gpt2", "--precision", "bf16");
+        args.set(args.indexOf("--warmup") + 1, "1"); // the model is cast at its first step
+        CliRun r = CliRun.of(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.toString());
+        JsonNode j = jsonLine(r);
+        assertEquals("bf16", j.get("precision").asText(), j.toString());
+        assertEquals("bf16", j.get("zerospark").get("precision").asText(), j.toString());
+        assertTrue(r.out().contains("MFU at bf16 is against the fp32 matmul probe"), r.toString());
+        if (debianTorchInstalled()) {
+            JsonNode p = j.get("pytorch");
+            assertTrue(p.isObject(), j.toString());
+            assertEquals("bf16", p.get("precision").asText(), j.toString());
+            assertEquals("torch.bfloat16", p.get("weights_dtype").asText(), j.toString());
+            assertEquals("torch.bfloat16", p.get("logits_dtype").asText(), j.toString());
+            assertEquals(j.get("params").asLong(), p.get("params").asLong(), j.toString());
+            assertTrue(p.get("tokens_per_s").asDouble() > 0, j.toString());
+            assertTrue(r.out().lines().anyMatch(l -> l.matches("precision\\s+bf16\\s+bf16")), r.toString());
         } else {
             assertTrue(j.get("pytorch").isNull(), j.toString());
             assertTrue(r.err().contains("apt-get install python3-torch libopenblas0-openmp"), r.toString());

@@ -3,7 +3,6 @@ package dev.zerospark.model.internal;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
@@ -16,7 +15,6 @@ import dev.zerospark.model.Precision;
  * No op here takes a plain Java number: constants come from the model's {@link Scalars} (see there for why).
  */
 public final class Ops {
-    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
 
     private Ops() {}
 
@@ -56,13 +54,9 @@ public final class Ops {
         return weight == null ? normed : normed.mul(weight);
     }
 
-    /** GELU, tanh approximation (HF "gelu_new"): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
-    public static NDArray geluTanh(NDArray x, Scalars c) {
-        // x^3 as (x * x) * x: what torch.pow(x, 3.0) computes for a scalar exponent; pow with a 0-dim tensor
-        // exponent would take the generic std::pow path forward and backward (about 4x slower here).
-        NDArray cube = x.mul(x).mul(x);
-        NDArray inner = x.add(cube.mul(c.of(0.044715f))).mul(c.of(SQRT_2_OVER_PI));
-        return x.mul(c.of(0.5f)).mul(inner.tanh().add(c.of(1f)));
+    /** GELU, tanh approximation (HF "gelu_new"): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), fused. */
+    public static NDArray geluTanh(NDArray x) {
+        return TanhGelu.apply(x);
     }
 
     /** Exact GELU with erf (HF "gelu"). */
@@ -76,23 +70,34 @@ public final class Ops {
     }
 
     /**
-     * Scaled dot-product attention. q (B, H, T, D); k, v (B, H, S, D); allowed (B, 1, T, S) boolean, true where
-     * query t may attend key s. Disallowed scores get the most negative finite float (like HF's eager path), so a
-     * fully masked row (a left-pad query) softmaxes to a uniform row instead of NaN and gradients stay finite.
+     * The additive form of an attention mask, built once per forward and shared by the layers: (B, 1, T, S) fp32,
+     * 0 where query t may attend key s ({@code allowed} true), else the most negative finite float (like HF's eager
+     * path). Adding it gives the scores a masked fill would: s + 0 = s, and s + -Float.MAX_VALUE rounds to
+     * -Float.MAX_VALUE for any score below 2^103 in magnitude. Unlike a per-layer {@code where}, whose forward and
+     * backward each passed over the (B, H, T, S) scores, an add needs no backward work.
+     */
+    public static NDArray maskBias(NDArray allowed, Scalars c) {
+        NDArray bias = JniUtils.where((PtNDArray) allowed, (PtNDArray) c.of(0f), (PtNDArray) c.of(-Float.MAX_VALUE));
+        bias.attach(allowed.getManager());
+        return bias;
+    }
+
+    /**
+     * Scaled dot-product attention. q (B, H, T, D); k, v (B, H, S, D); maskBias (B, 1, T, S) from {@link #maskBias}.
+     * A fully masked row (a left-pad query) softmaxes to a uniform row instead of NaN and gradients stay finite.
      * In bf16 (fp16) the scores are masked and softmaxed in fp32 (bf16 rounds -Float.MAX_VALUE to -inf, and a left-pad
      * row of NaN would poison every row through 0 * NaN in probs @ v), then the probabilities go back to bf16 (fp16),
      * rounded once, as PyTorch's CPU bf16 softmax does; both casts are recorded by autograd ({@link Precision}).
      */
-    public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray allowed, float scale, Scalars c) {
+    public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray maskBias, float scale, Scalars c) {
         NDManager m = q.getManager();
         NDArray kT = k.transpose(0, 1, 3, 2); // (B, H, D, S)
         kT.attach(m);
-        NDArray scores = q.matMul(kT).mul(c.of(scale)); // (B, H, T, S)
+        // q scaled before the product: a (B, H, T, D) mul instead of a (B, H, T, S) one, forward and backward; for a
+        // power-of-two scale (head dim 64: 1/8) the scores are bit-identical to scaling after.
+        NDArray scores = q.mul(c.of(scale)).matMul(kT); // (B, H, T, S)
         Precision p = Precision.of(scores);
-        scores = Precision.toFloat32(scores);
-        NDArray lowest = c.of(-Float.MAX_VALUE);
-        NDArray masked = JniUtils.where((PtNDArray) allowed, (PtNDArray) scores, (PtNDArray) lowest);
-        masked.attach(m);
+        NDArray masked = Precision.toFloat32(scores).add(maskBias);
         NDArray probs = masked.softmax(-1); // (B, H, T, S)
         probs = p.fromFloat32(probs);
         return probs.matMul(v); // (B, H, T, D)
@@ -131,13 +136,11 @@ public final class Ops {
         return last;
     }
 
-    /** Splits the last axis into {@code parts} equal pieces (torch.chunk). */
+    /**
+     * Splits the last axis into {@code parts} equal pieces (torch.chunk), as views from one torch split: its backward
+     * is one concatenation, where separate slices each zero-filled an input-sized gradient and added into it.
+     */
     public static NDList chunk(NDArray x, int parts) {
-        long size = x.getShape().get(x.getShape().dimension() - 1) / parts;
-        NDList out = new NDList(parts);
-        for (int i = 0; i < parts; i++) {
-            out.add(x.get(new NDIndex("..., {}:{}", i * size, (i + 1) * size)));
-        }
-        return out;
+        return x.split(parts, x.getShape().dimension() - 1);
     }
 }
