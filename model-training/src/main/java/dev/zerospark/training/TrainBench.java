@@ -102,7 +102,8 @@ public final class TrainBench {
      * range (every chunk's CRC32C verified) into optimizer state that exists already, as in a resume (the trainer
      * builds its optimizer whether it resumes or not, so building it is not timed); each next to a raw write/read of
      * the same bytes to the same store through the store's own {@code FileSystem} (one write call per file; a
-     * sequential read of each file into an array of its size: the step's own optimizer shards, which load reads). One
+     * sequential read of each file into an array of its size: the step's own optimizer shards, which load reads, through
+     * the filesystem load reads them with, see {@link #rawRead}). One
      * untimed round first (JIT, filesystem caches), then rounds in which each checkpoint operation and its raw twin
      * take turns going first, so drift on a shared machine hits each alike, until each has moved
      * {@link #MEASURED_BYTES}. Each rate is from the median round, so one GC pause or a neighbour's burst on a
