@@ -8,6 +8,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
@@ -122,6 +123,21 @@ public final class CheckpointStore {
             long size = fs.getFileStatus(p).getLen();
             if (size != entry.bytes()) throw CorruptCheckpointException.sizeMismatch(stepUri(manifest.step()), name, entry.bytes(), size);
             return new CheckpointFile(stepUri(manifest.step()), name, entry, fs.open(p), chunks);
+        } catch (IOException e) {
+            throw CheckpointException.io("open", uri, e);
+        }
+    }
+
+    /**
+     * Opens file {@code name} of {@code step} for a plain, unchecked read through the same filesystem
+     * {@link #openVerified} reads through (under {@code file://} the raw local one, without the {@code .crc} side
+     * file): the raw read {@code bench train} times a load against, so both sides read the same bytes the same way.
+     */
+    public FSDataInputStream openUnverified(long step, String name) {
+        String uri = stepUri(step) + "/" + name;
+        try {
+            Path p = new Path(uri);
+            return verifiedReadFs(p.getFileSystem(conf)).open(p);
         } catch (IOException e) {
             throw CheckpointException.io("open", uri, e);
         }

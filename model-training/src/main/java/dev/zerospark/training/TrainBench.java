@@ -102,7 +102,8 @@ public final class TrainBench {
      * range (every chunk's CRC32C verified) into optimizer state that exists already, as in a resume (the trainer
      * builds its optimizer whether it resumes or not, so building it is not timed); each next to a raw write/read of
      * the same bytes to the same store through the store's own {@code FileSystem} (one write call per file; a
-     * sequential read of each file into an array of its size: the step's own optimizer shards, which load reads). One
+     * sequential read of each file into an array of its size: the step's own optimizer shards, which load reads, through
+     * the filesystem load reads them with, see {@link #rawRead}). One
      * untimed round first (JIT, filesystem caches), then rounds in which each checkpoint operation and its raw twin
      * take turns going first, so drift on a shared machine hits each alike, until each has moved
      * {@link #MEASURED_BYTES}. Each rate is from the median round, so one GC pause or a neighbour's burst on a
@@ -165,7 +166,7 @@ public final class TrainBench {
                     for (var adam : adams) RankCheckpoint.load(store, m, layout, adam);
                     t[2] = (System.nanoTime() - t0) / 1e9;
                 } else {
-                    t[3] = rawRead(store, m, conf);
+                    t[3] = rawRead(store, m);
                 }
             }
             for (var adam : adams) adam.close();
@@ -192,14 +193,15 @@ public final class TrainBench {
 
     /**
      * The raw twin of load: the very files load reads (the step's optimizer shards, so both sides find the same
-     * caches), each read whole, sequentially, into an array of its size.
+     * caches), through the very filesystem load reads them with (for {@code file://} the raw local one: load checks
+     * its own CRC32Cs and skips the {@code .crc} side file, so a raw read through it would time a second open and a
+     * CRC32 per 512 bytes that load does not do), each read whole, sequentially, into an array of its size.
      */
-    private static double rawRead(CheckpointStore store, Manifest m, Configuration conf) throws Exception {
+    private static double rawRead(CheckpointStore store, Manifest m) throws Exception {
         long t0 = System.nanoTime();
         for (int r = 0; r < m.worldSize(); r++) {
             String name = RankCheckpoint.optimFile(r);
-            Path p = new Path(store.stepUri(m.step()) + "/" + name);
-            try (org.apache.hadoop.fs.FSDataInputStream in = p.getFileSystem(conf).open(p)) {
+            try (org.apache.hadoop.fs.FSDataInputStream in = store.openUnverified(m.step(), name)) {
                 in.readFully(new byte[Math.toIntExact(m.files().get(name).bytes())]);
             }
         }

@@ -86,4 +86,24 @@ class CheckpointReadCallsTest {
         // The size check, and the lookup the local filesystem's open makes itself.
         assertTrue(CountingLocalFileSystem.statuses(own) <= 2, "stat at most twice: " + CountingLocalFileSystem.statuses(own));
     }
+
+    /**
+     * {@code bench train}'s raw read, the baseline a load is held to, reads through the filesystem a load reads
+     * through: the same bytes from one open of the shard, and no {@code .crc} side file (read through
+     * {@code file://}'s checksummed filesystem it would time a second open and a CRC32 per 512 bytes a load skips).
+     */
+    @Test
+    void anUnverifiedReadGoesThroughTheFilesystemVerifiedReadsUse(@TempDir Path dir) throws Exception {
+        CheckpointStore store = checksummedStore(dir);
+        Manifest m = saveStep(store);
+        String own = OptimizerShards.fileName(1);
+        CountingLocalFileSystem.reset();
+        byte[] got;
+        try (var in = store.openUnverified(STEP, own)) {
+            got = in.readAllBytes();
+        }
+        assertArrayEquals(Files.readAllBytes(dir.resolve("ckpt/step-" + STEP + "/" + own)), got);
+        assertEquals(1, CountingLocalFileSystem.opens(own), "the shard, opened once");
+        assertEquals(0, CountingLocalFileSystem.opens("." + own + ".crc"), "the shard's .crc side file is not opened");
+    }
 }
