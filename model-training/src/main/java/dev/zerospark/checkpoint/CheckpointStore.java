@@ -128,19 +128,9 @@ public final class CheckpointStore {
         }
     }
 
-    /**
-     * Opens file {@code name} of {@code step} for a plain, unchecked read through the same filesystem
-     * {@link #openVerified} reads through (under {@code file://} the raw local one, without the {@code .crc} side
-     * file): the raw read {@code bench train} times a load against, so both sides read the same bytes the same way.
-     */
-    public FSDataInputStream openUnverified(long step, String name) {
-        String uri = stepUri(step) + "/" + name;
-        try {
-            Path p = new Path(uri);
-            return verifiedReadFs(p.getFileSystem(conf)).open(p);
-        } catch (IOException e) {
-            throw CheckpointException.io("open", uri, e);
-        }
+    /** The filesystem {@link #openVerified} reads {@code step}'s files through (see {@link #verifiedReadFs}). */
+    public FileSystem readFileSystem(long step) throws IOException {
+        return verifiedReadFs(new Path(stepUri(step)).getFileSystem(conf));
     }
 
     /**
@@ -148,7 +138,8 @@ public final class CheckpointStore {
      * filesystem. Every byte a {@link CheckpointFile} hands out is checked against the manifest's checksums, so the
      * local filesystem's own {@code .crc} side file (a second open per file and a CRC32 per 512 bytes, which at
      * checkpoint sizes cost as much as the read itself) would only check it twice. Writes keep the side file, so other
-     * readers of the step still find it current.
+     * readers of the step still find it current. {@code bench train}'s raw read goes through it too
+     * ({@link #readFileSystem}), to read the same bytes the same way as a load.
      */
     private static FileSystem verifiedReadFs(FileSystem fs) {
         return fs instanceof ChecksumFileSystem checked ? checked.getRawFileSystem() : fs;

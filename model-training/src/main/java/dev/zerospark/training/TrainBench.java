@@ -201,7 +201,8 @@ public final class TrainBench {
         long t0 = System.nanoTime();
         for (int r = 0; r < m.worldSize(); r++) {
             String name = RankCheckpoint.optimFile(r);
-            try (org.apache.hadoop.fs.FSDataInputStream in = store.openUnverified(m.step(), name)) {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(store.stepUri(m.step()) + "/" + name);
+            try (org.apache.hadoop.fs.FSDataInputStream in = store.readFileSystem(m.step()).open(p)) {
                 in.readFully(new byte[Math.toIntExact(m.files().get(name).bytes())]);
             }
         }

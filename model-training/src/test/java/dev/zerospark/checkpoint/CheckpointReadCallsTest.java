@@ -99,7 +99,8 @@ class CheckpointReadCallsTest {
         String own = OptimizerShards.fileName(1);
         CountingLocalFileSystem.reset();
         byte[] got;
-        try (var in = store.openUnverified(STEP, own)) {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(store.stepUri(STEP) + "/" + own);
+        try (var in = store.readFileSystem(STEP).open(p)) {
             got = in.readAllBytes();
         }
         assertArrayEquals(Files.readAllBytes(dir.resolve("ckpt/step-" + STEP + "/" + own)), got);
