@@ -142,8 +142,8 @@ public final class Tensors {
      * Sum of squares of flat {@code t} in float64. On the CPU it reads the fp32 values in place, in fixed blocks of
      * {@link #SQUARES_BLOCK} whose partial sums add up in block order, the blocks shared between libtorch's intra-op
      * thread count of workers: one read pass, where the tensor ops (a float64 copy, a product, a sum per chunk) made
-     * three with two temporaries (bench train-step, 2 threads: 4-7 ms before, about 3 ms now). The result does not depend on the thread
-     * count; it differs from a sequential sum only in the double rounding of the additions.
+     * three with two temporaries (bench train-step, 2 threads: 4-7 ms before, about 3 ms now). The result does not
+     * depend on the thread count; it differs from a sequential sum only in the double rounding of the additions.
      */
     public static double sumOfSquares(NDArray t) {
         if (!t.getDevice().equals(Device.cpu()) || t.getDataType() != DataType.FLOAT32) {
