@@ -12,6 +12,7 @@ import dev.zerospark.model.AttentionMasks;
 import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.Parameters;
 import dev.zerospark.model.Precision;
+import dev.zerospark.model.internal.TokenLossSeed;
 import java.nio.FloatBuffer;
 import java.util.List;
 
@@ -232,7 +233,8 @@ public final class DjlTrainableModel implements TrainableModel {
 
     /**
      * Masked next-token cross-entropy, fused: returns the loss sum and writes its gradient with respect to the logits,
-     * gradScale * mask * (softmax - onehot(label)), into {@link #seed}, one sequence at a time without autograd.
+     * gradScale * mask * (softmax - onehot(label)), into {@link #seed}, one sequence at a time without autograd, in
+     * one TorchScript call ({@link TokenLossSeed}: the probabilities go straight into the seed).
      * Autograd's log_softmax + gather path materialized four (B, T, V) tensors (log-probs, the gather's zero-filled
      * scatter, the log_softmax gradient, the logits gradient) and made backward about 3x the forward.
      * The last position predicts nothing: its row of the seed gets weight 0 (and a dummy label 0).
@@ -249,41 +251,27 @@ public final class DjlTrainableModel implements TrainableModel {
             }
             seed = model.parameters().manager().zeros(shape, DataType.FLOAT32, logits.getDevice());
         }
+        long[] labels = new long[b * t];
+        float[] mask = new float[b * t];
+        float[] weight = new float[b * t];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < t - 1; j++) {
+                labels[i * t + j] = inputIds[i][j + 1];
+                mask[i * t + j] = lossMask == null ? 1f : lossMask[i][j + 1];
+                weight[i * t + j] = mask[i * t + j] * gradScale;
+            }
+        }
         boolean previous = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try {
-            NDArray one = m.create(1f);
+            NDArray sums = m.zeros(new Shape(b), DataType.FLOAT32, logits.getDevice());
+            Shape column = new Shape(b, t, 1);
+            TokenLossSeed.run(logits, m.create(labels, column), m.create(mask, column), m.create(weight, column), seed,
+                    sums);
+            float[] rowSums = sums.toFloatArray();
             double lossSum = 0;
             for (int i = 0; i < b; i++) {
-                long[] labels = new long[t];
-                float[] mask = new float[t];
-                float[] weight = new float[t];
-                for (int j = 0; j < t - 1; j++) {
-                    labels[j] = inputIds[i][j + 1];
-                    mask[j] = lossMask == null ? 1f : lossMask[i][j + 1];
-                    weight[j] = mask[j] * gradScale;
-                }
-                NDArray label = m.create(labels, new Shape(t, 1));                                   // (T, 1)
-                NDArray row = logits.get(i);                                                         // (T, V)
-                if (row.getDataType() != DataType.FLOAT32) {
-                    NDArray half = row;
-                    row = half.toType(DataType.FLOAT32, false);
-                    half.close();
-                }
-                NDArray logp = row.logSoftmax(1);                                                    // (T, V)
-                NDArray picked = logp.gather(label, 1);                                              // (T, 1)
-                lossSum -= picked.mul(m.create(mask, new Shape(t, 1))).sum().getFloat();
-                // softmax - onehot: probabilities with p[label] replaced by p[label] - 1
-                NDArray probs = logp.exp();                                                          // (T, V)
-                NDArray grad = JniUtils.scatter((PtNDArray) probs, (PtNDArray) label,
-                        (PtNDArray) picked.exp().sub(one), 1);                                       // (T, V)
-                grad.muli(m.create(weight, new Shape(t, 1)));
-                seed.set(new NDIndex("{}", i), grad);
-                // the (T, V) temporaries go now, not at the end of the step: (B, T, V) of them would pile up
-                grad.close();
-                probs.close();
-                logp.close();
-                row.close();
+                lossSum -= rowSums[i];
             }
             return lossSum;
         } finally {

@@ -275,11 +275,23 @@ public final class ZeroOptimizer implements AutoCloseable {
      */
     private void reduceGradients() {
         boolean add = gradRange != null;
+        int n = layout.worldSize();
+        if (!add && n == 1) {
+            // One rank: the reduction is the identity and the range is the whole layout, so the gradients go straight
+            // into the range (every element written, padding zeroed) instead of through the bucket: the same bits,
+            // without a range-sized zero fill and two copies per step.
+            gradScope = stateManager.newSubManager();
+            gradRange = Tensors.empty(gradScope, adam.length());
+            try (NDManager scope = manager.newSubManager()) {
+                gatherGradients(adam.rangeOffset(), adam.length(), gradRange, scope);
+            }
+            model.zeroGradients();
+            return;
+        }
         if (!add) {
             gradScope = stateManager.newSubManager();
             gradRange = Tensors.zeros(gradScope, adam.length());
         }
-        int n = layout.worldSize();
         for (int b = 0; b < buckets.count(); b++) {
             ShardRanges regions = buckets.bucket(b);
             long len = regions.length(0);
@@ -336,7 +348,8 @@ public final class ZeroOptimizer implements AutoCloseable {
      * each rank's slice of the bucket all-gathered through the bucket tensor.
      */
     private void publishWeights() {
-        if (!stage.partitionsOptimizer()) {
+        // One rank holds all master weights: the all-gather through the bucket would only copy them there and back.
+        if (!stage.partitionsOptimizer() || layout.worldSize() == 1) {
             try (NDManager scope = manager.newSubManager()) {
                 writeWeights(adam.master(), adam.rangeOffset(), adam.length(), scope);
             }

@@ -90,6 +90,12 @@ public final class Ops {
      * rounded once, as PyTorch's CPU bf16 softmax does; both casts are recorded by autograd ({@link Precision}).
      */
     public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray maskBias, float scale, Scalars c) {
+        if (Precision.of(q) == Precision.FP32) {
+            // fp32: libtorch's fused kernel (FusedAttention). A fully masked row softmaxes to uniform there too (every
+            // score of it is -Float.MAX_VALUE); its backward takes that row's probabilities as 1 instead of 1/S, which
+            // is harmless because a pad query's output never gets a gradient (FusedAttentionTest)
+            return FusedAttention.apply(q, k, v, maskBias, c.of(scale));
+        }
         NDManager m = q.getManager();
         NDArray kT = k.transpose(0, 1, 3, 2); // (B, H, D, S)
         kT.attach(m);

@@ -42,6 +42,33 @@ class TensorsTest {
     }
 
     /**
+     * The CPU sum of squares reads the slice it is given (from its storage offset), over block boundaries and a
+     * partial last block, matches a sequential double sum up to the additions' rounding, and gives the same bits
+     * with one libtorch thread as with two (its blocks are fixed, not per thread).
+     */
+    @Test
+    void sumOfSquaresReadsTheSliceAndDoesNotDependOnThreads() {
+        int n = 5 * Tensors.SQUARES_BLOCK + 123;
+        float[] values = new float[n + 7];
+        Random random = new Random(5);
+        for (int i = 0; i < values.length; i++) values[i] = (float) random.nextGaussian();
+        double expected = 0;
+        for (int i = 7; i < n + 7; i++) expected += (double) values[i] * values[i];
+        int threads = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        try (NDManager m = NDManager.newBaseManager("PyTorch"); NDManager scope = m.newSubManager()) {
+            NDArray slice = Tensors.slice(m.create(values), 7, n, scope);
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(2);
+            double two = Tensors.sumOfSquares(slice);
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
+            double one = Tensors.sumOfSquares(slice);
+            assertEquals(expected, two, expected * 1e-12);
+            assertEquals(Double.doubleToLongBits(one), Double.doubleToLongBits(two));
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+        }
+    }
+
+    /**
      * On the CPU a write goes straight into the tensor's memory (a resume writes every optimizer element through
      * here): no temporary tensor over a fresh direct Java buffer per chunk, a copy more that only a GC would free.
      */
