@@ -2,11 +2,11 @@ package dev.zerospark.generate;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.zerospark.model.AttentionMasks;
 import dev.zerospark.model.Bf16;
 import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.KvCache;
+import dev.zerospark.model.NoGrad;
 import java.util.Arrays;
 import java.util.function.Function;
 
@@ -69,10 +69,8 @@ public final class Generator {
         for (int r = 0; r < b; r++) {
             live[r] = r;
         }
-        boolean grad = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
         // the last new token is never fed back, so P + N - 1 positions hold every key the rows will attend to
-        try (KvCache cache = model.newCache(p + options.maxNewTokens() - 1)) {
+        try (NoGrad off = NoGrad.enter(); KvCache cache = model.newCache(p + options.maxNewTokens() - 1)) {
             for (int n = 0; n < options.maxNewTokens(); n++) {
                 float[] last = lastLogits(step, mask, cache); // (B_live, V)
                 int[] keep = new int[live.length];
@@ -106,8 +104,6 @@ public final class Generator {
                 mask = nextMask;
                 step = nextStep;
             }
-        } finally {
-            JniUtils.setGradMode(grad);
         }
         return result(prompts, generated, count, reasons, options);
     }

@@ -39,15 +39,11 @@ public interface CausalLm extends AutoCloseable {
     default float[] logits(long[][] ids, long[][] mask) {
         int b = ids.length;
         int t = ids[0].length;
-        boolean grad = ai.djl.pytorch.jni.JniUtils.isGradMode();
-        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-        try (ai.djl.ndarray.NDManager m = parameters().manager().newSubManager()) {
+        try (NoGrad off = NoGrad.enter(); ai.djl.ndarray.NDManager m = parameters().manager().newSubManager()) {
             NDArray in = m.create(ids);
             NDArray pos = m.create(AttentionMasks.positionIds(mask, b, t, 0));
             NDArray allowed = AttentionMasks.allowed(m, mask, b, t, 0);
             return forward(in, pos, allowed, null).toFloatArray();
-        } finally {
-            ai.djl.pytorch.jni.JniUtils.setGradMode(grad);
         }
     }
 

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -44,28 +43,26 @@ final class LargeTensors {
         int piece = Math.max(1, Math.min(maxChunk, MAX_CREATE_ELEMENTS));
         float[] values = new float[(int) Math.min(total, piece)];
         ByteBuffer staging = STAGING.get();
-        boolean grad = JniUtils.isGradMode();
-        JniUtils.setGradMode(false); // a plain fill, not an autograd node
-        NDArray flat = manager.zeros(new Shape(total), DataType.FLOAT32);                   // libtorch's memory
-        try {
-            for (long from = 0; from < total; from += piece) {
-                int n = (int) Math.min(piece, total - from);
-                reader.read(from, values, n);
-                staging.clear().limit(4 * n);
-                staging.asFloatBuffer().put(values, 0, n);
-                try (NDManager views = manager.newSubManager();
-                     NDArray view = views.create(staging, new Shape(n), DataType.FLOAT32)) { // views staging
-                    flat.set(new NDIndex(from + ":" + (from + n)), view);                     // copies out of it
+        try (NoGrad off = NoGrad.enter()) { // a plain fill, not an autograd node
+            NDArray flat = manager.zeros(new Shape(total), DataType.FLOAT32);               // libtorch's memory
+            try {
+                for (long from = 0; from < total; from += piece) {
+                    int n = (int) Math.min(piece, total - from);
+                    reader.read(from, values, n);
+                    staging.clear().limit(4 * n);
+                    staging.asFloatBuffer().put(values, 0, n);
+                    try (NDManager views = manager.newSubManager();
+                         NDArray view = views.create(staging, new Shape(n), DataType.FLOAT32)) { // views staging
+                        flat.set(new NDIndex(from + ":" + (from + n)), view);                     // copies out of it
+                    }
                 }
+                NDArray out = flat.reshape(shape);
+                flat.close(); // the reshaped tensor keeps the storage
+                return out;
+            } catch (IOException | RuntimeException e) {
+                flat.close();
+                throw e;
             }
-            NDArray out = flat.reshape(shape);
-            flat.close(); // the reshaped tensor keeps the storage
-            return out;
-        } catch (IOException | RuntimeException e) {
-            flat.close();
-            throw e;
-        } finally {
-            JniUtils.setGradMode(grad);
         }
     }
 }

@@ -146,12 +146,9 @@ public final class Parameters implements AutoCloseable {
             }
             boolean grad = old.hasGradient();
             NDArray fresh;
-            boolean mode = JniUtils.isGradMode();
-            JniUtils.setGradMode(false); // a leaf of its own, not a node hanging off the fp32 array
-            try {
+            // a leaf of its own, not a node hanging off the fp32 array
+            try (NoGrad off = NoGrad.enter()) {
                 fresh = precision.fromFloat32(old);
-            } finally {
-                JniUtils.setGradMode(mode);
             }
             fresh.setName(e.getKey());
             if (grad) fresh.setRequiresGradient(true);
@@ -197,12 +194,8 @@ public final class Parameters implements AutoCloseable {
             throw new IllegalArgumentException("parameter " + name + " has shape " + a.getShape() + ", the values "
                     + fp32.getShape());
         }
-        boolean mode = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try (NDArray rounded = Precision.of(a).fromFloat32(fp32)) {
+        try (NoGrad off = NoGrad.enter(); NDArray rounded = Precision.of(a).fromFloat32(fp32)) {
             a.set(new ai.djl.ndarray.index.NDIndex("..."), rounded);
-        } finally {
-            JniUtils.setGradMode(mode);
         }
     }
 

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.zerospark.model.BlockForward;
+import dev.zerospark.model.NoGrad;
 import java.util.function.UnaryOperator;
 
 /**
@@ -33,17 +34,13 @@ final class BlockRecompute {
         NDArray embedded = blocks.embed();                                           // (B, T, C)
         NDArray[] inputs = new NDArray[n + 1];                                       // inputs[n] enters the head
         inputs[0] = embedded.stopGradient();
-        boolean previous = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try {
+        try (NoGrad off = NoGrad.enter()) {
             for (int i = 0; i < n; i++) {
                 try (NDManager bm = m.newSubManager()) {
                     inputs[i + 1] = blocks.block(i, view(inputs[i], bm, false));
                     inputs[i + 1].attach(m); // the block's other arrays go with bm
                 }
             }
-        } finally {
-            JniUtils.setGradMode(previous);
         }
         NDArray upstream;
         try (NDManager hm = m.newSubManager()) {

@@ -10,6 +10,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.zerospark.model.AttentionMasks;
 import dev.zerospark.model.CausalLm;
+import dev.zerospark.model.NoGrad;
 import dev.zerospark.model.Parameters;
 import dev.zerospark.model.Precision;
 import dev.zerospark.model.internal.TokenLossSeed;
@@ -196,15 +197,11 @@ public final class DjlTrainableModel implements TrainableModel {
             throw new IllegalArgumentException("parameter " + s.name() + " has " + s.numel() + " elements, cannot write "
                     + n + " from element " + from);
         }
-        boolean previous = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try (NDManager m = model.parameters().manager().newSubManager()) {
+        try (NoGrad off = NoGrad.enter(); NDManager m = model.parameters().manager().newSubManager()) {
             NDArray flat = weight(index, m);
             NDArray rounded = Precision.of(flat).fromFloat32(values);
             rounded.attach(m);
             flat.set(new NDIndex("{}:{}", from, from + n), rounded);
-        } finally {
-            JniUtils.setGradMode(previous);
         }
     }
 
@@ -220,14 +217,10 @@ public final class DjlTrainableModel implements TrainableModel {
     private NDArray seedLike(NDArray logits, NDManager m) {
         Precision p = Precision.of(logits);
         if (p == Precision.FP32) return seed;
-        boolean previous = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try {
+        try (NoGrad off = NoGrad.enter()) {
             NDArray s = p.fromFloat32(seed);
             s.attach(m);
             return s;
-        } finally {
-            JniUtils.setGradMode(previous);
         }
     }
 
@@ -261,9 +254,7 @@ public final class DjlTrainableModel implements TrainableModel {
                 weight[i * t + j] = mask[i * t + j] * gradScale;
             }
         }
-        boolean previous = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try {
+        try (NoGrad off = NoGrad.enter()) {
             NDArray sums = m.zeros(new Shape(b), DataType.FLOAT32, logits.getDevice());
             Shape column = new Shape(b, t, 1);
             TokenLossSeed.run(logits, m.create(labels, column), m.create(mask, column), m.create(weight, column), seed,
@@ -274,8 +265,6 @@ public final class DjlTrainableModel implements TrainableModel {
                 lossSum -= rowSums[i];
             }
             return lossSum;
-        } finally {
-            JniUtils.setGradMode(previous);
         }
     }
 

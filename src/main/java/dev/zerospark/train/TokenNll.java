@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.zerospark.model.AttentionMasks;
 import dev.zerospark.model.CausalLm;
+import dev.zerospark.model.NoGrad;
 
 /**
  * The one forward-only next-token loss: {@code train}'s validation loss, {@code eval perplexity} and the pipeline's
@@ -31,9 +31,7 @@ public final class TokenNll {
         for (int[] row : inputIds) {
             if (row.length != t) throw new IllegalArgumentException("rows of one batch differ in length (" + row.length + " and " + t + ")");
         }
-        boolean previous = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try (NDManager m = lm.parameters().manager().newSubManager()) {
+        try (NoGrad off = NoGrad.enter(); NDManager m = lm.parameters().manager().newSubManager()) {
             NDArray ids = m.create(inputIds).toType(DataType.INT64, false);                         // (B, T)
             NDArray pos = m.create(AttentionMasks.positionIds(null, b, t, 0));
             NDArray allowed = AttentionMasks.allowed(m, null, b, t, 0);
@@ -56,8 +54,6 @@ public final class TokenNll {
                 }
             }
             return new LossSum(sum, TrainableModel.countTargets(inputIds, lossMask));
-        } finally {
-            JniUtils.setGradMode(previous);
         }
     }
 

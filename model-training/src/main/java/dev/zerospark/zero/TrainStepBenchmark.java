@@ -4,12 +4,12 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.zerospark.collective.CollectiveConfig;
 import dev.zerospark.collective.LocalRanks;
 import dev.zerospark.model.AttentionMasks;
 import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.ModelConfig;
+import dev.zerospark.model.NoGrad;
 import dev.zerospark.model.RandomInit;
 import dev.zerospark.optim.AdamWConfig;
 import dev.zerospark.train.DjlTrainableModel;
@@ -125,16 +125,12 @@ public final class TrainStepBenchmark {
     }
 
     private static void forwardOnly(CausalLm model, int[][] batch) {
-        boolean grad = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try (NDManager m = model.parameters().manager().newSubManager()) {
+        try (NoGrad off = NoGrad.enter(); NDManager m = model.parameters().manager().newSubManager()) {
             int b = batch.length;
             int t = batch[0].length;
             NDArray ids = m.create(batch).toType(DataType.INT64, false);
             model.forward(ids, m.create(AttentionMasks.positionIds(null, b, t, 0)),
                     AttentionMasks.allowed(m, null, b, t, 0), null);
-        } finally {
-            JniUtils.setGradMode(grad);
         }
     }
 }
