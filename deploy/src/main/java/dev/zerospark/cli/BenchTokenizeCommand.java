@@ -59,7 +59,7 @@ public final class BenchTokenizeCommand implements Runnable {
                 tok = dir.toString();
             }
             Path tables = work.resolve("tables");
-            deleteRecursively(tables); // a fresh output: a rerun would find everything present and tokenize nothing
+            TempDirs.deleteRecursively(tables); // a fresh output: a rerun would find everything present and tokenize nothing
             PrepareConfig cfg = PrepareConfig.defaults().with(corpus.toString(), "jsonl", tok, tables.toString(), seqLen);
             TokenizeBench.Result r = TokenizeBench.run(spark, cfg, bytes);
             out.printf("corpus %s: %.1f MB, %d docs, %d tokens, master %s%n", corpus, bytes / 1e6, r.docs(), r.tokens(), master);
@@ -87,13 +87,6 @@ public final class BenchTokenizeCommand implements Runnable {
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("bench tokenize failed on " + work, e);
-        }
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (var walk = Files.walk(p)) {
-            for (Path q : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) Files.delete(q);
         }
     }
 }

@@ -21,5 +21,11 @@ class BenchTrainCommandTest {
         assertEquals(2, json.get("rows").get(1).get("worldSize").asInt());
         for (JsonNode row : json.get("rows")) assertTrue(row.get("tokensPerS").asDouble() > 0, row.toString());
         assertTrue(json.get("checkpoint").get("bytes").asLong() > 4 * json.get("parameters").asLong(), json.toString());
+        // The default store is the bench's scratch: gone after the run (each run used to leave one in /tmp).
+        java.util.regex.Matcher store = java.util.regex.Pattern.compile("store (file:\\S+)").matcher(r.out());
+        assertTrue(store.find(), r.out());
+        java.nio.file.Path scratch = java.nio.file.Path.of(java.net.URI.create(store.group(1)));
+        assertTrue(scratch.getFileName().toString().startsWith("zs-bench-train"), scratch.toString());
+        assertTrue(!java.nio.file.Files.exists(scratch), scratch + " is left behind");
     }
 }

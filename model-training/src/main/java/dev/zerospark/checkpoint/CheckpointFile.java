@@ -1,7 +1,9 @@
 package dev.zerospark.checkpoint;
 
 import dev.zerospark.checkpoint.internal.ChunkMap;
-import org.apache.hadoop.fs.FSDataInputStream;
+import dev.zerospark.checkpoint.internal.PositionedFile;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -16,7 +18,8 @@ import java.util.concurrent.Future;
 /**
  * One file of a checkpoint step, read by position and verified as it is read: each chunk a read touches is fetched
  * whole (a positioned read of exactly that chunk), its checksum checked against the manifest, and only then handed
- * out. A rank therefore reads the ranges it needs and nothing else, and never uses an unverified byte. Chunks are
+ * out. A rank therefore reads the ranges it needs and nothing else, and never uses an unverified byte ({@link
+ * #readInto} checks a whole chunk in the caller's buffer it was read into, and fails the read if it does not match). Chunks are
  * checked with what the manifest recorded ({@link ChunkChecksum}): CRC32C on the reading thread, or, for older
  * checkpoints, sha256 on the hashing threads while the next chunks are read. A file from before chunked checksums
  * is verified whole on the first read.
@@ -29,7 +32,7 @@ public final class CheckpointFile implements AutoCloseable {
     /** How chunks are checked, and the recorded checksum of each (null for a file without chunks). */
     private final ChunkChecksum checksum;
     private final List<String> expected;
-    private final FSDataInputStream in;
+    private final PositionedFile in;
     private final ChunkMap chunks;
     private byte[] buffer = new byte[0];
     private int cached = -1;
@@ -38,7 +41,7 @@ public final class CheckpointFile implements AutoCloseable {
     private final java.util.ArrayDeque<Future<String>> inFlight = new java.util.ArrayDeque<>();
 
     /** A file {@code key} of the step at {@code stepUri}; {@code chunks} is null for a file without chunks. */
-    CheckpointFile(String stepUri, String key, Manifest.FileEntry entry, FSDataInputStream in, ChunkMap chunks) {
+    private CheckpointFile(String stepUri, String key, Manifest.FileEntry entry, PositionedFile in, ChunkMap chunks) {
         this.stepUri = stepUri;
         this.key = key;
         this.uri = stepUri + "/" + key;
@@ -47,6 +50,26 @@ public final class CheckpointFile implements AutoCloseable {
         this.expected = checksum == null ? null : checksum.expected(entry);
         this.in = in;
         this.chunks = chunks;
+    }
+
+    /**
+     * Opens file {@code key} ({@code p} on {@code fs}) of the step at {@code stepUri}, checking its size against the
+     * manifest's {@code entry}. {@code chunks} is null for a file without chunks.
+     */
+    static CheckpointFile open(FileSystem fs, Path p, String stepUri, String key, Manifest.FileEntry entry,
+                               ChunkMap chunks) throws IOException {
+        PositionedFile in = PositionedFile.open(fs, p);
+        try {
+            if (in.size() != entry.bytes()) throw CorruptCheckpointException.sizeMismatch(stepUri, key, entry.bytes(), in.size());
+            return new CheckpointFile(stepUri, key, entry, in, chunks);
+        } catch (RuntimeException e) {
+            try {
+                in.close();
+            } catch (IOException c) {
+                e.addSuppressed(c);
+            }
+            throw e;
+        }
     }
 
     public String uri() {
@@ -78,6 +101,44 @@ public final class CheckpointFile implements AutoCloseable {
                 position += n;
                 off += n;
                 len -= n;
+            }
+        } catch (IOException e) {
+            throw CheckpointException.io("read", uri, e);
+        }
+    }
+
+    /**
+     * Reads {@code dst.remaining()} verified bytes at {@code position} into {@code dst}, advancing its position. Each
+     * chunk with a CRC32C that the range covers whole is read straight into {@code dst} and checked there: for a local
+     * file a positioned read into the buffer, so into a direct buffer (a tensor's own memory) each byte is copied
+     * once. Other chunks come through the chunk buffer, as {@link #read(long, long, Sink)} hands them out. When a
+     * chunk's checksum does not match this throws, and what it had put into {@code dst} is unspecified.
+     */
+    public void readInto(long position, ByteBuffer dst) {
+        int len = dst.remaining();
+        if (position < 0 || position + len > entry.bytes()) {
+            throw new CheckpointException("read of " + len + " bytes at " + position + " is outside " + uri
+                    + " (" + entry.bytes() + " bytes)");
+        }
+        if (chunks == null || checksum != ChunkChecksum.CRC32C) {
+            read(position, len, dst::put);
+            return;
+        }
+        try {
+            for (long end = position + len; position < end; ) {
+                int c = chunks.chunkAt(position);
+                int n = (int) (Math.min(end, chunks.end(c)) - position);
+                if (position == chunks.start(c) && n == chunkLength(c) && c != cached) {
+                    ByteBuffer into = dst.slice(dst.position(), n);
+                    in.readFully(position, into);
+                    String actual = ChunkChecksum.crc32c(into.flip());
+                    if (!actual.equals(expected.get(c))) throw mismatch(c, actual);
+                    dst.position(dst.position() + n);
+                } else {
+                    load(c);
+                    dst.put(buffer, (int) (position - chunks.start(c)), n);
+                }
+                position += n;
             }
         } catch (IOException e) {
             throw CheckpointException.io("read", uri, e);
@@ -240,14 +301,8 @@ public final class CheckpointFile implements AutoCloseable {
         cached = c;
     }
 
-    /**
-     * Reads {@code len} bytes at {@code position}: a seek, then a read on the open stream, not a positioned read,
-     * which on some filesystems opens the file anew each time (the local one: the file and its .crc); reading a
-     * range's chunks in order, a store's stream then simply continues.
-     */
     private void fetch(long position, byte[] dst, int off, int len) throws IOException {
-        if (in.getPos() != position) in.seek(position);
-        in.readFully(dst, off, len);
+        in.readFully(position, dst, off, len);
     }
 
     private ChecksumMismatchException mismatch(int c, String actual) {
@@ -258,9 +313,12 @@ public final class CheckpointFile implements AutoCloseable {
     private void verifyWhole() throws IOException {
         if (wholeVerified) return;
         MessageDigest sha = Hashing.digest();
-        byte[] buf = new byte[1 << 16];
-        in.seek(0);
-        for (int n; (n = in.read(buf)) > 0; ) sha.update(buf, 0, n);
+        byte[] buf = new byte[(int) Math.min(1 << 16, entry.bytes())];
+        for (long at = 0; at < entry.bytes(); at += buf.length) {
+            int n = (int) Math.min(buf.length, entry.bytes() - at);
+            fetch(at, buf, 0, n);
+            sha.update(buf, 0, n);
+        }
         String actual = HexFormat.of().formatHex(sha.digest());
         if (!actual.equals(entry.sha256())) throw new ChecksumMismatchException(stepUri, key, "the whole file", "sha256", entry.sha256(), actual);
         wholeVerified = true;

@@ -120,9 +120,7 @@ public final class CheckpointStore {
         try {
             Path p = new Path(uri);
             FileSystem fs = verifiedReadFs(p.getFileSystem(conf));
-            long size = fs.getFileStatus(p).getLen();
-            if (size != entry.bytes()) throw CorruptCheckpointException.sizeMismatch(stepUri(manifest.step()), name, entry.bytes(), size);
-            return new CheckpointFile(stepUri(manifest.step()), name, entry, fs.open(p), chunks);
+            return CheckpointFile.open(fs, p, stepUri(manifest.step()), name, entry, chunks);
         } catch (IOException e) {
             throw CheckpointException.io("open", uri, e);
         }

@@ -82,6 +82,13 @@ enum ChunkChecksum {
         return e.chunkCrc32c() != null ? CRC32C : SHA256;
     }
 
+    /** The CRC32C of {@code b}'s remaining bytes (consumed) as 8 hex digits. */
+    static String crc32c(java.nio.ByteBuffer b) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b);
+        return HexFormat.of().toHexDigits((int) crc.getValue());
+    }
+
     /** The CRC32C of {@code b[off, off + len)} as 8 hex digits (what {@code chunk_crc32c} records). */
     static String crc32c(byte[] b, int off, int len) {
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();

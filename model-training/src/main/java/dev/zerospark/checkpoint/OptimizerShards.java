@@ -2,6 +2,7 @@ package dev.zerospark.checkpoint;
 
 import dev.zerospark.checkpoint.internal.SafetensorsStream;
 
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Map;
@@ -124,12 +125,38 @@ public final class OptimizerShards implements AutoCloseable {
      * chunk into place.
      */
     public void read(String tensor, long from, FloatBuffer dst, int off, int count) {
+        forEachPiece(from, count, (s, local, at, n) -> SafetensorsStream.readFloats(s.file(), tensor, s.tensors().get(tensor),
+                local, dst.duplicate().clear().position(off + at), n));
+    }
+
+    /**
+     * As {@link #read(String, long, FloatBuffer, int, int)}, as {@code 4 count} little-endian bytes into {@code dst}
+     * from its position on (which it advances): into a direct buffer, such as the optimizer state's own memory, a
+     * local shard's chunks are read straight into place.
+     */
+    public void readBytes(String tensor, long from, ByteBuffer dst, int count) {
+        int base = dst.position();
+        forEachPiece(from, count, (s, local, at, n) -> SafetensorsStream.readFloatBytes(s.file(), tensor,
+                s.tensors().get(tensor), local, dst.slice(base + 4 * at, 4 * n), n));
+        dst.position(base + 4 * count);
+    }
+
+    /** One piece of a read: {@code n} elements of shard {@code s}'s tensor from its element {@code local}, to the read's element {@code at}. */
+    @FunctionalInterface
+    private interface Piece {
+        void read(Shard s, long local, int at, int n);
+    }
+
+    /**
+     * Splits the read of flat elements {@code [from, from + count)} into pieces, each within one shard: each
+     * parameter's part of the range comes from where the recorded layout put it; runs that are contiguous on both
+     * sides (all of them when the layouts agree) are read at once, so no chunk is fetched twice.
+     */
+    private void forEachPiece(long from, int count, Piece piece) {
         if (model == null) {
-            readRecorded(tensor, from, dst, off, count);
+            recordedPieces(from, 0, count, piece);
             return;
         }
-        // Each parameter's part of the range, from where the recorded layout put it; runs that are contiguous on
-        // both sides (all of them when the layouts agree) are read at once, so no chunk is fetched twice.
         long end = from + count;
         long runFrom = -1;
         long runSrc = -1;
@@ -144,23 +171,21 @@ public final class OptimizerShards implements AutoCloseable {
                 runLen += (int) (hi - lo);
                 continue;
             }
-            if (runLen > 0) readRecorded(tensor, runSrc, dst, off + (int) (runFrom - from), runLen);
+            if (runLen > 0) recordedPieces(runSrc, (int) (runFrom - from), runLen, piece);
             runFrom = lo;
             runSrc = src;
             runLen = (int) (hi - lo);
         }
-        if (runLen > 0) readRecorded(tensor, runSrc, dst, off + (int) (runFrom - from), runLen);
+        if (runLen > 0) recordedPieces(runSrc, (int) (runFrom - from), runLen, piece);
     }
 
-    private void readRecorded(String tensor, long from, FloatBuffer dst, int off, int count) {
-        long at = from;
-        long end = from + count;
-        while (at < end) {
-            Shard s = holding(at);
-            int n = (int) (Math.min(end, s.offset() + s.length()) - at);
-            FloatBuffer into = dst.duplicate().clear().position(off + (int) (at - from));
-            SafetensorsStream.readFloats(s.file(), tensor, s.tensors().get(tensor), at - s.offset(), into, n);
-            at += n;
+    /** Recorded elements {@code [from, from + count)}, to the read's elements from {@code at}, one piece per shard. */
+    private void recordedPieces(long from, int at, int count, Piece piece) {
+        for (long pos = from, end = from + count; pos < end; ) {
+            Shard s = holding(pos);
+            int n = (int) (Math.min(end, s.offset() + s.length()) - pos);
+            piece.read(s, pos - s.offset(), at + (int) (pos - from), n);
+            pos += n;
         }
     }
 

@@ -71,8 +71,8 @@ public final class RankCheckpoint {
                 for (long at = 0; at < usable; at += LOAD_CHUNK) {
                     int n = (int) Math.min(LOAD_CHUNK, usable - at);
                     long from = adam.rangeOffset() + at;
-                    // From the verified chunks straight into the state's memory: no staging copy on the heap.
-                    adam.fill(state, at, n, into -> shards.read(name, from, into, 0, n));
+                    // Into the state's own memory: a local shard's chunks are read straight into it and verified there.
+                    adam.fill(state, at, n, into -> shards.readBytes(name, from, into, n));
                 }
             }
             return shards.step();

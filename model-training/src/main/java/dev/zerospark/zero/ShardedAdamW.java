@@ -130,10 +130,11 @@ public final class ShardedAdamW implements AutoCloseable {
     }
 
     /**
-     * Fills elements {@code [at, at + n)} of this range's {@code s}: {@code fill} puts {@code n} values into the
-     * buffer it is given (on the CPU the state's own memory, so a resume copies each value once).
+     * Fills elements {@code [at, at + n)} of this range's {@code s}: {@code fill} puts the {@code n} values, as
+     * {@code 4 n} little-endian bytes, into the buffer it is given (on the CPU the state's own memory, so a resume
+     * reads each value from the file straight into place; see {@link Tensors#fill}).
      */
-    public void fill(State s, long at, int n, java.util.function.Consumer<java.nio.FloatBuffer> fill) {
+    public void fill(State s, long at, int n, java.util.function.Consumer<java.nio.ByteBuffer> fill) {
         if (at < 0 || n < 0 || at > length - n) {
             throw new IndexOutOfBoundsException("elements [" + at + ", +" + n + ") are outside a range of " + length);
         }

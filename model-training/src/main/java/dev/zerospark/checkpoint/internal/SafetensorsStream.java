@@ -149,11 +149,7 @@ public final class SafetensorsStream {
      * position on (which it advances): e.g. a view of a tensor's own memory, so the values are copied once.
      */
     public static void readFloats(CheckpointFile f, String name, Entry tensor, long from, FloatBuffer dst, int count) {
-        if (!"F32".equals(tensor.dtype())) throw new CheckpointException(f.uri() + ": tensor " + name + " is " + tensor.dtype() + ", not F32");
-        if (from < 0 || from + count > tensor.elements()) {
-            throw new CheckpointException(f.uri() + ": elements " + from + ".." + (from + count) + " are outside tensor " + name
-                    + " (" + tensor.elements() + " elements)");
-        }
+        checkFloats(f, name, tensor, from, count);
         // Straight from the verified chunk buffers; a value split across two chunks (a chunk size that is not a
         // multiple of 4) is put together from both.
         byte[] carry = new byte[4];
@@ -171,6 +167,25 @@ public final class SafetensorsStream {
             bytes.position(bytes.position() + 4 * n);
             while (bytes.hasRemaining()) carry[carried[0]++] = bytes.get();
         });
+    }
+
+    /**
+     * Reads {@code count} fp32 values of {@code tensor}, from element {@code from}, as {@code 4 count} little-endian
+     * bytes into {@code dst} from its position on (which it advances): into a direct buffer, such as a tensor's own
+     * memory, a local file's chunks are read straight into place ({@link CheckpointFile#readInto}).
+     */
+    public static void readFloatBytes(CheckpointFile f, String name, Entry tensor, long from, ByteBuffer dst, int count) {
+        checkFloats(f, name, tensor, from, count);
+        f.readInto(tensor.begin() + 4 * from, dst.slice(dst.position(), 4 * count));
+        dst.position(dst.position() + 4 * count);
+    }
+
+    private static void checkFloats(CheckpointFile f, String name, Entry tensor, long from, int count) {
+        if (!"F32".equals(tensor.dtype())) throw new CheckpointException(f.uri() + ": tensor " + name + " is " + tensor.dtype() + ", not F32");
+        if (from < 0 || from + count > tensor.elements()) {
+            throw new CheckpointException(f.uri() + ": elements " + from + ".." + (from + count) + " are outside tensor " + name
+                    + " (" + tensor.elements() + " elements)");
+        }
     }
 
     public static long[] readLongs(CheckpointFile f, String name, Entry tensor) {

@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,23 +108,27 @@ public final class Tensors {
     }
 
     /**
-     * Fills flat {@code t}'s elements {@code [at, at + n)}: {@code fill} puts exactly {@code n} values into the buffer
-     * it is given, from its position 0. On the CPU that buffer is the tensor's own memory (each value is copied
-     * once, straight into place); on another device a host array, then copied over by {@link #write}.
+     * Fills flat {@code t}'s elements {@code [at, at + n)}: {@code fill} puts exactly {@code 4 n} bytes, the values in
+     * little-endian order, into the buffer it is given, from its position 0. On the CPU of a little-endian host that
+     * buffer is the tensor's own memory, so a reader can put each value straight into place (a positioned file read
+     * lands in it with no copy on the heap); on another device it is a host buffer, then copied over by {@link #write}.
      */
-    public static void fill(NDArray t, long at, int n, java.util.function.Consumer<FloatBuffer> fill) {
-        if (n > 0 && t.getDevice().equals(Device.cpu())) {
+    public static void fill(NDArray t, long at, int n, java.util.function.Consumer<ByteBuffer> fill) {
+        if (n > Integer.MAX_VALUE / Float.BYTES) throw new IllegalArgumentException(n + " elements do not fit one buffer");
+        if (n > 0 && t.getDevice().equals(Device.cpu()) && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
             try (NDManager scope = t.getManager().newSubManager()) {
-                FloatBuffer view = host(slice(t, at, n, scope), scope);
+                ByteBuffer view = slice(t, at, n, scope).toByteBuffer(true);
                 if (view.isDirect()) { // the tensor's memory, not a copy that would drop what is put into it
-                    fill.accept(view);
+                    fill.accept(view.order(ByteOrder.LITTLE_ENDIAN));
                     return;
                 }
             }
         }
-        float[] staging = new float[n];
-        fill.accept(FloatBuffer.wrap(staging));
-        write(t, at, staging, 0, n);
+        ByteBuffer staging = ByteBuffer.allocate(Float.BYTES * n).order(ByteOrder.LITTLE_ENDIAN);
+        fill.accept(staging);
+        float[] values = new float[n];
+        staging.flip().asFloatBuffer().get(values);
+        write(t, at, values, 0, n);
     }
 
     /**
