@@ -223,9 +223,11 @@ public final class TrainBench {
 
     /**
      * The raw twin of load: the very files load reads (the step's optimizer shards, so both sides find the same
-     * caches), through the very filesystem load reads them with (for {@code file://} the raw local one: load checks
-     * its own CRC32Cs and skips the {@code .crc} side file, so a raw read through it would time a second open and a
-     * CRC32 per 512 bytes that load does not do), each read whole, sequentially, into an array of its size.
+     * caches), through the store's Hadoop {@code FileSystem} as any reader of the store would (for {@code file://} its
+     * raw local one, without the {@code .crc} side file load skips too), each read whole, sequentially, with one
+     * {@code readFully} into an array of its size. Load itself reads a raw local file through a {@code FileChannel} of
+     * its own ({@link dev.zerospark.checkpoint.internal.PositionedFile}), without the Hadoop stream's per-file costs;
+     * on any other store it reads through the same stream as this.
      */
     private static double rawRead(CheckpointStore store, Manifest m) throws Exception {
         // The arrays exist before the clock starts, as the optimizer state load fills does: neither side times

@@ -53,8 +53,8 @@ class RankCheckpointLoadTest {
     }
 
     /**
-     * Rank 1 of 2 resuming a 1-rank step: its range starts mid-chunk, so the first and last chunks it touches come
-     * through the chunk buffer and the ones between straight into the state; on a local store (positioned reads of
+     * Rank 1 of 2 resuming a 1-rank step: its range starts mid-chunk, so the first chunk it touches of each tensor
+     * comes through the chunk buffer and the rest straight into the state; on a local store (positioned reads of
      * its channel) and on a store read through its stream alike.
      */
     @ParameterizedTest
@@ -105,6 +105,31 @@ class RankCheckpointLoadTest {
                         () -> RankCheckpoint.load(store, m, m.layout(), resumed));
                 assertTrue(e.getMessage().contains("step-" + STEP + "/" + OptimizerShards.fileName(0))
                         && e.getMessage().contains("checksum mismatch in chunk "), e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * On a local store a resume reads whole chunks straight into the state: with 1 MB chunks, reading through the
+     * chunk buffer (as a store read through its stream does) allocates at least one 1 MB array on the heap; the
+     * channel path allocates none of that size.
+     */
+    @Test
+    void aLocalResumeReadsWholeChunksWithoutAChunkBufferOnTheHeap(@TempDir Path dir) {
+        CheckpointStore local = new CheckpointStore(dir.toUri() + "ckpt", new Configuration(), 1 << 20);
+        try (NDManager cpu = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            Manifest m = saveOneRank(local, cpu);
+            try (ShardedAdamW resumed = ShardedAdamW.forShard(PartitionLayout.of(
+                    List.of(new FlatParam("w", 0, NUMEL, true)), 1, 4), 0, CONFIG, cpu)) {
+                RankCheckpoint.load(local, m, m.layout(), resumed); // first use: classes, JIT
+                com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+                long before = threads.getCurrentThreadAllocatedBytes();
+                assertEquals(STEP, RankCheckpoint.load(local, m, m.layout(), resumed));
+                long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+                assertTrue(allocated < 256 << 10, "a load allocated " + allocated + " bytes on the heap; a chunk is " + (1 << 20));
+                float[] back = new float[NUMEL];
+                resumed.read(ShardedAdamW.State.EXP_AVG_SQ, 0, back, 0, NUMEL);
+                for (int i = 0; i < NUMEL; i++) assertEquals(value(2, i), back[i], "exp_avg_sq[" + i + "]");
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.zerospark.checkpoint.internal;
 
+import org.apache.hadoop.fs.ByteBufferReadable;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -35,7 +36,17 @@ public interface PositionedFile extends Closeable {
      */
     static PositionedFile open(FileSystem fs, Path p) throws IOException {
         if (fs.getClass() == RawLocalFileSystem.class) {
-            return new Channel(p, FileChannel.open(((RawLocalFileSystem) fs).pathToFile(p).toPath(), StandardOpenOption.READ));
+            FileChannel channel = FileChannel.open(((RawLocalFileSystem) fs).pathToFile(p).toPath(), StandardOpenOption.READ);
+            try {
+                return new Channel(p, channel, channel.size());
+            } catch (IOException | RuntimeException e) {
+                try {
+                    channel.close();
+                } catch (IOException c) {
+                    e.addSuppressed(c);
+                }
+                throw e;
+            }
         }
         FSDataInputStream in = fs.open(p);
         try {
@@ -54,19 +65,17 @@ public interface PositionedFile extends Closeable {
     final class Channel implements PositionedFile {
         private final Path path;
         private final FileChannel channel;
+        private final long size;
 
-        Channel(Path path, FileChannel channel) {
+        Channel(Path path, FileChannel channel, long size) {
             this.path = path;
             this.channel = channel;
+            this.size = size;
         }
 
         @Override
         public long size() {
-            try {
-                return channel.size();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("size of " + path, e);
-            }
+            return size;
         }
 
         @Override
@@ -119,10 +128,13 @@ public interface PositionedFile extends Closeable {
 
         @Override
         public void readFully(long position, ByteBuffer dst) throws IOException {
-            if (in.hasCapability(StreamCapabilities.READBYTEBUFFER)) {
+            // The capability alone is not enough: a wrapper may pass it on from a stream it does not read through.
+            if (in.getWrappedStream() instanceof ByteBufferReadable && in.hasCapability(StreamCapabilities.READBYTEBUFFER)) {
                 if (in.getPos() != position) in.seek(position);
                 while (dst.hasRemaining()) {
-                    if (in.read(dst) < 0) throw new EOFException(path + " ends before byte " + in.getPos());
+                    int n = in.read(dst);
+                    if (n < 0) throw new EOFException(path + " ends before byte " + in.getPos());
+                    if (n == 0) throw new IOException(path + ": a read at byte " + in.getPos() + " returned no bytes");
                 }
                 return;
             }
