@@ -15,11 +15,23 @@ public final class NativeAdamW {
     /** One update of {@code length} elements; {@code step} is the 1-based step count after it. */
     public static void update(ByteBuffer param, ByteBuffer grad, ByteBuffer expAvg, ByteBuffer expAvgSq, int length,
                               long step, double lr, AdamWConfig config, boolean decay) {
+        update(param, grad, expAvg, expAvgSq, length, step, lr, config, decay, 1f, null);
+    }
+
+    /**
+     * As above, with each gradient multiplied by {@code gradScale} first (the clipping coefficient: the same fp32
+     * product a separate in-place multiply would have stored; 1 leaves the gradients as they are), and the new
+     * weights written to {@code weightsOut} too when it is not null (the model's own fp32 weights, so the update and
+     * the write-back are one pass over the state instead of two).
+     */
+    public static void update(ByteBuffer param, ByteBuffer grad, ByteBuffer expAvg, ByteBuffer expAvgSq, int length,
+                              long step, double lr, AdamWConfig config, boolean decay, float gradScale,
+                              ByteBuffer weightsOut) {
         if (step < 1) {
             throw new IllegalArgumentException("AdamW step must be >= 1, got " + step);
         }
-        for (ByteBuffer b : new ByteBuffer[] {param, grad, expAvg, expAvgSq}) {
-            if (b.capacity() < 4L * length) {
+        for (ByteBuffer b : new ByteBuffer[] {param, grad, expAvg, expAvgSq, weightsOut}) {
+            if (b != null && b.capacity() < 4L * length) {
                 throw new IllegalArgumentException("AdamW buffer of " + b.capacity() + " bytes is shorter than "
                         + length + " fp32 elements");
             }
@@ -37,11 +49,16 @@ public final class NativeAdamW {
         ByteBuffer gr = grad.duplicate().order(ByteOrder.nativeOrder());
         ByteBuffer ma = expAvg.duplicate().order(ByteOrder.nativeOrder());
         ByteBuffer va = expAvgSq.duplicate().order(ByteOrder.nativeOrder());
+        ByteBuffer out = weightsOut == null ? null : weightsOut.duplicate().order(ByteOrder.nativeOrder());
+        boolean scaled = gradScale != 1f;
         int start = AdamW.VECTOR ? VectorAdamW.update(p, gr, ma, va, length, decay, decayFactor, lerpWeight, beta2,
-                oneMinusBeta2, eps, bc2Sqrt, negStepSize) : 0;
+                oneMinusBeta2, eps, bc2Sqrt, negStepSize, gradScale, out) : 0;
         for (int i = start; i < length; i++) {
             int at = 4 * i;
             float g = gr.getFloat(at);
+            if (scaled) {
+                g = g * gradScale;
+            }
             float w = p.getFloat(at);
             if (decay) {
                 w = w * decayFactor;
@@ -54,6 +71,9 @@ public final class NativeAdamW {
             ma.putFloat(at, m);
             va.putFloat(at, v);
             p.putFloat(at, w);
+            if (out != null) {
+                out.putFloat(at, w);
+            }
         }
     }
 }

@@ -42,10 +42,15 @@ final class VectorAdamW {
         return upper;
     }
 
-    /** {@link #update} over native-order byte buffers (element i at byte 4i), e.g. a CPU tensor's own memory. */
+    /**
+     * {@link #update} over native-order byte buffers (element i at byte 4i), e.g. a CPU tensor's own memory; each
+     * gradient multiplied by {@code gradScale} first unless it is 1, and the new weights also written to
+     * {@code weightsOut} unless it is null (see {@link NativeAdamW}).
+     */
     static int update(ByteBuffer param, ByteBuffer grad, ByteBuffer expAvg, ByteBuffer expAvgSq, int length,
                       boolean decay, float decayFactor, float lerpWeight, float beta2, float oneMinusBeta2, float eps,
-                      float bc2Sqrt, float negStepSize) {
+                      float bc2Sqrt, float negStepSize, float gradScale, ByteBuffer weightsOut) {
+        boolean scaled = gradScale != 1f;
         int upper = S.loopBound(length);
         boolean lowWeight = lerpWeight < 0.5f;
         float oneMinusWeight = 1f - lerpWeight;
@@ -53,6 +58,9 @@ final class VectorAdamW {
         for (int i = 0; i < upper; i += S.length()) {
             int at = 4 * i;
             FloatVector g = FloatVector.fromByteBuffer(S, grad, at, o);
+            if (scaled) {
+                g = g.mul(gradScale);
+            }
             FloatVector p = FloatVector.fromByteBuffer(S, param, at, o);
             if (decay) {
                 p = p.mul(decayFactor);
@@ -66,6 +74,9 @@ final class VectorAdamW {
             m.intoByteBuffer(expAvg, at, o);
             v.intoByteBuffer(expAvgSq, at, o);
             p.intoByteBuffer(param, at, o);
+            if (weightsOut != null) {
+                p.intoByteBuffer(weightsOut, at, o);
+            }
         }
         return upper;
     }

@@ -173,7 +173,7 @@ public final class ShardedAdamW implements AutoCloseable {
                     + grad.size() + " elements");
         }
         if (!tensorOps) {
-            fusedStep(grad, step, lr);
+            fusedStep(grad, step, lr, 1f, null);
             return;
         }
         for (int i = 0; i < pieces.size(); i++) {
@@ -190,6 +190,37 @@ public final class ShardedAdamW implements AutoCloseable {
         }
     }
 
+    /** Where {@link #step(NDArray, long, double, float, WeightViews)} also writes the new weights. */
+    @FunctionalInterface
+    public interface WeightViews {
+        /**
+         * The model's own fp32 weights of elements {@code [from, from + n)} of {@code piece}, as a direct buffer over
+         * their memory (native order).
+         */
+        ByteBuffer of(PartitionLayout.Piece piece, long from, int n);
+    }
+
+    /** Whether the update runs on host memory, in one pass ({@link NativeAdamW}), and so can take {@link WeightViews}. */
+    public boolean updatesOnHost() {
+        return !tensorOps;
+    }
+
+    /**
+     * As {@link #step(NDArray, long, double)} on the host ({@link #updatesOnHost()}), with the gradients multiplied
+     * by {@code gradScale} in the same pass (the clipping coefficient: the bits a separate in-place multiply gives),
+     * and the new weights written into the model's memory through {@code weights} as they are computed: one pass
+     * where the update, the clipping multiply and the write-back took three (bench train-step: about 1 + 3-6 ms of a
+     * 240 ms step).
+     */
+    public void step(NDArray grad, long step, double lr, float gradScale, WeightViews weights) {
+        if (tensorOps) throw new IllegalStateException("the fused host update is not used on " + master().getDevice());
+        if (grad.size() != length) {
+            throw new IllegalArgumentException("AdamW range [" + offset + ", +" + length + ") got a gradient of "
+                    + grad.size() + " elements");
+        }
+        fusedStep(grad, step, lr, gradScale, weights);
+    }
+
     /**
      * On the CPU the state is host memory: one fused pass over it ({@link NativeAdamW}), same expressions and bits.
      * The update is elementwise, so the range is cut into parts (at most {@link #PARALLEL_PART} elements, which
@@ -197,7 +228,7 @@ public final class ShardedAdamW implements AutoCloseable {
      * as torch.optim.AdamW's own kernels run on that many threads: a single Java thread left the step's other core
      * idle for the whole update (bench train-step, 2 threads: 4-8 ms on one thread, 4-5 ms on two).
      */
-    private void fusedStep(NDArray grad, long step, double lr) {
+    private void fusedStep(NDArray grad, long step, double lr, float gradScale, WeightViews weights) {
         try (NDManager scope = manager.newSubManager()) {
             List<Runnable> parts = new ArrayList<>();
             for (int i = 0; i < pieces.size(); i++) {
@@ -212,7 +243,8 @@ public final class ShardedAdamW implements AutoCloseable {
                             .toByteBuffer(true);
                     ByteBuffer v = Tensors.slice(tensor(State.EXP_AVG_SQ), local + done, n, scope)
                             .toByteBuffer(true);
-                    parts.add(() -> NativeAdamW.update(w, g, m, v, n, step, lr, config, decayed));
+                    ByteBuffer out = weights == null ? null : weights.of(p, done, n);
+                    parts.add(() -> NativeAdamW.update(w, g, m, v, n, step, lr, config, decayed, gradScale, out));
                 }
             }
             int workers = Math.max(1, Math.min(JniUtils.getNumThreads(), parts.size()));

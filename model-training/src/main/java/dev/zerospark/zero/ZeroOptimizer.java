@@ -227,10 +227,15 @@ public final class ZeroOptimizer implements AutoCloseable {
             // Global norm: every rank sums squares of its own shard (in double), the shard sums are added exactly.
             double norm = Math.sqrt(collective.sumAcrossRanks(Tensors.sumOfSquares(own)));
             float clipCoef = maxGradNorm > 0 ? GradientClipping.coefficient(norm, maxGradNorm) : 1f;
+            step++;
+            if (writesWeightsInUpdate(scope)) {
+                adam.step(gradRange, step, lr, clipCoef, (p, from, n) -> Tensors.slice(model.weight(p.param(), scope),
+                        p.paramOffset() + from, n, scope).toByteBuffer(true));
+                return new StepResult(step, false, norm, clipCoef, usedScale);
+            }
             if (clipCoef != 1f) { // multiplying by 1 is bit-identical: skip the pass
                 gradRange.muli(clipCoef);
             }
-            step++;
             adam.step(gradRange, step, lr);
             clearRangeGradients(); // not needed any more: the all-gather's temporaries do not add to them
             publishWeights();
@@ -347,6 +352,26 @@ public final class ZeroOptimizer implements AutoCloseable {
      * Writes the master weights into the model: directly from the full range in stage 0, else bucket by bucket,
      * each rank's slice of the bucket all-gathered through the bucket tensor.
      */
+    /**
+     * Whether the AdamW pass itself can write the new weights into the model: it runs on the host, this rank
+     * publishes its master weights locally ({@link #publishWeights}'s first case: one rank, or stage 0), and the
+     * model's weights are fp32 host memory that a direct buffer addresses. A reduced-precision model rounds on the
+     * way ({@link TrainableWeights#writeWeight}); a GPU model gets them copied over.
+     */
+    private boolean writesWeightsInUpdate(NDManager scope) {
+        if (!adam.updatesOnHost() || (stage.partitionsOptimizer() && layout.worldSize() > 1)) {
+            return false;
+        }
+        for (int i = 0; i < layout.params().size(); i++) {
+            NDArray w = model.weight(i, scope);
+            if (w.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32 || !w.getDevice().equals(Device.cpu())
+                    || !w.toByteBuffer(true).isDirect()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void publishWeights() {
         // One rank holds all master weights: the all-gather through the bucket would only copy them there and back.
         if (!stage.partitionsOptimizer() || layout.worldSize() == 1) {
