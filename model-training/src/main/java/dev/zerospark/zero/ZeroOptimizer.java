@@ -349,10 +349,6 @@ public final class ZeroOptimizer implements AutoCloseable {
     }
 
     /**
-     * Writes the master weights into the model: directly from the full range in stage 0, else bucket by bucket,
-     * each rank's slice of the bucket all-gathered through the bucket tensor.
-     */
-    /**
      * Whether the AdamW pass itself can write the new weights into the model: it runs on the host, this rank
      * publishes its master weights locally ({@link #publishWeights}'s first case: one rank, or stage 0), and the
      * model's weights are fp32 host memory that a direct buffer addresses. A reduced-precision model rounds on the
@@ -372,6 +368,10 @@ public final class ZeroOptimizer implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Writes the master weights into the model: directly from the full range in stage 0, else bucket by bucket,
+     * each rank's slice of the bucket all-gathered through the bucket tensor.
+     */
     private void publishWeights() {
         // One rank holds all master weights: the all-gather through the bucket would only copy them there and back.
         if (!stage.partitionsOptimizer() || layout.worldSize() == 1) {
