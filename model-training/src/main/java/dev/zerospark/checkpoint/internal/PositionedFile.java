@@ -61,23 +61,8 @@ public interface PositionedFile extends Closeable {
         }
     }
 
-    /** A local file read by positioned reads of its channel. */
-    final class Channel implements PositionedFile {
-        private final Path path;
-        private final FileChannel channel;
-        private final long size;
-
-        Channel(Path path, FileChannel channel, long size) {
-            this.path = path;
-            this.channel = channel;
-            this.size = size;
-        }
-
-        @Override
-        public long size() {
-            return size;
-        }
-
+    /** A local file of {@code size} bytes read by positioned reads of its channel. */
+    record Channel(Path path, FileChannel channel, long size) implements PositionedFile {
         @Override
         public void readFully(long position, byte[] dst, int off, int len) throws IOException {
             readFully(position, ByteBuffer.wrap(dst, off, len));
