@@ -29,13 +29,7 @@ class FusedAttentionTest {
             JniUtils.setGradMode(true);
             try {
                 Scalars c = new Scalars(m);
-                boolean[] allowed = new boolean[B * T * T];
-                for (int i = 0; i < T; i++) {
-                    for (int j = 0; j <= i; j++) {
-                        allowed[i * T + j] = true;                  // batch 0: causal
-                        allowed[(T + i) * T + j] = i > 0 && j > 0;  // batch 1: key 0 padded, query 0 fully masked
-                    }
-                }
+                boolean[] allowed = AttentionCases.causalAndLeftPadded(T); // B = 2
                 NDArray bias = Ops.maskBias(m.create(allowed, new Shape(B, 1, T, T)), c);
                 float scale = 0.125f;
                 float[][] fused = run(m, bias, scale, true, c);

@@ -20,13 +20,7 @@ class OpsMaskBiasTest {
         int t = 5;
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             Scalars c = new Scalars(m);
-            boolean[] allowed = new boolean[b * t * t];
-            for (int i = 0; i < t; i++) {
-                for (int j = 0; j <= i; j++) {
-                    allowed[i * t + j] = true;              // batch 0: causal
-                    allowed[(t + i) * t + j] = i > 0 && j > 0; // batch 1: key 0 padded, query 0 fully masked
-                }
-            }
+            boolean[] allowed = AttentionCases.causalAndLeftPadded(t); // b = 2
             NDArray mask = m.create(allowed, new Shape(b, 1, t, t));
             float[] s = new float[b * h * t * t];
             Random r = new Random(1);
