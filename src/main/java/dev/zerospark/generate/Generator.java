@@ -6,7 +6,7 @@ import dev.zerospark.model.AttentionMasks;
 import dev.zerospark.model.Bf16;
 import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.KvCache;
-import dev.zerospark.model.NoGrad;
+import dev.zerospark.model.GradMode;
 import java.util.Arrays;
 import java.util.function.Function;
 
@@ -70,7 +70,7 @@ public final class Generator {
             live[r] = r;
         }
         // the last new token is never fed back, so P + N - 1 positions hold every key the rows will attend to
-        try (NoGrad off = NoGrad.enter(); KvCache cache = model.newCache(p + options.maxNewTokens() - 1)) {
+        try (GradMode off = GradMode.off(); KvCache cache = model.newCache(p + options.maxNewTokens() - 1)) {
             for (int n = 0; n < options.maxNewTokens(); n++) {
                 float[] last = lastLogits(step, mask, cache); // (B_live, V)
                 int[] keep = new int[live.length];

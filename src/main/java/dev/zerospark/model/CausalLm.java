@@ -39,7 +39,7 @@ public interface CausalLm extends AutoCloseable {
     default float[] logits(long[][] ids, long[][] mask) {
         int b = ids.length;
         int t = ids[0].length;
-        try (NoGrad off = NoGrad.enter(); ai.djl.ndarray.NDManager m = parameters().manager().newSubManager()) {
+        try (GradMode off = GradMode.off(); ai.djl.ndarray.NDManager m = parameters().manager().newSubManager()) {
             NDArray in = m.create(ids);
             NDArray pos = m.create(AttentionMasks.positionIds(mask, b, t, 0));
             NDArray allowed = AttentionMasks.allowed(m, mask, b, t, 0);

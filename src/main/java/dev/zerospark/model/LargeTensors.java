@@ -43,7 +43,7 @@ final class LargeTensors {
         int piece = Math.max(1, Math.min(maxChunk, MAX_CREATE_ELEMENTS));
         float[] values = new float[(int) Math.min(total, piece)];
         ByteBuffer staging = STAGING.get();
-        try (NoGrad off = NoGrad.enter()) { // a plain fill, not an autograd node
+        try (GradMode off = GradMode.off()) { // a plain fill, not an autograd node
             NDArray flat = manager.zeros(new Shape(total), DataType.FLOAT32);               // libtorch's memory
             try {
                 for (long from = 0; from < total; from += piece) {

@@ -147,7 +147,7 @@ public final class Parameters implements AutoCloseable {
             boolean grad = old.hasGradient();
             NDArray fresh;
             // a leaf of its own, not a node hanging off the fp32 array
-            try (NoGrad off = NoGrad.enter()) {
+            try (GradMode off = GradMode.off()) {
                 fresh = precision.fromFloat32(old);
             }
             fresh.setName(e.getKey());
@@ -194,7 +194,7 @@ public final class Parameters implements AutoCloseable {
             throw new IllegalArgumentException("parameter " + name + " has shape " + a.getShape() + ", the values "
                     + fp32.getShape());
         }
-        try (NoGrad off = NoGrad.enter(); NDArray rounded = Precision.of(a).fromFloat32(fp32)) {
+        try (GradMode off = GradMode.off(); NDArray rounded = Precision.of(a).fromFloat32(fp32)) {
             a.set(new ai.djl.ndarray.index.NDIndex("..."), rounded);
         }
     }

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.zerospark.model.BlockForward;
-import dev.zerospark.model.NoGrad;
+import dev.zerospark.model.GradMode;
 import java.util.function.UnaryOperator;
 
 /**
@@ -34,7 +34,7 @@ final class BlockRecompute {
         NDArray embedded = blocks.embed();                                           // (B, T, C)
         NDArray[] inputs = new NDArray[n + 1];                                       // inputs[n] enters the head
         inputs[0] = embedded.stopGradient();
-        try (NoGrad off = NoGrad.enter()) {
+        try (GradMode off = GradMode.off()) {
             for (int i = 0; i < n; i++) {
                 try (NDManager bm = m.newSubManager()) {
                     inputs[i + 1] = blocks.block(i, view(inputs[i], bm, false));

@@ -10,7 +10,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.zerospark.model.AttentionMasks;
 import dev.zerospark.model.CausalLm;
-import dev.zerospark.model.NoGrad;
+import dev.zerospark.model.GradMode;
 import dev.zerospark.model.Parameters;
 import dev.zerospark.model.Precision;
 import dev.zerospark.model.internal.TokenLossSeed;
@@ -18,7 +18,7 @@ import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
- * {@link TrainableModel} over a DJL {@link CausalLm}. Autograd runs through {@link JniUtils#setGradMode} (PyTorch's
+ * {@link TrainableModel} over a DJL {@link CausalLm}. Autograd runs through {@link GradMode} (PyTorch's
  * thread-local grad mode) and {@link JniUtils#backward} instead of DJL's GradientCollector, which allows only one
  * collector per JVM; several of these models can therefore train concurrently on different threads.
  */
@@ -121,12 +121,10 @@ public final class DjlTrainableModel implements TrainableModel {
         }
         castOnce();
         Parameters params = model.parameters();
-        boolean previous = JniUtils.isGradMode();
-        JniUtils.setGradMode(true);
         // Every array of the graph (inputs, loss mask) lives in m, which closes only after backward:
         // autograd reads saved tensors in backward, and arrays DJL creates from Java data view Java buffers.
         // Backward adds into each weight's own .grad, so micro-batches accumulate there (as in PyTorch).
-        try (NDManager m = params.manager().newSubManager()) {
+        try (GradMode on = GradMode.on(); NDManager m = params.manager().newSubManager()) {
             NDArray ids = m.create(inputIds).toType(DataType.INT64, false);     // (B, T)
             NDArray pos = m.create(AttentionMasks.positionIds(null, b, t, 0));
             NDArray allowed = AttentionMasks.allowed(m, null, b, t, 0);
@@ -144,8 +142,6 @@ public final class DjlTrainableModel implements TrainableModel {
                 JniUtils.backward((PtNDArray) logits, (PtNDArray) seedLike(logits, m), false, false);
             }
             return new LossSum(lossSum, TrainableModel.countTargets(inputIds, lossMask));
-        } finally {
-            JniUtils.setGradMode(previous);
         }
     }
 
@@ -197,7 +193,7 @@ public final class DjlTrainableModel implements TrainableModel {
             throw new IllegalArgumentException("parameter " + s.name() + " has " + s.numel() + " elements, cannot write "
                     + n + " from element " + from);
         }
-        try (NoGrad off = NoGrad.enter(); NDManager m = model.parameters().manager().newSubManager()) {
+        try (GradMode off = GradMode.off(); NDManager m = model.parameters().manager().newSubManager()) {
             NDArray flat = weight(index, m);
             NDArray rounded = Precision.of(flat).fromFloat32(values);
             rounded.attach(m);
@@ -217,7 +213,7 @@ public final class DjlTrainableModel implements TrainableModel {
     private NDArray seedLike(NDArray logits, NDManager m) {
         Precision p = Precision.of(logits);
         if (p == Precision.FP32) return seed;
-        try (NoGrad off = NoGrad.enter()) {
+        try (GradMode off = GradMode.off()) {
             NDArray s = p.fromFloat32(seed);
             s.attach(m);
             return s;
@@ -254,7 +250,7 @@ public final class DjlTrainableModel implements TrainableModel {
                 weight[i * t + j] = mask[i * t + j] * gradScale;
             }
         }
-        try (NoGrad off = NoGrad.enter()) {
+        try (GradMode off = GradMode.off()) {
             NDArray sums = m.zeros(new Shape(b), DataType.FLOAT32, logits.getDevice());
             Shape column = new Shape(b, t, 1);
             TokenLossSeed.run(logits, m.create(labels, column), m.create(mask, column), m.create(weight, column), seed,

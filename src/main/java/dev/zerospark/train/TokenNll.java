@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.zerospark.model.AttentionMasks;
 import dev.zerospark.model.CausalLm;
-import dev.zerospark.model.NoGrad;
+import dev.zerospark.model.GradMode;
 
 /**
  * The one forward-only next-token loss: {@code train}'s validation loss, {@code eval perplexity} and the pipeline's
@@ -31,7 +31,7 @@ public final class TokenNll {
         for (int[] row : inputIds) {
             if (row.length != t) throw new IllegalArgumentException("rows of one batch differ in length (" + row.length + " and " + t + ")");
         }
-        try (NoGrad off = NoGrad.enter(); NDManager m = lm.parameters().manager().newSubManager()) {
+        try (GradMode off = GradMode.off(); NDManager m = lm.parameters().manager().newSubManager()) {
             NDArray ids = m.create(inputIds).toType(DataType.INT64, false);                         // (B, T)
             NDArray pos = m.create(AttentionMasks.positionIds(null, b, t, 0));
             NDArray allowed = AttentionMasks.allowed(m, null, b, t, 0);

@@ -17,17 +17,13 @@ import org.junit.jupiter.api.Test;
 class PrecisionTest {
     /** d(sum(seed * f(w)))/dw for w = [1, 2, 3, 4] with grad mode on; f's output dtype decides the seed's. */
     private static float[] gradThrough(NDManager m, UnaryOperator<NDArray> f) {
-        boolean previous = JniUtils.isGradMode();
-        JniUtils.setGradMode(true);
-        try {
+        try (GradMode on = GradMode.on()) {
             NDArray w = m.create(new float[] {1, 2, 3, 4}, new Shape(2, 2));
             w.setRequiresGradient(true);
             NDArray out = f.apply(w);
             NDArray seed = Precision.of(out).fromFloat32(m.ones(out.getShape()));
             JniUtils.backward((PtNDArray) out, (PtNDArray) seed, false, false);
             return w.getGradient().toFloatArray();
-        } finally {
-            JniUtils.setGradMode(previous);
         }
     }
 

@@ -20,10 +20,11 @@ class BenchMemoryCommandTest {
 
     @Test
     void twoRankProcessesReportTheirMemoryNextToTheZeroFormula() throws Exception {
-        // Logits of (1, 128, 2048) fp32 are 1 MiB: above the ranks' malloc mmap threshold (128 KiB), so the last
-        // step's activations show as RSS growth; at a smaller size the allocator reuses freed memory and shows none.
+        // Logits of (1, 128, 8192) fp32 are 4 MiB: above the ranks' malloc mmap threshold (128 KiB), so the last
+        // step's activations show as RSS growth (about 8.5 MB here). At vocab 2048 they were about 2.5 MB, and once in
+        // CI memory the step freed before allocating its own hid them (rank 1 reported 0).
         CliRun r = CliRun.of("bench", "memory", "--arch", "llama", "--hidden", "64", "--layers", "2", "--heads", "4",
-                "--kv-heads", "2", "--intermediate", "128", "--vocab", "2048", "--world-size", "2", "--zero-stage", "2",
+                "--kv-heads", "2", "--intermediate", "128", "--vocab", "8192", "--world-size", "2", "--zero-stage", "2",
                 "--precision", "fp32", "--seq-len", "128", "--steps", "2", "--rank-heap", "256m");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("each rank is its own JVM process") && r.out().contains("peak_rss")

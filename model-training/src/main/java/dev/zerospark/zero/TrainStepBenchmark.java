@@ -9,7 +9,7 @@ import dev.zerospark.collective.LocalRanks;
 import dev.zerospark.model.AttentionMasks;
 import dev.zerospark.model.CausalLm;
 import dev.zerospark.model.ModelConfig;
-import dev.zerospark.model.NoGrad;
+import dev.zerospark.model.GradMode;
 import dev.zerospark.model.RandomInit;
 import dev.zerospark.optim.AdamWConfig;
 import dev.zerospark.train.DjlTrainableModel;
@@ -125,7 +125,7 @@ public final class TrainStepBenchmark {
     }
 
     private static void forwardOnly(CausalLm model, int[][] batch) {
-        try (NoGrad off = NoGrad.enter(); NDManager m = model.parameters().manager().newSubManager()) {
+        try (GradMode off = GradMode.off(); NDManager m = model.parameters().manager().newSubManager()) {
             int b = batch.length;
             int t = batch[0].length;
             NDArray ids = m.create(batch).toType(DataType.INT64, false);

@@ -3,7 +3,7 @@ package dev.zerospark.zero;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.zerospark.model.NoGrad;
+import dev.zerospark.model.GradMode;
 import dev.zerospark.collective.Collective;
 import dev.zerospark.collective.ShardRanges;
 import dev.zerospark.flat.FlatFloats;
@@ -68,6 +68,8 @@ public final class ZeroOptimizer implements AutoCloseable {
     private NDArray gradRange;
     private NDManager gradScope;
     private long step;
+    /** {@link #writesWeightsInUpdate(NDManager)}'s answer, asked at the first step (after the first forward's cast). */
+    private Boolean updateWritesWeights;
 
     private ZeroOptimizer(Collective collective, PartitionLayout layout, ZeroStage stage, GradientBuckets buckets,
                           double maxGradNorm, DynamicLossScaler scaler, TrainableWeights model, NDManager manager,
@@ -115,7 +117,7 @@ public final class ZeroOptimizer implements AutoCloseable {
             BucketStaging bucket = BucketStaging.of(manager, bucketCapacity(layout, bucketElements));
             ZeroOptimizer zero = new ZeroOptimizer(collective, layout, stage, buckets, maxGradNorm, scaler, model,
                     manager, adam, stateManager, bucket);
-            try (NoGrad off = NoGrad.enter()) {
+            try (GradMode off = GradMode.off()) {
                 zero.loadMasterFromModel();
             }
             return zero;
@@ -177,7 +179,7 @@ public final class ZeroOptimizer implements AutoCloseable {
      * all-gather in stages 1-2: every rank must call it). Returns the steps done.
      */
     public long restore(ToLongFunction<ShardedAdamW> load) {
-        try (NoGrad off = NoGrad.enter()) {
+        try (GradMode off = GradMode.off()) {
             long stepsDone = load.applyAsLong(adam);
             if (stepsDone < 0) {
                 throw new IllegalArgumentException("steps done must be >= 0, got " + stepsDone);
@@ -193,7 +195,7 @@ public final class ZeroOptimizer implements AutoCloseable {
     /** Ends a micro-batch: stage 2 reduce-scatters its gradients into the own shard; stages 0-1 keep adding. */
     public void accumulate() {
         if (stage.partitionsGradients()) {
-            try (NoGrad off = NoGrad.enter()) {
+            try (GradMode off = GradMode.off()) {
                 reduceGradients();
             }
         }
@@ -208,7 +210,7 @@ public final class ZeroOptimizer implements AutoCloseable {
             throw new IllegalStateException("ZeRO-2 optimizer step " + (step + 1) + " has no reduced gradients: call "
                     + "accumulate() after each micro-batch's backward");
         }
-        try (NoGrad off = NoGrad.enter(); NDManager scope = manager.newSubManager()) {
+        try (GradMode off = GradMode.off(); NDManager scope = manager.newSubManager()) {
             if (!stage.partitionsGradients()) {
                 reduceGradients();
             }
@@ -228,7 +230,10 @@ public final class ZeroOptimizer implements AutoCloseable {
             double norm = Math.sqrt(collective.sumAcrossRanks(Tensors.sumOfSquares(own)));
             float clipCoef = maxGradNorm > 0 ? GradientClipping.coefficient(norm, maxGradNorm) : 1f;
             step++;
-            if (writesWeightsInUpdate(scope)) {
+            if (updateWritesWeights == null) {
+                updateWritesWeights = writesWeightsInUpdate(scope);
+            }
+            if (updateWritesWeights) {
                 adam.step(gradRange, step, lr, clipCoef, (p, from, n) -> Tensors.slice(model.weight(p.param(), scope),
                         p.paramOffset() + from, n, scope).toByteBuffer(true));
                 return new StepResult(step, false, norm, clipCoef, usedScale);
@@ -352,7 +357,8 @@ public final class ZeroOptimizer implements AutoCloseable {
      * Whether the AdamW pass itself can write the new weights into the model: it runs on the host, this rank
      * publishes its master weights locally ({@link #publishWeights}'s first case: one rank, or stage 0), and the
      * model's weights are fp32 host memory that a direct buffer addresses. A reduced-precision model rounds on the
-     * way ({@link TrainableWeights#writeWeight}); a GPU model gets them copied over.
+     * way ({@link TrainableWeights#writeWeight}); a GPU model gets them copied over. The weights' dtype, device and
+     * memory do not change during a run, so this is asked once (about 50 JNI calls for a small model).
      */
     private boolean writesWeightsInUpdate(NDManager scope) {
         if (!adam.updatesOnHost() || (stage.partitionsOptimizer() && layout.worldSize() > 1)) {

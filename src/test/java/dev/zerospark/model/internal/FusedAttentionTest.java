@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.zerospark.model.GradMode;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -25,9 +26,7 @@ class FusedAttentionTest {
     @Test
     void matchesTheExplicitFormulaWithGradients() {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) { // loads libtorch before the JNI calls
-            boolean previous = JniUtils.isGradMode();
-            JniUtils.setGradMode(true);
-            try {
+            try (GradMode on = GradMode.on()) {
                 Scalars c = new Scalars(m);
                 boolean[] allowed = AttentionCases.causalAndLeftPadded(T); // B = 2
                 NDArray bias = Ops.maskBias(m.create(allowed, new Shape(B, 1, T, T)), c);
@@ -50,8 +49,6 @@ class FusedAttentionTest {
                         assertEquals(mean, fused[0][(((H + h) * T)) * D + d], 1e-5);
                     }
                 }
-            } finally {
-                JniUtils.setGradMode(previous);
             }
         }
     }

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.zerospark.model.GradMode;
 import org.junit.jupiter.api.Test;
 
 class TanhGeluTest {
@@ -37,9 +38,7 @@ class TanhGeluTest {
     @Test
     void matchesGeluNewAndItsGradientUnderAutograd() {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) { // loads libtorch before the JNI calls
-            boolean previous = JniUtils.isGradMode();
-            JniUtils.setGradMode(true);
-            try {
+            try (GradMode on = GradMode.on()) {
                 float[] xs = inputs();
                 NDArray x = m.create(xs, new Shape(2, N / 2));
                 x.setRequiresGradient(true);
@@ -56,8 +55,6 @@ class TanhGeluTest {
                 for (int i = 0; i < N; i++) {
                     assertEquals(geluGrad(xs[i]), grad[i], 1e-5, "gelu'(" + xs[i] + ")");
                 }
-            } finally {
-                JniUtils.setGradMode(previous);
             }
         }
     }
@@ -65,15 +62,11 @@ class TanhGeluTest {
     @Test
     void recordsNothingWithGradOff() {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) { // loads libtorch before the JNI calls
-            boolean previous = JniUtils.isGradMode();
-            JniUtils.setGradMode(false);
-            try {
+            try (GradMode off = GradMode.off()) {
                 NDArray x = m.create(inputs());
                 x.setRequiresGradient(true);
                 NDArray y = Ops.geluTanh(x);
                 assertFalse(JniUtils.requiresGrad((PtNDArray) y), "no-grad forward built a graph");
-            } finally {
-                JniUtils.setGradMode(previous);
             }
         }
     }

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.zerospark.model.GradMode;
 import dev.zerospark.model.Precision;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -44,12 +45,8 @@ class TokenLossSeedTest {
             weight[i] = mask[i] * gradScale;
         }
         try (NDManager m = NDManager.newBaseManager("PyTorch")) { // loads libtorch before the JNI calls
-            boolean previous = JniUtils.isGradMode();
-            JniUtils.setGradMode(false);
-            try {
+            try (GradMode off = GradMode.off()) {
                 compare(m, dtype, values, labels, mask, weight);
-            } finally {
-                JniUtils.setGradMode(previous);
             }
         }
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.zerospark.model.GradMode;
 import dev.zerospark.testing.LocalSpark;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
@@ -70,8 +71,7 @@ class BarrierDjlSmokeTest {
     /** d/dw of sum((x·w - y)^2) for a rank-specific x, y, with w = [1, 2, 3]. */
     private static float[] gradient(int rank) {
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            JniUtils.setGradMode(true);
-            try {
+            try (GradMode on = GradMode.on()) {
                 NDArray w = manager.create(new float[] {1f, 2f, 3f});
                 w.setRequiresGradient(true);
                 NDArray x = manager.create(new float[] {1f + rank, 2f, -1f, 0.5f, 1f, 2f * rank}, new ai.djl.ndarray.types.Shape(2, 3));
@@ -79,8 +79,6 @@ class BarrierDjlSmokeTest {
                 NDArray loss = x.matMul(w.reshape(3, 1)).reshape(2).sub(y).square().sum();
                 JniUtils.backward((PtNDArray) loss, (PtNDArray) manager.ones(loss.getShape()), false, false);
                 return w.getGradient().toFloatArray();
-            } finally {
-                JniUtils.setGradMode(false);
             }
         }
     }
