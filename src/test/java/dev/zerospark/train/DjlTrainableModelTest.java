@@ -13,6 +13,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.zerospark.model.AttentionMasks;
+import dev.zerospark.model.GradMode;
 import dev.zerospark.model.Parameters;
 import dev.zerospark.testing.TestPaths;
 import java.nio.file.Path;
@@ -132,11 +133,10 @@ class DjlTrainableModelTest {
             float[] fused = new float[n];
             LossSum loss = m.forwardBackward(ids, mask, scale, fused);
 
-            JniUtils.setGradMode(true);
             double refLoss;
             float[] ref = new float[n];
             Parameters params = m.model().parameters();
-            try (NDManager nd = params.manager().newSubManager()) {
+            try (GradMode on = GradMode.on(); NDManager nd = params.manager().newSubManager()) {
                 NDArray x = nd.create(ids).toType(DataType.INT64, false);
                 NDArray logits = m.model().forward(x,
                         nd.create(AttentionMasks.positionIds(null, b, t, 0)),
@@ -156,8 +156,6 @@ class DjlTrainableModelTest {
                     System.arraycopy(v, 0, ref, (int) s.offset(), v.length);
                     JniUtils.zeroGrad((PtNDArray) params.get(s.name()));
                 }
-            } finally {
-                JniUtils.setGradMode(false);
             }
             assertEquals(refLoss, loss.sum(), 1e-4 * Math.abs(refLoss));
             double maxRef = 0;

@@ -68,7 +68,11 @@ public final class ZeroOptimizer implements AutoCloseable {
     private NDArray gradRange;
     private NDManager gradScope;
     private long step;
-    /** {@link #writesWeightsInUpdate(NDManager)}'s answer, asked at the first step (after the first forward's cast). */
+    /**
+     * {@link #writesWeightsInUpdate(NDManager)}'s answer, asked at the first applied step: after the model's first
+     * forward has cast it to its training dtype ({@link TrainStep} runs one before every step). Were a bf16 model
+     * stepped before that, the answer would be stale and NativeAdamW's buffer check would fail the write loudly.
+     */
     private Boolean updateWritesWeights;
 
     private ZeroOptimizer(Collective collective, PartitionLayout layout, ZeroStage stage, GradientBuckets buckets,

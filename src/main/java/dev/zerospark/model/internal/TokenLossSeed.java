@@ -14,9 +14,10 @@ import ai.djl.pytorch.jni.IValueUtils;
  * seed[i].exp_();  seed[i][t, labels[i][t]] = exp(picked[t]) - 1;  seed[i] *= weight[i]
  * </pre>
  * The same ops as DjlTrainableModel ran one by one through DJL (same kernels, same bits), with two (T, V) passes
- * fewer per row (the scatter's copy of the probabilities and the copy into the seed) and no (T, V) temporary: the
- * log-probabilities are written into the seed's row and exponentiated there in place. A fresh log-probability buffer
- * per row (8 MB in bench train-step's model) cost about 1 ms a step more at one thread.
+ * fewer per row (the scatter's copy of the probabilities and the copy into the seed) and no (T, V) temporary besides
+ * the fp32 copy of reduced-precision logits: the log-probabilities are written into the seed's row and exponentiated
+ * there in place. A fresh log-probability buffer per row (8 MB in bench train-step's model) cost about 1 ms a step
+ * more at one thread.
  */
 public final class TokenLossSeed {
     private static final String FORWARD = "  def forward(self: __torch__.TokenLossSeed,\n"
