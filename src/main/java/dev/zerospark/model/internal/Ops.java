@@ -24,8 +24,9 @@ public final class Ops {
     }
 
     /**
-     * HF Conv1D (GPT-2): x @ W + b with W stored (in, out). Runs as linear(x, W^T, b) like HF's addmm: one fused
-     * GEMM with the bias instead of a matmul plus a separate broadcast add (and its own backward reduction).
+     * HF Conv1D (GPT-2): x @ W + b with W stored (in, out), as linear(x, W^T, b). For (B, T, in) input libtorch 2.7
+     * runs it as a matmul and an in-place bias add; flattening to 2-D to get HF's addmm instead gave the same bits and
+     * no gain on the CPU (addmm copies the bias into its output before the GEMM, a pass like the add it saves).
      */
     public static NDArray conv1d(NDArray x, NDArray w, NDArray b) {
         NDArray wT = w.transpose(); // (out, in) view of the (in, out) weight
