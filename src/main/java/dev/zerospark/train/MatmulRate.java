@@ -8,12 +8,17 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The one matmul probe that MFU is reported against: the best of five 1024^3 fp32 matmuls on the given manager's
- * device, the same probe {@code deploy/bench/train_step_torch.py} runs on the PyTorch side (which times the bare
- * {@code a @ b}; so does this on a CPU, without copying the result out).
+ * The one matmul probe that MFU is reported against: the best of at least {@value #MIN_RUNS} 1024^3 fp32 matmuls
+ * spread over at least {@value #MIN_MILLIS} ms on the given manager's device, the same probe
+ * {@code deploy/bench/train_step_torch.py} runs on the PyTorch side (which times the bare {@code a @ b}; so does this
+ * on a CPU, without copying the result out). Five runs (about 25 ms at 2 threads) were once all slowed by another
+ * process starting on this 2-core host, which put the probe at half the true rate and the MFU against it at 119%;
+ * over a quarter of a second one undisturbed run is all the best needs.
  */
 public final class MatmulRate {
     static final int SIZE = 1024;
+    static final int MIN_RUNS = 20;
+    static final int MIN_MILLIS = 250;
     private static final Map<String, Double> CACHED_GFLOPS = new ConcurrentHashMap<>();
 
     private MatmulRate() {}
@@ -25,7 +30,8 @@ public final class MatmulRate {
             NDArray b = m.randomNormal(new Shape(SIZE, SIZE));
             a.matMul(b).close(); // warm-up: first-touch of the output and BLAS's own setup
             double best = Double.MAX_VALUE;
-            for (int i = 0; i < 5; i++) {
+            long start = System.nanoTime();
+            for (int i = 0; i < MIN_RUNS || System.nanoTime() - start < MIN_MILLIS * 1_000_000L; i++) {
                 long t0 = System.nanoTime();
                 NDArray c = a.matMul(b);
                 if (m.getDevice().isGpu()) {
