@@ -168,10 +168,7 @@ public final class ShardedAdamW implements AutoCloseable {
      * @param step 1-based optimizer step after this update
      */
     public void step(NDArray grad, long step, double lr) {
-        if (grad.size() != length) {
-            throw new IllegalArgumentException("AdamW range [" + offset + ", +" + length + ") got a gradient of "
-                    + grad.size() + " elements");
-        }
+        checkGradient(grad);
         if (!tensorOps) {
             fusedStep(grad, step, lr, 1f, null);
             return;
@@ -214,11 +211,15 @@ public final class ShardedAdamW implements AutoCloseable {
      */
     public void step(NDArray grad, long step, double lr, float gradScale, WeightViews weights) {
         if (tensorOps) throw new IllegalStateException("the fused host update is not used on " + master().getDevice());
+        checkGradient(grad);
+        fusedStep(grad, step, lr, gradScale, weights);
+    }
+
+    private void checkGradient(NDArray grad) {
         if (grad.size() != length) {
             throw new IllegalArgumentException("AdamW range [" + offset + ", +" + length + ") got a gradient of "
                     + grad.size() + " elements");
         }
-        fusedStep(grad, step, lr, gradScale, weights);
     }
 
     /**

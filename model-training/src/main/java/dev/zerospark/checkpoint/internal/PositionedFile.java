@@ -48,17 +48,8 @@ public interface PositionedFile extends Closeable {
                 throw e;
             }
         }
-        FSDataInputStream in = fs.open(p);
-        try {
-            return new Stream(p, in, fs.getFileStatus(p).getLen());
-        } catch (IOException | RuntimeException e) {
-            try {
-                in.close();
-            } catch (IOException c) {
-                e.addSuppressed(c);
-            }
-            throw e;
-        }
+        long size = fs.getFileStatus(p).getLen(); // before the open: nothing to close if the lookup fails
+        return new Stream(p, fs.open(p), size);
     }
 
     /** A local file of {@code size} bytes read by positioned reads of its channel. */
